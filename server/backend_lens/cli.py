@@ -1,0 +1,254 @@
+"""The ``backend-lens`` command: serve, check, report, rules, explain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, catalogue
+from .config import load as load_config
+from .model import Finding
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(f"backend-lens: {msg}", file=sys.stderr)
+
+
+def _project_root(paths: list[Path]) -> Path:
+    first = paths[0].resolve()
+    return first if first.is_dir() else first.parent
+
+
+def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
+    from .engine.analysis import check_registry
+    from .engine.project import Project
+
+    check_registry()
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(", ".join(missing))
+    root = _project_root(paths)
+    config = load_config(root)
+    for problem in config.problems:
+        _err(f"warning: {problem}")
+    project = Project(root, config, use_jedi=use_jedi)
+    show = sys.stderr.isatty() and not quiet
+
+    def progress(i: int, n: int, rel: str) -> None:
+        if show and (i % 25 == 0 or i == n - 1):
+            print(f"\ranalysing {i + 1}/{n} files", end="", file=sys.stderr, flush=True)
+
+    if all(p.is_dir() for p in paths) and len(paths) == 1:
+        project.scan(progress)
+    else:
+        files: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                sub = Project(p, config, use_jedi=False)
+                files.extend(sub.discover())
+            else:
+                files.append(p)
+        for i, f in enumerate(files):
+            progress(i, len(files), str(f))
+            project.analyze_file(f.resolve())
+    if show:
+        print(file=sys.stderr)
+    for path, reason in sorted(project.skipped.items()):
+        _err(f"skipped {project.rel(path)}: {reason}")
+    return project
+
+
+def _display_path(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def format_text(findings: list[Finding]) -> str:
+    cat = catalogue.load()
+    out = []
+    for f in findings:
+        rule = cat.rules[f.code]
+        out.append(
+            f"{_display_path(f.path)}:{f.start[0]}:{f.start[1] + 1}: {f.code} [{f.severity.value}] "
+            f"{f.message} ({rule.name}{', fix available' if f.fix else ''})"
+        )
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
+    if findings:
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        out.append(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} ({summary}).")
+    else:
+        out.append("No problems found.")
+    return "\n".join(out) + "\n"
+
+
+def format_json(findings: list[Finding]) -> str:
+    cat = catalogue.load()
+    items = []
+    for f in findings:
+        rule = cat.rules[f.code]
+        items.append({
+            "code": f.code,
+            "name": rule.name,
+            "section": rule.section,
+            "severity": f.severity.value,
+            "message": f.message,
+            "path": _display_path(f.path),
+            "start": {"line": f.start[0], "column": f.start[1] + 1},
+            "end": {"line": f.end[0], "column": f.end[1] + 1},
+            "cwe": list(rule.cwe),
+            "fix": None if f.fix is None else {
+                "title": f.fix.title,
+                "edits": [
+                    {"path": _display_path(e.path), "start": {"line": e.start[0], "column": e.start[1] + 1},
+                     "end": {"line": e.end[0], "column": e.end[1] + 1}, "text": e.text}
+                    for e in f.fix.edits
+                ],
+            },
+        })
+    return json.dumps(items, indent=2) + "\n"
+
+
+def cmd_check(args) -> int:
+    try:
+        project = _build_project([Path(p) for p in args.paths], args.quiet)
+    except FileNotFoundError as exc:
+        _err(f"no such file or directory: {exc}")
+        return EXIT_ERROR
+    except catalogue.CatalogueError as exc:
+        _err(f"the rule catalogue is broken: {exc}")
+        return EXIT_ERROR
+    findings = list(project.all_findings())
+    if args.format == "json":
+        text = format_json(findings)
+    elif args.format == "sarif":
+        from .sarif import to_sarif
+
+        text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
+    else:
+        text = format_text(findings)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        if not args.quiet:
+            _err(f"wrote {len(findings)} findings to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def cmd_report(args) -> int:
+    from .report.build import build_report, render
+
+    started = time.monotonic()
+    try:
+        project = _build_project([Path(args.path)], args.quiet)
+    except FileNotFoundError as exc:
+        _err(f"no such file or directory: {exc}")
+        return EXIT_ERROR
+    except catalogue.CatalogueError as exc:
+        _err(f"the rule catalogue is broken: {exc}")
+        return EXIT_ERROR
+    report = build_report(project)
+    text = render(report, args.format)
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        if not args.quiet:
+            _err(
+                f"wrote {out} ({report.files_analyzed} files, {len(report.findings)} findings, "
+                f"{time.monotonic() - started:.1f}s)"
+            )
+    else:
+        sys.stdout.write(text)
+    return EXIT_CLEAN
+
+
+def cmd_rules(args) -> int:
+    cat = catalogue.load()
+    if args.format == "json":
+        print(json.dumps([
+            {"code": r.code, "name": r.name, "title": r.title, "section": r.section, "score": r.score,
+             "severity": r.severity.value, "confidence": r.confidence, "cwe": list(r.cwe), "fix": r.fix}
+            for r in cat
+        ], indent=2))
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in cat)
+    for r in cat:
+        print(f"{r.code:<8} {r.name:<{width}}  {r.severity.value:<8} {r.section}")
+    return EXIT_CLEAN
+
+
+def cmd_explain(args) -> int:
+    rule = catalogue.load().get(args.code)
+    if rule is None:
+        _err(f"unknown rule {args.code!r}; `backend-lens rules` lists them")
+        return EXIT_ERROR
+    print(f"# {rule.code} · {rule.name}\n")
+    print(f"{rule.title}\nSection: {rule.section} · severity {rule.severity.value} · "
+          f"confidence {rule.confidence}" + (f" · {', '.join(rule.cwe)}" if rule.cwe else "") + "\n")
+    print(rule.body.split("\n", 2)[-1].strip() if rule.body.lstrip().startswith("#") else rule.body.strip())
+    return EXIT_CLEAN
+
+
+def cmd_serve(args) -> int:
+    from .lsp.server import serve
+
+    return serve(tcp=args.tcp, log_file=args.log_file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="backend-lens", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"backend-lens {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the language server (stdio by default)")
+    p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    p.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead of stdio")
+    p.add_argument("--log-file", help="also write the server's log to this file")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("check", help="report findings for CI (exit 0 clean, 1 findings, 2 error)")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--output", "-o")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("report", help="render the Backend Development Report")
+    p.add_argument("path")
+    p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    p.add_argument("--output", "-o")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("rules", help="list the rule catalogue")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("explain", help="show one rule's page")
+    p.add_argument("code", help="a rule code (ORM001) or name (n-plus-one-relation-in-loop)")
+    p.set_defaults(func=cmd_explain)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="backend-lens: %(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except catalogue.CatalogueError as exc:
+        _err(f"the rule catalogue is broken: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Section detectors, one module per report section. Importing this package
+registers every detector in ``base.REGISTRY``."""
+
+from . import (  # noqa: F401
+    api_design,
+    authentication,
+    background_jobs,
+    data_protection,
+    database_performance,
+    input_validation,
+    integration,
+    migrations,
+    performance,
+    query_optimization,
+    schema_design,
+    transactions,
+)
+from .base import REGISTRY, Context, Detector
+
+__all__ = ["REGISTRY", "Context", "Detector"]

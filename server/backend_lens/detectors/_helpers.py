@@ -1,0 +1,184 @@
+"""Helpers several detectors share: query sets, call arguments, atomic blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..source import syntax as sx
+from .base import Context
+
+MANAGERS = ("objects",)
+
+
+@dataclass
+class QuerySet:
+    model: str  # the model name as written
+    model_pos: tuple[int, int]
+    methods: list[tuple[str, object]] = field(default_factory=list)  # (name, call trailer or None)
+    insert_at: tuple[int, int] = (0, 0)  # just after ``.objects``: where a method can be chained
+    root: object = None  # the atom_expr that starts at ``Model.objects``
+
+    def names(self) -> list[str]:
+        return [m for m, _ in self.methods]
+
+    def string_args(self, method: str) -> tuple[list[str], bool]:
+        """String arguments of every call to ``method``, and whether one call had none."""
+        out: list[str] = []
+        empty = False
+        for name, trailer in self.methods:
+            if name != method or trailer is None:
+                continue
+            args = sx.call_args(trailer)
+            if not args:
+                empty = True
+            for a in args:
+                if a.kind != "pos":
+                    continue
+                v = sx.string_value(a.value)
+                if v is None and a.value.type in ("atom_expr", "power"):  # Prefetch("items", ...)
+                    calls = sx.calls_in(a.value)
+                    if calls and calls[0].method == "Prefetch" and calls[0].args:
+                        v = sx.string_value(calls[0].args[0].value)
+                if v is not None:
+                    out.append(v)
+        return out, empty
+
+
+def queryset_chain(node) -> QuerySet | None:
+    """``Model.objects....`` as a QuerySet, else None."""
+    if node is None or node.type not in ("atom_expr", "power"):
+        return None
+    ps = sx.parts(node)
+    if len(ps) < 2 or ps[0].type != "name" or not ps[0].value[:1].isupper():
+        return None
+    if not sx.is_attr_trailer(ps[1]) or ps[1].children[1].value not in MANAGERS:
+        return None
+    qs = QuerySet(ps[0].value, ps[0].start_pos, insert_at=ps[1].end_pos, root=node)
+    qs.methods = sx.chain_methods(node)
+    return qs
+
+
+def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
+    """The queryset an expression evaluates to: a ``Model.objects`` chain, or a
+    name assigned one earlier in the same scope (``qs = qs.filter(...)`` included)."""
+    if expr is None or depth > 5:
+        return None
+    qs = queryset_chain(expr)
+    if qs is not None:
+        return qs
+    name = None
+    extra: list = []
+    if expr.type == "name":
+        name = expr.value
+    elif expr.type in ("atom_expr", "power"):
+        ps = sx.parts(expr)
+        if ps and ps[0].type == "name" and all(t.type == "trailer" and t.children[0].value != "[" for t in ps[1:]):
+            name = ps[0].value
+            extra = sx.chain_methods(expr)
+    if name is None:
+        return None
+    assign = last_assignment(ctx, name, expr)
+    if assign is None:
+        return None
+    base = resolve_queryset(ctx, assign, depth + 1)
+    if base is None:
+        return None
+    base.methods = base.methods + extra
+    return base
+
+
+def last_assignment(ctx: Context, name: str, before):
+    """The right-hand side of the last ``name = ...`` in ``before``'s scope above it."""
+    scope = sx.scope_of(before)
+    best = None
+    for stmt in ctx.nodes("expr_stmt"):
+        if stmt.start_pos >= before.start_pos:
+            continue
+        ch = stmt.children
+        if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":
+            continue
+        if ch[0].type != "name" or ch[0].value != name:
+            continue
+        if sx.scope_of(stmt) is not scope:
+            continue
+        if best is None or stmt.start_pos > best.start_pos:
+            best = stmt
+    return best.children[2] if best is not None else None
+
+
+def append_argument_edit(ctx: Context, trailer, text: str):
+    """The edit that adds ``text`` as the last argument of a call trailer."""
+    open_, close = trailer.children[0], trailer.children[-1]
+    inner = trailer.children[1:-1]
+    if not inner:
+        return ctx.edit(open_.end_pos, open_.end_pos, text)
+    node = inner[0]
+    last = node.children[-1] if node.type == "arglist" else node
+    if last.type == "operator" and last.value == ",":
+        if close.start_pos[0] > last.end_pos[0]:
+            prev = node.children[-2]
+            line_text = ctx.lines[prev.start_pos[0] - 1]
+            indent = line_text[: len(line_text) - len(line_text.lstrip())]
+            return ctx.edit((close.start_pos[0], 0), (close.start_pos[0], 0), f"{indent}{text},\n")
+        return ctx.edit(last.end_pos, last.end_pos, f" {text},")
+    return ctx.edit(last.end_pos, last.end_pos, f", {text}")
+
+
+def is_atomic_decorated(funcdef) -> bool:
+    for d in sx.function_decorators(funcdef):
+        n = sx.decorator_name(d)
+        if n and n.rsplit(".", 1)[-1] == "atomic":
+            return True
+    return False
+
+
+def is_atomic_with(with_stmt) -> bool:
+    for c in with_stmt.children:
+        items = [c]
+        if c.type == "with_item":
+            items = [c.children[0]]
+        for it in items:
+            if it.type in ("atom_expr", "power"):
+                calls = sx.calls_in(it)
+                if calls and calls[0].method == "atomic":
+                    return True
+            elif it.type == "name" and it.value == "atomic":
+                return True
+            d = sx.dotted(it) if it.type in ("atom_expr", "power", "name") else None
+            if d and d.rsplit(".", 1)[-1] == "atomic":
+                return True
+    return False
+
+
+def atomic_context(node) -> tuple[bool, bool]:
+    """(inside a transaction.atomic block or atomic function, inside a loop within it)
+    Stops at a lambda or a nested function that is not itself atomic."""
+    in_loop = False
+    p = node.parent
+    while p is not None:
+        if p.type == "lambdef":
+            return False, in_loop
+        if p.type in ("for_stmt", "while_stmt", "sync_comp_for"):
+            in_loop = True
+        if p.type == "with_stmt" and is_atomic_with(p):
+            return True, in_loop
+        if p.type == "funcdef":
+            return is_atomic_decorated(p), in_loop
+        p = p.parent
+    return False, in_loop
+
+
+def in_async_function(node) -> bool:
+    p = node.parent
+    while p is not None:
+        if p.type == "lambdef":
+            return False
+        if p.type == "funcdef":
+            return sx.is_async_funcdef(p)
+        p = p.parent
+    return False
+
+
+def call_span_node(call: sx.Call):
+    """(start node, end node) of the text of one call in a chain, for locations."""
+    return call.node, call.trailer

@@ -1,0 +1,133 @@
+"""What every detector gets (a Context) and how it registers itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ..facts.model import FileFacts
+from ..model import Deferred, Edit, Finding, Fix, Related
+from ..source import syntax as sx
+from ..source.suppress import PATTERN as SUPPRESS_PATTERN
+from ..source.suppress import _safe_for_comment
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a finding is, as plain data that outlives the parse tree."""
+
+    path: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    stmt_lines: tuple[int, int]
+    comment_line: int | None  # a line of the statement where a comment can go
+    comment_text: str  # that line's text
+
+
+def suppress_edit(site: Site, code: str) -> Edit | None:
+    if site.comment_line is None:
+        return None
+    text = site.comment_text.rstrip("\r\n")
+    m = SUPPRESS_PATTERN.search(text)
+    line = site.comment_line
+    if m:
+        if m.group(1) is None:
+            return None
+        codes = [c.strip() for c in m.group(1).split(",") if c.strip()]
+        if code in codes:
+            return None
+        return Edit(site.path, (line, m.start()), (line, m.end()), f"# backend-lens: ignore[{', '.join([*codes, code])}]")
+    end = len(text.rstrip())
+    return Edit(site.path, (line, end), (line, len(text)), f"  # backend-lens: ignore[{code}]")
+
+
+def make_finding(
+    code: str,
+    site: Site,
+    message: str,
+    fix: Fix | None = None,
+    related: Iterable[Related] = (),
+) -> Finding:
+    return Finding(
+        code=code,
+        message=message,
+        path=site.path,
+        start=site.start,
+        end=site.end,
+        stmt_lines=site.stmt_lines,
+        fix=fix,
+        suppress=suppress_edit(site, code),
+        related=tuple(related),
+    )
+
+
+@dataclass
+class Context:
+    path: str
+    rel_path: str
+    text: str
+    lines: list[str]
+    module: object  # parso Module
+    by_type: dict
+    facts: FileFacts
+    _sites: dict = field(default_factory=dict)
+
+    def nodes(self, *types: str) -> Iterator:
+        for t in types:
+            yield from self.by_type.get(t, ())
+
+    def site(self, node, end_node=None) -> Site:
+        key = (id(node), id(end_node))
+        if key in self._sites:
+            return self._sites[key]
+        span = sx.stmt_line_span(node)
+        line = None
+        for ln in range(span[0], max(span[0], span[1]) + 1):
+            if _safe_for_comment(self.module, self.lines, ln):
+                line = ln
+                break
+        s = Site(
+            self.path,
+            node.start_pos,
+            (end_node or node).end_pos,
+            span,
+            line,
+            self.lines[line - 1] if line else "",
+        )
+        self._sites[key] = s
+        return s
+
+    def finding(self, code: str, node, message: str, fix: Fix | None = None, related=(), end_node=None) -> Finding:
+        return make_finding(code, self.site(node, end_node), message, fix, related)
+
+    def edit(self, start, end, text: str) -> Edit:
+        return Edit(self.path, start, end, text)
+
+    def defer(self, reads: Iterable[str], judge: Callable[[object], Iterable[Finding]]) -> Deferred:
+        return Deferred(frozenset(reads), judge)
+
+    def qualify(self, dotted: str | None) -> str | None:
+        from ..facts.extract import qualify
+
+        if dotted is None:
+            return None
+        return qualify(dotted, self.facts.imports, self.facts.module)
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    codes: tuple[str, ...]
+    func: Callable[[Context], Iterable[Finding | Deferred]]
+    section: str
+
+
+REGISTRY: list[Detector] = []
+
+
+def detector(*codes: str, section: str):
+    def register(func):
+        REGISTRY.append(Detector(func.__name__, codes, func, section))
+        return func
+
+    return register

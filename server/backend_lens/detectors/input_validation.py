@@ -1,0 +1,79 @@
+"""Input Validation & Sanitization: SQL assembled from strings."""
+
+from __future__ import annotations
+
+import re
+
+from ..source import syntax as sx
+from ._helpers import last_assignment
+from .base import Context, detector
+
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP|ALTER)\b", re.I)
+SQL_INSIDE = re.compile(r"\s(FROM|WHERE|SET)\s", re.I)
+SQL_METHODS = ("execute", "executemany", "raw")
+SQL_FUNCTIONS = {
+    "django.db.models.expressions.RawSQL", "django.db.models.RawSQL",
+    "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
+}
+
+
+def looks_like_sql(text: str) -> bool:
+    return bool(SQL_START.match(text) or SQL_INSIDE.search(text))
+
+
+def _is_string(n) -> bool:
+    return n.type in ("string", "strings", "fstring")
+
+
+def formatted_sql(node) -> bool:
+    """True when ``node`` builds SQL text with formatting or concatenation."""
+    t = node.type
+    if t == "fstring" or (t == "strings" and any(c.type == "fstring" for c in node.children)):
+        has_expr = any(n.type == "fstring_expr" for n in sx.walk(node))
+        return has_expr and looks_like_sql(sx.literal_text(node))
+    if t == "term" and len(node.children) == 3 and node.children[1].value == "%" and _is_string(node.children[0]):
+        return looks_like_sql(sx.literal_text(node.children[0]))
+    if t in ("atom_expr", "power"):
+        ps = sx.parts(node)
+        if len(ps) >= 3 and _is_string(ps[0]) and sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "format":
+            return looks_like_sql(sx.literal_text(ps[0]))
+    if t == "arith_expr":
+        operands = node.children[::2]
+        ops = {c.value for c in node.children[1::2]}
+        if ops == {"+"} and any(_is_string(o) for o in operands) and any(not _is_string(o) for o in operands):
+            return looks_like_sql("".join(sx.literal_text(o) for o in operands if _is_string(o)))
+    return False
+
+
+def _sql_arguments(ctx: Context):
+    for node in ctx.nodes("atom_expr", "power"):
+        for call in sx.calls_in(node):
+            args = call.args
+            if call.method in SQL_METHODS or (call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS):
+                if args and args[0].kind == "pos":
+                    yield args[0].value
+            elif call.method == "extra":
+                where = sx.kwarg(args, "where")
+                if where is not None:
+                    for n in sx.walk(where.value):
+                        if n.parent is not None and n.parent.type in ("testlist_comp", "atom") and n.type not in ("operator",):
+                            yield n
+
+
+@detector("VAL001", section="Input Validation & Sanitization")
+def sql_string_formatting(ctx: Context):
+    for arg in _sql_arguments(ctx):
+        built = arg
+        if arg.type == "name":
+            assigned = last_assignment(ctx, arg.value, arg)
+            if assigned is None:
+                continue
+            built = assigned
+        if not formatted_sql(built):
+            continue
+        yield ctx.finding(
+            "VAL001",
+            arg,
+            "SQL built by string formatting: a value containing a quote changes the query (SQL "
+            "injection); pass values as parameters instead",
+        )

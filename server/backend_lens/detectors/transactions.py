@@ -1,0 +1,51 @@
+"""Connection Pooling & Transaction Management: row locks outside a transaction."""
+
+from __future__ import annotations
+
+from ..source import syntax as sx
+from ._helpers import atomic_context
+from .base import Context, detector, make_finding
+
+EVALUATING = {"get", "first", "last", "latest", "earliest", "count", "exists", "update", "delete", "in_bulk", "aggregate"}
+
+
+def _evaluated(node, after_index: int) -> bool:
+    ps = sx.parts(node)
+    for i, t in enumerate(ps[after_index + 1 :], after_index + 1):
+        if sx.is_attr_trailer(t) and t.children[1].value in EVALUATING:
+            return True
+    p = node.parent
+    if p.type in ("for_stmt", "sync_comp_for") and p.children[3] is node:
+        return True
+    if p.type == "trailer" and sx.is_call_trailer(p):
+        outer = p.parent
+        ops = sx.parts(outer)
+        if ops and ops[0].type == "name" and ops[0].value in ("list", "len", "tuple", "sum", "set"):
+            return True
+    return False
+
+
+@detector("TXN001", section="Connection Pooling & Transaction Management")
+def select_for_update_outside_atomic(ctx: Context):
+    for node in ctx.nodes("atom_expr", "power"):
+        for call in sx.calls_in(node):
+            if call.method != "select_for_update":
+                continue
+            if not _evaluated(node, call.index):
+                continue
+            inside, _ = atomic_context(node)
+            if inside:
+                continue
+            site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
+
+            def judge(index, site=site):
+                if index.atomic_requests():
+                    return
+                yield make_finding(
+                    "TXN001",
+                    site,
+                    "select_for_update() is evaluated outside transaction.atomic(): in autocommit mode "
+                    "Django raises TransactionManagementError, and no row stays locked",
+                )
+
+            yield ctx.defer(("settings",), judge)

@@ -1,0 +1,502 @@
+"""Per-file fact extraction: imports, classes (models and views), functions,
+settings, routes, tasks and a few call counts the report uses as evidence."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..source import syntax as sx
+from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
+
+FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
+RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey"}
+SETTINGS_NAMES = re.compile(
+    r"^(REST_FRAMEWORK|DATABASES|INSTALLED_APPS|MIDDLEWARE|CACHES|SECRET_KEY|DEBUG|ALLOWED_HOSTS|"
+    r"AUTH_PASSWORD_VALIDATORS|AUTHENTICATION_BACKENDS|LOGGING|CELERY_\w+|SECURE_\w+|SESSION_\w+|"
+    r"CSRF_\w+|CORS_\w+|SIMPLE_JWT|SPECTACULAR_SETTINGS|SWAGGER_SETTINGS|CONN_MAX_AGE|SENTRY_\w+|"
+    r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+)$"
+)
+INTERESTING_CALLS = {
+    "select_related", "prefetch_related", "only", "defer", "exists", "bulk_create", "bulk_update",
+    "update", "iterator", "annotate", "aggregate", "on_commit", "atomic", "delay", "apply_async",
+    "select_for_update", "values", "values_list", "joinedload", "selectinload", "subqueryload",
+    "execute", "raw", "get_or_create", "update_or_create", "cache_page", "lru_cache", "cached_property",
+    "retry", "getLogger", "exception", "warning", "error", "info", "debug", "validate",
+    "is_valid", "full_clean", "encrypt", "decrypt", "make_password", "check_password",
+    "create_engine", "sessionmaker", "Depends", "HTTPException", "raise_for_status", "timeout",
+    "get_many", "set_many", "delete_many", "method_decorator", "vary_on_headers", "cached",
+}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A settings value that is not a literal: its source text."""
+
+    code: str
+
+
+def module_name(rel_path: str) -> str:
+    p = rel_path.replace("\\", "/")
+    if p.endswith(".py"):
+        p = p[:-3]
+    parts = [x for x in p.split("/") if x and x != "."]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _resolve_relative(module: str, is_package: bool, level: int, name: str) -> str:
+    base = module.split(".") if module else []
+    if not is_package:
+        base = base[:-1]
+    if level > 1:
+        base = base[: max(0, len(base) - (level - 1))]
+    return ".".join([*base, name] if name else base)
+
+
+def extract_imports(by_type, module: str, is_package: bool):
+    imports: dict[str, str] = {}
+    stars: list[str] = []
+    modules: set[str] = set()
+    for node in by_type.get("import_name", ()):
+        for path_names, alias in _import_name_items(node):
+            dotted = ".".join(path_names)
+            modules.add(dotted)
+            if alias:
+                imports[alias] = dotted
+            else:
+                imports.setdefault(path_names[0], path_names[0])
+    for node in by_type.get("import_from", ()):
+        level = 0
+        src: list[str] = []
+        i = 1
+        ch = node.children
+        while i < len(ch) and not (ch[i].type == "keyword" and ch[i].value == "import"):
+            c = ch[i]
+            if c.type == "operator" and c.value in (".", "..."):
+                level += len(c.value)
+            elif c.type == "name":
+                src.append(c.value)
+            elif c.type == "dotted_name":
+                src.extend(x.value for x in c.children if x.type == "name")
+            i += 1
+        base = ".".join(src)
+        if level:
+            base = _resolve_relative(module, is_package, level, base)
+        modules.add(base)
+        targets = ch[i + 1 :] if i < len(ch) else []
+        for t in targets:
+            if t.type == "operator" and t.value == "*":
+                stars.append(base)
+            for name, alias in _import_as_names(t):
+                imports[alias or name] = f"{base}.{name}" if base else name
+                modules.add(f"{base}.{name}" if base else name)
+    return imports, tuple(stars), frozenset(m for m in modules if m)
+
+
+def _import_name_items(node):
+    inner = node.children[1]
+    items = inner.children if inner.type == "dotted_as_names" else [inner]
+    for it in items:
+        if it.type == "operator":
+            continue
+        alias = None
+        if it.type == "dotted_as_name":
+            alias = it.children[-1].value
+            it = it.children[0]
+        if it.type == "name":
+            yield [it.value], alias
+        elif it.type == "dotted_name":
+            yield [x.value for x in it.children if x.type == "name"], alias
+
+
+def _import_as_names(t):
+    if t.type == "name":
+        yield t.value, None
+    elif t.type == "import_as_name":
+        yield t.children[0].value, t.children[-1].value
+    elif t.type == "import_as_names":
+        for c in t.children:
+            yield from _import_as_names(c)
+
+
+def qualify(name: str | None, imports: dict[str, str], module: str, local: set[str] | None = None) -> str | None:
+    if not name:
+        return name
+    head, _, rest = name.partition(".")
+    if head in imports:
+        q = imports[head]
+        return f"{q}.{rest}" if rest else q
+    if local is not None and head in local and module:
+        return f"{module}.{name}"
+    return name
+
+
+def literalish(node, depth: int = 0):
+    """A settings value as plain data: literals as themselves, dicts as dicts,
+    anything else as ``Expr(code)``."""
+    if depth > 6:
+        return Expr(sx.code(node)[:200])
+    if node.type == "atom" and node.children[0].value == "{":
+        out: dict = {}
+        if len(node.children) == 3 and node.children[1].type == "dictorsetmaker":
+            items = node.children[1].children
+            i = 0
+            while i + 2 < len(items) + 1 and i < len(items):
+                k = items[i]
+                if k.type == "operator" and k.value == "**":
+                    i += 3
+                    continue
+                if i + 2 < len(items) + 1 and i + 1 < len(items) and items[i + 1].type == "operator" and items[i + 1].value == ":":
+                    key = sx.string_value(k)
+                    out[key if key is not None else sx.code(k)] = literalish(items[i + 2], depth + 1)
+                    i += 4
+                else:
+                    break
+        return out
+    text = sx.code(node)
+    if len(text) < 2000:
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            pass
+    return Expr(text[:200])
+
+
+def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
+    calls = sx.calls_in(call_expr)
+    if not calls:
+        return None
+    first = calls[0]
+    if first.callee is None or first.index != len(sx.parts(call_expr)) - 1:
+        return None
+    kind = first.callee.rsplit(".", 1)[-1]
+    if not FIELD_CALL.search(kind) and kind != "relationship":
+        return None
+    args = first.args
+    flags = []
+    kwargs = []
+    for a in args:
+        if a.kind == "kw":
+            kwargs.append(a.name)
+            if sx.code(a.value) == "True":
+                flags.append(a.name)
+    target = None
+    if kind in RELATIONS or kind == "relationship":
+        pos = [a for a in args if a.kind == "pos"]
+        tnode = pos[0].value if pos else (sx.kwarg(args, "to").value if sx.kwarg(args, "to") else None)
+        if tnode is not None:
+            target = sx.string_value(tnode) or sx.dotted(tnode)
+    if kind in ("Column", "mapped_column"):
+        for a in args:
+            if a.kind == "pos":
+                d = sx.dotted(a.value)
+                if d is None and a.value.type in ("atom_expr", "power"):
+                    d = sx.dotted(sx.parts(a.value)[0]) if sx.parts(a.value) else None
+                if d:
+                    kind = f"{kind}:{d.rsplit('.', 1)[-1]}"
+                    break
+    trailer = first.trailer
+    close = trailer.children[-1]
+    inner = trailer.children[1:-1]
+    needs_comma = bool(inner) and not (inner[0].type == "arglist" and inner[0].children[-1].type == "operator" and inner[0].children[-1].value == ",")
+    return FieldFact(
+        name=name,
+        kind=kind,
+        start=call_expr.start_pos,
+        end=call_expr.end_pos,
+        kwargs=tuple(kwargs),
+        flags=tuple(flags),
+        target=target,
+        insert_at=close.start_pos,
+        needs_comma=needs_comma,
+    )
+
+
+def _meta_indexed(meta_suite) -> tuple[tuple[str, ...], bool]:
+    first_fields: list[str] = []
+    abstract = False
+    for stmt in meta_suite.children:
+        if stmt.type != "simple_stmt":
+            continue
+        expr = stmt.children[0]
+        if expr.type != "expr_stmt" or expr.children[0].type != "name":
+            continue
+        key = expr.children[0].value
+        value = expr.children[-1]
+        if key == "abstract" and sx.code(value) == "True":
+            abstract = True
+        if key in ("unique_together", "index_together"):
+            v = literalish(value)
+            if isinstance(v, (list, tuple)) and v:
+                groups = v if isinstance(v[0], (list, tuple)) else [v]
+                for g in groups:
+                    if g and isinstance(g[0], str):
+                        first_fields.append(g[0])
+        if key in ("indexes", "constraints"):
+            for n in sx.walk(value):
+                if n.type != "argument" or n.children[0].type != "name":
+                    continue
+                if n.children[0].value == "fields":
+                    v = literalish(n.children[2])
+                    if isinstance(v, (list, tuple)) and v and isinstance(v[0], str):
+                        if key == "indexes" or _is_unique_constraint(n):
+                            first_fields.append(v[0].lstrip("-"))
+    return tuple(first_fields), abstract
+
+
+def _is_unique_constraint(argument) -> bool:
+    p = argument.parent
+    while p is not None and p.type not in ("atom_expr", "power"):
+        p = p.parent
+    if p is None:
+        return False
+    d = sx.dotted(sx.parts(p)[0]) if sx.parts(p) else None
+    calls = sx.calls_in(p)
+    return bool(calls and calls[0].callee and calls[0].callee.endswith("UniqueConstraint")) or bool(d and "Unique" in d)
+
+
+def extract_class(node, imports, module, local_classes) -> ClassFact:
+    name = node.children[1].value
+    bases: list[str] = []
+    base_pos: list[tuple[int, int]] = []
+    if len(node.children) > 3 and node.children[2].value == "(" and node.children[3].type != "operator":
+        arg = node.children[3]
+        items = arg.children if arg.type == "arglist" else [arg]
+        for it in items:
+            if it.type == "operator" or it.type == "argument":
+                continue
+            d = sx.dotted(it)
+            if d:
+                bases.append(qualify(d, imports, module, local_classes) or d)
+                base_pos.append(it.start_pos)
+    suite = node.children[-1]
+    attrs: list[tuple[str, str]] = []
+    fields: list[FieldFact] = []
+    methods: list[str] = []
+    meta_indexed: tuple[str, ...] = ()
+    abstract = False
+    body = suite.children if suite.type == "suite" else [suite]
+    for stmt in body:
+        target = stmt
+        if stmt.type == "decorated":
+            target = stmt.children[-1]
+        if target.type == "async_stmt":
+            target = target.children[-1]
+        if target.type == "funcdef":
+            methods.append(target.children[1].value)
+            continue
+        if target.type == "classdef" and target.children[1].value == "Meta":
+            meta_indexed, abstract = _meta_indexed(target.children[-1])
+            continue
+        if stmt.type != "simple_stmt":
+            continue
+        expr = stmt.children[0]
+        if expr.type != "expr_stmt":
+            continue
+        lhs = expr.children[0]
+        if lhs.type != "name":
+            continue
+        value = expr.children[-1]
+        # annotated: name: Mapped[int] = mapped_column(...)
+        attrs.append((lhs.value, sx.code(value)[:200]))
+        if value.type in ("atom_expr", "power"):
+            f = _field_fact(lhs.value, value, imports, module)
+            if f is not None:
+                fields.append(f)
+    return ClassFact(
+        name=name,
+        qualname=f"{module}.{name}" if module else name,
+        bases=tuple(bases),
+        start=node.children[1].start_pos,
+        end=node.children[1].end_pos,
+        attrs=tuple(attrs),
+        fields=tuple(fields),
+        meta_indexed=meta_indexed,
+        abstract=abstract,
+        methods=tuple(methods),
+        base_positions=tuple(base_pos),
+    )
+
+
+def _settings_assign(settings: dict, expr) -> None:
+    lhs = expr.children[0]
+    value = expr.children[-1]
+    if lhs.type == "name" and SETTINGS_NAMES.match(lhs.value):
+        settings[lhs.value] = literalish(value)
+    elif lhs.type in ("atom_expr", "power"):
+        ps = sx.parts(lhs)
+        if ps and ps[0].type == "name" and SETTINGS_NAMES.match(ps[0].value):
+            keys = []
+            for t in ps[1:]:
+                if t.type == "trailer" and t.children[0].value == "[":
+                    k = sx.string_value(t.children[1])
+                    if k is None:
+                        return
+                    keys.append(k)
+                else:
+                    return
+            cur = settings.setdefault(ps[0].value, {})
+            if not isinstance(cur, dict):
+                return
+            for k in keys[:-1]:
+                cur = cur.setdefault(k, {})
+                if not isinstance(cur, dict):
+                    return
+            if keys:
+                cur[keys[-1]] = literalish(value)
+
+
+def is_settings_path(rel_path: str) -> bool:
+    p = rel_path.replace("\\", "/").lower()
+    name = p.rsplit("/", 1)[-1]
+    return name == "settings.py" or "/settings/" in f"/{p}" or name.endswith("_settings.py") or name == "config.py"
+
+
+APP_FACTORIES = {
+    "fastapi.FastAPI": "fastapi",
+    "fastapi.APIRouter": "fastapi",
+    "fastapi.routing.APIRouter": "fastapi",
+    "flask.Flask": "flask",
+    "flask.Blueprint": "flask",
+    "celery.Celery": "celery",
+    "rest_framework.routers.DefaultRouter": "drf-router",
+    "rest_framework.routers.SimpleRouter": "drf-router",
+}
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+
+
+def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileFacts:
+    module = module_name(rel_path)
+    is_package = rel_path.replace("\\", "/").endswith("__init__.py")
+    imports, stars, modules = extract_imports(by_type, module, is_package)
+    local_classes = {c.children[1].value for c in by_type.get("classdef", ())}
+    classes = []
+    for node in by_type.get("classdef", ()):
+        try:
+            classes.append(extract_class(node, imports, module, local_classes))
+        except (IndexError, AttributeError):  # half-typed class statement
+            continue
+
+    # module-level objects: app = FastAPI(), router = APIRouter(), app = Celery(...)
+    app_objects: dict[str, str] = {}
+    settings: dict = {}
+    routes: list[RouteFact] = []
+    settings_module = is_settings_path(rel_path)
+    for stmt in module_tree.children:
+        if stmt.type != "simple_stmt":
+            continue
+        for expr in stmt.children:
+            if expr.type != "expr_stmt":
+                continue
+            lhs, value = expr.children[0], expr.children[-1]
+            if lhs.type == "name" and value.type in ("atom_expr", "power"):
+                calls = sx.calls_in(value)
+                if calls and calls[0].callee:
+                    q = qualify(calls[0].callee, imports, module)
+                    if q in APP_FACTORIES:
+                        app_objects[lhs.value] = APP_FACTORIES[q]
+            if settings_module or (lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")):
+                try:
+                    _settings_assign(settings, expr)
+                except (IndexError, AttributeError):
+                    pass
+
+    functions = []
+    tasks = []
+    for node in by_type.get("funcdef", ()):
+        if node.parent is None:
+            continue
+        is_top = sx.enclosing(node, ("funcdef", "classdef", "file_input")).type == "file_input"
+        decs = sx.function_decorators(node)
+        if not is_top and not decs:
+            continue
+        names = []
+        dec_kwargs: list[str] = []
+        for d in decs:
+            dn = sx.decorator_name(d)
+            if not dn:
+                continue
+            q = qualify(dn, imports, module) or dn
+            names.append(q)
+            head = dn.split(".")[0]
+            inner = d.children[1]
+            dargs = []
+            if inner.type in ("atom_expr", "power"):
+                cl = sx.calls_in(inner)
+                if cl:
+                    dargs = cl[-1].args
+            # routes
+            verb = dn.rsplit(".", 1)[-1]
+            fw = app_objects.get(head) or (
+                "fastapi" if "fastapi" in (imports.get(head) or "") else None
+            )
+            if "." in dn and fw in ("fastapi", "flask") and verb in (*HTTP_VERBS, "route", "api_route", "websocket"):
+                path = ""
+                pos = [a for a in dargs if a.kind == "pos"]
+                if pos:
+                    path = sx.string_value(pos[0].value) or ""
+                methods: tuple[str, ...] = (verb.upper(),) if verb in HTTP_VERBS else ()
+                m_arg = sx.kwarg(dargs, "methods")
+                if m_arg is not None:
+                    v = literalish(m_arg.value)
+                    if isinstance(v, (list, tuple)):
+                        methods = tuple(str(x).upper() for x in v)
+                routes.append(RouteFact(fw, methods or ("GET",), path, node.children[1].value, node.children[1].start_pos))
+            if q.endswith("api_view"):
+                v = literalish(dargs[0].value) if dargs else ("GET",)
+                methods = tuple(str(x).upper() for x in v) if isinstance(v, (list, tuple)) else ("GET",)
+                routes.append(RouteFact("drf", methods, "", node.children[1].value, node.children[1].start_pos))
+            is_task = q.endswith("shared_task") or q in ("dramatiq.actor",) or (
+                verb == "task" and (app_objects.get(head) == "celery" or "celery" in q.lower() or head in ("app", "celery_app", "celery"))
+            )
+            if is_task:
+                tasks.append(TaskFact(node.children[1].value, node.children[1].start_pos, tuple(a.name for a in dargs if a.kind == "kw"), "dramatiq" if "dramatiq" in q else "celery"))
+            dec_kwargs.extend(a.name for a in dargs if a.kind == "kw")
+        if is_top:
+            functions.append(FunctionFact(node.children[1].value, node.children[1].start_pos, tuple(names), sx.is_async_funcdef(node), tuple(dec_kwargs)))
+
+    # Django URL patterns and DRF routers
+    calls = Counter()
+    for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+        for call in sx.calls_in(node):
+            m = call.method
+            if m in INTERESTING_CALLS:
+                calls[m] += 1
+            if m in ("path", "re_path", "url") and call.callee in ("path", "re_path", "url", "urls.path", "urls.re_path"):
+                args = call.args
+                if args and args[0].kind == "pos":
+                    p = sx.string_value(args[0].value)
+                    if p is not None and len(args) > 1:
+                        routes.append(RouteFact("django", (), p, sx.code(args[1].value)[:80], call.node.start_pos))
+            if m == "register" and call.callee and app_objects.get(call.callee.split(".")[0]) == "drf-router":
+                args = call.args
+                if args and args[0].kind == "pos":
+                    routes.append(RouteFact("drf-router", (), sx.string_value(args[0].value) or "", sx.code(args[1].value)[:80] if len(args) > 1 else "", call.node.start_pos))
+    for d in by_type.get("decorator", ()):
+        dn = sx.decorator_name(d)
+        if dn and dn.rsplit(".", 1)[-1] in INTERESTING_CALLS:
+            calls[dn.rsplit(".", 1)[-1]] += 1
+
+    p = "/" + rel_path.replace("\\", "/")
+    name = p.rsplit("/", 1)[-1]
+    return FileFacts(
+        path=path,
+        module=module,
+        imports=imports,
+        star_imports=stars,
+        imported_modules=modules,
+        classes=tuple(classes),
+        functions=tuple(functions),
+        settings=settings,
+        routes=tuple(routes),
+        tasks=tuple(tasks),
+        calls=dict(calls),
+        lines=lines,
+        is_test="/tests/" in p or "/test/" in p or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py",
+        is_migration="/migrations/" in p or "/alembic/versions/" in p,
+        is_settings=settings_module,
+    )

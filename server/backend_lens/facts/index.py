@@ -1,0 +1,300 @@
+"""The ProjectIndex: every file's facts merged, with the cross-file look-ups
+detectors need (which class a name points at, whether it is a Django model,
+its fields and indexes, the project's settings)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .extract import Expr, qualify
+from .model import ClassFact, FieldFact, FileFacts
+
+log = logging.getLogger(__name__)
+
+FACT_KINDS = ("models", "settings", "tasks")
+
+DJANGO_MODEL_BASES = {
+    "django.db.models.Model",
+    "django.db.models.base.Model",
+    "django.contrib.auth.base_user.AbstractBaseUser",
+    "django.contrib.auth.models.AbstractBaseUser",
+    "django.contrib.auth.models.AbstractUser",
+    "django.contrib.auth.models.PermissionsMixin",
+    "django.contrib.gis.db.models.Model",
+    "model_utils.models.TimeStampedModel",
+    "model_utils.models.StatusModel",
+    "model_utils.models.SoftDeletableModel",
+    "django_extensions.db.models.TimeStampedModel",
+    "polymorphic.models.PolymorphicModel",
+    "mptt.models.MPTTModel",
+}
+DRF_VIEW_NAMES = {
+    "APIView", "GenericAPIView", "CreateAPIView", "ListAPIView", "RetrieveAPIView", "DestroyAPIView",
+    "UpdateAPIView", "ListCreateAPIView", "RetrieveUpdateAPIView", "RetrieveDestroyAPIView",
+    "RetrieveUpdateDestroyAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet",
+    "ViewSetMixin",
+}
+DRF_LIST_NAMES = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    facts: FileFacts
+    cls: ClassFact
+
+
+@dataclass(frozen=True)
+class ModelField:
+    model: ClassRef
+    field: FieldFact
+
+    @property
+    def is_relation(self) -> bool:
+        return self.field.kind in ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey")
+
+    @property
+    def to_many(self) -> bool:
+        return self.field.kind == "ManyToManyField"
+
+
+class ProjectIndex:
+    def __init__(self, resolver: Callable[[str, tuple[int, int]], str | None] | None = None):
+        self.files: dict[str, FileFacts] = {}
+        self.resolver = resolver  # jedi fallback: (path, position) -> qualified class name
+        self._by_qualname: dict[str, ClassRef] | None = None
+        self._by_name: dict[str, list[ClassRef]] | None = None
+        self._modules: dict[str, FileFacts] | None = None
+        self._ancestors: dict[str, tuple[tuple[str, ...], tuple[ClassRef, ...]]] = {}
+        self._settings: dict | None = None
+        self._jedi_cache: dict[tuple, str | None] = {}
+
+    # -- updates --------------------------------------------------------
+    def update(self, facts: FileFacts) -> set[str]:
+        """Store ``facts``; return the fact kinds whose content changed."""
+        old = self.files.get(facts.path)
+        self.files[facts.path] = facts
+        changed = {k for k in FACT_KINDS if old is None or old.kind_digest(k) != facts.kind_digest(k)}
+        self._invalidate(changed)
+        return changed
+
+    def remove(self, path: str) -> set[str]:
+        old = self.files.pop(path, None)
+        if old is None:
+            return set()
+        changed = set(FACT_KINDS)
+        self._invalidate(changed)
+        return changed
+
+    def _invalidate(self, changed: set[str]) -> None:
+        if "models" in changed:
+            self._by_qualname = self._by_name = self._modules = None
+            self._ancestors.clear()
+            self._jedi_cache.clear()
+        if "settings" in changed:
+            self._settings = None
+
+    # -- classes ----------------------------------------------------------
+    def _build(self) -> None:
+        by_q: dict[str, ClassRef] = {}
+        by_n: dict[str, list[ClassRef]] = {}
+        modules: dict[str, FileFacts] = {}
+        for f in self.files.values():
+            modules[f.module] = f
+            for c in f.classes:
+                ref = ClassRef(f, c)
+                by_q.setdefault(c.qualname, ref)
+                by_n.setdefault(c.name, []).append(ref)
+        self._by_qualname, self._by_name, self._modules = by_q, by_n, modules
+
+    def _lookup_qualified(self, qualname: str, depth: int = 0) -> ClassRef | None:
+        if self._by_qualname is None:
+            self._build()
+        assert self._by_qualname is not None and self._modules is not None
+        ref = self._by_qualname.get(qualname)
+        if ref is not None or depth > 4 or "." not in qualname:
+            return ref
+        # re-exported through a package: shop.orders.Order where shop/orders/__init__.py imports it
+        mod, _, name = qualname.rpartition(".")
+        f = self._modules.get(mod)
+        if f is not None:
+            if name in f.imports and f.imports[name] != qualname:
+                return self._lookup_qualified(f.imports[name], depth + 1)
+            for star in f.star_imports:
+                ref = self._lookup_qualified(f"{star}.{name}", depth + 1)
+                if ref is not None:
+                    return ref
+        return None
+
+    def resolve_class(self, facts: FileFacts, written: str, pos: tuple[int, int] | None = None) -> ClassRef | str | None:
+        """What the class name ``written`` in ``facts``'s file points at: a project
+        class, a library class's qualified name, or None when unknown."""
+        local = {c.name for c in facts.classes}
+        q = qualify(written, facts.imports, facts.module, local) or written
+        ref = self._lookup_qualified(q)
+        if ref is not None:
+            return ref
+        head = written.split(".")[0]
+        if head in facts.imports:
+            return q  # a library (or unindexed) name, qualified through the imports
+        for star in facts.star_imports:
+            ref = self._lookup_qualified(f"{star}.{written}")
+            if ref is not None:
+                return ref
+        if self._by_name is None:
+            self._build()
+        assert self._by_name is not None
+        candidates = self._by_name.get(written.rsplit(".", 1)[-1], [])
+        if len(candidates) == 1 and not facts.imports.get(head):
+            return candidates[0]
+        if pos is not None and self.resolver is not None:
+            key = (facts.path, pos)
+            if key not in self._jedi_cache:
+                try:
+                    self._jedi_cache[key] = self.resolver(facts.path, pos)
+                except Exception:  # jedi is best effort
+                    log.debug("jedi could not resolve %s in %s", written, facts.path, exc_info=True)
+                    self._jedi_cache[key] = None
+            full = self._jedi_cache[key]
+            if full:
+                return self._lookup_qualified(full) or full
+        return None
+
+    def ancestors(self, ref: ClassRef) -> tuple[tuple[str, ...], tuple[ClassRef, ...]]:
+        """(library base names, project base classes) of a class, transitively."""
+        key = ref.cls.qualname + "@" + ref.facts.path
+        if key in self._ancestors:
+            return self._ancestors[key]
+        self._ancestors[key] = ((), ())  # cycle guard
+        libs: list[str] = []
+        projs: list[ClassRef] = []
+        seen = {key}
+        stack = [ref]
+        while stack:
+            cur = stack.pop()
+            for i, base in enumerate(cur.cls.bases):
+                written = base
+                # bases are stored qualified; resolve again from the written tail
+                pos = cur.cls.base_positions[i] if i < len(cur.cls.base_positions) else None
+                target = self._lookup_qualified(base)
+                if target is None:
+                    target = self.resolve_class(cur.facts, _unqualify(written, cur.facts), pos)
+                if isinstance(target, ClassRef):
+                    k = target.cls.qualname + "@" + target.facts.path
+                    if k not in seen:
+                        seen.add(k)
+                        projs.append(target)
+                        stack.append(target)
+                elif isinstance(target, str):
+                    libs.append(target)
+                else:
+                    libs.append(base)
+        result = (tuple(libs), tuple(projs))
+        self._ancestors[key] = result
+        return result
+
+    def is_django_model(self, ref: ClassRef) -> bool:
+        libs, projs = self.ancestors(ref)
+        if any(_is_model_base(b) for b in libs):
+            return True
+        # a project class with model fields that derives from an unknown base with "Model" in its name
+        return False
+
+    def is_drf_view(self, ref: ClassRef, names: set[str] = DRF_VIEW_NAMES) -> bool:
+        libs, _ = self.ancestors(ref)
+        return any(b.startswith("rest_framework.") and b.rsplit(".", 1)[-1] in names for b in libs)
+
+    def inherited_attr(self, ref: ClassRef, name: str) -> tuple[ClassRef, str] | None:
+        v = ref.cls.attr(name)
+        if v is not None:
+            return ref, v
+        for p in self.ancestors(ref)[1]:
+            v = p.cls.attr(name)
+            if v is not None:
+                return p, v
+        return None
+
+    def find_model(self, facts: FileFacts, written: str, pos=None) -> ClassRef | None:
+        target = self.resolve_class(facts, written, pos)
+        if isinstance(target, ClassRef) and self.is_django_model(target):
+            return target
+        return None
+
+    def model_field(self, model: ClassRef, name: str) -> ModelField | None:
+        for ref in (model, *self.ancestors(model)[1]):
+            for f in ref.cls.fields:
+                if f.name == name:
+                    return ModelField(ref, f)
+        return None
+
+    def field_indexed(self, mf: ModelField, model: ClassRef) -> bool:
+        f = mf.field
+        if {"primary_key", "unique", "db_index", "index"} & set(f.flags):
+            return True
+        if mf.is_relation:
+            return "db_index" not in f.kwargs or "db_index" in f.flags  # Django indexes FKs by default
+        for ref in (model, *self.ancestors(model)[1]):
+            if f.name in ref.cls.meta_indexed:
+                return True
+        return False
+
+    def models(self) -> list[ClassRef]:
+        if self._by_qualname is None:
+            self._build()
+        out = []
+        for f in self.files.values():
+            for c in f.classes:
+                ref = ClassRef(f, c)
+                if c.name != "Meta" and self.is_django_model(ref):
+                    out.append(ref)
+        return out
+
+    # -- settings ---------------------------------------------------------
+    def settings(self) -> dict:
+        """Settings of every settings module merged (later files win on conflicts)."""
+        if self._settings is None:
+            merged: dict = {}
+            for f in sorted(self.files.values(), key=lambda f: f.path):
+                for k, v in f.settings.items():
+                    if isinstance(v, dict) and isinstance(merged.get(k), dict):
+                        merged[k] = {**merged[k], **v}
+                    else:
+                        merged[k] = v
+            self._settings = merged
+        return self._settings
+
+    def drf_setting(self, key: str):
+        rf = self.settings().get("REST_FRAMEWORK")
+        return rf.get(key) if isinstance(rf, dict) else None
+
+    def atomic_requests(self) -> bool:
+        dbs = self.settings().get("DATABASES")
+        if not isinstance(dbs, dict):
+            return False
+        for v in dbs.values():
+            if isinstance(v, dict) and v.get("ATOMIC_REQUESTS") is True:
+                return True
+        return False
+
+
+def _unqualify(base: str, facts: FileFacts) -> str:
+    for local, q in facts.imports.items():
+        if base == q:
+            return local
+        if base.startswith(q + "."):
+            return local + base[len(q) :]
+    if facts.module and base.startswith(facts.module + "."):
+        return base[len(facts.module) + 1 :]
+    return base
+
+
+def _is_model_base(name: str) -> bool:
+    if name in DJANGO_MODEL_BASES:
+        return True
+    return name.startswith("django.contrib.auth.models.Abstract") or (
+        name.startswith("django.") and name.endswith(".models.Model")
+    )
+
+
+__all__ = ["ProjectIndex", "ClassRef", "ModelField", "FACT_KINDS", "Expr"]

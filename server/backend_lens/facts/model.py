@@ -1,0 +1,96 @@
+"""Facts: what a file says exists. Plain, comparable data (no parse-tree nodes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Pos = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FieldFact:
+    name: str
+    kind: str  # last segment of the field class: "CharField", "ForeignKey", "Column", ...
+    start: Pos
+    end: Pos
+    kwargs: tuple[str, ...]  # keyword names given
+    flags: tuple[str, ...]  # truthy flags: primary_key, unique, db_index, null, index
+    target: str | None = None  # related model for relations
+    insert_at: Pos | None = None  # where ``, db_index=True`` can be inserted (before the ')')
+    needs_comma: bool = True
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    name: str
+    qualname: str
+    bases: tuple[str, ...]  # qualified dotted names where imports tell, else as written
+    start: Pos
+    end: Pos
+    attrs: tuple[tuple[str, str], ...] = ()  # class-level NAME = <code> (code cut to 200 chars)
+    fields: tuple[FieldFact, ...] = ()
+    meta_indexed: tuple[str, ...] = ()  # first field of each Meta index / unique set
+    abstract: bool = False
+    methods: tuple[str, ...] = ()
+    base_positions: tuple[Pos, ...] = ()
+
+    def attr(self, name: str) -> str | None:
+        for k, v in self.attrs:
+            if k == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    name: str
+    start: Pos
+    decorators: tuple[str, ...]  # qualified where imports tell
+    is_async: bool
+    decorator_kwargs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteFact:
+    framework: str  # django, drf, fastapi, flask
+    methods: tuple[str, ...]
+    path: str
+    handler: str
+    start: Pos
+
+
+@dataclass(frozen=True)
+class TaskFact:
+    name: str
+    start: Pos
+    options: tuple[str, ...]  # decorator keyword names: autoretry_for, max_retries, ...
+    framework: str = "celery"
+
+
+@dataclass
+class FileFacts:
+    path: str
+    module: str
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
+    star_imports: tuple[str, ...] = ()
+    imported_modules: frozenset[str] = frozenset()  # every module named by an import
+    classes: tuple[ClassFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    settings: dict[str, object] = field(default_factory=dict)
+    routes: tuple[RouteFact, ...] = ()
+    tasks: tuple[TaskFact, ...] = ()
+    calls: dict[str, int] = field(default_factory=dict)  # counts of interesting method calls
+    lines: int = 0
+    is_test: bool = False
+    is_migration: bool = False
+    is_settings: bool = False
+
+    def kind_digest(self, kind: str) -> object:
+        """What a detector that reads ``kind`` depends on, for change detection."""
+        if kind == "models":
+            return (self.module, self.imports, self.star_imports, self.classes)
+        if kind == "settings":
+            return self.settings
+        if kind == "tasks":
+            return self.tasks
+        raise KeyError(kind)

@@ -1,0 +1,302 @@
+"""Small helpers over parso trees shared by fact extractors and detectors.
+
+Everything here is iterative (no recursion over the tree), so deeply nested
+code cannot exhaust Python's stack through these helpers.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from parso.tree import BaseNode, Leaf, NodeOrLeaf
+
+SCOPE_TYPES = ("funcdef", "classdef", "file_input", "lambdef")
+COMPOUND = ("if_stmt", "for_stmt", "while_stmt", "try_stmt", "with_stmt", "funcdef", "classdef", "async_stmt", "decorated", "match_stmt")
+
+
+def walk(node: NodeOrLeaf) -> Iterator[NodeOrLeaf]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        children = getattr(n, "children", None)
+        if children:
+            stack.extend(reversed(children))
+
+
+def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
+    """One walk over the tree: nodes grouped by type, and the count of error nodes."""
+    by_type: dict[str, list[NodeOrLeaf]] = defaultdict(list)
+    errors = 0
+    stack = [module]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        by_type[t].append(n)
+        if t in ("error_node", "error_leaf"):
+            errors += 1
+        children = getattr(n, "children", None)
+        if children:
+            stack.extend(reversed(children))
+    return by_type, errors
+
+
+def code(node: NodeOrLeaf) -> str:
+    return node.get_code(include_prefix=False)
+
+
+def first_leaf_start(node: NodeOrLeaf) -> tuple[int, int]:
+    return node.start_pos
+
+
+@dataclass
+class Arg:
+    kind: str  # "pos", "kw", "star", "dstar"
+    name: str | None
+    value: NodeOrLeaf
+    node: NodeOrLeaf
+
+
+def call_args(trailer: BaseNode) -> list[Arg]:
+    """Arguments of a call trailer ``( ... )``."""
+    inner = trailer.children[1:-1]
+    if not inner:
+        return []
+    node = inner[0]
+    items = [c for c in node.children if c.type != "operator" or c.value not in ",)"] if node.type == "arglist" else [node]
+    args = []
+    for item in items:
+        if item.type == "argument":
+            first = item.children[0]
+            if first.type == "operator" and first.value in ("*", "**"):
+                args.append(Arg("star" if first.value == "*" else "dstar", None, item.children[1], item))
+            elif len(item.children) >= 3 and item.children[1].type == "operator" and item.children[1].value == "=":
+                args.append(Arg("kw", first.value, item.children[2], item))
+            else:  # generator argument
+                args.append(Arg("pos", None, item, item))
+        elif item.type == "star_expr":
+            args.append(Arg("star", None, item.children[1], item))
+        else:
+            args.append(Arg("pos", None, item, item))
+    return args
+
+
+def kwarg(args: list[Arg], name: str) -> Arg | None:
+    for a in args:
+        if a.kind == "kw" and a.name == name:
+            return a
+    return None
+
+
+def is_call_trailer(n: NodeOrLeaf) -> bool:
+    return n.type == "trailer" and n.children[0].type == "operator" and n.children[0].value == "("
+
+
+def is_attr_trailer(n: NodeOrLeaf) -> bool:
+    return n.type == "trailer" and n.children[0].type == "operator" and n.children[0].value == "."
+
+
+def parts(atom_expr: BaseNode) -> list[NodeOrLeaf]:
+    """Children of an atom_expr / power node without a leading ``await``."""
+    ch = atom_expr.children
+    if ch and ch[0].type == "keyword" and ch[0].value == "await":
+        ch = ch[1:]
+    if ch and ch[-1].type == "operator" and ch[-1].value == "**":
+        ch = ch[:-1]
+    return list(ch)
+
+
+def dotted(node: NodeOrLeaf | None) -> str | None:
+    """``a.b.c`` for a name or a chain of attribute accesses, else None."""
+    if node is None:
+        return None
+    if node.type == "name":
+        return node.value
+    if node.type in ("atom_expr", "power"):
+        ps = parts(node)
+        if not ps or ps[0].type != "name":
+            return None
+        out = [ps[0].value]
+        for t in ps[1:]:
+            if not is_attr_trailer(t):
+                return None
+            out.append(t.children[1].value)
+        return ".".join(out)
+    return None
+
+
+@dataclass
+class Call:
+    """One call inside a chain: ``<callee>(args)``."""
+
+    node: BaseNode  # the atom_expr holding it
+    index: int  # index of the call trailer within parts(node)
+    callee: str | None  # dotted text of what is called, or None if not a plain dotted name
+    method: str | None  # last attribute name of the callee
+    trailer: BaseNode
+
+    @property
+    def args(self) -> list[Arg]:
+        return call_args(self.trailer)
+
+
+def calls_in(atom_expr: BaseNode) -> list[Call]:
+    """Every call in a chain ``a.b(x).c(y)``, left to right."""
+    ps = parts(atom_expr)
+    out = []
+    for i, t in enumerate(ps):
+        if i == 0 or not is_call_trailer(t):
+            continue
+        prev = ps[i - 1]
+        method = None
+        if prev.type == "name":
+            method = prev.value
+        elif is_attr_trailer(prev):
+            method = prev.children[1].value
+        names = []
+        ok = ps[0].type == "name"
+        if ok:
+            names.append(ps[0].value)
+            for tt in ps[1:i]:
+                if is_attr_trailer(tt):
+                    names.append(tt.children[1].value)
+                else:
+                    ok = False
+                    break
+        out.append(Call(atom_expr, i, ".".join(names) if ok else None, method, t))
+    return out
+
+
+def chain_methods(atom_expr: BaseNode) -> list[tuple[str, BaseNode | None]]:
+    """``Order.objects.filter(x).first()`` -> [("objects", None), ("filter", trailer), ("first", trailer)]."""
+    ps = parts(atom_expr)
+    out: list[tuple[str, BaseNode | None]] = []
+    for i, t in enumerate(ps[1:], 1):
+        if is_attr_trailer(t):
+            nxt = ps[i + 1] if i + 1 < len(ps) else None
+            out.append((t.children[1].value, nxt if nxt is not None and is_call_trailer(nxt) else None))
+    return out
+
+
+def string_value(node: NodeOrLeaf | None) -> str | None:
+    """The value of a plain string literal (or implicit concatenation), else None."""
+    if node is None:
+        return None
+    if node.type == "string":
+        try:
+            v = ast.literal_eval(code(node))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+        return v if isinstance(v, str) else None
+    if node.type == "strings":
+        vals = [string_value(c) for c in node.children]
+        if all(isinstance(v, str) for v in vals):
+            return "".join(vals)  # type: ignore[arg-type]
+    return None
+
+
+def literal_text(node: NodeOrLeaf) -> str:
+    """The literal text parts of a string, f-string or concatenation (expressions left out)."""
+    out = []
+    for n in walk(node):
+        if n.type == "string":
+            v = string_value(n)
+            out.append(v if v is not None else code(n))
+        elif n.type == "fstring_string":
+            out.append(n.value)
+    return "".join(out)
+
+
+def enclosing(node: NodeOrLeaf, types: tuple[str, ...]) -> BaseNode | None:
+    p = node.parent
+    while p is not None and p.type not in types:
+        p = p.parent
+    return p
+
+
+def scope_of(node: NodeOrLeaf) -> BaseNode:
+    p = enclosing(node, ("funcdef", "file_input", "lambdef", "classdef"))
+    assert p is not None
+    return p
+
+
+def statement_of(node: NodeOrLeaf) -> NodeOrLeaf:
+    """The simple statement holding ``node``, or the header of a compound one."""
+    n = node
+    while n.parent is not None:
+        p = n.parent
+        if p.type in ("simple_stmt", "decorator"):
+            return p
+        if p.type in ("suite", "file_input"):
+            return n
+        if p.type in COMPOUND or p.type in ("sync_comp_for",):
+            if n.type == "suite":
+                return n
+            # the header of a compound statement: from its keyword to the colon
+            return p
+        n = p
+    return n
+
+
+def stmt_line_span(node: NodeOrLeaf) -> tuple[int, int]:
+    stmt = statement_of(node)
+    if stmt.type in COMPOUND:
+        # header only: up to the first suite
+        end_line = stmt.start_pos[0]
+        for c in stmt.children:
+            if c.type == "suite":
+                break
+            end_line = c.end_pos[0]
+        return stmt.start_pos[0], max(end_line, node.end_pos[0] if node.end_pos[0] <= end_line else end_line)
+    return stmt.start_pos[0], stmt.end_pos[0] - (1 if stmt.end_pos[1] == 0 and stmt.end_pos[0] > stmt.start_pos[0] else 0)
+
+
+def function_decorators(funcdef: BaseNode) -> list[NodeOrLeaf]:
+    p = funcdef.parent
+    if p is not None and p.type in ("async_stmt", "async_funcdef"):
+        p = p.parent
+    if p is None or p.type != "decorated":
+        return []
+    d = p.children[0]
+    if d.type == "decorator":
+        return [d]
+    return [c for c in d.children if c.type == "decorator"]
+
+
+def decorator_name(dec: BaseNode) -> str | None:
+    """``@transaction.atomic`` -> "transaction.atomic"; ``@api_view(["GET"])`` -> "api_view"."""
+    inner = dec.children[1]
+    if inner.type == "name":
+        return inner.value
+    if inner.type in ("atom_expr", "power", "dotted_name"):
+        if inner.type == "dotted_name":
+            return "".join(c.value for c in inner.children)
+        ps = parts(inner)
+        names = []
+        for i, t in enumerate(ps):
+            if i == 0 and t.type == "name":
+                names.append(t.value)
+            elif is_attr_trailer(t):
+                names.append(t.children[1].value)
+            else:
+                break
+        return ".".join(names) or None
+    return None
+
+
+def is_async_funcdef(funcdef: BaseNode) -> bool:
+    p = funcdef.parent
+    return p is not None and p.type in ("async_stmt", "async_funcdef")
+
+
+def leaf_at_line_end(module: BaseNode, line: int, line_text: str) -> Leaf | None:
+    col = len(line_text.rstrip("\r\n"))
+    if col == 0:
+        return None
+    try:
+        return module.get_leaf_for_position((line, col - 1), include_prefixes=True)
+    except ValueError:
+        return None
