@@ -1,0 +1,188 @@
+"""The analysis thread of the language server.
+
+Every parse and every jedi call happens here, on one thread: parso's diff
+parser and jedi share caches that are not thread-safe. Edits coalesce rather
+than wait: when the thread is free the newest version of a document is
+analysed at once; while it is busy only the newest pending version of each
+document is kept. Results for versions the editor has moved past are dropped
+by the caller (the LSP layer), which knows the current version.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..model import Finding
+from ..source import parsing
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Published:
+    """What the worker hands back for one document version."""
+
+    uri: str
+    path: str
+    version: int | None
+    findings: list[Finding]
+    lines: list[str]  # the text the findings were computed on
+    skipped: str | None = None
+    elapsed: float = 0.0
+
+
+class AnalysisWorker:
+    def __init__(self, project: Project, on_result: Callable[[Published], None]):
+        self.project = project
+        self.on_result = on_result
+        self._cond = threading.Condition()
+        self._pending: OrderedDict[str, tuple[str, int | None, str]] = OrderedDict()  # uri -> (path, version, text)
+        self._tasks: list[tuple[Callable[[], object], concurrent.futures.Future]] = []
+        self._open: dict[str, str] = {}  # uri -> path of open documents
+        self._versions: dict[str, int | None] = {}  # uri -> analysed version
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="backend-lens-analysis", daemon=True)
+        self.analyses = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+    # -- called from the event loop ------------------------------------------
+    def submit(self, uri: str, path: str, version: int | None, text: str) -> None:
+        with self._cond:
+            self._pending[uri] = (path, version, text)
+            self._pending.move_to_end(uri)
+            self._cond.notify_all()
+
+    def call(self, fn: Callable[[], object]) -> concurrent.futures.Future:
+        """Run ``fn`` on the analysis thread after pending edits; returns a future."""
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        with self._cond:
+            self._tasks.append((fn, fut))
+            self._cond.notify_all()
+        return fut
+
+    def close(self, uri: str) -> concurrent.futures.Future:
+        with self._cond:
+            self._pending.pop(uri, None)
+
+        def forget():
+            path = self._open.pop(uri, None)
+            self._versions.pop(uri, None)
+            parsing.forget(uri)
+            if path is not None:
+                self.project.overlay.pop(path, None)
+                # the file on disk is what the project sees now
+                changed = self.project.analyze_file(path)[1] if _exists(path) else self.project.forget(path)
+                self.rejudge(changed, exclude=None)
+
+        return self.call(forget)
+
+    # -- the thread ---------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop and not self._pending and not self._tasks:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                job = None
+                if self._pending:
+                    uri, (path, version, text) = self._pending.popitem(last=False)
+                    job = ("doc", uri, path, version, text)
+                else:
+                    fn, fut = self._tasks.pop(0)
+                    job = ("task", fn, fut)
+            if job[0] == "doc":
+                self._analyze_doc(*job[1:])
+            else:
+                _, fn, fut = job
+                if fut.set_running_or_notify_cancel():
+                    try:
+                        fut.set_result(fn())
+                    except BaseException as exc:  # delivered to whoever waits
+                        log.exception("analysis task failed")
+                        fut.set_exception(exc)
+
+    def process_pending(self) -> None:
+        """Analyse waiting edits now (called between files of a long scan)."""
+        while True:
+            with self._cond:
+                if not self._pending:
+                    return
+                uri, (path, version, text) = self._pending.popitem(last=False)
+            self._analyze_doc(uri, path, version, text)
+
+    def _analyze_doc(self, uri: str, path: str, version: int | None, text: str) -> None:
+        started = time.perf_counter()
+        self._open[uri] = path
+        self._versions[uri] = version
+        self.project.overlay[path] = text
+        lines = text.splitlines(keepends=True)
+        try:
+            if "\x00" in text:
+                self.project.forget(path)
+                self.on_result(Published(uri, path, version, [], lines, "binary content (NUL bytes); not analysed"))
+                return
+            result, changed = self.project.analyze_file(path, text, version, cache_key=uri)
+            if result is None:
+                self.on_result(Published(uri, path, version, [], lines, self.project.skipped.get(path)))
+            else:
+                findings = self.project.findings(path)
+                self.analyses += 1
+                self.on_result(Published(uri, path, version, findings, lines, None, time.perf_counter() - started))
+            if changed:
+                self.rejudge(changed, exclude=uri)
+        except Exception:
+            log.exception("analysis of %s failed", uri)
+            self.on_result(Published(uri, path, version, [], lines, "internal error while analysing; see the log"))
+
+    def rejudge(self, changed: set[str], exclude: str | None) -> None:
+        """Re-judge open documents whose deferred checks read the changed facts:
+        editing models.py updates the warnings in an open views.py without a save."""
+        if not changed:
+            return
+        for uri, path in list(self._open.items()):
+            if uri == exclude:
+                continue
+            with self._cond:
+                if uri in self._pending:
+                    continue  # a newer version is on its way anyway
+            result = self.project.results.get(path)
+            if result is None or not any(d.reads & changed for d in result.deferred):
+                continue
+            findings = self.project.findings(path)
+            self.on_result(Published(uri, path, self._versions.get(uri), findings,
+                                     self.project.overlay.get(path, "").splitlines(keepends=True)))
+
+    def reconfigure(self, config: Config) -> concurrent.futures.Future:
+        def apply():
+            self.project.config = config
+            for uri, path in list(self._open.items()):
+                text = self.project.overlay.get(path)
+                if text is not None:
+                    with self._cond:
+                        if uri not in self._pending:
+                            self._pending[uri] = (path, self._versions.get(uri), text)
+            return True
+
+        return self.call(apply)
+
+
+def _exists(path: str) -> bool:
+    import os
+
+    return os.path.isfile(path)

@@ -1,0 +1,118 @@
+"""What the project's facts say exists, summarised for the report's sections."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..engine.project import Project
+from ..facts.extract import Expr
+from ..facts.index import ClassRef
+
+FRAMEWORKS = {
+    "django": "Django", "rest_framework": "Django REST Framework", "fastapi": "FastAPI", "flask": "Flask",
+    "sqlalchemy": "SQLAlchemy", "alembic": "Alembic", "celery": "Celery", "dramatiq": "Dramatiq", "rq": "RQ",
+    "graphene": "Graphene", "graphene_django": "Graphene-Django", "strawberry": "Strawberry", "ariadne": "Ariadne",
+    "channels": "Django Channels", "websockets": "websockets", "pydantic": "Pydantic", "marshmallow": "marshmallow",
+}
+LIBRARIES = {
+    "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "grpc": "gRPC", "kafka": "kafka-python",
+    "confluent_kafka": "Confluent Kafka", "pika": "RabbitMQ (pika)", "kombu": "Kombu", "boto3": "boto3 (AWS)",
+    "redis": "redis", "sentry_sdk": "Sentry", "prometheus_client": "Prometheus client", "opentelemetry": "OpenTelemetry",
+    "structlog": "structlog", "cryptography": "cryptography", "jwt": "PyJWT", "rest_framework_simplejwt": "Simple JWT",
+    "allauth": "django-allauth", "authlib": "Authlib", "oauthlib": "oauthlib", "drf_spectacular": "drf-spectacular",
+    "drf_yasg": "drf-yasg", "django_filters": "django-filter", "corsheaders": "django-cors-headers",
+    "django_ratelimit": "django-ratelimit", "slowapi": "slowapi", "flask_limiter": "Flask-Limiter",
+    "stripe": "Stripe", "bleach": "bleach", "auditlog": "django-auditlog", "simple_history": "django-simple-history",
+    "cachetools": "cachetools", "django_redis": "django-redis", "tenacity": "tenacity", "passlib": "passlib",
+    "bcrypt": "bcrypt", "argon2": "argon2", "hvac": "HashiCorp Vault (hvac)", "django_otp": "django-otp",
+}
+
+
+def _roots(modules) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+@dataclass
+class Evidence:
+    project: Project
+    frameworks: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)
+    roots: set[str] = field(default_factory=set)
+    routes: list = field(default_factory=list)  # (rel path, RouteFact)
+    drf_views: list[ClassRef] = field(default_factory=list)
+    models: list[ClassRef] = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # (rel path, TaskFact)
+    calls: Counter = field(default_factory=Counter)
+    settings: dict = field(default_factory=dict)
+    test_files: int = 0
+    migration_files: int = 0
+    source_files: int = 0
+    lines: int = 0
+    packages: list[str] = field(default_factory=list)
+    user_classes: list = field(default_factory=list)  # (rel, ClassFact) of service/domain classes
+
+    @classmethod
+    def collect(cls, project: Project) -> Evidence:
+        ev = cls(project)
+        index = project.index
+        modules: set[str] = set()
+        packages: set[str] = set()
+        for path in sorted(project.results):
+            r = project.results[path]
+            f = r.facts
+            rel = project.rel(path)
+            ev.lines += r.lines
+            if f.is_test:
+                ev.test_files += 1
+                continue
+            if f.is_migration:
+                ev.migration_files += 1
+            ev.source_files += 1
+            modules |= set(f.imported_modules)
+            if "/" in rel:
+                packages.add(rel.split("/")[0])
+            ev.routes.extend((rel, rt) for rt in f.routes)
+            ev.tasks.extend((rel, t) for t in f.tasks)
+            if not f.is_migration:
+                ev.calls.update(f.calls)
+            for c in f.classes:
+                ref = ClassRef(f, c)
+                if index.is_drf_view(ref):
+                    ev.drf_views.append(ref)
+                elif index.is_django_model(ref) and not c.abstract:
+                    ev.models.append(ref)
+                elif any(rel.endswith(n) for n in ("services.py", "domain.py", "use_cases.py", "selectors.py")):
+                    ev.user_classes.append((rel, c))
+        ev.roots = _roots(modules)
+        ev.frameworks = [name for key, name in FRAMEWORKS.items() if key in ev.roots]
+        ev.libraries = [name for key, name in LIBRARIES.items() if key in ev.roots]
+        ev.settings = index.settings()
+        ev.packages = sorted(packages)
+        return ev
+
+    def has(self, *roots: str) -> bool:
+        return any(r in self.roots for r in roots)
+
+    def setting(self, *keys: str):
+        cur = self.settings
+        for k in keys:
+            if not isinstance(cur, dict) or k not in cur:
+                return None
+            cur = cur[k]
+        return cur
+
+    def rel(self, ref: ClassRef) -> str:
+        return self.project.rel(ref.facts.path)
+
+    def count_routes(self, framework: str | None = None) -> int:
+        return sum(1 for _, r in self.routes if framework is None or r.framework == framework)
+
+
+def show(value) -> str:
+    """A settings value as short text for the report."""
+    if isinstance(value, Expr):
+        return value.code
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v).rsplit(".", 1)[-1] for v in value)
+    return str(value)
