@@ -92,7 +92,7 @@ def last_assignment(ctx: Context, name: str, before):
     scope = sx.scope_of(before)
     best = None
     for stmt in ctx.nodes("expr_stmt"):
-        if stmt.start_pos >= before.start_pos:
+        if stmt.end_pos > before.start_pos:  # below it, or the statement holding it (qs = qs.filter())
             continue
         ch = stmt.children
         if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":

@@ -161,6 +161,10 @@ def _existence_test(ctx: Context, comparison):
     return None
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text else text
+
+
 @detector("ORM002", section="Query Optimization & ORM Usage")
 def count_for_existence(ctx: Context):
     for comparison in ctx.nodes("comparison"):
@@ -168,15 +172,15 @@ def count_for_existence(ctx: Context):
         if found is None:
             continue
         qs_text, exists = found
-        if "\n" in qs_text:
-            continue  # keep the fix to single-line expressions
+        # a chain that spans lines keeps its own brackets / backslashes, so the
+        # replacement is valid where the comparison was
         new = f"{qs_text}.exists()" if exists else f"not {qs_text}.exists()"
         shown = sx.code(comparison)
         yield ctx.finding(
             "ORM002",
             comparison,
-            f"`{shown}` counts every matching row to test whether one exists; use `{new}`",
-            fix=Fix(f"Replace with {new}", (ctx.edit(comparison.start_pos, comparison.end_pos, new),)),
+            f"`{_one_line(shown)}` counts every matching row to test whether one exists; use `{_one_line(new)}`",
+            fix=Fix(f"Replace with {_one_line(new)}", (ctx.edit(comparison.start_pos, comparison.end_pos, new),)),
         )
 
 

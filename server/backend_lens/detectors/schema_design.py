@@ -44,10 +44,16 @@ def money_in_float(ctx: Context):
                     trailer = call.trailer
                     has_args = len(trailer.children) > 2
                     ps = sx.parts(value)
+                    # keywords cannot precede a positional argument (verbose_name, name)
+                    positional = [a for a in call.args if a.kind in ("pos", "star")]
+                    if positional:
+                        at, text = positional[-1].node.end_pos, ", max_digits=12, decimal_places=2"
+                    else:
+                        at = trailer.children[0].end_pos
+                        text = "max_digits=12, decimal_places=2" + (", " if has_args else "")
                     edits = (
                         ctx.edit(ps[1].children[1].start_pos, ps[1].children[1].end_pos, "DecimalField"),
-                        ctx.edit(trailer.children[0].end_pos, trailer.children[0].end_pos,
-                                 "max_digits=12, decimal_places=2" + (", " if has_args else "")),
+                        ctx.edit(at, at, text),
                     )
                     fix = Fix("Use models.DecimalField(max_digits=12, decimal_places=2)", edits)
                 yield ctx.finding(
@@ -60,7 +66,10 @@ def money_in_float(ctx: Context):
                 for a in call.args:
                     if a.kind != "pos":
                         continue
-                    d = sx.dotted(a.value) or (sx.dotted(sx.parts(a.value)[0]) if a.value.type in ("atom_expr", "power") else None)
+                    d = sx.dotted(a.value)
+                    if d is None and a.value.type in ("atom_expr", "power"):  # Float(...), sa.Float(...)
+                        inner = sx.calls_in(a.value)
+                        d = inner[0].callee if inner else sx.dotted(sx.parts(a.value)[0])
                     if d and (ctx.qualify(d) or d).rsplit(".", 1)[-1] in ("Float", "REAL", "Double"):
                         yield ctx.finding(
                             "SCH001", value,

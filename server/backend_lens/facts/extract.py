@@ -216,8 +216,8 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
     )
 
 
-def _meta_indexed(meta_suite) -> tuple[tuple[str, ...], bool]:
-    first_fields: list[str] = []
+def _meta_indexed(meta_suite) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    groups_out: list[tuple[str, ...]] = []
     abstract = False
     for stmt in meta_suite.children:
         if stmt.type != "simple_stmt":
@@ -234,18 +234,18 @@ def _meta_indexed(meta_suite) -> tuple[tuple[str, ...], bool]:
             if isinstance(v, (list, tuple)) and v:
                 groups = v if isinstance(v[0], (list, tuple)) else [v]
                 for g in groups:
-                    if g and isinstance(g[0], str):
-                        first_fields.append(g[0])
+                    if g and all(isinstance(x, str) for x in g):
+                        groups_out.append(tuple(g))
         if key in ("indexes", "constraints"):
             for n in sx.walk(value):
                 if n.type != "argument" or n.children[0].type != "name":
                     continue
                 if n.children[0].value == "fields":
                     v = literalish(n.children[2])
-                    if isinstance(v, (list, tuple)) and v and isinstance(v[0], str):
+                    if isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v):
                         if key == "indexes" or _is_unique_constraint(n):
-                            first_fields.append(v[0].lstrip("-"))
-    return tuple(first_fields), abstract
+                            groups_out.append(tuple(x.lstrip("-") for x in v))
+    return tuple(groups_out), abstract
 
 
 def _is_unique_constraint(argument) -> bool:
@@ -277,7 +277,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
     attrs: list[tuple[str, str]] = []
     fields: list[FieldFact] = []
     methods: list[str] = []
-    meta_indexed: tuple[str, ...] = ()
+    meta_indexes: tuple[tuple[str, ...], ...] = ()
     abstract = False
     body = suite.children if suite.type == "suite" else [suite]
     for stmt in body:
@@ -290,7 +290,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
             methods.append(target.children[1].value)
             continue
         if target.type == "classdef" and target.children[1].value == "Meta":
-            meta_indexed, abstract = _meta_indexed(target.children[-1])
+            meta_indexes, abstract = _meta_indexed(target.children[-1])
             continue
         if stmt.type != "simple_stmt":
             continue
@@ -315,7 +315,8 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         end=node.children[1].end_pos,
         attrs=tuple(attrs),
         fields=tuple(fields),
-        meta_indexed=meta_indexed,
+        meta_indexed=tuple(g[0] for g in meta_indexes),
+        meta_indexes=meta_indexes,
         abstract=abstract,
         methods=tuple(methods),
         base_positions=tuple(base_pos),
@@ -496,7 +497,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,
-        is_test="/tests/" in p or "/test/" in p or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py",
+        is_test="/tests/" in p or "/test/" in p or "/testing/" in p or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py",
         is_migration="/migrations/" in p or "/alembic/versions/" in p,
         is_settings=settings_module,
     )

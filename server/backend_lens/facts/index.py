@@ -228,15 +228,20 @@ class ProjectIndex:
                     return ModelField(ref, f)
         return None
 
-    def field_indexed(self, mf: ModelField, model: ClassRef) -> bool:
+    def field_indexed(self, mf: ModelField, model: ClassRef, together: frozenset[str] = frozenset()) -> bool:
+        """Whether a lookup on this field can use an index. ``together``: the other
+        fields the same query filters on, which can satisfy the leading columns of
+        a composite index (an index on (customer, status) serves
+        ``filter(customer=c, status=s)``)."""
         f = mf.field
         if {"primary_key", "unique", "db_index", "index"} & set(f.flags):
             return True
         if mf.is_relation:
             return "db_index" not in f.kwargs or "db_index" in f.flags  # Django indexes FKs by default
         for ref in (model, *self.ancestors(model)[1]):
-            if f.name in ref.cls.meta_indexed:
-                return True
+            for fields in ref.cls.meta_indexes:
+                if f.name in fields and set(fields[: fields.index(f.name)]) <= together:
+                    return True
         return False
 
     def models(self) -> list[ClassRef]:

@@ -30,6 +30,7 @@ class ClassFact:
     attrs: tuple[tuple[str, str], ...] = ()  # class-level NAME = <code> (code cut to 200 chars)
     fields: tuple[FieldFact, ...] = ()
     meta_indexed: tuple[str, ...] = ()  # first field of each Meta index / unique set
+    meta_indexes: tuple[tuple[str, ...], ...] = ()  # all fields of each Meta index / unique set
     abstract: bool = False
     methods: tuple[str, ...] = ()
     base_positions: tuple[Pos, ...] = ()

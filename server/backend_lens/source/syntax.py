@@ -241,8 +241,25 @@ def statement_of(node: NodeOrLeaf) -> NodeOrLeaf:
     return n
 
 
+SEQUENCES = ("testlist_comp", "dictorsetmaker", "exprlist", "testlist", "testlist_star_expr")
+
+
 def stmt_line_span(node: NodeOrLeaf) -> tuple[int, int]:
+    """The lines where a suppression comment counts for ``node``: its statement,
+    or, inside a list/tuple/dict display of several elements (a migration's
+    ``operations = [...]``), just the element that holds it."""
     stmt = statement_of(node)
+    n = node
+    while n is not stmt and n.parent is not None:
+        p = n.parent
+        if (
+            p.type in SEQUENCES
+            and p.end_pos[0] > p.start_pos[0]
+            and sum(1 for c in p.children if c.type != "operator") > 1
+            and not any(c.type in ("sync_comp_for", "comp_for") for c in p.children)
+        ):
+            return n.start_pos[0], n.end_pos[0]
+        n = p
     if stmt.type in COMPOUND:
         # header only: up to the first suite
         end_line = stmt.start_pos[0]
@@ -293,10 +310,16 @@ def is_async_funcdef(funcdef: BaseNode) -> bool:
 
 
 def leaf_at_line_end(module: BaseNode, line: int, line_text: str) -> Leaf | None:
+    """The last leaf that starts on ``line`` before its end (comments excluded)."""
     col = len(line_text.rstrip("\r\n"))
     if col == 0:
         return None
     try:
-        return module.get_leaf_for_position((line, col - 1), include_prefixes=True)
+        leaf = module.get_leaf_for_position((line, col), include_prefixes=True)
     except ValueError:
         return None
+    # parso gives the leaf *after* the position (its prefix holds a comment or the
+    # newline); step back to the last leaf that really sits on this line
+    while leaf is not None and (leaf.start_pos > (line, col - 1) or leaf.type == "endmarker"):
+        leaf = leaf.get_previous_leaf()
+    return leaf

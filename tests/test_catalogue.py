@@ -1,0 +1,64 @@
+"""The catalogue and the detectors agree, and every page's examples are honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend_lens import catalogue
+from backend_lens.catalogue import SECTION_NAMES
+from backend_lens.detectors import REGISTRY
+from backend_lens.engine.analysis import check_registry
+
+from .helpers import analyze_files
+
+RULES = list(catalogue.load())
+
+
+def test_every_rule_has_exactly_one_page_and_a_detector():
+    check_registry()  # raises on any disagreement
+    emitted = [c for d in REGISTRY for c in d.codes]
+    assert sorted(emitted) == sorted(r.code for r in RULES)
+    assert len(set(emitted)) == len(emitted)
+
+
+def test_first_rules_cover_enough_of_the_report():
+    assert len(RULES) >= 10
+    assert len({r.section for r in RULES}) >= 6
+    assert {r.score for r in RULES} == {"api", "database", "service"}
+    assert sum(1 for r in RULES if r.fix != "none") >= 3
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_page_metadata(rule):
+    assert rule.section in SECTION_NAMES
+    assert rule.code[:-3].isalpha() and rule.code[-3:].isdigit()
+    assert rule.name == rule.name.lower() and " " not in rule.name
+    assert rule.path.stem == f"{rule.code}-{rule.name}"
+    for cwe in rule.cwe:
+        assert cwe.startswith("CWE-") and cwe[4:].isdigit()
+    for heading in catalogue.REQUIRED_HEADINGS:
+        assert rule.sections[heading].strip(), f"{rule.code}: empty section {heading}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_example_triggers_and_use_instead_does_not(rule, tmp_path):
+    bad, good = rule.code_block("Example"), rule.code_block("Use instead")
+    assert bad and good
+    found = analyze_files(tmp_path / "bad", {rule.example_path: bad})
+    assert rule.code in [f.code for f in found], f"{rule.code}: its Example does not trigger it"
+    found = analyze_files(tmp_path / "good", {rule.example_path: good})
+    assert rule.code not in [f.code for f in found], f"{rule.code}: its Use instead triggers it"
+
+
+def test_lookup_by_code_and_name():
+    cat = catalogue.load()
+    assert cat.get("orm001").code == "ORM001"
+    assert cat.get("n-plus-one-relation-in-loop").code == "ORM001"
+    assert cat.get("nope") is None
+
+
+def test_broken_page_is_a_clear_error(tmp_path):
+    page = tmp_path / "X001-broken.md"
+    page.write_text("---\ncode: X001\n---\n# nothing\n")
+    with pytest.raises(catalogue.CatalogueError, match="front matter lacks"):
+        catalogue.parse_page(page)

@@ -1,0 +1,149 @@
+"""The command line as CI uses it: exit codes, formats, SARIF, report."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP = ROOT / "examples" / "shop"
+HEADINGS = re.findall(r"^#{1,3} .+$", (ROOT / "tests" / "report-template-headings.txt").read_text(), re.M)
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "backend_lens", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def write(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return tmp_path
+
+
+def test_check_exit_codes(tmp_path):
+    clean = write(tmp_path / "clean", {"app.py": "import requests\nrequests.get('http://x', timeout=3)\n"})
+    dirty = write(tmp_path / "dirty", {"app.py": "import requests\nrequests.get('http://x')\n"})
+    assert run("check", str(clean)).returncode == 0
+    r = run("check", str(dirty))
+    assert r.returncode == 1
+    assert re.search(r"app\.py:2:1: INT001 \[warning\]", r.stdout)
+    missing = run("check", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_check_json_and_output_file(tmp_path):
+    proj = write(tmp_path / "p", {"app.py": "import requests\nrequests.get('http://x')\n"})
+    out = tmp_path / "out.json"
+    r = run("check", str(proj), "--format", "json", "--output", str(out))
+    assert r.returncode == 1
+    data = json.loads(out.read_text())
+    assert [(d["code"], d["start"]["line"]) for d in data] == [("INT001", 2)]
+    assert data[0]["fix"]["edits"][0]["text"] == ", timeout=10"
+
+
+def test_sarif_rules_carry_section_and_cwe(tmp_path):
+    r = run("check", str(SHOP), "--format", "sarif")
+    assert r.returncode == 1
+    sarif = json.loads(r.stdout)
+    assert sarif["version"] == "2.1.0"
+    rules = {x["id"]: x for x in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["ORM001"]["properties"]["section"] == "Query Optimization & ORM Usage"
+    assert "CWE-89" in rules["VAL001"]["properties"]["tags"]
+    results = sarif["runs"][0]["results"]
+    assert results and all(x["ruleId"] in rules for x in results)
+    assert all(x["partialFingerprints"]["backendLens/v1"] for x in results)
+    assert {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in results} >= {"orders/reports.py"}
+
+
+def test_fingerprint_survives_unrelated_edits(tmp_path):
+    proj = write(tmp_path / "p", {"app.py": "import requests\nrequests.get('http://x')\n"})
+    first = json.loads(run("check", str(proj), "--format", "sarif").stdout)
+    (proj / "app.py").write_text("import requests\n\n\n# a comment\nrequests.get('http://x')\n")
+    second = json.loads(run("check", str(proj), "--format", "sarif").stdout)
+    fp = lambda s: s["runs"][0]["results"][0]["partialFingerprints"]["backendLens/v1"]  # noqa: E731
+    assert fp(first) == fp(second)
+
+
+def test_report_on_the_example_has_every_heading_in_order(tmp_path):
+    out = tmp_path / "report.md"
+    r = run("report", str(SHOP), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    found = re.findall(r"^#{1,3} .+$", text, re.M)
+    expected = HEADINGS if "## Critical Implementation Issues" in found else [h for h in HEADINGS if h != "## Critical Implementation Issues"]
+    assert found == expected
+    for name in ("API Design", "Database Performance", "Service Architecture"):
+        score = float(re.search(rf"\*\*{name} Score\*\*: ([\d.]+)/10", text).group(1))
+        assert 0 <= score <= 10
+    assert re.search(r"\*\*Files Analyzed\*\*: [1-9]\d*", text)
+
+
+def test_report_is_deterministic_apart_from_the_date(tmp_path):
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    assert run("report", str(SHOP), "-o", str(a), "-q").returncode == 0
+    assert run("report", str(SHOP), "-o", str(b), "-q").returncode == 0
+    strip = lambda t: re.sub(r"\*\*Analysis Date\*\*: .*", "", t)  # noqa: E731
+    assert strip(a.read_text()) == strip(b.read_text())
+
+
+def test_report_html(tmp_path):
+    out = tmp_path / "r.html"
+    assert run("report", str(SHOP), "--format", "html", "-o", str(out), "-q").returncode == 0
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<h2>Executive Summary</h2>" in html and "<table>" in html
+
+
+def test_rules_and_explain():
+    r = run("rules")
+    assert r.returncode == 0 and "ORM001" in r.stdout and "n-plus-one-relation-in-loop" in r.stdout
+    e = run("explain", "n-plus-one-relation-in-loop")
+    assert e.returncode == 0 and "## Why is this bad?" in e.stdout and "select_related" in e.stdout
+    assert run("explain", "XYZ999").returncode == 2
+
+
+def test_bad_input_files_are_skipped_with_a_reason(tmp_path):
+    proj = write(tmp_path / "p", {"ok.py": "import requests\nrequests.get('x')\n", "broken.py": "def f(:\n"})
+    (proj / "blob.py").write_bytes(b"\x00\x01\x02")
+    (proj / "latin.py").write_bytes(b"s = '\xe9t\xe9'\n")
+    r = run("check", str(proj))
+    assert r.returncode == 1
+    assert "skipped blob.py: binary file" in r.stderr
+    assert "skipped latin.py: not valid utf-8-sig text" in r.stderr
+    assert "INT001" in r.stdout
+
+
+def test_malformed_settings_warn_and_defaults_apply(tmp_path):
+    proj = write(tmp_path / "p", {
+        "pyproject.toml": "[tool.backend-lens]\nignore = 5\nbogus = 1\n",
+        "app.py": "import requests\nrequests.get('x')\n",
+    })
+    r = run("check", str(proj))
+    assert "unknown setting `bogus`" in r.stderr and "ignore` should be a list" in r.stderr
+    assert r.returncode == 1
+    (proj / "pyproject.toml").write_text("[tool.backend-lens\n")
+    r = run("check", str(proj))
+    assert "cannot be read" in r.stderr and r.returncode == 1
+
+
+def test_settings_select_ignore_severity_exclude(tmp_path):
+    proj = write(tmp_path / "p", {
+        "pyproject.toml": '[tool.backend-lens]\nignore = ["INT001"]\nexclude = ["legacy"]\n[tool.backend-lens.severity]\nPERF001 = "error"\n',
+        "app.py": "import requests, time\nrequests.get('x')\nasync def f():\n    time.sleep(1)\n",
+        "legacy/old.py": "import requests\nrequests.get('x')\n",
+    })
+    data = json.loads(run("check", str(proj), "--format", "json").stdout)
+    assert [(d["code"], d["severity"], d["path"].rsplit("/", 1)[-1]) for d in data] == [("PERF001", "error", "app.py")]
+
+
+@pytest.mark.parametrize("flag", ["--stdio", None])
+def test_serve_accepts_stdio_flag(flag):
+    args = [sys.executable, "-m", "backend_lens", "serve"] + ([flag] if flag else [])
+    p = subprocess.run(args, input=b"", capture_output=True, timeout=30)
+    assert p.returncode == 0

@@ -1,0 +1,191 @@
+"""Input Validation & Sanitization: VAL001 sql-built-with-string-formatting."""
+
+from __future__ import annotations
+
+import pytest
+from backend_lens.model import Severity
+
+from tests.helpers import analyze_files, assert_suppress_edit_silences, only, pos_of
+
+RULE_PAGE_EXAMPLE = """
+from django.db import connection
+
+
+def orders_for_customer(email: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, total FROM shop_order WHERE customer_email = '{email}'"
+        )
+        return cursor.fetchall()
+"""
+
+USE_INSTEAD = """
+from django.db import connection
+
+
+def orders_for_customer(email: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, total FROM shop_order WHERE customer_email = %s",
+            [email],
+        )
+        return cursor.fetchall()
+"""
+
+
+def val001(tmp_path, src: str):
+    return only(analyze_files(tmp_path, {"shop/db.py": src}), "VAL001")
+
+
+def in_function(line: str, imports: str = "") -> str:
+    return f"""
+{imports}
+
+
+def query(cursor, pk, name, table, Order):
+    {line}
+"""
+
+
+def test_val001_rule_page_example(tmp_path):
+    (f,) = val001(tmp_path, RULE_PAGE_EXAMPLE)
+    sql = "f\"SELECT id, total FROM shop_order WHERE customer_email = '{email}'\""
+    assert f.start == pos_of(RULE_PAGE_EXAMPLE, sql)
+    assert f.end == (f.start[0], f.start[1] + len(sql))
+    assert "SQL" in f.message and "parameters" in f.message
+    assert f.severity == Severity.CRITICAL
+    assert f.fix is None
+
+
+def test_val001_rule_page_use_instead_is_quiet(tmp_path):
+    assert val001(tmp_path, USE_INSTEAD) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "sql"),
+    [
+        (
+            'cursor.execute(f"SELECT * FROM t WHERE id = {pk}")',
+            'f"SELECT * FROM t WHERE id = {pk}"',
+        ),
+        (
+            "cursor.execute(\"SELECT * FROM t WHERE name = '%s'\" % name)",
+            "\"SELECT * FROM t WHERE name = '%s'\" % name",
+        ),
+        (
+            "cursor.execute(\"SELECT * FROM t WHERE name = '{}'\".format(name))",
+            "\"SELECT * FROM t WHERE name = '{}'\".format(name)",
+        ),
+        (
+            'cursor.execute("SELECT * FROM t WHERE name = \'" + name + "\'")',
+            '"SELECT * FROM t WHERE name = \'" + name + "\'"',
+        ),
+        (
+            'cursor.executemany("INSERT INTO t VALUES (%s)" % name, [])',
+            '"INSERT INTO t VALUES (%s)" % name',
+        ),
+        (
+            'cursor.execute("update t set a = 1 where b = " + name)',
+            '"update t set a = 1 where b = " + name',
+        ),
+        (
+            'Order.objects.raw(f"SELECT * FROM shop_order WHERE id = {pk}")',
+            'f"SELECT * FROM shop_order WHERE id = {pk}"',
+        ),
+        ('cursor.execute(f"DROP TABLE {table}")', 'f"DROP TABLE {table}"'),
+        ('cursor.execute(f"with x as (select 1) select * from x where y = {pk}")', 'f"with x as'),
+    ],
+)
+def test_val001_formatted_sql_arguments(tmp_path, line, sql):
+    src = in_function(line)
+    (f,) = val001(tmp_path, src)
+    assert f.start == pos_of(src, sql)
+
+
+def test_val001_rawsql_and_sqlalchemy_text(tmp_path):
+    src = """
+    from django.db.models.expressions import RawSQL
+    from sqlalchemy import text
+
+
+    def build(pk):
+        a = RawSQL(f"SELECT x FROM y WHERE z = {pk}", ())
+        b = text(f"select * from t where a = {pk}")
+        return a, b
+    """
+    found = val001(tmp_path, src)
+    assert [f.start for f in found] == [
+        pos_of(src, 'f"SELECT x FROM y'),
+        pos_of(src, 'f"select * from t'),
+    ]
+
+
+def test_val001_extra_where_strings(tmp_path):
+    src = """
+    def build(Order, name):
+        return Order.objects.extra(
+            where=["id = 1", f"id IN (SELECT order_id FROM line WHERE sku = '{name}')"]
+        )
+    """
+    (f,) = val001(tmp_path, src)
+    assert f.start == pos_of(src, 'f"id IN')
+
+
+def test_val001_sql_held_in_a_variable_assigned_an_f_string(tmp_path):
+    src = """
+    def purge(cursor, table, pk):
+        sql = f"DELETE FROM {table} WHERE id = {pk}"
+        cursor.execute(sql)
+    """
+    (f,) = val001(tmp_path, src)
+    # reported where the SQL is passed, not where it was built
+    assert f.start == pos_of(src, "sql)")
+    assert f.end == (f.start[0], f.start[1] + len("sql"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'cursor.execute("SELECT * FROM t WHERE id = %s", [pk])',  # parameterised
+        'cursor.execute("SELECT * FROM t WHERE id = %(pk)s", {"pk": pk})',
+        'cursor.execute(f"SELECT * FROM t WHERE id = 1")',  # f-string with no placeholder
+        'cursor.execute(f"hello {name}")',  # not SQL
+        'cursor.execute("notify " + name)',  # not SQL
+        'cursor.execute("SELECT * FROM t " "WHERE id = 1")',  # implicit concatenation of literals
+        'cursor.execute("SELECT * FROM t" + " WHERE id = 1")',  # literal + literal
+        'Order.objects.raw("SELECT * FROM shop_order WHERE id = %s", [pk])',
+        'log.info(f"SELECT * FROM t WHERE id = {pk}")',  # not run as SQL
+    ],
+)
+def test_val001_safe_or_not_sql_is_quiet(tmp_path, line):
+    assert val001(tmp_path, in_function(line)) == []
+
+
+def test_val001_variable_holding_a_constant_is_quiet(tmp_path):
+    src = """
+    def count(cursor):
+        sql = "SELECT count(*) FROM shop_order WHERE status = %s"
+        cursor.execute(sql, ["paid"])
+    """
+    assert val001(tmp_path, src) == []
+
+
+def test_val001_text_not_from_sqlalchemy_is_quiet(tmp_path):
+    src = """
+    from django.utils import text
+
+
+    def slug(pk):
+        return text(f"SELECT * FROM t WHERE id = {pk}")
+    """
+    assert val001(tmp_path, src) == []
+
+
+def test_val001_suppress_edit_silences_and_keeps_the_file_parsing(tmp_path):
+    found = only(analyze_files(tmp_path, {"shop/db.py": RULE_PAGE_EXAMPLE}), "VAL001")
+    assert found
+    text = assert_suppress_edit_silences(tmp_path, found[0])
+    assert any(
+        ln.rstrip().endswith("# backend-lens: ignore[VAL001]") and "cursor.execute(" in ln
+        for ln in text.splitlines()
+    )
