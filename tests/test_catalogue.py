@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from backend_lens import catalogue
 from backend_lens.catalogue import SECTION_NAMES
 from backend_lens.detectors import REGISTRY

@@ -12,11 +12,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = ROOT / "examples" / "shop"
-HEADINGS = re.findall(r"^#{1,3} .+$", (ROOT / "tests" / "report-template-headings.txt").read_text(), re.M)
+HEADINGS = re.findall(
+    r"^#{1,3} .+$", (ROOT / "tests" / "report-template-headings.txt").read_text(), re.M
+)
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "backend_lens", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "backend_lens", *args], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def write(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -28,7 +32,9 @@ def write(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_check_exit_codes(tmp_path):
-    clean = write(tmp_path / "clean", {"app.py": "import requests\nrequests.get('http://x', timeout=3)\n"})
+    clean = write(
+        tmp_path / "clean", {"app.py": "import requests\nrequests.get('http://x', timeout=3)\n"}
+    )
     dirty = write(tmp_path / "dirty", {"app.py": "import requests\nrequests.get('http://x')\n"})
     assert run("check", str(clean)).returncode == 0
     r = run("check", str(dirty))
@@ -59,7 +65,9 @@ def test_sarif_rules_carry_section_and_cwe(tmp_path):
     results = sarif["runs"][0]["results"]
     assert results and all(x["ruleId"] in rules for x in results)
     assert all(x["partialFingerprints"]["backendLens/v1"] for x in results)
-    assert {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in results} >= {"orders/reports.py"}
+    assert {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in results} >= {
+        "orders/reports.py"
+    }
 
 
 def test_fingerprint_survives_unrelated_edits(tmp_path):
@@ -77,7 +85,11 @@ def test_report_on_the_example_has_every_heading_in_order(tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     found = re.findall(r"^#{1,3} .+$", text, re.M)
-    expected = HEADINGS if "## Critical Implementation Issues" in found else [h for h in HEADINGS if h != "## Critical Implementation Issues"]
+    expected = (
+        HEADINGS
+        if "## Critical Implementation Issues" in found
+        else [h for h in HEADINGS if h != "## Critical Implementation Issues"]
+    )
     assert found == expected
     for name in ("API Design", "Database Performance", "Service Architecture"):
         score = float(re.search(rf"\*\*{name} Score\*\*: ([\d.]+)/10", text).group(1))
@@ -97,7 +109,11 @@ def test_report_html(tmp_path):
     out = tmp_path / "r.html"
     assert run("report", str(SHOP), "--format", "html", "-o", str(out), "-q").returncode == 0
     html = out.read_text()
-    assert html.startswith("<!DOCTYPE html>") and "<h2>Executive Summary</h2>" in html and "<table>" in html
+    assert (
+        html.startswith("<!DOCTYPE html>")
+        and "<h2>Executive Summary</h2>" in html
+        and "<table>" in html
+    )
 
 
 def test_rules_and_explain():
@@ -109,7 +125,9 @@ def test_rules_and_explain():
 
 
 def test_bad_input_files_are_skipped_with_a_reason(tmp_path):
-    proj = write(tmp_path / "p", {"ok.py": "import requests\nrequests.get('x')\n", "broken.py": "def f(:\n"})
+    proj = write(
+        tmp_path / "p", {"ok.py": "import requests\nrequests.get('x')\n", "broken.py": "def f(:\n"}
+    )
     (proj / "blob.py").write_bytes(b"\x00\x01\x02")
     (proj / "latin.py").write_bytes(b"s = '\xe9t\xe9'\n")
     r = run("check", str(proj))
@@ -120,10 +138,13 @@ def test_bad_input_files_are_skipped_with_a_reason(tmp_path):
 
 
 def test_malformed_settings_warn_and_defaults_apply(tmp_path):
-    proj = write(tmp_path / "p", {
-        "pyproject.toml": "[tool.backend-lens]\nignore = 5\nbogus = 1\n",
-        "app.py": "import requests\nrequests.get('x')\n",
-    })
+    proj = write(
+        tmp_path / "p",
+        {
+            "pyproject.toml": "[tool.backend-lens]\nignore = 5\nbogus = 1\n",
+            "app.py": "import requests\nrequests.get('x')\n",
+        },
+    )
     r = run("check", str(proj))
     assert "unknown setting `bogus`" in r.stderr and "ignore` should be a list" in r.stderr
     assert r.returncode == 1
@@ -133,13 +154,18 @@ def test_malformed_settings_warn_and_defaults_apply(tmp_path):
 
 
 def test_settings_select_ignore_severity_exclude(tmp_path):
-    proj = write(tmp_path / "p", {
-        "pyproject.toml": '[tool.backend-lens]\nignore = ["INT001"]\nexclude = ["legacy"]\n[tool.backend-lens.severity]\nPERF001 = "error"\n',
-        "app.py": "import requests, time\nrequests.get('x')\nasync def f():\n    time.sleep(1)\n",
-        "legacy/old.py": "import requests\nrequests.get('x')\n",
-    })
+    proj = write(
+        tmp_path / "p",
+        {
+            "pyproject.toml": '[tool.backend-lens]\nignore = ["INT001"]\nexclude = ["legacy"]\n[tool.backend-lens.severity]\nPERF001 = "error"\n',
+            "app.py": "import requests, time\nrequests.get('x')\nasync def f():\n    time.sleep(1)\n",
+            "legacy/old.py": "import requests\nrequests.get('x')\n",
+        },
+    )
     data = json.loads(run("check", str(proj), "--format", "json").stdout)
-    assert [(d["code"], d["severity"], d["path"].rsplit("/", 1)[-1]) for d in data] == [("PERF001", "error", "app.py")]
+    assert [(d["code"], d["severity"], d["path"].rsplit("/", 1)[-1]) for d in data] == [
+        ("PERF001", "error", "app.py")
+    ]
 
 
 @pytest.mark.parametrize("flag", ["--stdio", None])

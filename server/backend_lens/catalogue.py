@@ -40,7 +40,17 @@ SECTIONS = (
 )
 SECTION_NAMES = tuple(s for s, _ in SECTIONS)
 SCORES = ("api", "database", "service")
-REQUIRED_KEYS = ("code", "name", "title", "section", "score", "severity", "confidence", "cwe", "fix")
+REQUIRED_KEYS = (
+    "code",
+    "name",
+    "title",
+    "section",
+    "score",
+    "severity",
+    "confidence",
+    "cwe",
+    "fix",
+)
 REQUIRED_HEADINGS = (
     "What it does",
     "Why is this bad?",
@@ -201,6 +211,8 @@ def load() -> Catalogue:
             continue
         rule = parse_page(path)
         if rule.code in rules:
-            raise CatalogueError(f"rule {rule.code} is documented twice: {rules[rule.code].path} and {path}")
+            raise CatalogueError(
+                f"rule {rule.code} is documented twice: {rules[rule.code].path} and {path}"
+            )
         rules[rule.code] = rule
     return Catalogue(rules)

@@ -96,25 +96,33 @@ def format_json(findings: list[Finding]) -> str:
     items = []
     for f in findings:
         rule = cat.rules[f.code]
-        items.append({
-            "code": f.code,
-            "name": rule.name,
-            "section": rule.section,
-            "severity": f.severity.value,
-            "message": f.message,
-            "path": _display_path(f.path),
-            "start": {"line": f.start[0], "column": f.start[1] + 1},
-            "end": {"line": f.end[0], "column": f.end[1] + 1},
-            "cwe": list(rule.cwe),
-            "fix": None if f.fix is None else {
-                "title": f.fix.title,
-                "edits": [
-                    {"path": _display_path(e.path), "start": {"line": e.start[0], "column": e.start[1] + 1},
-                     "end": {"line": e.end[0], "column": e.end[1] + 1}, "text": e.text}
-                    for e in f.fix.edits
-                ],
-            },
-        })
+        items.append(
+            {
+                "code": f.code,
+                "name": rule.name,
+                "section": rule.section,
+                "severity": f.severity.value,
+                "message": f.message,
+                "path": _display_path(f.path),
+                "start": {"line": f.start[0], "column": f.start[1] + 1},
+                "end": {"line": f.end[0], "column": f.end[1] + 1},
+                "cwe": list(rule.cwe),
+                "fix": None
+                if f.fix is None
+                else {
+                    "title": f.fix.title,
+                    "edits": [
+                        {
+                            "path": _display_path(e.path),
+                            "start": {"line": e.start[0], "column": e.start[1] + 1},
+                            "end": {"line": e.end[0], "column": e.end[1] + 1},
+                            "text": e.text,
+                        }
+                        for e in f.fix.edits
+                    ],
+                },
+            }
+        )
     return json.dumps(items, indent=2) + "\n"
 
 
@@ -176,11 +184,25 @@ def cmd_report(args) -> int:
 def cmd_rules(args) -> int:
     cat = catalogue.load()
     if args.format == "json":
-        print(json.dumps([
-            {"code": r.code, "name": r.name, "title": r.title, "section": r.section, "score": r.score,
-             "severity": r.severity.value, "confidence": r.confidence, "cwe": list(r.cwe), "fix": r.fix}
-            for r in cat
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "title": r.title,
+                        "section": r.section,
+                        "score": r.score,
+                        "severity": r.severity.value,
+                        "confidence": r.confidence,
+                        "cwe": list(r.cwe),
+                        "fix": r.fix,
+                    }
+                    for r in cat
+                ],
+                indent=2,
+            )
+        )
         return EXIT_CLEAN
     width = max(len(r.name) for r in cat)
     for r in cat:
@@ -194,9 +216,15 @@ def cmd_explain(args) -> int:
         _err(f"unknown rule {args.code!r}; `backend-lens rules` lists them")
         return EXIT_ERROR
     print(f"# {rule.code} · {rule.name}\n")
-    print(f"{rule.title}\nSection: {rule.section} · severity {rule.severity.value} · "
-          f"confidence {rule.confidence}" + (f" · {', '.join(rule.cwe)}" if rule.cwe else "") + "\n")
-    print(rule.body.split("\n", 2)[-1].strip() if rule.body.lstrip().startswith("#") else rule.body.strip())
+    print(
+        f"{rule.title}\nSection: {rule.section} · severity {rule.severity.value} · "
+        f"confidence {rule.confidence}" + (f" · {', '.join(rule.cwe)}" if rule.cwe else "") + "\n"
+    )
+    print(
+        rule.body.split("\n", 2)[-1].strip()
+        if rule.body.lstrip().startswith("#")
+        else rule.body.strip()
+    )
     return EXIT_CLEAN
 
 
@@ -240,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_explain)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="backend-lens: %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="backend-lens: %(levelname)s %(message)s"
+    )
     try:
         return args.func(args)
     except catalogue.CatalogueError as exc:

@@ -11,8 +11,23 @@ from pathlib import Path
 from .model import Severity
 
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", ".tox", ".nox",
-    ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist", "site-packages", ".eggs",
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "build",
+    "dist",
+    "site-packages",
+    ".eggs",
 )
 
 
@@ -40,7 +55,11 @@ class Config:
         rel = "/".join(parts)
         for pattern in self.exclude:
             p = pattern.rstrip("/")
-            if fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p + "/*") or any(fnmatch.fnmatch(x, p) for x in parts):
+            if (
+                fnmatch.fnmatch(rel, p)
+                or fnmatch.fnmatch(rel, p + "/*")
+                or any(fnmatch.fnmatch(x, p) for x in parts)
+            ):
                 return True
         return False
 
@@ -64,8 +83,17 @@ def apply(config: Config, data: dict, origin: str) -> Config:
     if not isinstance(data, dict):
         problems.append(f"{origin}: settings must be a table; ignored")
         return config
-    known = {"select", "ignore", "severity", "exclude", "max-file-size", "max_file_size", "maxFileSize",
-             "diagnosticMode", "diagnostic-mode"}
+    known = {
+        "select",
+        "ignore",
+        "severity",
+        "exclude",
+        "max-file-size",
+        "max_file_size",
+        "maxFileSize",
+        "diagnosticMode",
+        "diagnostic-mode",
+    }
     for key in data:
         if key not in known:
             problems.append(f"{origin}: unknown setting `{key}` ignored")
@@ -85,7 +113,7 @@ def apply(config: Config, data: dict, origin: str) -> Config:
     sev = data.get("severity")
     if sev is not None:
         if not isinstance(sev, dict):
-            problems.append(f"{origin}: `severity` should be a table of CODE = \"error\"; ignored")
+            problems.append(f'{origin}: `severity` should be a table of CODE = "error"; ignored')
         else:
             cat = catalogue.load()
             for code, level in sev.items():
@@ -114,7 +142,9 @@ def load(root: Path | None, overrides: dict | None = None) -> Config:
             try:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-                config.problems.append(f"{pyproject}: cannot be read ({exc}); using default settings")
+                config.problems.append(
+                    f"{pyproject}: cannot be read ({exc}); using default settings"
+                )
             else:
                 table = data.get("tool", {}).get("backend-lens")
                 if table is not None:

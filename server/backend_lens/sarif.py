@@ -43,66 +43,105 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
     for f in findings:
         rule = cat.rules[f.code]
         region = {
-            "startLine": f.start[0], "startColumn": f.start[1] + 1,
-            "endLine": f.end[0], "endColumn": f.end[1] + 1,
+            "startLine": f.start[0],
+            "startColumn": f.start[1] + 1,
+            "endLine": f.end[0],
+            "endColumn": f.end[1] + 1,
         }
         result = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": LEVELS[f.severity.value],
             "message": {"text": f.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri(f.path), "uriBaseId": "SRCROOT"},
-                "region": region,
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(f.path), "uriBaseId": "SRCROOT"},
+                        "region": region,
+                    }
+                }
+            ],
             "partialFingerprints": {"backendLens/v1": fingerprint(f, _line(f.path, f.start[0]))},
             "properties": {"section": rule.section, "severity": f.severity.value},
         }
         if f.related:
             result["relatedLocations"] = [
-                {"id": i, "message": {"text": r.message}, "physicalLocation": {
-                    "artifactLocation": {"uri": uri(r.path), "uriBaseId": "SRCROOT"},
-                    "region": {"startLine": r.start[0], "startColumn": r.start[1] + 1},
-                }}
+                {
+                    "id": i,
+                    "message": {"text": r.message},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(r.path), "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": r.start[0], "startColumn": r.start[1] + 1},
+                    },
+                }
                 for i, r in enumerate(f.related)
             ]
         if f.fix:
-            result["fixes"] = [{
-                "description": {"text": f.fix.title},
-                "artifactChanges": [{
-                    "artifactLocation": {"uri": uri(e.path), "uriBaseId": "SRCROOT"},
-                    "replacements": [{
-                        "deletedRegion": {"startLine": e.start[0], "startColumn": e.start[1] + 1,
-                                          "endLine": e.end[0], "endColumn": e.end[1] + 1},
-                        "insertedContent": {"text": e.text},
-                    }],
-                } for e in f.fix.edits],
-            }]
+            result["fixes"] = [
+                {
+                    "description": {"text": f.fix.title},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": uri(e.path), "uriBaseId": "SRCROOT"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": e.start[0],
+                                        "startColumn": e.start[1] + 1,
+                                        "endLine": e.end[0],
+                                        "endColumn": e.end[1] + 1,
+                                    },
+                                    "insertedContent": {"text": e.text},
+                                }
+                            ],
+                        }
+                        for e in f.fix.edits
+                    ],
+                }
+            ]
         results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "Backend Lens",
-                "version": __version__,
-                "informationUri": "https://pypi.org/project/backend-lens/",
-                "rules": [{
-                    "id": r.code,
-                    "name": r.name,
-                    "shortDescription": {"text": r.title},
-                    "fullDescription": {"text": r.summary()},
-                    "help": {"text": r.summary(), "markdown": r.body.strip()},
-                    "defaultConfiguration": {"level": LEVELS[r.severity.value]},
-                    "properties": {
-                        "section": r.section,
-                        "tags": [*r.cwe, *r.tags, r.score],
-                        "precision": "high" if r.confidence == "high" else "medium",
-                        **({"security-severity": {"critical": "9.0", "error": "7.0", "warning": "5.0", "info": "2.0"}[r.severity.value]} if "security" in r.tags else {}),
-                    },
-                } for r in rules],
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "Backend Lens",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/backend-lens/",
+                        "rules": [
+                            {
+                                "id": r.code,
+                                "name": r.name,
+                                "shortDescription": {"text": r.title},
+                                "fullDescription": {"text": r.summary()},
+                                "help": {"text": r.summary(), "markdown": r.body.strip()},
+                                "defaultConfiguration": {"level": LEVELS[r.severity.value]},
+                                "properties": {
+                                    "section": r.section,
+                                    "tags": [*r.cwe, *r.tags, r.score],
+                                    "precision": "high" if r.confidence == "high" else "medium",
+                                    **(
+                                        {
+                                            "security-severity": {
+                                                "critical": "9.0",
+                                                "error": "7.0",
+                                                "warning": "5.0",
+                                                "info": "2.0",
+                                            }[r.severity.value]
+                                        }
+                                        if "security" in r.tags
+                                        else {}
+                                    ),
+                                },
+                            }
+                            for r in rules
+                        ],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": root.resolve().as_uri() + "/"}},
+                "results": results,
+            }
+        ],
     }

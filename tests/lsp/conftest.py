@@ -58,15 +58,23 @@ async def client(lsp_client: LanguageClient, request):
     shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
     lsp_client.root = root
     caps = client_capabilities("visual-studio-code")
-    await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=caps,
-        root_uri=root.as_uri(),
-        workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        initialization_options={"diagnosticMode": "both"},
-    ))
+    await lsp_client.initialize_session(
+        T.InitializeParams(
+            capabilities=caps,
+            root_uri=root.as_uri(),
+            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+            initialization_options={"diagnosticMode": "both"},
+        )
+    )
     # the workspace index is ready when its progress ends
-    await wait_for(lambda: any(isinstance(v, T.WorkDoneProgressEnd) for vs in lsp_client.progress_reports.values() for v in vs),
-                   what="the end of workspace indexing")
+    await wait_for(
+        lambda: any(
+            isinstance(v, T.WorkDoneProgressEnd)
+            for vs in lsp_client.progress_reports.values()
+            for v in vs
+        ),
+        what="the end of workspace indexing",
+    )
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(root, ignore_errors=True)
@@ -98,16 +106,26 @@ async def diagnostics(client, uri: str, version: int, timeout: float = 30.0):
 
 def open_doc(client, path: Path, version: int = 1, text: str | None = None) -> str:
     uri = path.as_uri()
-    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
-        uri=uri, language_id="python", version=version, text=path.read_text() if text is None else text)))
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(
+            text_document=T.TextDocumentItem(
+                uri=uri,
+                language_id="python",
+                version=version,
+                text=path.read_text() if text is None else text,
+            )
+        )
+    )
     return uri
 
 
 def change_doc(client, uri: str, version: int, text: str) -> None:
-    client.text_document_did_change(T.DidChangeTextDocumentParams(
-        text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)],
-    ))
+    client.text_document_did_change(
+        T.DidChangeTextDocumentParams(
+            text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
 
 
 def apply_edits(text: str, edits: list[T.TextEdit]) -> str:
@@ -115,7 +133,9 @@ def apply_edits(text: str, edits: list[T.TextEdit]) -> str:
     from pygls.workspace import TextDocument
 
     doc = TextDocument("file:///x.py", text)
-    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+    for e in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
         doc.apply_change(T.TextDocumentContentChangePartial(range=e.range, text=e.new_text))
     return doc.source
 

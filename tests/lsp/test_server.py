@@ -23,15 +23,23 @@ def parses(text: str) -> bool:
 
 
 async def code_actions(client, uri, diag):
-    return await client.text_document_code_action_async(T.CodeActionParams(
-        text_document=T.TextDocumentIdentifier(uri=uri), range=diag.range,
-        context=T.CodeActionContext(diagnostics=[diag]),
-    ))
+    return await client.text_document_code_action_async(
+        T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=uri),
+            range=diag.range,
+            context=T.CodeActionContext(diagnostics=[diag]),
+        )
+    )
 
 
 def edits_for(action: T.CodeAction, uri: str) -> list[T.TextEdit]:
     if action.edit.document_changes:
-        return [e for dc in action.edit.document_changes if dc.text_document.uri == uri for e in dc.edits]
+        return [
+            e
+            for dc in action.edit.document_changes
+            if dc.text_document.uri == uri
+            for e in dc.edits
+        ]
     return list(action.edit.changes.get(uri, []))
 
 
@@ -45,7 +53,10 @@ async def test_diagnostics_on_open_with_code_source_link_and_related(client):
     # the range covers `order.customer` on line 10
     line = (client.root / "shop" / "views.py").read_text().splitlines()[9]
     assert line[n1.range.start.character : n1.range.end.character] == "order.customer"
-    related = {(r.location.uri.rsplit("/", 1)[-1], r.location.range.start.line + 1) for r in n1.related_information}
+    related = {
+        (r.location.uri.rsplit("/", 1)[-1], r.location.range.start.line + 1)
+        for r in n1.related_information
+    }
     assert ("views.py", 9) in related  # the loop
     assert ("models.py", 10) in related  # the ForeignKey
 
@@ -54,7 +65,10 @@ async def test_edit_without_save_updates_diagnostics(client):
     path = client.root / "shop" / "views.py"
     uri = open_doc(client, path)
     await diagnostics(client, uri, 1)
-    text = path.read_text().replace('requests.get("https://partner.example/ping")', 'requests.get("https://partner.example/ping", timeout=5)')
+    text = path.read_text().replace(
+        'requests.get("https://partner.example/ping")',
+        'requests.get("https://partner.example/ping", timeout=5)',
+    )
     change_doc(client, uri, 2, text)
     diags = await diagnostics(client, uri, 2)
     assert "INT001" not in [d.code for d in diags]
@@ -70,8 +84,15 @@ async def test_adding_the_index_in_models_clears_the_warning_in_views(client):
     models = open_doc(client, models_path)
     await diagnostics(client, models, 1)
     before = len(client.published)
-    change_doc(client, models, 2, models_path.read_text().replace(
-        "reference = models.CharField(max_length=32)", "reference = models.CharField(max_length=32, db_index=True)"))
+    change_doc(
+        client,
+        models,
+        2,
+        models_path.read_text().replace(
+            "reference = models.CharField(max_length=32)",
+            "reference = models.CharField(max_length=32, db_index=True)",
+        ),
+    )
     await diagnostics(client, models, 2)
 
     def views_after_edit():
@@ -80,7 +101,9 @@ async def test_adding_the_index_in_models_clears_the_warning_in_views(client):
                 return p
         return None
 
-    republished = await wait_for(views_after_edit, what="views.py re-published after the models edit")
+    republished = await wait_for(
+        views_after_edit, what="views.py re-published after the models edit"
+    )
     assert "DBP001" not in [d.code for d in republished.diagnostics]
     assert "ORM001" in [d.code for d in republished.diagnostics]  # unrelated findings stay
 
@@ -117,9 +140,11 @@ async def test_suppress_action_writes_the_comment_and_silences(client):
     text = path.read_text()
     uri = open_doc(client, path, text=text)
     diag = next(d for d in await diagnostics(client, uri, 1) if d.code == "INT001")
-    action = next(a for a in await code_actions(client, uri, diag) if a.title.startswith("Suppress"))
+    action = next(
+        a for a in await code_actions(client, uri, diag) if a.title.startswith("Suppress")
+    )
     new_text = apply_edits(text, edits_for(action, uri))
-    assert '# backend-lens: ignore[INT001]' in new_text.splitlines()[14]
+    assert "# backend-lens: ignore[INT001]" in new_text.splitlines()[14]
     change_doc(client, uri, 2, new_text)
     after = await diagnostics(client, uri, 2)
     assert "INT001" not in [d.code for d in after]
@@ -138,12 +163,17 @@ async def test_fix_is_refused_when_the_document_moved_on(client):
 async def test_hover_on_a_flagged_range_explains_the_rule(client):
     uri = open_doc(client, client.root / "shop" / "views.py")
     diag = next(d for d in await diagnostics(client, uri, 1) if d.code == "ORM001")
-    hover = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=uri), position=diag.range.start))
+    hover = await client.text_document_hover_async(
+        T.HoverParams(text_document=T.TextDocumentIdentifier(uri=uri), position=diag.range.start)
+    )
     assert hover is not None
     assert "ORM001" in hover.contents.value and "Why is this bad?" in hover.contents.value
-    nothing = await client.text_document_hover_async(T.HoverParams(
-        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=0, character=0)))
+    nothing = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=uri),
+            position=T.Position(line=0, character=0),
+        )
+    )
     assert nothing is None
 
 
@@ -162,14 +192,16 @@ async def test_positions_are_utf16_on_non_ascii_lines(client):
 async def test_pull_diagnostics_match_the_pushed_ones(client):
     uri = open_doc(client, client.root / "shop" / "views.py")
     pushed = await diagnostics(client, uri, 1)
-    report = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
-        text_document=T.TextDocumentIdentifier(uri=uri)))
+    report = await client.text_document_diagnostic_async(
+        T.DocumentDiagnosticParams(text_document=T.TextDocumentIdentifier(uri=uri))
+    )
     assert codes(report.items) == codes(pushed)
 
 
 async def test_generate_report_writes_file_shows_it_and_reports_progress(client):
-    result = await client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="backendLens.generateReport", arguments=[]))
+    result = await client.workspace_execute_command_async(
+        T.ExecuteCommandParams(command="backendLens.generateReport", arguments=[])
+    )
     report = client.root / "backend-lens-report.md"
     assert result == report.as_uri()
     text = report.read_text()
@@ -179,8 +211,9 @@ async def test_generate_report_writes_file_shows_it_and_reports_progress(client)
     kinds = [type(v).__name__ for values in client.progress_reports.values() for v in values]
     assert "WorkDoneProgressBegin" in kinds and "WorkDoneProgressEnd" in kinds
     # a second run replaces its own file without asking
-    again = await client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="backendLens.generateReport", arguments=[]))
+    again = await client.workspace_execute_command_async(
+        T.ExecuteCommandParams(command="backendLens.generateReport", arguments=[])
+    )
     assert again == report.as_uri()
 
 
@@ -232,16 +265,20 @@ async def test_rapid_edits_end_with_the_newest_version(client):
 
 async def test_malformed_settings_are_reported_not_fatal(client):
     # unknown keys in the editor settings produce a message, analysis goes on
-    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(
-        settings={"backendLens": {"select": 42, "bogus": True}}))
-    await wait_for(lambda: any("bogus" in m.message for m in client.messages), what="a settings warning")
+    client.workspace_did_change_configuration(
+        T.DidChangeConfigurationParams(settings={"backendLens": {"select": 42, "bogus": True}})
+    )
+    await wait_for(
+        lambda: any("bogus" in m.message for m in client.messages), what="a settings warning"
+    )
     uri = open_doc(client, client.root / "shop" / "views.py")
     assert await diagnostics(client, uri, 1)
 
 
 async def test_ignore_setting_from_initialization_turns_a_rule_off(client):
-    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(
-        settings={"backendLens": {"ignore": ["INT001"]}}))
+    client.workspace_did_change_configuration(
+        T.DidChangeConfigurationParams(settings={"backendLens": {"ignore": ["INT001"]}})
+    )
     await asyncio.sleep(0)  # let the notification go out before the document
     uri = open_doc(client, client.root / "shop" / "views.py")
 

@@ -32,6 +32,9 @@ class QuerySet:
             if not args:
                 empty = True
             for a in args:
+                if a.kind == "star":
+                    out.append("*")  # names computed at run time: cannot tell which
+                    continue
                 if a.kind != "pos":
                     continue
                 v = sx.string_value(a.value)
@@ -72,7 +75,11 @@ def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
         name = expr.value
     elif expr.type in ("atom_expr", "power"):
         ps = sx.parts(expr)
-        if ps and ps[0].type == "name" and all(t.type == "trailer" and t.children[0].value != "[" for t in ps[1:]):
+        if (
+            ps
+            and ps[0].type == "name"
+            and all(t.type == "trailer" and t.children[0].value != "[" for t in ps[1:])
+        ):
             name = ps[0].value
             extra = sx.chain_methods(expr)
     if name is None:
@@ -92,7 +99,9 @@ def last_assignment(ctx: Context, name: str, before):
     scope = sx.scope_of(before)
     best = None
     for stmt in ctx.nodes("expr_stmt"):
-        if stmt.end_pos > before.start_pos:  # below it, or the statement holding it (qs = qs.filter())
+        if (
+            stmt.end_pos > before.start_pos
+        ):  # below it, or the statement holding it (qs = qs.filter())
             continue
         ch = stmt.children
         if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":

@@ -36,7 +36,12 @@ def suppress_edit(site: Site, code: str) -> Edit | None:
         codes = [c.strip() for c in m.group(1).split(",") if c.strip()]
         if code in codes:
             return None
-        return Edit(site.path, (line, m.start()), (line, m.end()), f"# backend-lens: ignore[{', '.join([*codes, code])}]")
+        return Edit(
+            site.path,
+            (line, m.start()),
+            (line, m.end()),
+            f"# backend-lens: ignore[{', '.join([*codes, code])}]",
+        )
     end = len(text.rstrip())
     return Edit(site.path, (line, end), (line, len(text)), f"  # backend-lens: ignore[{code}]")
 
@@ -97,7 +102,9 @@ class Context:
         self._sites[key] = s
         return s
 
-    def finding(self, code: str, node, message: str, fix: Fix | None = None, related=(), end_node=None) -> Finding:
+    def finding(
+        self, code: str, node, message: str, fix: Fix | None = None, related=(), end_node=None
+    ) -> Finding:
         return make_finding(code, self.site(node, end_node), message, fix, related)
 
     def edit(self, start, end, text: str) -> Edit:

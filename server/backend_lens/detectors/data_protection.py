@@ -7,8 +7,18 @@ import re
 from ..source import syntax as sx
 from .base import Context, detector
 
-SECRET_NAME = re.compile(r"^(SECRET_KEY|\w+_SECRET|\w+_SECRET_KEY|\w+_API_KEY|\w+_PASSWORD|\w+_TOKEN)$")
-EXEMPT_FILES = {"dev.py", "local.py", "test.py", "tests.py", "testing.py", "development.py", "ci.py"}
+SECRET_NAME = re.compile(
+    r"^(SECRET_KEY|\w+_SECRET|\w+_SECRET_KEY|\w+_API_KEY|\w+_PASSWORD|\w+_TOKEN)$"
+)
+EXEMPT_FILES = {
+    "dev.py",
+    "local.py",
+    "test.py",
+    "tests.py",
+    "testing.py",
+    "development.py",
+    "ci.py",
+}
 ENV_GETTERS = {"os.environ.get", "os.getenv", "environ.get", "getenv"}
 
 
@@ -31,7 +41,10 @@ def _literal_secret(value):
 
 @detector("SEC001", section="Data Protection & Encryption")
 def hardcoded_secret(ctx: Context):
-    if not ctx.facts.is_settings or ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] in EXEMPT_FILES:
+    if (
+        not ctx.facts.is_settings
+        or ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] in EXEMPT_FILES
+    ):
         return
     for stmt in ctx.module.children:
         if stmt.type != "simple_stmt" or stmt.children[0].type != "expr_stmt":

@@ -21,7 +21,11 @@ def _lookups(qs):
         for a in sx.call_args(trailer):
             if a.kind == "dstar" and method in LOOKUP_METHODS:
                 return None
-            if method in LOOKUP_METHODS and a.kind == "kw" and a.name not in ("defaults", "create_defaults"):
+            if (
+                method in LOOKUP_METHODS
+                and a.kind == "kw"
+                and a.name not in ("defaults", "create_defaults")
+            ):
                 found.append((a.name.split("__")[0], a.node))
             elif method == "order_by" and a.kind == "pos":
                 v = sx.string_value(a.value)
@@ -79,7 +83,14 @@ def unindexed_filter(ctx: Context):
                     site,
                     f"`{ref.cls.name}.{name}` has no index: this lookup scans the whole table as it grows",
                     fix=fix,
-                    related=(Related(where, f.start, f.end, f"{mf.model.cls.name}.{name} is defined here without an index"),),
+                    related=(
+                        Related(
+                            where,
+                            f.start,
+                            f.end,
+                            f"{mf.model.cls.name}.{name} is defined here without an index",
+                        ),
+                    ),
                 )
 
         yield ctx.defer(("models",), judge)

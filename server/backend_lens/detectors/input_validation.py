@@ -12,8 +12,11 @@ SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP|ALTER
 SQL_INSIDE = re.compile(r"\s(FROM|WHERE|SET)\s", re.I)
 SQL_METHODS = ("execute", "executemany", "raw")
 SQL_FUNCTIONS = {
-    "django.db.models.expressions.RawSQL", "django.db.models.RawSQL",
-    "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
+    "django.db.models.expressions.RawSQL",
+    "django.db.models.RawSQL",
+    "sqlalchemy.text",
+    "sqlalchemy.sql.text",
+    "sqlalchemy.sql.expression.text",
 }
 
 
@@ -31,16 +34,30 @@ def formatted_sql(node) -> bool:
     if t == "fstring" or (t == "strings" and any(c.type == "fstring" for c in node.children)):
         has_expr = any(n.type == "fstring_expr" for n in sx.walk(node))
         return has_expr and looks_like_sql(sx.literal_text(node))
-    if t == "term" and len(node.children) == 3 and node.children[1].value == "%" and _is_string(node.children[0]):
+    if (
+        t == "term"
+        and len(node.children) == 3
+        and node.children[1].value == "%"
+        and _is_string(node.children[0])
+    ):
         return looks_like_sql(sx.literal_text(node.children[0]))
     if t in ("atom_expr", "power"):
         ps = sx.parts(node)
-        if len(ps) >= 3 and _is_string(ps[0]) and sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "format":
+        if (
+            len(ps) >= 3
+            and _is_string(ps[0])
+            and sx.is_attr_trailer(ps[1])
+            and ps[1].children[1].value == "format"
+        ):
             return looks_like_sql(sx.literal_text(ps[0]))
     if t == "arith_expr":
         operands = node.children[::2]
         ops = {c.value for c in node.children[1::2]}
-        if ops == {"+"} and any(_is_string(o) for o in operands) and any(not _is_string(o) for o in operands):
+        if (
+            ops == {"+"}
+            and any(_is_string(o) for o in operands)
+            and any(not _is_string(o) for o in operands)
+        ):
             return looks_like_sql("".join(sx.literal_text(o) for o in operands if _is_string(o)))
     return False
 
@@ -49,14 +66,20 @@ def _sql_arguments(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
         for call in sx.calls_in(node):
             args = call.args
-            if call.method in SQL_METHODS or (call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS):
+            if call.method in SQL_METHODS or (
+                call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS
+            ):
                 if args and args[0].kind == "pos":
                     yield args[0].value
             elif call.method == "extra":
                 where = sx.kwarg(args, "where")
                 if where is not None:
                     for n in sx.walk(where.value):
-                        if n.parent is not None and n.parent.type in ("testlist_comp", "atom") and n.type not in ("operator",):
+                        if (
+                            n.parent is not None
+                            and n.parent.type in ("testlist_comp", "atom")
+                            and n.type not in ("operator",)
+                        ):
                             yield n
 
 

@@ -29,7 +29,11 @@ def migration_without_reverse(ctx: Context):
             positional = [a for a in args if a.kind == "pos"]
             if not positional and not any(a.kind == "kw" for a in args):
                 continue
-            if len(positional) > position or sx.kwarg(args, keyword) or any(a.kind in ("star", "dstar") for a in args):
+            if (
+                len(positional) > position
+                or sx.kwarg(args, keyword)
+                or any(a.kind in ("star", "dstar") for a in args)
+            ):
                 continue
             noop = f"{call.callee}.noop"
             edit = append_argument_edit(ctx, call.trailer, f"{keyword}={noop}")

@@ -9,8 +9,12 @@ from .base import Context, detector
 from .integration import REQUESTS_CALLS
 
 BLOCKING = REQUESTS_CALLS | {
-    "time.sleep", "urllib.request.urlopen", "subprocess.run", "subprocess.call",
-    "subprocess.check_call", "subprocess.check_output",
+    "time.sleep",
+    "urllib.request.urlopen",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
 }
 
 
@@ -26,7 +30,10 @@ def blocking_in_async(ctx: Context):
             whole = call.index == len(ps) - 1 and node.children[0].type != "keyword"
             if q == "time.sleep" and whole and ctx.facts.imports.get("asyncio") == "asyncio":
                 args = sx.code(call.trailer)
-                fix = Fix("Use await asyncio.sleep(...)", (ctx.edit(node.start_pos, node.end_pos, f"await asyncio.sleep{args}"),))
+                fix = Fix(
+                    "Use await asyncio.sleep(...)",
+                    (ctx.edit(node.start_pos, node.end_pos, f"await asyncio.sleep{args}"),),
+                )
             yield ctx.finding(
                 "PERF001",
                 node,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Fix, Related
+from ..model import Edit, Fix, Related
 from ..source import syntax as sx
 from ._helpers import queryset_chain, resolve_queryset
 from .base import Context, detector, make_finding
@@ -41,13 +41,23 @@ def _relation_reads(target: str, body: list):
             if n.type not in ("atom_expr", "power"):
                 continue
             ps = sx.parts(n)
-            if len(ps) < 2 or ps[0].type != "name" or ps[0].value != target or not sx.is_attr_trailer(ps[1]):
+            if (
+                len(ps) < 2
+                or ps[0].type != "name"
+                or ps[0].value != target
+                or not sx.is_attr_trailer(ps[1])
+            ):
                 continue
             attr = ps[1].children[1].value
             if len(ps) == 2:
                 # x.attr = value is a write, not a read
                 p = n.parent
-                if p.type == "expr_stmt" and p.children[0] is n and len(p.children) > 1 and p.children[1].value in ("=",):
+                if (
+                    p.type == "expr_stmt"
+                    and p.children[0] is n
+                    and len(p.children) > 1
+                    and p.children[1].value in ("=",)
+                ):
                     continue
             via_all = (
                 len(ps) >= 4
@@ -60,6 +70,8 @@ def _relation_reads(target: str, body: list):
 
 @detector("ORM001", section="Query Optimization & ORM Usage")
 def n_plus_one(ctx: Context):
+    if ctx.facts.is_test:
+        return  # a test's loop over its own fixtures is not a production query pattern
     for target, iterable, body, loop in _loops(ctx):
         qs = resolve_queryset(ctx, iterable)
         if qs is None:
@@ -69,6 +81,8 @@ def n_plus_one(ctx: Context):
             continue
         selected, select_all = qs.string_args("select_related")
         prefetched, _ = qs.string_args("prefetch_related")
+        if "*" in selected + prefetched:
+            continue  # relations named at run time: cannot tell what is loaded
         covered = {s.split("__")[0] for s in selected + prefetched}
         reads: dict[str, tuple] = {}
         for attr, start, end, via_all in _relation_reads(target, body):
@@ -84,8 +98,19 @@ def n_plus_one(ctx: Context):
             qs_text = qs_text[:57] + "..."
         facts = ctx.facts
 
-        def judge(index, reads=reads, select_all=select_all, loop_site=loop_site, model=model,
-                  model_pos=model_pos, insert_at=insert_at, qs_text=qs_text, facts=facts, target=target):
+        def judge(
+            index,
+            reads=reads,
+            select_all=select_all,
+            loop_site=loop_site,
+            model=model,
+            model_pos=model_pos,
+            insert_at=insert_at,
+            qs_text=qs_text,
+            facts=facts,
+            target=target,
+            path=path,
+        ):
             ref = index.find_model(facts, model, model_pos)
             if ref is None:
                 return
@@ -108,10 +133,17 @@ def n_plus_one(ctx: Context):
                     site,
                     f"`{target}.{attr}` runs one query per row of `{qs_text}`; load it up front with "
                     f"`{call}`",
-                    fix=Fix(f"Add {call} to the query", (ctx.edit(insert_at, insert_at, call),)),
+                    fix=Fix(f"Add {call} to the query", (Edit(path, insert_at, insert_at, call),)),
                     related=(
-                        Related(path, loop_site.start, loop_site.end, "the loop that repeats the query"),
-                        Related(mf.model.facts.path, mf.field.start, mf.field.end, f"{mf.model.cls.name}.{attr} is a {kind}"),
+                        Related(
+                            path, loop_site.start, loop_site.end, "the loop that repeats the query"
+                        ),
+                        Related(
+                            mf.model.facts.path,
+                            mf.field.start,
+                            mf.field.end,
+                            f"{mf.model.cls.name}.{attr} is a {kind}",
+                        ),
                     ),
                 )
 
@@ -147,7 +179,13 @@ def _existence_test(ctx: Context, comparison):
         return None
     ps = sx.parts(lhs)
     # qs.count()
-    if len(ps) >= 3 and sx.is_attr_trailer(ps[-2]) and ps[-2].children[1].value == "count" and ps[-1].type == "trailer" and sx.code(ps[-1]) == "()":
+    if (
+        len(ps) >= 3
+        and sx.is_attr_trailer(ps[-2])
+        and ps[-2].children[1].value == "count"
+        and ps[-1].type == "trailer"
+        and sx.code(ps[-1]) == "()"
+    ):
         qs = resolve_queryset(ctx, lhs)
         if qs is None:
             return None
@@ -156,7 +194,11 @@ def _existence_test(ctx: Context, comparison):
     # len(qs)
     if len(ps) == 2 and ps[0].type == "name" and ps[0].value == "len" and sx.is_call_trailer(ps[1]):
         args = sx.call_args(ps[1])
-        if len(args) == 1 and args[0].kind == "pos" and resolve_queryset(ctx, args[0].value) is not None:
+        if (
+            len(args) == 1
+            and args[0].kind == "pos"
+            and resolve_queryset(ctx, args[0].value) is not None
+        ):
             return sx.code(args[0].value), meaning
     return None
 
@@ -180,7 +222,10 @@ def count_for_existence(ctx: Context):
             "ORM002",
             comparison,
             f"`{_one_line(shown)}` counts every matching row to test whether one exists; use `{_one_line(new)}`",
-            fix=Fix(f"Replace with {_one_line(new)}", (ctx.edit(comparison.start_pos, comparison.end_pos, new),)),
+            fix=Fix(
+                f"Replace with {_one_line(new)}",
+                (ctx.edit(comparison.start_pos, comparison.end_pos, new),),
+            ),
         )
 
 

@@ -7,13 +7,51 @@ from ..source import syntax as sx
 from .base import Context, detector
 
 MONEY = {
-    "price", "amount", "cost", "total", "subtotal", "balance", "fee", "salary", "tax", "discount",
-    "revenue", "payment", "refund", "charge", "wage", "budget",
+    "price",
+    "amount",
+    "cost",
+    "total",
+    "subtotal",
+    "balance",
+    "fee",
+    "salary",
+    "tax",
+    "discount",
+    "revenue",
+    "payment",
+    "refund",
+    "charge",
+    "wage",
+    "budget",
 }
 NOT_MONEY = {
-    "weight", "distance", "height", "width", "length", "ratio", "rate", "percent", "percentage",
-    "score", "count", "hours", "minutes", "seconds", "time", "duration", "lat", "lng", "latitude",
-    "longitude", "temperature", "volume", "size", "km", "kg", "factor", "pct",
+    "weight",
+    "distance",
+    "height",
+    "width",
+    "length",
+    "ratio",
+    "rate",
+    "percent",
+    "percentage",
+    "score",
+    "count",
+    "hours",
+    "minutes",
+    "seconds",
+    "time",
+    "duration",
+    "lat",
+    "lng",
+    "latitude",
+    "longitude",
+    "temperature",
+    "volume",
+    "size",
+    "km",
+    "kg",
+    "factor",
+    "pct",
 }
 
 
@@ -31,7 +69,11 @@ def money_in_float(ctx: Context):
                 continue
             expr = stmt.children[0]
             lhs, value = expr.children[0], expr.children[-1]
-            if lhs.type != "name" or not is_money_name(lhs.value) or value.type not in ("atom_expr", "power"):
+            if (
+                lhs.type != "name"
+                or not is_money_name(lhs.value)
+                or value.type not in ("atom_expr", "power")
+            ):
                 continue
             calls = sx.calls_in(value)
             if not calls or calls[0].callee is None:
@@ -52,27 +94,39 @@ def money_in_float(ctx: Context):
                         at = trailer.children[0].end_pos
                         text = "max_digits=12, decimal_places=2" + (", " if has_args else "")
                     edits = (
-                        ctx.edit(ps[1].children[1].start_pos, ps[1].children[1].end_pos, "DecimalField"),
+                        ctx.edit(
+                            ps[1].children[1].start_pos, ps[1].children[1].end_pos, "DecimalField"
+                        ),
                         ctx.edit(at, at, text),
                     )
                     fix = Fix("Use models.DecimalField(max_digits=12, decimal_places=2)", edits)
                 yield ctx.finding(
-                    "SCH001", value,
+                    "SCH001",
+                    value,
                     f"`{lhs.value}` holds money in a FloatField: binary floats cannot represent 0.10 "
                     "exactly and sums drift; use DecimalField",
-                    fix=fix, end_node=call.trailer,
+                    fix=fix,
+                    end_node=call.trailer,
                 )
             elif call.method in ("Column", "mapped_column") and q.startswith("sqlalchemy"):
                 for a in call.args:
                     if a.kind != "pos":
                         continue
                     d = sx.dotted(a.value)
-                    if d is None and a.value.type in ("atom_expr", "power"):  # Float(...), sa.Float(...)
+                    if d is None and a.value.type in (
+                        "atom_expr",
+                        "power",
+                    ):  # Float(...), sa.Float(...)
                         inner = sx.calls_in(a.value)
                         d = inner[0].callee if inner else sx.dotted(sx.parts(a.value)[0])
-                    if d and (ctx.qualify(d) or d).rsplit(".", 1)[-1] in ("Float", "REAL", "Double"):
+                    if d and (ctx.qualify(d) or d).rsplit(".", 1)[-1] in (
+                        "Float",
+                        "REAL",
+                        "Double",
+                    ):
                         yield ctx.finding(
-                            "SCH001", value,
+                            "SCH001",
+                            value,
                             f"`{lhs.value}` holds money in a Float column: binary floats cannot represent "
                             "0.10 exactly and sums drift; use Numeric(12, 2)",
                             end_node=call.trailer,

@@ -6,12 +6,24 @@ from ..source import syntax as sx
 from ._helpers import atomic_context
 from .base import Context, detector, make_finding
 
-EVALUATING = {"get", "first", "last", "latest", "earliest", "count", "exists", "update", "delete", "in_bulk", "aggregate"}
+EVALUATING = {
+    "get",
+    "first",
+    "last",
+    "latest",
+    "earliest",
+    "count",
+    "exists",
+    "update",
+    "delete",
+    "in_bulk",
+    "aggregate",
+}
 
 
 def _evaluated(node, after_index: int) -> bool:
     ps = sx.parts(node)
-    for i, t in enumerate(ps[after_index + 1 :], after_index + 1):
+    for t in ps[after_index + 1 :]:
         if sx.is_attr_trailer(t) and t.children[1].value in EVALUATING:
             return True
     p = node.parent

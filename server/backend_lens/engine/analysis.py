@@ -37,7 +37,9 @@ def check_registry() -> None:
         for code in d.codes:
             rule = cat.rules.get(code)
             if rule is not None and rule.section != d.section:
-                problems.append(f"{code}: detector is in section {d.section!r}, catalogue says {rule.section!r}")
+                problems.append(
+                    f"{code}: detector is in section {d.section!r}, catalogue says {rule.section!r}"
+                )
     if problems:
         raise catalogue.CatalogueError("; ".join(problems))
 
@@ -61,7 +63,9 @@ def analyze(
     module = parsing.parse(text, cache_key)
     lines = text.splitlines(keepends=True) or [""]
     by_type, errors = sx.index_by_type(module)
-    result = FileResult(path=path, version=version, facts=None, lines=len(lines), syntax_errors=errors)
+    result = FileResult(
+        path=path, version=version, facts=None, lines=len(lines), syntax_errors=errors
+    )
     try:
         result.facts = extract(module, by_type, path, rel_path, len(lines))
     except RecursionError:

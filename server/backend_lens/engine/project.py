@@ -21,9 +21,23 @@ from .analysis import analyze, findings_for
 log = logging.getLogger(__name__)
 
 OTHER_FILES = (
-    "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml",
-    "requirements.txt", "Procfile", "pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini",
-    "alembic.ini", ".gitlab-ci.yml", "Jenkinsfile", "fly.toml", "app.yaml", "Makefile",
+    "Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "requirements.txt",
+    "Procfile",
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    "pytest.ini",
+    "alembic.ini",
+    ".gitlab-ci.yml",
+    "Jenkinsfile",
+    "fly.toml",
+    "app.yaml",
+    "Makefile",
 )
 
 
@@ -64,20 +78,31 @@ class Project:
             rel_dir = os.path.relpath(dirpath, self.root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
             dirnames[:] = sorted(
-                d for d in dirnames if not self.config.excluded(f"{rel_dir}/{d}/x" if rel_dir else f"{d}/x")
+                d
+                for d in dirnames
+                if not self.config.excluded(f"{rel_dir}/{d}/x" if rel_dir else f"{d}/x")
             )
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if name.endswith(".py"):
                     if not self.config.excluded(rel):
                         found.append(Path(dirpath) / name)
-                elif name in OTHER_FILES or rel.startswith(".github/workflows/") or rel.startswith(".circleci/"):
+                elif (
+                    name in OTHER_FILES
+                    or rel.startswith(".github/workflows/")
+                    or rel.startswith(".circleci/")
+                ):
                     others.append(rel)
         self.other_files = sorted(others)
         return found
 
-    def analyze_file(self, path: Path | str, text: str | None = None, version: int | None = None,
-                     cache_key: str | None = None) -> tuple[FileResult | None, set[str]]:
+    def analyze_file(
+        self,
+        path: Path | str,
+        text: str | None = None,
+        version: int | None = None,
+        cache_key: str | None = None,
+    ) -> tuple[FileResult | None, set[str]]:
         """Analyse one file (from ``text`` or disk) and merge its facts; returns the
         result and the fact kinds that changed."""
         p = str(path)
@@ -89,7 +114,9 @@ class Project:
                 self.results.pop(p, None)
                 return None, self.index.remove(p)
         elif len(text.encode("utf-8", "surrogatepass")) > self.config.max_file_size:
-            self.skipped[p] = f"larger than {self.config.max_file_size // 1000} kB (raise max-file-size to analyse it)"
+            self.skipped[p] = (
+                f"larger than {self.config.max_file_size // 1000} kB (raise max-file-size to analyse it)"
+            )
             self.results.pop(p, None)
             return None, self.index.remove(p)
         self.skipped.pop(p, None)
@@ -102,8 +129,11 @@ class Project:
         self.skipped.pop(path, None)
         return self.index.remove(path)
 
-    def scan(self, progress: Callable[[int, int, str], None] | None = None,
-             between: Callable[[], None] | None = None) -> None:
+    def scan(
+        self,
+        progress: Callable[[int, int, str], None] | None = None,
+        between: Callable[[], None] | None = None,
+    ) -> None:
         paths = self.discover()
         for i, path in enumerate(paths):
             if between is not None:

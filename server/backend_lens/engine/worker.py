@@ -44,7 +44,9 @@ class AnalysisWorker:
         self.project = project
         self.on_result = on_result
         self._cond = threading.Condition()
-        self._pending: OrderedDict[str, tuple[str, int | None, str]] = OrderedDict()  # uri -> (path, version, text)
+        self._pending: OrderedDict[str, tuple[str, int | None, str]] = (
+            OrderedDict()
+        )  # uri -> (path, version, text)
         self._tasks: list[tuple[Callable[[], object], concurrent.futures.Future]] = []
         self._open: dict[str, str] = {}  # uri -> path of open documents
         self._versions: dict[str, int | None] = {}  # uri -> analysed version
@@ -86,7 +88,11 @@ class AnalysisWorker:
             if path is not None:
                 self.project.overlay.pop(path, None)
                 # the file on disk is what the project sees now
-                changed = self.project.analyze_file(path)[1] if _exists(path) else self.project.forget(path)
+                changed = (
+                    self.project.analyze_file(path)[1]
+                    if _exists(path)
+                    else self.project.forget(path)
+                )
                 self.rejudge(changed, exclude=None)
 
         return self.call(forget)
@@ -135,20 +141,34 @@ class AnalysisWorker:
         try:
             if "\x00" in text:
                 self.project.forget(path)
-                self.on_result(Published(uri, path, version, [], lines, "binary content (NUL bytes); not analysed"))
+                self.on_result(
+                    Published(
+                        uri, path, version, [], lines, "binary content (NUL bytes); not analysed"
+                    )
+                )
                 return
             result, changed = self.project.analyze_file(path, text, version, cache_key=uri)
             if result is None:
-                self.on_result(Published(uri, path, version, [], lines, self.project.skipped.get(path)))
+                self.on_result(
+                    Published(uri, path, version, [], lines, self.project.skipped.get(path))
+                )
             else:
                 findings = self.project.findings(path)
                 self.analyses += 1
-                self.on_result(Published(uri, path, version, findings, lines, None, time.perf_counter() - started))
+                self.on_result(
+                    Published(
+                        uri, path, version, findings, lines, None, time.perf_counter() - started
+                    )
+                )
             if changed:
                 self.rejudge(changed, exclude=uri)
         except Exception:
             log.exception("analysis of %s failed", uri)
-            self.on_result(Published(uri, path, version, [], lines, "internal error while analysing; see the log"))
+            self.on_result(
+                Published(
+                    uri, path, version, [], lines, "internal error while analysing; see the log"
+                )
+            )
 
     def rejudge(self, changed: set[str], exclude: str | None) -> None:
         """Re-judge open documents whose deferred checks read the changed facts:
@@ -165,8 +185,15 @@ class AnalysisWorker:
             if result is None or not any(d.reads & changed for d in result.deferred):
                 continue
             findings = self.project.findings(path)
-            self.on_result(Published(uri, path, self._versions.get(uri), findings,
-                                     self.project.overlay.get(path, "").splitlines(keepends=True)))
+            self.on_result(
+                Published(
+                    uri,
+                    path,
+                    self._versions.get(uri),
+                    findings,
+                    self.project.overlay.get(path, "").splitlines(keepends=True),
+                )
+            )
 
     def reconfigure(self, config: Config) -> concurrent.futures.Future:
         def apply():

@@ -20,14 +20,60 @@ SETTINGS_NAMES = re.compile(
     r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+)$"
 )
 INTERESTING_CALLS = {
-    "select_related", "prefetch_related", "only", "defer", "exists", "bulk_create", "bulk_update",
-    "update", "iterator", "annotate", "aggregate", "on_commit", "atomic", "delay", "apply_async",
-    "select_for_update", "values", "values_list", "joinedload", "selectinload", "subqueryload",
-    "execute", "raw", "get_or_create", "update_or_create", "cache_page", "lru_cache", "cached_property",
-    "retry", "getLogger", "exception", "warning", "error", "info", "debug", "validate",
-    "is_valid", "full_clean", "encrypt", "decrypt", "make_password", "check_password",
-    "create_engine", "sessionmaker", "Depends", "HTTPException", "raise_for_status", "timeout",
-    "get_many", "set_many", "delete_many", "method_decorator", "vary_on_headers", "cached",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "exists",
+    "bulk_create",
+    "bulk_update",
+    "update",
+    "iterator",
+    "annotate",
+    "aggregate",
+    "on_commit",
+    "atomic",
+    "delay",
+    "apply_async",
+    "select_for_update",
+    "values",
+    "values_list",
+    "joinedload",
+    "selectinload",
+    "subqueryload",
+    "execute",
+    "raw",
+    "get_or_create",
+    "update_or_create",
+    "cache_page",
+    "lru_cache",
+    "cached_property",
+    "retry",
+    "getLogger",
+    "exception",
+    "warning",
+    "error",
+    "info",
+    "debug",
+    "validate",
+    "is_valid",
+    "full_clean",
+    "encrypt",
+    "decrypt",
+    "make_password",
+    "check_password",
+    "create_engine",
+    "sessionmaker",
+    "Depends",
+    "HTTPException",
+    "raise_for_status",
+    "timeout",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "method_decorator",
+    "vary_on_headers",
+    "cached",
 }
 
 
@@ -123,7 +169,9 @@ def _import_as_names(t):
             yield from _import_as_names(c)
 
 
-def qualify(name: str | None, imports: dict[str, str], module: str, local: set[str] | None = None) -> str | None:
+def qualify(
+    name: str | None, imports: dict[str, str], module: str, local: set[str] | None = None
+) -> str | None:
     if not name:
         return name
     head, _, rest = name.partition(".")
@@ -150,9 +198,16 @@ def literalish(node, depth: int = 0):
                 if k.type == "operator" and k.value == "**":
                     i += 3
                     continue
-                if i + 2 < len(items) + 1 and i + 1 < len(items) and items[i + 1].type == "operator" and items[i + 1].value == ":":
+                if (
+                    i + 2 < len(items) + 1
+                    and i + 1 < len(items)
+                    and items[i + 1].type == "operator"
+                    and items[i + 1].value == ":"
+                ):
                     key = sx.string_value(k)
-                    out[key if key is not None else sx.code(k)] = literalish(items[i + 2], depth + 1)
+                    out[key if key is not None else sx.code(k)] = literalish(
+                        items[i + 2], depth + 1
+                    )
                     i += 4
                 else:
                     break
@@ -187,7 +242,9 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
     target = None
     if kind in RELATIONS or kind == "relationship":
         pos = [a for a in args if a.kind == "pos"]
-        tnode = pos[0].value if pos else (sx.kwarg(args, "to").value if sx.kwarg(args, "to") else None)
+        tnode = (
+            pos[0].value if pos else (sx.kwarg(args, "to").value if sx.kwarg(args, "to") else None)
+        )
         if tnode is not None:
             target = sx.string_value(tnode) or sx.dotted(tnode)
     if kind in ("Column", "mapped_column"):
@@ -202,7 +259,11 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
     trailer = first.trailer
     close = trailer.children[-1]
     inner = trailer.children[1:-1]
-    needs_comma = bool(inner) and not (inner[0].type == "arglist" and inner[0].children[-1].type == "operator" and inner[0].children[-1].value == ",")
+    needs_comma = bool(inner) and not (
+        inner[0].type == "arglist"
+        and inner[0].children[-1].type == "operator"
+        and inner[0].children[-1].value == ","
+    )
     return FieldFact(
         name=name,
         kind=kind,
@@ -256,14 +317,20 @@ def _is_unique_constraint(argument) -> bool:
         return False
     d = sx.dotted(sx.parts(p)[0]) if sx.parts(p) else None
     calls = sx.calls_in(p)
-    return bool(calls and calls[0].callee and calls[0].callee.endswith("UniqueConstraint")) or bool(d and "Unique" in d)
+    return bool(calls and calls[0].callee and calls[0].callee.endswith("UniqueConstraint")) or bool(
+        d and "Unique" in d
+    )
 
 
 def extract_class(node, imports, module, local_classes) -> ClassFact:
     name = node.children[1].value
     bases: list[str] = []
     base_pos: list[tuple[int, int]] = []
-    if len(node.children) > 3 and node.children[2].value == "(" and node.children[3].type != "operator":
+    if (
+        len(node.children) > 3
+        and node.children[2].value == "("
+        and node.children[3].type != "operator"
+    ):
         arg = node.children[3]
         items = arg.children if arg.type == "arglist" else [arg]
         for it in items:
@@ -354,7 +421,12 @@ def _settings_assign(settings: dict, expr) -> None:
 def is_settings_path(rel_path: str) -> bool:
     p = rel_path.replace("\\", "/").lower()
     name = p.rsplit("/", 1)[-1]
-    return name == "settings.py" or "/settings/" in f"/{p}" or name.endswith("_settings.py") or name == "config.py"
+    return (
+        name == "settings.py"
+        or "/settings/" in f"/{p}"
+        or name.endswith("_settings.py")
+        or name == "config.py"
+    )
 
 
 APP_FACTORIES = {
@@ -400,7 +472,9 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
                     q = qualify(calls[0].callee, imports, module)
                     if q in APP_FACTORIES:
                         app_objects[lhs.value] = APP_FACTORIES[q]
-            if settings_module or (lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")):
+            if settings_module or (
+                lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")
+            ):
                 try:
                     _settings_assign(settings, expr)
                 except (IndexError, AttributeError):
@@ -435,7 +509,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
             fw = app_objects.get(head) or (
                 "fastapi" if "fastapi" in (imports.get(head) or "") else None
             )
-            if "." in dn and fw in ("fastapi", "flask") and verb in (*HTTP_VERBS, "route", "api_route", "websocket"):
+            if (
+                "." in dn
+                and fw in ("fastapi", "flask")
+                and verb in (*HTTP_VERBS, "route", "api_route", "websocket")
+            ):
                 path = ""
                 pos = [a for a in dargs if a.kind == "pos"]
                 if pos:
@@ -446,19 +524,57 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
                     v = literalish(m_arg.value)
                     if isinstance(v, (list, tuple)):
                         methods = tuple(str(x).upper() for x in v)
-                routes.append(RouteFact(fw, methods or ("GET",), path, node.children[1].value, node.children[1].start_pos))
+                routes.append(
+                    RouteFact(
+                        fw,
+                        methods or ("GET",),
+                        path,
+                        node.children[1].value,
+                        node.children[1].start_pos,
+                    )
+                )
             if q.endswith("api_view"):
                 v = literalish(dargs[0].value) if dargs else ("GET",)
-                methods = tuple(str(x).upper() for x in v) if isinstance(v, (list, tuple)) else ("GET",)
-                routes.append(RouteFact("drf", methods, "", node.children[1].value, node.children[1].start_pos))
-            is_task = q.endswith("shared_task") or q in ("dramatiq.actor",) or (
-                verb == "task" and (app_objects.get(head) == "celery" or "celery" in q.lower() or head in ("app", "celery_app", "celery"))
+                methods = (
+                    tuple(str(x).upper() for x in v) if isinstance(v, (list, tuple)) else ("GET",)
+                )
+                routes.append(
+                    RouteFact(
+                        "drf", methods, "", node.children[1].value, node.children[1].start_pos
+                    )
+                )
+            is_task = (
+                q.endswith("shared_task")
+                or q in ("dramatiq.actor",)
+                or (
+                    verb == "task"
+                    and (
+                        app_objects.get(head) == "celery"
+                        or "celery" in q.lower()
+                        or head in ("app", "celery_app", "celery")
+                    )
+                )
             )
             if is_task:
-                tasks.append(TaskFact(node.children[1].value, node.children[1].start_pos, tuple(a.name for a in dargs if a.kind == "kw"), "dramatiq" if "dramatiq" in q else "celery"))
+                tasks.append(
+                    TaskFact(
+                        node.children[1].value,
+                        node.children[1].start_pos,
+                        tuple(a.name for a in dargs if a.kind == "kw"),
+                        "dramatiq" if "dramatiq" in q else "celery",
+                    )
+                )
             dec_kwargs.extend(a.name for a in dargs if a.kind == "kw")
         if is_top:
-            functions.append(FunctionFact(node.children[1].value, node.children[1].start_pos, tuple(names), sx.is_async_funcdef(node), tuple(dec_kwargs)))
+            functions.append(
+                FunctionFact(
+                    node.children[1].value,
+                    node.children[1].start_pos,
+                    tuple(names),
+                    sx.is_async_funcdef(node),
+                    tuple(dec_kwargs),
+                )
+            )
 
     # Django URL patterns and DRF routers
     calls = Counter()
@@ -467,16 +583,38 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
             m = call.method
             if m in INTERESTING_CALLS:
                 calls[m] += 1
-            if m in ("path", "re_path", "url") and call.callee in ("path", "re_path", "url", "urls.path", "urls.re_path"):
+            if m in ("path", "re_path", "url") and call.callee in (
+                "path",
+                "re_path",
+                "url",
+                "urls.path",
+                "urls.re_path",
+            ):
                 args = call.args
                 if args and args[0].kind == "pos":
                     p = sx.string_value(args[0].value)
                     if p is not None and len(args) > 1:
-                        routes.append(RouteFact("django", (), p, sx.code(args[1].value)[:80], call.node.start_pos))
-            if m == "register" and call.callee and app_objects.get(call.callee.split(".")[0]) == "drf-router":
+                        routes.append(
+                            RouteFact(
+                                "django", (), p, sx.code(args[1].value)[:80], call.node.start_pos
+                            )
+                        )
+            if (
+                m == "register"
+                and call.callee
+                and app_objects.get(call.callee.split(".")[0]) == "drf-router"
+            ):
                 args = call.args
                 if args and args[0].kind == "pos":
-                    routes.append(RouteFact("drf-router", (), sx.string_value(args[0].value) or "", sx.code(args[1].value)[:80] if len(args) > 1 else "", call.node.start_pos))
+                    routes.append(
+                        RouteFact(
+                            "drf-router",
+                            (),
+                            sx.string_value(args[0].value) or "",
+                            sx.code(args[1].value)[:80] if len(args) > 1 else "",
+                            call.node.start_pos,
+                        )
+                    )
     for d in by_type.get("decorator", ()):
         dn = sx.decorator_name(d)
         if dn and dn.rsplit(".", 1)[-1] in INTERESTING_CALLS:
@@ -497,7 +635,12 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,
-        is_test="/tests/" in p or "/test/" in p or "/testing/" in p or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py",
+        is_test="/tests/" in p
+        or "/test/" in p
+        or "/testing/" in p
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py",
         is_migration="/migrations/" in p or "/alembic/versions/" in p,
         is_settings=settings_module,
     )

@@ -31,12 +31,30 @@ DJANGO_MODEL_BASES = {
     "mptt.models.MPTTModel",
 }
 DRF_VIEW_NAMES = {
-    "APIView", "GenericAPIView", "CreateAPIView", "ListAPIView", "RetrieveAPIView", "DestroyAPIView",
-    "UpdateAPIView", "ListCreateAPIView", "RetrieveUpdateAPIView", "RetrieveDestroyAPIView",
-    "RetrieveUpdateDestroyAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet",
+    "APIView",
+    "GenericAPIView",
+    "CreateAPIView",
+    "ListAPIView",
+    "RetrieveAPIView",
+    "DestroyAPIView",
+    "UpdateAPIView",
+    "ListCreateAPIView",
+    "RetrieveUpdateAPIView",
+    "RetrieveDestroyAPIView",
+    "RetrieveUpdateDestroyAPIView",
+    "ViewSet",
+    "GenericViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
     "ViewSetMixin",
 }
-DRF_LIST_NAMES = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
+DRF_LIST_NAMES = {
+    "ListAPIView",
+    "ListCreateAPIView",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListModelMixin",
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,13 @@ class ModelField:
 
     @property
     def is_relation(self) -> bool:
-        return self.field.kind in ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey")
+        return self.field.kind in (
+            "ForeignKey",
+            "OneToOneField",
+            "ManyToManyField",
+            "ParentalKey",
+            "TreeForeignKey",
+        )
 
     @property
     def to_many(self) -> bool:
@@ -75,7 +99,9 @@ class ProjectIndex:
         """Store ``facts``; return the fact kinds whose content changed."""
         old = self.files.get(facts.path)
         self.files[facts.path] = facts
-        changed = {k for k in FACT_KINDS if old is None or old.kind_digest(k) != facts.kind_digest(k)}
+        changed = {
+            k for k in FACT_KINDS if old is None or old.kind_digest(k) != facts.kind_digest(k)
+        }
         self._invalidate(changed)
         return changed
 
@@ -127,7 +153,9 @@ class ProjectIndex:
                     return ref
         return None
 
-    def resolve_class(self, facts: FileFacts, written: str, pos: tuple[int, int] | None = None) -> ClassRef | str | None:
+    def resolve_class(
+        self, facts: FileFacts, written: str, pos: tuple[int, int] | None = None
+    ) -> ClassRef | str | None:
         """What the class name ``written`` in ``facts``'s file points at: a project
         class, a library class's qualified name, or None when unknown."""
         local = {c.name for c in facts.classes}
@@ -228,7 +256,9 @@ class ProjectIndex:
                     return ModelField(ref, f)
         return None
 
-    def field_indexed(self, mf: ModelField, model: ClassRef, together: frozenset[str] = frozenset()) -> bool:
+    def field_indexed(
+        self, mf: ModelField, model: ClassRef, together: frozenset[str] = frozenset()
+    ) -> bool:
         """Whether a lookup on this field can use an index. ``together``: the other
         fields the same query filters on, which can satisfy the leading columns of
         a composite index (an index on (customer, status) serves
@@ -237,7 +267,9 @@ class ProjectIndex:
         if {"primary_key", "unique", "db_index", "index"} & set(f.flags):
             return True
         if mf.is_relation:
-            return "db_index" not in f.kwargs or "db_index" in f.flags  # Django indexes FKs by default
+            return (
+                "db_index" not in f.kwargs or "db_index" in f.flags
+            )  # Django indexes FKs by default
         for ref in (model, *self.ancestors(model)[1]):
             for fields in ref.cls.meta_indexes:
                 if f.name in fields and set(fields[: fields.index(f.name)]) <= together:

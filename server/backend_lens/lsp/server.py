@@ -40,7 +40,9 @@ LSP_SEVERITY = {
 
 def to_range(codec: PositionCodec, lines: list[str], start, end) -> T.Range:
     """parso positions (1-based line, code point column) -> client units."""
-    rng = ServerTextRange(ServerTextPosition(start[0] - 1, start[1]), ServerTextPosition(end[0] - 1, end[1]))
+    rng = ServerTextRange(
+        ServerTextPosition(start[0] - 1, start[1]), ServerTextPosition(end[0] - 1, end[1])
+    )
     return codec.range_to_client_units(lines, rng)
 
 
@@ -54,7 +56,9 @@ class DocState:
 
 class BackendLensServer(LanguageServer):
     def __init__(self):
-        super().__init__("backend-lens", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "backend-lens", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental
+        )
         self.project: Project | None = None
         self.worker: AnalysisWorker | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -109,16 +113,24 @@ class BackendLensServer(LanguageServer):
         rule = cat.rules[f.code]
         data: dict = {"version": pub.version, "code": f.code}
         if f.fix is not None:
-            data["fix"] = {"title": f.fix.title, "edits": [self.edit_data(codec, pub, e) for e in f.fix.edits]}
+            data["fix"] = {
+                "title": f.fix.title,
+                "edits": [self.edit_data(codec, pub, e) for e in f.fix.edits],
+            }
         if f.suppress is not None:
             data["suppress"] = self.edit_data(codec, pub, f.suppress)
         related = []
         for r in f.related:
             lines = pub.lines if r.path == pub.path else self.lines_of(r.path)
-            related.append(T.DiagnosticRelatedInformation(
-                location=T.Location(uri=from_fs_path(r.path) or r.path, range=to_range(codec, lines, r.start, r.end)),
-                message=r.message,
-            ))
+            related.append(
+                T.DiagnosticRelatedInformation(
+                    location=T.Location(
+                        uri=from_fs_path(r.path) or r.path,
+                        range=to_range(codec, lines, r.start, r.end),
+                    ),
+                    message=r.message,
+                )
+            )
         return T.Diagnostic(
             range=to_range(codec, pub.lines, f.start, f.end),
             message=f.message,
@@ -145,8 +157,10 @@ class BackendLensServer(LanguageServer):
         return {
             "uri": uri,
             "version": pub.version if e.path == pub.path else other_version,
-            "range": {"start": {"line": rng.start.line, "character": rng.start.character},
-                      "end": {"line": rng.end.line, "character": rng.end.character}},
+            "range": {
+                "start": {"line": rng.start.line, "character": rng.start.character},
+                "end": {"line": rng.end.line, "character": rng.end.character},
+            },
             "newText": e.text,
         }
 
@@ -164,7 +178,9 @@ class BackendLensServer(LanguageServer):
         st.published = asyncio.Event()
         if self.diagnostic_mode in ("push", "both"):
             self.text_document_publish_diagnostics(
-                T.PublishDiagnosticsParams(uri=pub.uri, version=pub.version, diagnostics=diagnostics)
+                T.PublishDiagnosticsParams(
+                    uri=pub.uri, version=pub.version, diagnostics=diagnostics
+                )
             )
 
     def submit(self, uri: str) -> None:
@@ -234,7 +250,9 @@ async def scan_workspace(ls: BackendLensServer) -> None:
     def run():
         def progress(i, n, rel):
             if i % 20 == 0 or i == n - 1:
-                loop.call_soon_threadsafe(reporter.report, f"{i + 1}/{n} {rel}", int(100 * (i + 1) / max(n, 1)))
+                loop.call_soon_threadsafe(
+                    reporter.report, f"{i + 1}/{n} {rel}", int(100 * (i + 1) / max(n, 1))
+                )
 
         project.scan(progress, between=worker.process_pending)
         worker.rejudge({"models", "settings", "tasks"}, exclude=None)
@@ -264,12 +282,16 @@ class Progress:
             except Exception:
                 token = None
         if token is not None:
-            ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False))
+            ls.work_done_progress.begin(
+                token, T.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False)
+            )
         return cls(ls, token)
 
     def report(self, message: str, percentage: int | None = None) -> None:
         if self.token is not None:
-            self.ls.work_done_progress.report(self.token, T.WorkDoneProgressReport(message=message, percentage=percentage))
+            self.ls.work_done_progress.report(
+                self.token, T.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
 
     def end(self, message: str) -> None:
         if self.token is not None:
@@ -306,7 +328,9 @@ def did_close(ls: BackendLensServer, params: T.DidCloseTextDocumentParams):
     if ls.docs.pop(uri, None) is not None and ls.worker is not None:
         ls.worker.close(uri)
         if ls.diagnostic_mode in ("push", "both"):
-            ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            ls.text_document_publish_diagnostics(
+                T.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
 
 
 @server.feature(T.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -322,7 +346,7 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
         path = ls.path_of(change.uri)
         worker = ls.worker
 
-        def refresh(path=path, deleted=change.type == T.FileChangeType.Deleted):
+        def refresh(path=path, deleted=change.type == T.FileChangeType.Deleted, worker=worker):
             project = worker.project
             changed = project.forget(path) if deleted else project.analyze_file(path)[1]
             worker.rejudge(changed, exclude=None)
@@ -334,7 +358,11 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
 def did_change_configuration(ls: BackendLensServer, params: T.DidChangeConfigurationParams):
     settings = params.settings
     if isinstance(settings, dict):
-        ls.init_options = settings.get("backendLens", settings) if isinstance(settings.get("backendLens"), dict) else ls.init_options
+        ls.init_options = (
+            settings.get("backendLens", settings)
+            if isinstance(settings.get("backendLens"), dict)
+            else ls.init_options
+        )
     reload_config(ls)
 
 
@@ -349,20 +377,30 @@ def reload_config(ls: BackendLensServer) -> None:
 
 @server.feature(
     T.TEXT_DOCUMENT_DIAGNOSTIC,
-    T.DiagnosticOptions(identifier="backend-lens", inter_file_dependencies=True, workspace_diagnostics=False),
+    T.DiagnosticOptions(
+        identifier="backend-lens", inter_file_dependencies=True, workspace_diagnostics=False
+    ),
 )
 async def pull_diagnostics(ls: BackendLensServer, params: T.DocumentDiagnosticParams):
     uri = params.text_document.uri
     st = ls.state(uri)
     current = ls.current_version(uri)
     deadline = asyncio.get_running_loop().time() + 10
-    while current is not None and st.version != current and asyncio.get_running_loop().time() < deadline:
+    while (
+        current is not None
+        and st.version != current
+        and asyncio.get_running_loop().time() < deadline
+    ):
         try:
-            await asyncio.wait_for(st.published.wait(), timeout=max(0.01, deadline - asyncio.get_running_loop().time()))
+            await asyncio.wait_for(
+                st.published.wait(), timeout=max(0.01, deadline - asyncio.get_running_loop().time())
+            )
         except TimeoutError:
             break
         current = ls.current_version(uri)
-    return T.RelatedFullDocumentDiagnosticReport(items=list(st.diagnostics), result_id=str(st.version))
+    return T.RelatedFullDocumentDiagnosticReport(
+        items=list(st.diagnostics), result_id=str(st.version)
+    )
 
 
 @server.feature(
@@ -381,21 +419,25 @@ def code_action(ls: BackendLensServer, params: T.CodeActionParams):
             continue  # the document moved on: this diagnostic's edits would land in the wrong place
         fix = data.get("fix")
         if fix:
-            actions.append(T.CodeAction(
-                title=f"{fix['title']} ({data['code']})",
-                kind=T.CodeActionKind.QuickFix,
-                diagnostics=[diag],
-                is_preferred=True,
-                edit=workspace_edit(ls, fix["edits"]),
-            ))
+            actions.append(
+                T.CodeAction(
+                    title=f"{fix['title']} ({data['code']})",
+                    kind=T.CodeActionKind.QuickFix,
+                    diagnostics=[diag],
+                    is_preferred=True,
+                    edit=workspace_edit(ls, fix["edits"]),
+                )
+            )
         sup = data.get("suppress")
         if sup:
-            actions.append(T.CodeAction(
-                title=f"Suppress {data['code']} on this line",
-                kind=T.CodeActionKind.QuickFix,
-                diagnostics=[diag],
-                edit=workspace_edit(ls, [sup]),
-            ))
+            actions.append(
+                T.CodeAction(
+                    title=f"Suppress {data['code']} on this line",
+                    kind=T.CodeActionKind.QuickFix,
+                    diagnostics=[diag],
+                    edit=workspace_edit(ls, [sup]),
+                )
+            )
     return actions
 
 
@@ -404,16 +446,25 @@ def workspace_edit(ls: BackendLensServer, edits: list[dict]) -> T.WorkspaceEdit:
     versions: dict[str, int | None] = {}
     for e in edits:
         r = e["range"]
-        by_uri.setdefault(e["uri"], []).append(T.TextEdit(
-            range=T.Range(start=T.Position(**r["start"]), end=T.Position(**r["end"])), new_text=e["newText"]))
+        by_uri.setdefault(e["uri"], []).append(
+            T.TextEdit(
+                range=T.Range(start=T.Position(**r["start"]), end=T.Position(**r["end"])),
+                new_text=e["newText"],
+            )
+        )
         versions[e["uri"]] = e.get("version")
     if ls.supports("workspace", "workspace_edit", "document_changes"):
-        return T.WorkspaceEdit(document_changes=[
-            T.TextDocumentEdit(
-                text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
-                edits=tedits,
-            ) for uri, tedits in by_uri.items()
-        ])
+        return T.WorkspaceEdit(
+            document_changes=[
+                T.TextDocumentEdit(
+                    text_document=T.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=versions[uri]
+                    ),
+                    edits=tedits,
+                )
+                for uri, tedits in by_uri.items()
+            ]
+        )
     return T.WorkspaceEdit(changes=by_uri)
 
 
@@ -434,7 +485,10 @@ def hover(ls: BackendLensServer, params: T.HoverParams):
                 rng = rng or d.range
     if not parts:
         return None
-    return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)), range=rng)
+    return T.Hover(
+        contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+        range=rng,
+    )
 
 
 @server.command(GENERATE_REPORT)
@@ -442,7 +496,9 @@ async def generate_report(ls: BackendLensServer, *args):
     """Render the report for the workspace, write it into the workspace, show it,
     and return its URI. Arguments (optional): {"format": "markdown"|"html", "output": "path"}."""
     if ls.worker is None or ls.project is None:
-        ls.notify_user("the server is not ready (no workspace or a broken catalogue)", T.MessageType.Error)
+        ls.notify_user(
+            "the server is not ready (no workspace or a broken catalogue)", T.MessageType.Error
+        )
         return None
     opts = args[0] if args and isinstance(args[0], dict) else {}
     fmt = opts.get("format", "markdown")
@@ -497,12 +553,17 @@ async def choose_target(ls: BackendLensServer, target: Path) -> Path | None:
     alternative = _free_name(target)
     if ls.supports("window", "show_message"):
         try:
-            choice = await ls.window_show_message_request_async(T.ShowMessageRequestParams(
-                type=T.MessageType.Warning,
-                message=f"Backend Lens: {target.name} exists and was not written by Backend Lens.",
-                actions=[T.MessageActionItem(title="Overwrite"), T.MessageActionItem(title=f"Write {alternative.name}"),
-                         T.MessageActionItem(title="Cancel")],
-            ))
+            choice = await ls.window_show_message_request_async(
+                T.ShowMessageRequestParams(
+                    type=T.MessageType.Warning,
+                    message=f"Backend Lens: {target.name} exists and was not written by Backend Lens.",
+                    actions=[
+                        T.MessageActionItem(title="Overwrite"),
+                        T.MessageActionItem(title=f"Write {alternative.name}"),
+                        T.MessageActionItem(title="Cancel"),
+                    ],
+                )
+            )
         except Exception:
             choice = None
         if choice is not None and choice.title == "Overwrite":
@@ -539,7 +600,12 @@ def serve(tcp: str | None = None, log_file: str | None = None) -> int:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
-    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        force=True,
+    )
     logging.getLogger("pygls").setLevel(logging.WARNING)
     # parso trees are large object graphs; a full collection in the middle of an
     # edit was the slowest part of it. Fewer, later collections.

@@ -64,7 +64,12 @@ def _first_sentence(text: str) -> str:
     for i, ch in enumerate(text):
         if ch == "`":
             in_code = not in_code
-        elif ch in ".!?" and not in_code and text[i - 1 : i] != "." and text[i + 1 : i + 2] in (" ", ""):
+        elif (
+            ch in ".!?"
+            and not in_code
+            and text[i - 1 : i] != "."
+            and text[i + 1 : i + 2] in (" ", "")
+        ):
             nxt = text[i + 2 : i + 3]
             if not nxt or nxt.isupper() or nxt in "`*(":
                 return text[: i + 1]
@@ -80,7 +85,11 @@ def _item(project: Project, f: Finding, cat) -> Item:
         location=f"{project.rel(f.path)}:{f.start[0]}",
         message=f.message,
         why=_first_sentence(rule.sections.get("Why is this bad?", "")),
-        fix=_first_sentence(rule.sections.get("Fix", "")) if f.fix else _first_sentence(rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")),
+        fix=_first_sentence(rule.sections.get("Fix", ""))
+        if f.fix
+        else _first_sentence(
+            rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")
+        ),
         section=rule.section,
         tags=rule.tags,
         fixable=f.fix is not None,
@@ -101,12 +110,20 @@ def _names(items, limit: int = 6) -> str:
 def api_design(ev: Evidence, s: Section) -> None:
     n = len(ev.routes) + len(ev.drf_views)
     if not n:
-        s.observations.append("No HTTP endpoints were found: no DRF views, `@api_view` functions, FastAPI or Flask routes, or Django URL patterns.")
+        s.observations.append(
+            "No HTTP endpoints were found: no DRF views, `@api_view` functions, FastAPI or Flask routes, or Django URL patterns."
+        )
         return
     by_fw: dict[str, int] = {}
     for _, r in ev.routes:
         by_fw[r.framework] = by_fw.get(r.framework, 0) + 1
-    names = {"django": "Django URL patterns", "drf": "DRF function views", "drf-router": "DRF router registrations", "fastapi": "FastAPI routes", "flask": "Flask routes"}
+    names = {
+        "django": "Django URL patterns",
+        "drf": "DRF function views",
+        "drf-router": "DRF router registrations",
+        "fastapi": "FastAPI routes",
+        "flask": "Flask routes",
+    }
     parts = [f"{v} {names.get(k, k)}" for k, v in sorted(by_fw.items())]
     if ev.drf_views:
         parts.insert(0, _plural(len(ev.drf_views), "DRF class-based view"))
@@ -114,12 +131,18 @@ def api_design(ev: Evidence, s: Section) -> None:
     paginated = [v.cls.name for v in ev.drf_views if v.cls.attr("pagination_class")]
     default_pag = ev.setting("REST_FRAMEWORK", "DEFAULT_PAGINATION_CLASS")
     if default_pag:
-        s.observations.append(f"List endpoints paginate by default (`DEFAULT_PAGINATION_CLASS` = `{show(default_pag)}`).")
+        s.observations.append(
+            f"List endpoints paginate by default (`DEFAULT_PAGINATION_CLASS` = `{show(default_pag)}`)."
+        )
     elif paginated:
-        s.observations.append(f"Pagination is set per view on {_names(sorted(paginated))}; there is no project-wide default.")
+        s.observations.append(
+            f"Pagination is set per view on {_names(sorted(paginated))}; there is no project-wide default."
+        )
     serializers = [c.name for ref in ev.drf_views for c in [ref.cls] if c.attr("serializer_class")]
     if serializers:
-        s.observations.append(f"{_plural(len(serializers), 'view')} declare a `serializer_class`, keeping validation and representation out of the view code.")
+        s.observations.append(
+            f"{_plural(len(serializers), 'view')} declare a `serializer_class`, keeping validation and representation out of the view code."
+        )
     filt = ev.setting("REST_FRAMEWORK", "DEFAULT_FILTER_BACKENDS")
     if filt:
         s.observations.append(f"Filtering backends configured: {show(filt)}.")
@@ -129,7 +152,11 @@ def api_design(ev: Evidence, s: Section) -> None:
         for r in fastapi_routes:
             for m in r.methods:
                 verbs[m] = verbs.get(m, 0) + 1
-        s.observations.append("FastAPI routes by method: " + ", ".join(f"{k} {v}" for k, v in sorted(verbs.items())) + ".")
+        s.observations.append(
+            "FastAPI routes by method: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(verbs.items()))
+            + "."
+        )
 
 
 def graphql(ev: Evidence, s: Section) -> None:
@@ -154,55 +181,108 @@ def graphql(ev: Evidence, s: Section) -> None:
 def api_security(ev: Evidence, s: Section) -> None:
     schema = ev.setting("REST_FRAMEWORK", "DEFAULT_SCHEMA_CLASS")
     if schema or ev.has("drf_spectacular", "drf_yasg"):
-        s.observations.append(f"An OpenAPI schema is generated ({show(schema) if schema else 'drf-spectacular/drf-yasg imported'}).")
+        s.observations.append(
+            f"An OpenAPI schema is generated ({show(schema) if schema else 'drf-spectacular/drf-yasg imported'})."
+        )
     elif ev.has("fastapi"):
-        s.observations.append("FastAPI generates an OpenAPI schema from the route signatures and Pydantic models.")
+        s.observations.append(
+            "FastAPI generates an OpenAPI schema from the route signatures and Pydantic models."
+        )
     else:
-        s.observations.append("No OpenAPI schema generator was found (drf-spectacular, drf-yasg, FastAPI): API documentation is not generated from the code.")
-    secure = {k: v for k, v in ev.settings.items() if k.startswith(("SECURE_", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"))}
+        s.observations.append(
+            "No OpenAPI schema generator was found (drf-spectacular, drf-yasg, FastAPI): API documentation is not generated from the code."
+        )
+    secure = {
+        k: v
+        for k, v in ev.settings.items()
+        if k.startswith(("SECURE_", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"))
+    }
     if secure:
-        s.observations.append("Transport security settings: " + ", ".join(f"`{k}` = `{show(v)}`" for k, v in sorted(secure.items())) + ".")
+        s.observations.append(
+            "Transport security settings: "
+            + ", ".join(f"`{k}` = `{show(v)}`" for k, v in sorted(secure.items()))
+            + "."
+        )
     if ev.has("corsheaders"):
         s.observations.append("CORS is handled by django-cors-headers.")
     if ev.setting("DEBUG") is True:
-        s.observations.append("`DEBUG = True` is set in a settings module; make sure it is not the production one.")
+        s.observations.append(
+            "`DEBUG = True` is set in a settings module; make sure it is not the production one."
+        )
 
 
 def integration_errors(ev: Evidence, s: Section) -> None:
     handler = ev.setting("REST_FRAMEWORK", "EXCEPTION_HANDLER")
     if handler:
-        s.observations.append(f"Errors are shaped centrally by a DRF exception handler (`{show(handler)}`).")
+        s.observations.append(
+            f"Errors are shaped centrally by a DRF exception handler (`{show(handler)}`)."
+        )
     if ev.calls.get("HTTPException"):
-        s.observations.append(f"FastAPI endpoints raise `HTTPException` ({ev.calls['HTTPException']} places) for client errors.")
+        s.observations.append(
+            f"FastAPI endpoints raise `HTTPException` ({ev.calls['HTTPException']} places) for client errors."
+        )
     if ev.calls.get("raise_for_status"):
-        s.observations.append(f"Outbound HTTP responses are checked with `raise_for_status()` in {ev.calls['raise_for_status']} places.")
+        s.observations.append(
+            f"Outbound HTTP responses are checked with `raise_for_status()` in {ev.calls['raise_for_status']} places."
+        )
     logged = ev.calls.get("exception", 0) + ev.calls.get("error", 0)
     if logged:
-        s.observations.append(f"Failures are logged (`logger.exception`/`logger.error`) in {logged} places.")
+        s.observations.append(
+            f"Failures are logged (`logger.exception`/`logger.error`) in {logged} places."
+        )
     if not s.observations:
-        s.observations.append("No central error handling was found: no DRF `EXCEPTION_HANDLER`, FastAPI `HTTPException` use, or logging of failures.")
+        s.observations.append(
+            "No central error handling was found: no DRF `EXCEPTION_HANDLER`, FastAPI `HTTPException` use, or logging of failures."
+        )
 
 
 def auth(ev: Evidence, s: Section) -> None:
     auth_classes = ev.setting("REST_FRAMEWORK", "DEFAULT_AUTHENTICATION_CLASSES")
     perms = ev.setting("REST_FRAMEWORK", "DEFAULT_PERMISSION_CLASSES")
     if auth_classes:
-        s.observations.append(f"Authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {show(auth_classes)}.")
+        s.observations.append(
+            f"Authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {show(auth_classes)}."
+        )
     if perms:
-        s.observations.append(f"Authorization default: `DEFAULT_PERMISSION_CLASSES` = {show(perms)}.")
+        s.observations.append(
+            f"Authorization default: `DEFAULT_PERMISSION_CLASSES` = {show(perms)}."
+        )
     elif ev.drf_views:
-        s.observations.append("No `DEFAULT_PERMISSION_CLASSES` is set, so every DRF view is open unless it sets `permission_classes` itself (DRF's default is AllowAny).")
-    with_perm = sorted({v.cls.attr("permission_classes") for v in ev.drf_views if v.cls.attr("permission_classes")})
+        s.observations.append(
+            "No `DEFAULT_PERMISSION_CLASSES` is set, so every DRF view is open unless it sets `permission_classes` itself (DRF's default is AllowAny)."
+        )
+    with_perm = sorted(
+        {v.cls.attr("permission_classes") for v in ev.drf_views if v.cls.attr("permission_classes")}
+    )
     if with_perm:
         s.observations.append(f"Permission classes used on views: {_names(with_perm)}.")
-    custom = sorted({c.name for f in ev.project.index.files.values() for c in f.classes if any(b.endswith("BasePermission") for b in c.bases)})
+    custom = sorted(
+        {
+            c.name
+            for f in ev.project.index.files.values()
+            for c in f.classes
+            if any(b.endswith("BasePermission") for b in c.bases)
+        }
+    )
     if custom:
         s.observations.append(f"Custom permission classes: {_names(custom)}.")
-    libs = [n for k, n in (("rest_framework_simplejwt", "Simple JWT"), ("jwt", "PyJWT"), ("allauth", "django-allauth"), ("authlib", "Authlib"), ("django_otp", "django-otp")) if k in ev.roots]
+    libs = [
+        n
+        for k, n in (
+            ("rest_framework_simplejwt", "Simple JWT"),
+            ("jwt", "PyJWT"),
+            ("allauth", "django-allauth"),
+            ("authlib", "Authlib"),
+            ("django_otp", "django-otp"),
+        )
+        if k in ev.roots
+    ]
     if libs:
         s.observations.append(f"Auth libraries: {', '.join(libs)}.")
     if ev.calls.get("Depends"):
-        s.observations.append(f"FastAPI dependencies (`Depends`) are used {ev.calls['Depends']} times, the usual place for authentication there.")
+        s.observations.append(
+            f"FastAPI dependencies (`Depends`) are used {ev.calls['Depends']} times, the usual place for authentication there."
+        )
     if not s.observations:
         s.observations.append("No authentication configuration was found in the analysed code.")
 
@@ -211,15 +291,37 @@ def rate_limit(ev: Evidence, s: Section) -> None:
     classes = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_CLASSES")
     rates = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_RATES")
     if classes:
-        s.observations.append(f"DRF throttling is on for every view: {show(classes)}" + (f", rates {', '.join(f'{k}: {v}' for k, v in sorted(rates.items()))}" if isinstance(rates, dict) else "") + ".")
-    per_view = sorted(v.cls.name for v in ev.drf_views if v.cls.attr("throttle_classes") or v.cls.attr("throttle_scope"))
+        s.observations.append(
+            f"DRF throttling is on for every view: {show(classes)}"
+            + (
+                f", rates {', '.join(f'{k}: {v}' for k, v in sorted(rates.items()))}"
+                if isinstance(rates, dict)
+                else ""
+            )
+            + "."
+        )
+    per_view = sorted(
+        v.cls.name
+        for v in ev.drf_views
+        if v.cls.attr("throttle_classes") or v.cls.attr("throttle_scope")
+    )
     if per_view:
         s.observations.append(f"Views with their own throttling: {_names(per_view)}.")
-    libs = [n for k, n in (("django_ratelimit", "django-ratelimit"), ("slowapi", "slowapi"), ("flask_limiter", "Flask-Limiter")) if k in ev.roots]
+    libs = [
+        n
+        for k, n in (
+            ("django_ratelimit", "django-ratelimit"),
+            ("slowapi", "slowapi"),
+            ("flask_limiter", "Flask-Limiter"),
+        )
+        if k in ev.roots
+    ]
     if libs:
         s.observations.append(f"Rate-limiting libraries: {', '.join(libs)}.")
     if not s.observations:
-        s.observations.append("No rate limiting or throttling was found in the code (no DRF throttle classes, django-ratelimit, slowapi or Flask-Limiter); it may live in a gateway or proxy outside this repository.")
+        s.observations.append(
+            "No rate limiting or throttling was found in the code (no DRF throttle classes, django-ratelimit, slowapi or Flask-Limiter); it may live in a gateway or proxy outside this repository."
+        )
 
 
 def schema(ev: Evidence, s: Section) -> None:
@@ -227,40 +329,85 @@ def schema(ev: Evidence, s: Section) -> None:
     if not ev.models:
         s.observations.append("No Django models were found in the analysed code.")
         return
-    s.observations.append(f"{_plural(len(ev.models), 'model')} in {_plural(len({m.facts.path for m in ev.models}), 'file')}:")
+    s.observations.append(
+        f"{_plural(len(ev.models), 'model')} in {_plural(len({m.facts.path for m in ev.models}), 'file')}:"
+    )
     s.table.append(["Model", "File", "Fields", "Relations", "Indexed fields"])
     for m in sorted(ev.models, key=lambda r: (ev.rel(r), r.cls.name)):
         fields = [f for ref in (m, *index.ancestors(m)[1]) for f in ref.cls.fields]
-        rels = [f"{f.name} → {f.target or '?'} ({f.kind})" for f in fields if f.kind in ("ForeignKey", "OneToOneField", "ManyToManyField")]
-        indexed = sorted({f.name for f in fields if {"primary_key", "unique", "db_index"} & set(f.flags)} | set(m.cls.meta_indexed))
-        s.table.append([m.cls.name, f"{ev.rel(m)}:{m.cls.start[0]}", str(len(fields)), "; ".join(rels) or "–", ", ".join(indexed) or "–"])
+        rels = [
+            f"{f.name} → {f.target or '?'} ({f.kind})"
+            for f in fields
+            if f.kind in ("ForeignKey", "OneToOneField", "ManyToManyField")
+        ]
+        indexed = sorted(
+            {f.name for f in fields if {"primary_key", "unique", "db_index"} & set(f.flags)}
+            | set(m.cls.meta_indexed)
+        )
+        s.table.append(
+            [
+                m.cls.name,
+                f"{ev.rel(m)}:{m.cls.start[0]}",
+                str(len(fields)),
+                "; ".join(rels) or "–",
+                ", ".join(indexed) or "–",
+            ]
+        )
     decimals = sum(1 for m in ev.models for f in m.cls.fields if f.kind == "DecimalField")
     if decimals:
-        s.observations.append(f"{_plural(decimals, 'DecimalField')} hold exact numbers (money, quantities).")
+        s.observations.append(
+            f"{_plural(decimals, 'DecimalField')} hold exact numbers (money, quantities)."
+        )
     constrained = sum(1 for m in ev.models if m.cls.meta_indexed)
     if constrained:
-        s.observations.append(f"{_plural(constrained, 'model')} declare indexes or unique constraints in `Meta`.")
+        s.observations.append(
+            f"{_plural(constrained, 'model')} declare indexes or unique constraints in `Meta`."
+        )
 
 
 def queries(ev: Evidence, s: Section) -> None:
-    good = [(k, ev.calls.get(k, 0)) for k in ("select_related", "prefetch_related", "only", "defer", "exists", "bulk_create", "bulk_update", "iterator", "annotate", "aggregate", "values", "values_list", "joinedload", "selectinload")]
+    good = [
+        (k, ev.calls.get(k, 0))
+        for k in (
+            "select_related",
+            "prefetch_related",
+            "only",
+            "defer",
+            "exists",
+            "bulk_create",
+            "bulk_update",
+            "iterator",
+            "annotate",
+            "aggregate",
+            "values",
+            "values_list",
+            "joinedload",
+            "selectinload",
+        )
+    ]
     used = [f"`{k}` ×{n}" for k, n in good if n]
     if used:
         s.observations.append("Query-shaping calls in use: " + ", ".join(used) + ".")
     else:
-        s.observations.append("No query-shaping calls (select_related, prefetch_related, only, exists, bulk_create...) were found.")
+        s.observations.append(
+            "No query-shaping calls (select_related, prefetch_related, only, exists, bulk_create...) were found."
+        )
 
 
 def integrity(ev: Evidence, s: Section) -> None:
     if ev.migration_files:
-        s.observations.append(f"{_plural(ev.migration_files, 'migration file')} under version control.")
+        s.observations.append(
+            f"{_plural(ev.migration_files, 'migration file')} under version control."
+        )
     else:
         s.observations.append("No migration files were found.")
     uniques = sum(1 for m in ev.models for f in m.cls.fields if "unique" in f.flags)
     if uniques:
         s.observations.append(f"{_plural(uniques, 'field')} carry `unique=True`.")
     if ev.calls.get("atomic"):
-        s.observations.append(f"`transaction.atomic` wraps multi-step writes in {ev.calls['atomic']} places.")
+        s.observations.append(
+            f"`transaction.atomic` wraps multi-step writes in {ev.calls['atomic']} places."
+        )
 
 
 def connections(ev: Evidence, s: Section) -> None:
@@ -275,56 +422,113 @@ def connections(ev: Evidence, s: Section) -> None:
             else:
                 s.observations.append(f"Database `{alias}` is configured as `{show(conf)}`.")
     if ev.calls.get("create_engine"):
-        s.observations.append(f"SQLAlchemy engines are created in {ev.calls['create_engine']} places" + (f" and sessions through `sessionmaker` ({ev.calls['sessionmaker']})" if ev.calls.get("sessionmaker") else "") + ".")
+        s.observations.append(
+            f"SQLAlchemy engines are created in {ev.calls['create_engine']} places"
+            + (
+                f" and sessions through `sessionmaker` ({ev.calls['sessionmaker']})"
+                if ev.calls.get("sessionmaker")
+                else ""
+            )
+            + "."
+        )
     if ev.calls.get("on_commit"):
-        s.observations.append(f"`transaction.on_commit` defers side effects until commit in {ev.calls['on_commit']} places.")
+        s.observations.append(
+            f"`transaction.on_commit` defers side effects until commit in {ev.calls['on_commit']} places."
+        )
     if ev.calls.get("select_for_update"):
-        s.observations.append(f"Row locks (`select_for_update`) are taken in {ev.calls['select_for_update']} places.")
+        s.observations.append(
+            f"Row locks (`select_for_update`) are taken in {ev.calls['select_for_update']} places."
+        )
     if not s.observations:
         s.observations.append("No database connection settings were found in the analysed code.")
 
 
 def db_performance(ev: Evidence, s: Section) -> None:
-    indexed = sum(1 for m in ev.models for f in m.cls.fields if "db_index" in f.flags) + sum(len(m.cls.meta_indexed) for m in ev.models)
+    indexed = sum(1 for m in ev.models for f in m.cls.fields if "db_index" in f.flags) + sum(
+        len(m.cls.meta_indexed) for m in ev.models
+    )
     if ev.models:
-        s.observations.append(f"{_plural(indexed, 'explicit index', 'explicit indexes')} (db_index and Meta indexes/constraints) across {_plural(len(ev.models), 'model')}; foreign keys are indexed by Django automatically.")
+        s.observations.append(
+            f"{_plural(indexed, 'explicit index', 'explicit indexes')} (db_index and Meta indexes/constraints) across {_plural(len(ev.models), 'model')}; foreign keys are indexed by Django automatically."
+        )
     else:
         s.observations.append("No ORM models were found, so there are no index facts to judge.")
 
 
 def business_logic(ev: Evidence, s: Section) -> None:
-    service_files = sorted({rel for rel, _ in ev.user_classes} | {ev.project.rel(p) for p in ev.project.results if ev.project.rel(p).endswith(("services.py", "domain.py", "selectors.py", "use_cases.py"))})
+    service_files = sorted(
+        {rel for rel, _ in ev.user_classes}
+        | {
+            ev.project.rel(p)
+            for p in ev.project.results
+            if ev.project.rel(p).endswith(
+                ("services.py", "domain.py", "selectors.py", "use_cases.py")
+            )
+        }
+    )
     if service_files:
-        s.observations.append(f"Domain logic lives in service modules outside the views: {_names(service_files)}.")
+        s.observations.append(
+            f"Domain logic lives in service modules outside the views: {_names(service_files)}."
+        )
     methods = sum(len([x for x in m.cls.methods if not x.startswith("__")]) for m in ev.models)
     if methods:
-        s.observations.append(f"Models carry {_plural(methods, 'method')} of behaviour (not only fields).")
+        s.observations.append(
+            f"Models carry {_plural(methods, 'method')} of behaviour (not only fields)."
+        )
     if not s.observations:
-        s.observations.append("No separate service or domain layer was found; business rules live in views and models.")
+        s.observations.append(
+            "No separate service or domain layer was found; business rules live in views and models."
+        )
 
 
 def communication(ev: Evidence, s: Section) -> None:
-    clients = [n for k, n in (("requests", "requests"), ("httpx", "httpx"), ("aiohttp", "aiohttp"), ("grpc", "gRPC"), ("kafka", "Kafka"), ("confluent_kafka", "Kafka"), ("pika", "RabbitMQ"), ("boto3", "AWS SDK"), ("stripe", "Stripe")) if k in ev.roots]
+    clients = [
+        n
+        for k, n in (
+            ("requests", "requests"),
+            ("httpx", "httpx"),
+            ("aiohttp", "aiohttp"),
+            ("grpc", "gRPC"),
+            ("kafka", "Kafka"),
+            ("confluent_kafka", "Kafka"),
+            ("pika", "RabbitMQ"),
+            ("boto3", "AWS SDK"),
+            ("stripe", "Stripe"),
+        )
+        if k in ev.roots
+    ]
     if clients:
         s.observations.append(f"Outbound integrations: {', '.join(dict.fromkeys(clients))}.")
     if ev.has("celery", "dramatiq", "rq"):
-        s.observations.append("Work is handed to background workers through a task queue (asynchronous, decoupled from the request).")
+        s.observations.append(
+            "Work is handed to background workers through a task queue (asynchronous, decoupled from the request)."
+        )
     if ev.has("tenacity"):
         s.observations.append("Retries with back-off are handled by tenacity.")
     if not s.observations:
-        s.observations.append("No outbound service integration (HTTP clients, message brokers, cloud SDKs) was found.")
+        s.observations.append(
+            "No outbound service integration (HTTP clients, message brokers, cloud SDKs) was found."
+        )
 
 
 def performance(ev: Evidence, s: Section) -> None:
     asyncs = sum(1 for f in ev.project.index.files.values() for fn in f.functions if fn.is_async)
     if asyncs:
-        s.observations.append(f"{_plural(asyncs, 'async function')} (the event loop must never block in them).")
+        s.observations.append(
+            f"{_plural(asyncs, 'async function')} (the event loop must never block in them)."
+        )
     if ev.has("httpx", "aiohttp"):
-        s.observations.append("An async-capable HTTP client (httpx/aiohttp) is available for non-blocking calls.")
+        s.observations.append(
+            "An async-capable HTTP client (httpx/aiohttp) is available for non-blocking calls."
+        )
     if ev.calls.get("iterator"):
-        s.observations.append(f"Large querysets are streamed with `.iterator()` in {ev.calls['iterator']} places.")
+        s.observations.append(
+            f"Large querysets are streamed with `.iterator()` in {ev.calls['iterator']} places."
+        )
     if not s.observations:
-        s.observations.append("No async code or streaming patterns were found; the service is synchronous request/response.")
+        s.observations.append(
+            "No async code or streaming patterns were found; the service is synchronous request/response."
+        )
 
 
 def caching(ev: Evidence, s: Section) -> None:
@@ -332,33 +536,75 @@ def caching(ev: Evidence, s: Section) -> None:
     if isinstance(caches, dict):
         for alias, conf in sorted(caches.items()):
             if isinstance(conf, dict):
-                s.observations.append(f"Cache `{alias}`: backend {show(conf.get('BACKEND', '?'))}" + (f", default timeout {show(conf['TIMEOUT'])}s" if "TIMEOUT" in conf else "") + ".")
-    used = [f"`{k}` ×{ev.calls[k]}" for k in ("cache_page", "cached_property", "lru_cache", "cached", "get_many", "set_many", "vary_on_headers") if ev.calls.get(k)]
+                s.observations.append(
+                    f"Cache `{alias}`: backend {show(conf.get('BACKEND', '?'))}"
+                    + (f", default timeout {show(conf['TIMEOUT'])}s" if "TIMEOUT" in conf else "")
+                    + "."
+                )
+    used = [
+        f"`{k}` ×{ev.calls[k]}"
+        for k in (
+            "cache_page",
+            "cached_property",
+            "lru_cache",
+            "cached",
+            "get_many",
+            "set_many",
+            "vary_on_headers",
+        )
+        if ev.calls.get(k)
+    ]
     if used:
         s.observations.append("Caching in code: " + ", ".join(used) + ".")
-    if "django" in ev.roots and any("django.core.cache" in m for f in ev.project.index.files.values() for m in f.imported_modules):
-        files = sorted({ev.project.rel(f.path) for f in ev.project.index.files.values() if any(m.startswith("django.core.cache") for m in f.imported_modules)})
-        s.observations.append(f"The low-level cache API (`django.core.cache`) is used in {_names(files)}.")
+    if "django" in ev.roots and any(
+        "django.core.cache" in m
+        for f in ev.project.index.files.values()
+        for m in f.imported_modules
+    ):
+        files = sorted(
+            {
+                ev.project.rel(f.path)
+                for f in ev.project.index.files.values()
+                if any(m.startswith("django.core.cache") for m in f.imported_modules)
+            }
+        )
+        s.observations.append(
+            f"The low-level cache API (`django.core.cache`) is used in {_names(files)}."
+        )
     if not s.observations:
-        s.observations.append("No caching was found: no CACHES setting, cache decorators or cache API calls.")
+        s.observations.append(
+            "No caching was found: no CACHES setting, cache decorators or cache API calls."
+        )
 
 
 def background(ev: Evidence, s: Section) -> None:
     if not ev.tasks:
         if ev.has("celery", "dramatiq", "rq"):
-            s.observations.append("A task queue library is imported but no task definitions were found.")
+            s.observations.append(
+                "A task queue library is imported but no task definitions were found."
+            )
         else:
-            s.observations.append("Not applicable: no background job library (Celery, Dramatiq, RQ) is imported; all work happens inside requests.")
+            s.observations.append(
+                "Not applicable: no background job library (Celery, Dramatiq, RQ) is imported; all work happens inside requests."
+            )
         return
-    retry = [t.name for _, t in ev.tasks if {"autoretry_for", "max_retries", "retry_backoff"} & set(t.options)]
-    s.observations.append(f"{_plural(len(ev.tasks), 'background task')} defined: {_names(sorted(t.name for _, t in ev.tasks))}.")
+    retry = [
+        t.name
+        for _, t in ev.tasks
+        if {"autoretry_for", "max_retries", "retry_backoff"} & set(t.options)
+    ]
+    s.observations.append(
+        f"{_plural(len(ev.tasks), 'background task')} defined: {_names(sorted(t.name for _, t in ev.tasks))}."
+    )
     if retry:
         s.observations.append(f"Tasks with a retry policy: {_names(sorted(retry))}.")
     no_retry = sorted(t.name for _, t in ev.tasks if t.name not in retry)
     if no_retry:
         s.observations.append(f"Tasks without a declared retry policy: {_names(no_retry)}.")
     if ev.setting("CELERY_TASK_ACKS_LATE") is True:
-        s.observations.append("`CELERY_TASK_ACKS_LATE` is on: a task is acknowledged only after it finishes.")
+        s.observations.append(
+            "`CELERY_TASK_ACKS_LATE` is on: a task is acknowledged only after it finishes."
+        )
 
 
 def boundaries(ev: Evidence, s: Section) -> None:
@@ -366,11 +612,15 @@ def boundaries(ev: Evidence, s: Section) -> None:
         s.observations.append(f"Top-level packages: {_names(ev.packages, 12)}.")
     services = [p for p in ev.packages if "service" in p]
     if ev.has("fastapi") and ev.has("django"):
-        s.observations.append("Two deployable services share the repository: a Django application and a FastAPI service.")
+        s.observations.append(
+            "Two deployable services share the repository: a Django application and a FastAPI service."
+        )
     elif services:
         s.observations.append(f"Separate service packages: {_names(services)}.")
     else:
-        s.observations.append("A single deployable application (a modular monolith); no separate service packages were found.")
+        s.observations.append(
+            "A single deployable application (a modular monolith); no separate service packages were found."
+        )
 
 
 def input_validation(ev: Evidence, s: Section) -> None:
@@ -386,7 +636,9 @@ def input_validation(ev: Evidence, s: Section) -> None:
     if v:
         s.observations.append("Input is validated through " + "; ".join(v) + ".")
     else:
-        s.observations.append("No explicit input validation layer (serializers, forms, Pydantic) was found.")
+        s.observations.append(
+            "No explicit input validation layer (serializers, forms, Pydantic) was found."
+        )
 
 
 def data_protection(ev: Evidence, s: Section) -> None:
@@ -396,16 +648,24 @@ def data_protection(ev: Evidence, s: Section) -> None:
         s.observations.append("HTTPS hardening settings (`SECURE_*`) are present.")
     validators = ev.setting("AUTH_PASSWORD_VALIDATORS")
     if validators:
-        s.observations.append(f"{_plural(len(validators) if isinstance(validators, (list, tuple)) else 1, 'password validator')} configured.")
+        s.observations.append(
+            f"{_plural(len(validators) if isinstance(validators, (list, tuple)) else 1, 'password validator')} configured."
+        )
     secret = ev.setting("SECRET_KEY")
     if secret is not None and not isinstance(secret, str):
-        s.observations.append(f"`SECRET_KEY` is read at run time (`{show(secret)}`) in at least one settings module.")
+        s.observations.append(
+            f"`SECRET_KEY` is read at run time (`{show(secret)}`) in at least one settings module."
+        )
     if not s.observations:
-        s.observations.append("No encryption or secret-handling configuration was found in the analysed code.")
+        s.observations.append(
+            "No encryption or secret-handling configuration was found in the analysed code."
+        )
 
 
 def audit(ev: Evidence, s: Section) -> None:
-    audit_models = sorted(m.cls.name for m in ev.models if re.search(r"audit|history|event|log", m.cls.name, re.I))
+    audit_models = sorted(
+        m.cls.name for m in ev.models if re.search(r"audit|history|event|log", m.cls.name, re.I)
+    )
     if audit_models:
         s.observations.append(f"Audit trail models: {_names(audit_models)}.")
     if ev.has("auditlog", "simple_history"):
@@ -419,11 +679,28 @@ def audit(ev: Evidence, s: Section) -> None:
 
 
 def third_party(ev: Evidence, s: Section) -> None:
-    third = [n for k, n in (("sentry_sdk", "Sentry (error tracking)"), ("stripe", "Stripe (payments)"), ("boto3", "AWS"), ("hvac", "HashiCorp Vault"), ("rest_framework_simplejwt", "Simple JWT"), ("allauth", "django-allauth"), ("authlib", "Authlib"), ("corsheaders", "django-cors-headers")) if k in ev.roots]
+    third = [
+        n
+        for k, n in (
+            ("sentry_sdk", "Sentry (error tracking)"),
+            ("stripe", "Stripe (payments)"),
+            ("boto3", "AWS"),
+            ("hvac", "HashiCorp Vault"),
+            ("rest_framework_simplejwt", "Simple JWT"),
+            ("allauth", "django-allauth"),
+            ("authlib", "Authlib"),
+            ("corsheaders", "django-cors-headers"),
+        )
+        if k in ev.roots
+    ]
     if third:
-        s.observations.append(f"Security-relevant third-party services and libraries: {', '.join(third)}.")
+        s.observations.append(
+            f"Security-relevant third-party services and libraries: {', '.join(third)}."
+        )
     else:
-        s.observations.append("No third-party security integrations (error tracking, secrets manager, identity provider) were found.")
+        s.observations.append(
+            "No third-party security integrations (error tracking, secrets manager, identity provider) were found."
+        )
 
 
 WRITERS = {
@@ -460,12 +737,22 @@ def _recommend(items: list[Item]) -> dict[str, list[str]]:
 
     def line(code: str, group: list[Item]) -> str:
         rule = cat.rules[code]
-        where = ", ".join(f"`{i.location}`" for i in group[:4]) + (f" and {len(group) - 4} more" if len(group) > 4 else "")
+        where = ", ".join(f"`{i.location}`" for i in group[:4]) + (
+            f" and {len(group) - 4} more" if len(group) > 4 else ""
+        )
         fix = " (a quick fix is available in the editor)" if any(i.fixable for i in group) else ""
         return f"**{rule.title}** ({code}, {_plural(len(group), 'place')}): {where}. {group[0].fix}{fix}"
 
-    order = sorted(by_rule, key=lambda c: (Severity(by_rule[c][0].severity).rank, -len(by_rule[c]), c))
-    rec: dict[str, list[str]] = {"high": [], "medium": [], "performance": [], "scalability": [], "security": []}
+    order = sorted(
+        by_rule, key=lambda c: (Severity(by_rule[c][0].severity).rank, -len(by_rule[c]), c)
+    )
+    rec: dict[str, list[str]] = {
+        "high": [],
+        "medium": [],
+        "performance": [],
+        "scalability": [],
+        "security": [],
+    }
     for code in order:
         group = by_rule[code]
         text = line(code, group)
@@ -491,32 +778,56 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
     medium = [i for i in items if i.severity == "warning"]
     road = []
     if crit:
-        road.append(f"**Now (this sprint):** fix the {_plural(len(crit), 'critical finding')} ({', '.join(sorted({i.code for i in crit}))}) before the next release.")
+        road.append(
+            f"**Now (this sprint):** fix the {_plural(len(crit), 'critical finding')} ({', '.join(sorted({i.code for i in crit}))}) before the next release."
+        )
     if high:
-        road.append(f"**Next:** the {_plural(len(high), 'high-severity finding')} ({', '.join(sorted({i.code for i in high}))}).")
+        road.append(
+            f"**Next:** the {_plural(len(high), 'high-severity finding')} ({', '.join(sorted({i.code for i in high}))})."
+        )
     if medium:
         fixable = sum(1 for i in medium if i.fixable)
-        road.append(f"**Then:** the {_plural(len(medium), 'medium finding')}; {fixable} of them have quick fixes in the editor.")
-    road.append("**Keep it there:** run `backend-lens check --format sarif` in CI so new findings show up in review.")
+        road.append(
+            f"**Then:** the {_plural(len(medium), 'medium finding')}; {fixable} of them have quick fixes in the editor."
+        )
+    road.append(
+        "**Keep it there:** run `backend-lens check --format sarif` in CI so new findings show up in review."
+    )
     p["Development Roadmap"] = road
-    tests = [f"{_plural(ev.test_files, 'test file')} found." if ev.test_files else "No test files were found (tests/, test_*.py)."]
-    if ev.project.other_files and any(f.endswith(("pytest.ini", "tox.ini", "setup.cfg")) for f in ev.project.other_files):
+    tests = [
+        f"{_plural(ev.test_files, 'test file')} found."
+        if ev.test_files
+        else "No test files were found (tests/, test_*.py)."
+    ]
+    if ev.project.other_files and any(
+        f.endswith(("pytest.ini", "tox.ini", "setup.cfg")) for f in ev.project.other_files
+    ):
         tests.append("Test runner configuration is present.")
     if any(i.code.startswith(("ORM", "DBP")) for i in items):
-        tests.append("Add query-count assertions (e.g. `django_assert_num_queries`) around list endpoints to keep N+1 regressions out.")
+        tests.append(
+            "Add query-count assertions (e.g. `django_assert_num_queries`) around list endpoints to keep N+1 regressions out."
+        )
     if any(i.code.startswith(("TXN", "TASK")) for i in items):
-        tests.append("Add tests that run task dispatch under `captureOnCommitCallbacks` to prove tasks are queued only after commit.")
+        tests.append(
+            "Add tests that run task dispatch under `captureOnCommitCallbacks` to prove tasks are queued only after commit."
+        )
     p["Testing Strategy"] = tests
     deploy = []
     others = ev.project.other_files
     if others:
         deploy.append(f"Deployment and CI files: {_names(others, 8)}.")
     else:
-        deploy.append("No Dockerfile, compose file or CI configuration was found in the analysed folder.")
+        deploy.append(
+            "No Dockerfile, compose file or CI configuration was found in the analysed folder."
+        )
     if any(i.code == "MIG001" for i in items):
-        deploy.append("Irreversible migrations exist: a failed deploy cannot be rolled back by `migrate`; add reverse operations before relying on rollbacks.")
+        deploy.append(
+            "Irreversible migrations exist: a failed deploy cannot be rolled back by `migrate`; add reverse operations before relying on rollbacks."
+        )
     if any(i.code == "SEC001" for i in items):
-        deploy.append("Secrets are committed in settings: rotate them and inject them through the environment at deploy time.")
+        deploy.append(
+            "Secrets are committed in settings: rotate them and inject them through the environment at deploy time."
+        )
     p["Deployment Considerations"] = deploy
     mon = []
     if ev.has("sentry_sdk"):
@@ -529,7 +840,9 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
     if health:
         mon.append(f"Health-check endpoint: `{health[0].path or health[0].handler}`.")
     if not mon:
-        mon.append("No monitoring integration (Sentry, Prometheus, OpenTelemetry, logging config, health checks) was found.")
+        mon.append(
+            "No monitoring integration (Sentry, Prometheus, OpenTelemetry, logging config, health checks) was found."
+        )
     mon.append("Re-run this report after each release and watch the three scores.")
     p["Monitoring & Maintenance"] = mon
     return p

@@ -10,22 +10,64 @@ from ..facts.extract import Expr
 from ..facts.index import ClassRef
 
 FRAMEWORKS = {
-    "django": "Django", "rest_framework": "Django REST Framework", "fastapi": "FastAPI", "flask": "Flask",
-    "sqlalchemy": "SQLAlchemy", "alembic": "Alembic", "celery": "Celery", "dramatiq": "Dramatiq", "rq": "RQ",
-    "graphene": "Graphene", "graphene_django": "Graphene-Django", "strawberry": "Strawberry", "ariadne": "Ariadne",
-    "channels": "Django Channels", "websockets": "websockets", "pydantic": "Pydantic", "marshmallow": "marshmallow",
+    "django": "Django",
+    "rest_framework": "Django REST Framework",
+    "fastapi": "FastAPI",
+    "flask": "Flask",
+    "sqlalchemy": "SQLAlchemy",
+    "alembic": "Alembic",
+    "celery": "Celery",
+    "dramatiq": "Dramatiq",
+    "rq": "RQ",
+    "graphene": "Graphene",
+    "graphene_django": "Graphene-Django",
+    "strawberry": "Strawberry",
+    "ariadne": "Ariadne",
+    "channels": "Django Channels",
+    "websockets": "websockets",
+    "pydantic": "Pydantic",
+    "marshmallow": "marshmallow",
 }
 LIBRARIES = {
-    "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "grpc": "gRPC", "kafka": "kafka-python",
-    "confluent_kafka": "Confluent Kafka", "pika": "RabbitMQ (pika)", "kombu": "Kombu", "boto3": "boto3 (AWS)",
-    "redis": "redis", "sentry_sdk": "Sentry", "prometheus_client": "Prometheus client", "opentelemetry": "OpenTelemetry",
-    "structlog": "structlog", "cryptography": "cryptography", "jwt": "PyJWT", "rest_framework_simplejwt": "Simple JWT",
-    "allauth": "django-allauth", "authlib": "Authlib", "oauthlib": "oauthlib", "drf_spectacular": "drf-spectacular",
-    "drf_yasg": "drf-yasg", "django_filters": "django-filter", "corsheaders": "django-cors-headers",
-    "django_ratelimit": "django-ratelimit", "slowapi": "slowapi", "flask_limiter": "Flask-Limiter",
-    "stripe": "Stripe", "bleach": "bleach", "auditlog": "django-auditlog", "simple_history": "django-simple-history",
-    "cachetools": "cachetools", "django_redis": "django-redis", "tenacity": "tenacity", "passlib": "passlib",
-    "bcrypt": "bcrypt", "argon2": "argon2", "hvac": "HashiCorp Vault (hvac)", "django_otp": "django-otp",
+    "requests": "requests",
+    "httpx": "httpx",
+    "aiohttp": "aiohttp",
+    "grpc": "gRPC",
+    "kafka": "kafka-python",
+    "confluent_kafka": "Confluent Kafka",
+    "pika": "RabbitMQ (pika)",
+    "kombu": "Kombu",
+    "boto3": "boto3 (AWS)",
+    "redis": "redis",
+    "sentry_sdk": "Sentry",
+    "prometheus_client": "Prometheus client",
+    "opentelemetry": "OpenTelemetry",
+    "structlog": "structlog",
+    "cryptography": "cryptography",
+    "jwt": "PyJWT",
+    "rest_framework_simplejwt": "Simple JWT",
+    "allauth": "django-allauth",
+    "authlib": "Authlib",
+    "oauthlib": "oauthlib",
+    "drf_spectacular": "drf-spectacular",
+    "drf_yasg": "drf-yasg",
+    "django_filters": "django-filter",
+    "corsheaders": "django-cors-headers",
+    "django_ratelimit": "django-ratelimit",
+    "slowapi": "slowapi",
+    "flask_limiter": "Flask-Limiter",
+    "stripe": "Stripe",
+    "bleach": "bleach",
+    "auditlog": "django-auditlog",
+    "simple_history": "django-simple-history",
+    "cachetools": "cachetools",
+    "django_redis": "django-redis",
+    "tenacity": "tenacity",
+    "passlib": "passlib",
+    "bcrypt": "bcrypt",
+    "argon2": "argon2",
+    "hvac": "HashiCorp Vault (hvac)",
+    "django_otp": "django-otp",
 }
 
 
@@ -82,7 +124,10 @@ class Evidence:
                     ev.drf_views.append(ref)
                 elif index.is_django_model(ref) and not c.abstract:
                     ev.models.append(ref)
-                elif any(rel.endswith(n) for n in ("services.py", "domain.py", "use_cases.py", "selectors.py")):
+                elif any(
+                    rel.endswith(n)
+                    for n in ("services.py", "domain.py", "use_cases.py", "selectors.py")
+                ):
                     ev.user_classes.append((rel, c))
         ev.roots = _roots(modules)
         ev.frameworks = [name for key, name in FRAMEWORKS.items() if key in ev.roots]

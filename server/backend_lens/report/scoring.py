@@ -12,7 +12,11 @@ from ..model import Finding
 
 WEIGHTS = {"critical": 3.0, "error": 1.5, "warning": 0.75, "info": 0.25}
 CONFIDENCE = {"high": 1.0, "medium": 0.6}
-SCORE_NAMES = {"api": "API Design", "database": "Database Performance", "service": "Service Architecture"}
+SCORE_NAMES = {
+    "api": "API Design",
+    "database": "Database Performance",
+    "service": "Service Architecture",
+}
 
 MODEL_TEXT = (
     "Each score starts at 10. Every finding of a rule that weighs on it subtracts its severity's "

@@ -42,7 +42,9 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SkipFile(f"larger than {max_bytes // 1000} kB (raise max-file-size to analyse it)")
+            raise SkipFile(
+                f"larger than {max_bytes // 1000} kB (raise max-file-size to analyse it)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise SkipFile(f"cannot be read: {exc.strerror or exc}") from None

@@ -59,7 +59,9 @@ def _safe_for_comment(module, lines: list[str], line: int) -> bool:
     return True
 
 
-def suppression_edit(module, lines: list[str], path: str, span: tuple[int, int], code: str) -> Edit | None:
+def suppression_edit(
+    module, lines: list[str], path: str, span: tuple[int, int], code: str
+) -> Edit | None:
     """The edit that adds ``code`` to a suppression comment on the statement."""
     first, last = span
     for line in list(range(first, max(first, last) + 1)):

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
 
 SCOPE_TYPES = ("funcdef", "classdef", "file_input", "lambdef")
-COMPOUND = ("if_stmt", "for_stmt", "while_stmt", "try_stmt", "with_stmt", "funcdef", "classdef", "async_stmt", "decorated", "match_stmt")
+COMPOUND = (
+    "if_stmt",
+    "for_stmt",
+    "while_stmt",
+    "try_stmt",
+    "with_stmt",
+    "funcdef",
+    "classdef",
+    "async_stmt",
+    "decorated",
+    "match_stmt",
+)
 
 
 def walk(node: NodeOrLeaf) -> Iterator[NodeOrLeaf]:
@@ -66,14 +77,24 @@ def call_args(trailer: BaseNode) -> list[Arg]:
     if not inner:
         return []
     node = inner[0]
-    items = [c for c in node.children if c.type != "operator" or c.value not in ",)"] if node.type == "arglist" else [node]
+    items = (
+        [c for c in node.children if c.type != "operator" or c.value not in ",)"]
+        if node.type == "arglist"
+        else [node]
+    )
     args = []
     for item in items:
         if item.type == "argument":
             first = item.children[0]
             if first.type == "operator" and first.value in ("*", "**"):
-                args.append(Arg("star" if first.value == "*" else "dstar", None, item.children[1], item))
-            elif len(item.children) >= 3 and item.children[1].type == "operator" and item.children[1].value == "=":
+                args.append(
+                    Arg("star" if first.value == "*" else "dstar", None, item.children[1], item)
+                )
+            elif (
+                len(item.children) >= 3
+                and item.children[1].type == "operator"
+                and item.children[1].value == "="
+            ):
                 args.append(Arg("kw", first.value, item.children[2], item))
             else:  # generator argument
                 args.append(Arg("pos", None, item, item))
@@ -177,7 +198,9 @@ def chain_methods(atom_expr: BaseNode) -> list[tuple[str, BaseNode | None]]:
     for i, t in enumerate(ps[1:], 1):
         if is_attr_trailer(t):
             nxt = ps[i + 1] if i + 1 < len(ps) else None
-            out.append((t.children[1].value, nxt if nxt is not None and is_call_trailer(nxt) else None))
+            out.append(
+                (t.children[1].value, nxt if nxt is not None and is_call_trailer(nxt) else None)
+            )
     return out
 
 
@@ -267,8 +290,12 @@ def stmt_line_span(node: NodeOrLeaf) -> tuple[int, int]:
             if c.type == "suite":
                 break
             end_line = c.end_pos[0]
-        return stmt.start_pos[0], max(end_line, node.end_pos[0] if node.end_pos[0] <= end_line else end_line)
-    return stmt.start_pos[0], stmt.end_pos[0] - (1 if stmt.end_pos[1] == 0 and stmt.end_pos[0] > stmt.start_pos[0] else 0)
+        return stmt.start_pos[0], max(
+            end_line, node.end_pos[0] if node.end_pos[0] <= end_line else end_line
+        )
+    return stmt.start_pos[0], stmt.end_pos[0] - (
+        1 if stmt.end_pos[1] == 0 and stmt.end_pos[0] > stmt.start_pos[0] else 0
+    )
 
 
 def function_decorators(funcdef: BaseNode) -> list[NodeOrLeaf]:
