@@ -11,7 +11,9 @@ SHOP = Path(__file__).resolve().parents[1] / "examples" / "shop"
 
 
 def expected() -> set[tuple[str, str, int]]:
-    rows = re.findall(r"^\| \d+ \| (\w+) \| `([^`]+)` \| (\d+) \|", (SHOP / "EXPECTED.md").read_text(), re.M)
+    rows = re.findall(
+        r"^\| \d+ \| (\w+) \| `([^`]+)` \| (\d+) \|", (SHOP / "EXPECTED.md").read_text(), re.M
+    )
     return {(code, path, int(line)) for code, path, line in rows}
 
 
@@ -24,6 +26,17 @@ def test_example_findings_match_expected_md():
     assert found == want, f"missing: {sorted(want - found)}; unexpected: {sorted(found - want)}"
     # every rule of the catalogue is shown by the example
     assert {c for c, _, _ in found} == {
-        "API001", "AUTH001", "VAL001", "SEC001", "INT001", "PERF001", "ORM001", "ORM002",
-        "DBP001", "SCH001", "MIG001", "TXN001", "TASK001",
+        "API001",
+        "AUTH001",
+        "VAL001",
+        "SEC001",
+        "INT001",
+        "PERF001",
+        "ORM001",
+        "ORM002",
+        "DBP001",
+        "SCH001",
+        "MIG001",
+        "TXN001",
+        "TASK001",
     }

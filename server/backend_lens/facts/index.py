@@ -164,7 +164,9 @@ class ProjectIndex:
         if ref is not None:
             return ref
         head = written.split(".")[0]
-        if head in facts.imports:
+        assert self._modules is not None
+        in_project = q.rpartition(".")[0] in self._modules
+        if head in facts.imports and not in_project:
             return q  # a library (or unindexed) name, qualified through the imports
         for star in facts.star_imports:
             ref = self._lookup_qualified(f"{star}.{written}")
@@ -176,6 +178,8 @@ class ProjectIndex:
         candidates = self._by_name.get(written.rsplit(".", 1)[-1], [])
         if len(candidates) == 1 and not facts.imports.get(head):
             return candidates[0]
+        # a project module binds the name some other way (an alias assignment, a
+        # conditional definition): ask jedi, which follows the assignments
         if pos is not None and self.resolver is not None:
             key = (facts.path, pos)
             if key not in self._jedi_cache:

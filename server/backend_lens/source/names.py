@@ -40,4 +40,8 @@ class JediResolver:
         for name in script.goto(line, col, follow_imports=True):
             if name.type == "class" and name.full_name:
                 return name.full_name
+        # an alias (Base = TimeStamped) or a conditional binding: infer what it is
+        for name in script.infer(line, col):
+            if name.type == "class" and name.full_name:
+                return name.full_name
         return None

@@ -1,0 +1,154 @@
+"""The engine: one parse per file, facts across files, jedi as a fallback,
+bad input, and the analysis thread's coalescing."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from backend_lens.engine.project import Project
+from backend_lens.engine.worker import AnalysisWorker
+
+from .helpers import analyze_files
+
+BASE = """\
+from django.db import models
+
+
+class TimeStamped(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+BaseModel = TimeStamped
+"""
+MODELS = """\
+from core.base import BaseModel
+from django.db import models
+
+
+class Order(BaseModel):
+    status = models.CharField(max_length=20)
+"""
+VIEWS = """\
+from shop.models import Order
+
+
+def pending():
+    return Order.objects.filter(status="pending").first()
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+
+
+def codes(project: Project) -> list[tuple[str, str, int]]:
+    return [(f.code, project.rel(f.path), f.start[0]) for f in project.all_findings()]
+
+
+def test_jedi_resolves_a_base_class_bound_by_assignment(tmp_path):
+    write(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/base.py": BASE,
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+            "shop/views.py": VIEWS,
+        },
+    )
+    without = Project(tmp_path, use_jedi=False)
+    without.scan()
+    assert codes(without) == []  # the imports alone cannot tell that BaseModel is a model
+    with_jedi = Project(tmp_path, use_jedi=True)
+    with_jedi.scan()
+    assert codes(with_jedi) == [("DBP001", "shop/views.py", 5)]
+
+
+def test_star_imports_and_package_reexports_resolve_without_jedi(tmp_path):
+    write(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/base.py": BASE.replace("BaseModel = TimeStamped\n", ""),
+            "shop/__init__.py": "from .models import *\n",
+            "shop/models.py": MODELS.replace(
+                "from core.base import BaseModel", "from core.base import *"
+            ).replace("(BaseModel)", "(TimeStamped)"),
+            "shop/views.py": VIEWS.replace(
+                "from shop.models import Order", "from shop import Order"
+            ),
+        },
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert codes(project) == [("DBP001", "shop/views.py", 5)]
+
+
+def test_files_are_parsed_once_and_trees_are_not_kept(tmp_path, monkeypatch):
+    from backend_lens.source import parsing
+
+    calls = []
+    real = parsing.parse
+    monkeypatch.setattr(
+        parsing, "parse", lambda text, key=None: calls.append(key) or real(text, key)
+    )
+    write(tmp_path, {"a.py": "import requests\nrequests.get('x')\n", "b.py": "x = 1\n"})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert len(calls) == 2
+    assert codes(project) == [("INT001", "a.py", 2)]
+    assert len(calls) == 2  # judging the findings parses nothing again
+
+
+def test_syntax_errors_keep_the_rest_of_the_file(tmp_path):
+    found = analyze_files(
+        tmp_path, {"app.py": "import requests\ndef broken(:\n    pass\nrequests.get('x')\n"}
+    )
+    assert [(f.code, f.start[0]) for f in found] == [("INT001", 4)]
+
+
+def test_deep_nesting_and_huge_files_do_not_stop_the_run(tmp_path):
+    write(
+        tmp_path,
+        {
+            "deep.py": "x = " + "[" * 3000 + "]" * 3000 + "\n",
+            "huge.py": "x = 1\n" * 400_000,
+            "ok.py": "import requests\nrequests.get('x')\n",
+        },
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert codes(project) == [("INT001", "ok.py", 2)]
+    assert "larger than" in project.skipped[str(tmp_path / "huge.py")]
+
+
+def test_worker_coalesces_edits_and_ends_on_the_newest(tmp_path):
+    write(tmp_path, {"app.py": "import requests\n"})
+    project = Project(tmp_path, use_jedi=False)
+    results = []
+    done = threading.Event()
+
+    def on_result(pub):
+        results.append(pub.version)
+        if pub.version == 50:
+            done.set()
+
+    worker = AnalysisWorker(project, on_result)
+    gate = threading.Event()
+    worker.call(gate.wait)  # keep the thread busy while the edits arrive
+    worker.start()
+    path = str(tmp_path / "app.py")
+    for v in range(1, 51):
+        worker.submit("file:///app.py", path, v, f"import requests\nrequests.get('x')  # {v}\n")
+    gate.set()
+    assert done.wait(10)
+    worker.stop()
+    assert results == [50]  # 49 stale versions were never analysed
+    assert [f.code for f in project.findings(path)] == ["INT001"]
