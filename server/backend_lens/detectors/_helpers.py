@@ -8,6 +8,12 @@ from ..source import syntax as sx
 from .base import Context
 
 MANAGERS = ("objects",)
+# methods after which a chain no longer is a queryset of model instances
+TERMINAL = {
+    "bulk_create", "bulk_update", "create", "get", "first", "last", "latest", "earliest",
+    "get_or_create", "update_or_create", "count", "exists", "aggregate", "in_bulk", "update",
+    "delete", "explain", "contains",
+}
 
 
 @dataclass
@@ -20,6 +26,12 @@ class QuerySet:
 
     def names(self) -> list[str]:
         return [m for m, _ in self.methods]
+
+    def yields_instances(self) -> bool:
+        """Iterating it gives model instances (not a single object, a list that
+        bulk_create returned, a number...)."""
+        names = self.names()
+        return not (set(names) & TERMINAL) and "values" not in names and "values_list" not in names
 
     def string_args(self, method: str) -> tuple[list[str], bool]:
         """String arguments of every call to ``method``, and whether one call had none."""
@@ -133,12 +145,17 @@ def append_argument_edit(ctx: Context, trailer, text: str):
     return ctx.edit(last.end_pos, last.end_pos, f", {text}")
 
 
+def transaction_like(name: str | None) -> bool:
+    """``atomic``, ``transaction.atomic`` and project wrappers such as
+    ``transaction_with_commit_on_errors`` or ``db.transaction``."""
+    if not name:
+        return False
+    last = name.rsplit(".", 1)[-1].lower()
+    return "atomic" in last or "transaction" in last
+
+
 def is_atomic_decorated(funcdef) -> bool:
-    for d in sx.function_decorators(funcdef):
-        n = sx.decorator_name(d)
-        if n and n.rsplit(".", 1)[-1] == "atomic":
-            return True
-    return False
+    return any(transaction_like(sx.decorator_name(d)) for d in sx.function_decorators(funcdef))
 
 
 def is_atomic_with(with_stmt) -> bool:
@@ -149,12 +166,10 @@ def is_atomic_with(with_stmt) -> bool:
         for it in items:
             if it.type in ("atom_expr", "power"):
                 calls = sx.calls_in(it)
-                if calls and calls[0].method == "atomic":
+                if calls and transaction_like(calls[0].callee or calls[0].method):
                     return True
-            elif it.type == "name" and it.value == "atomic":
-                return True
             d = sx.dotted(it) if it.type in ("atom_expr", "power", "name") else None
-            if d and d.rsplit(".", 1)[-1] == "atomic":
+            if transaction_like(d):
                 return True
     return False
 

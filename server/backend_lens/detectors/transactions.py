@@ -49,10 +49,14 @@ def select_for_update_outside_atomic(ctx: Context):
             if inside:
                 continue
             site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
+            func = sx.enclosing(node, ("funcdef",))
+            fname = func.children[1].value if func is not None else None
 
-            def judge(index, site=site):
+            def judge(index, site=site, fname=fname):
                 if index.atomic_requests():
                     return
+                if fname and index.called_in_transaction(fname):
+                    return  # a helper its callers run inside their transaction
                 yield make_finding(
                     "TXN001",
                     site,
@@ -60,4 +64,4 @@ def select_for_update_outside_atomic(ctx: Context):
                     "Django raises TransactionManagementError, and no row stays locked",
                 )
 
-            yield ctx.defer(("settings",), judge)
+            yield ctx.defer(("settings", "calls"), judge)

@@ -442,6 +442,37 @@ APP_FACTORIES = {
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
+def _atomic_calls(by_type) -> frozenset[str]:
+    """Names of the functions called inside transaction blocks of this file."""
+    from ..detectors._helpers import is_atomic_decorated, is_atomic_with
+
+    regions = [w.children[-1] for w in by_type.get("with_stmt", ()) if is_atomic_with(w)]
+    regions += [f.children[-1] for f in by_type.get("funcdef", ()) if is_atomic_decorated(f)]
+    names: set[str] = set()
+    for region in regions:
+        for n in sx.walk(region):
+            if n.type in ("atom_expr", "power"):
+                for call in sx.calls_in(n):
+                    if call.method:
+                        names.add(call.method)
+    return frozenset(names)
+
+
+def _function_calls(by_type) -> dict[str, frozenset[str]]:
+    """Function name -> names of what it calls (for "is this helper run inside a
+    caller's transaction?")."""
+    out: dict[str, set[str]] = {}
+    for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+        func = sx.enclosing(node, ("funcdef",))
+        if func is None:
+            continue
+        names = out.setdefault(func.children[1].value, set())
+        for call in sx.calls_in(node):
+            if call.method:
+                names.add(call.method)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileFacts:
     module = module_name(rel_path)
     is_package = rel_path.replace("\\", "/").endswith("__init__.py")
@@ -623,6 +654,8 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
     p = "/" + rel_path.replace("\\", "/")
     name = p.rsplit("/", 1)[-1]
     return FileFacts(
+        atomic_calls=_atomic_calls(by_type),
+        function_calls=_function_calls(by_type),
         path=path,
         module=module,
         imports=imports,

@@ -13,7 +13,7 @@ from .model import ClassFact, FieldFact, FileFacts
 
 log = logging.getLogger(__name__)
 
-FACT_KINDS = ("models", "settings", "tasks")
+FACT_KINDS = ("models", "settings", "tasks", "calls")
 
 DJANGO_MODEL_BASES = {
     "django.db.models.Model",
@@ -93,6 +93,7 @@ class ProjectIndex:
         self._ancestors: dict[str, tuple[tuple[str, ...], tuple[ClassRef, ...]]] = {}
         self._settings: dict | None = None
         self._jedi_cache: dict[tuple, str | None] = {}
+        self._atomic_calls: frozenset[str] | None = None
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:
@@ -120,6 +121,8 @@ class ProjectIndex:
             self._jedi_cache.clear()
         if "settings" in changed:
             self._settings = None
+        if "calls" in changed:
+            self._atomic_calls = None
 
     # -- classes ----------------------------------------------------------
     def _build(self) -> None:
@@ -290,6 +293,26 @@ class ProjectIndex:
                 if c.name != "Meta" and self.is_django_model(ref):
                     out.append(ref)
         return out
+
+    def called_in_transaction(self, function: str) -> bool:
+        """Whether some code of the project calls ``function`` (by name) inside a
+        transaction block: its own locks are then held by the caller's transaction."""
+        if self._atomic_calls is None:
+            names: set[str] = set()
+            calls: dict[str, set[str]] = {}
+            for f in self.files.values():
+                names |= f.atomic_calls
+                for fn, called in f.function_calls.items():
+                    calls.setdefault(fn, set()).update(called)
+            # and what those functions call, transitively (by name: a helper's helper)
+            todo = list(names)
+            while todo:
+                for callee in calls.get(todo.pop(), ()):
+                    if callee not in names:
+                        names.add(callee)
+                        todo.append(callee)
+            self._atomic_calls = frozenset(names)
+        return function in self._atomic_calls
 
     # -- settings ---------------------------------------------------------
     def settings(self) -> dict:

@@ -81,6 +81,8 @@ class FileFacts:
     routes: tuple[RouteFact, ...] = ()
     tasks: tuple[TaskFact, ...] = ()
     calls: dict[str, int] = field(default_factory=dict)  # counts of interesting method calls
+    atomic_calls: frozenset[str] = frozenset()  # functions called inside transaction blocks
+    function_calls: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> names it calls
     lines: int = 0
     is_test: bool = False
     is_migration: bool = False
@@ -94,4 +96,6 @@ class FileFacts:
             return self.settings
         if kind == "tasks":
             return self.tasks
+        if kind == "calls":
+            return (self.atomic_calls, self.function_calls)
         raise KeyError(kind)
