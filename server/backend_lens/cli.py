@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -277,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"the rule catalogue is broken: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader of our output went away (| head)
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
         return EXIT_ERROR
 
 

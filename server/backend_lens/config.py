@@ -50,7 +50,9 @@ class Config:
 
     def excluded(self, rel_path: str) -> bool:
         parts = rel_path.replace("\\", "/").split("/")
-        if any(p in DEFAULT_EXCLUDE or (p.startswith(".") and p not in (".", "..")) for p in parts[:-1]):
+        if any(
+            p in DEFAULT_EXCLUDE or (p.startswith(".") and p not in (".", "..")) for p in parts[:-1]
+        ):
             return True  # environments, caches, and hidden folders (.git, .semgrep, ...)
         rel = "/".join(parts)
         for pattern in self.exclude:

@@ -10,9 +10,24 @@ from .base import Context
 MANAGERS = ("objects",)
 # methods after which a chain no longer is a queryset of model instances
 TERMINAL = {
-    "bulk_create", "bulk_update", "create", "get", "first", "last", "latest", "earliest",
-    "get_or_create", "update_or_create", "count", "exists", "aggregate", "in_bulk", "update",
-    "delete", "explain", "contains",
+    "bulk_create",
+    "bulk_update",
+    "create",
+    "get",
+    "first",
+    "last",
+    "latest",
+    "earliest",
+    "get_or_create",
+    "update_or_create",
+    "count",
+    "exists",
+    "aggregate",
+    "in_bulk",
+    "update",
+    "delete",
+    "explain",
+    "contains",
 }
 
 
@@ -107,22 +122,18 @@ def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
 
 
 def last_assignment(ctx: Context, name: str, before):
-    """The right-hand side of the last ``name = ...`` in ``before``'s scope above it."""
-    scope = sx.scope_of(before)
+    """The right-hand side of the last ``name = ...`` in ``before``'s scope above it
+    (not the statement that holds ``before`` itself: ``qs = qs.filter(...)``)."""
+    scope = None
     best = None
-    for stmt in ctx.nodes("expr_stmt"):
-        if (
-            stmt.end_pos > before.start_pos
-        ):  # below it, or the statement holding it (qs = qs.filter())
-            continue
-        ch = stmt.children
-        if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":
-            continue
-        if ch[0].type != "name" or ch[0].value != name:
-            continue
-        if sx.scope_of(stmt) is not scope:
-            continue
-        if best is None or stmt.start_pos > best.start_pos:
+    for stmt in ctx.assignments(name):
+        if stmt.start_pos >= before.start_pos:
+            break
+        if stmt.start_pos <= before.start_pos < stmt.end_pos:
+            continue  # before sits inside this very statement
+        if scope is None:
+            scope = sx.scope_of(before)
+        if sx.scope_of(stmt) is scope:
             best = stmt
     return best.children[2] if best is not None else None
 

@@ -13,7 +13,7 @@ DISPATCH = ("delay", "apply_async")
 @detector("TASK001", section="Background Job Processing")
 def task_inside_transaction(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
-        calls = sx.calls_in(node)
+        calls = ctx.calls(node)
         if not calls:
             continue
         call = calls[-1]

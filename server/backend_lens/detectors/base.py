@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ..facts.extract import qualify as _qualify
 from ..facts.model import FileFacts
 from ..model import Deferred, Edit, Finding, Fix, Related
 from ..source import syntax as sx
 from ..source.suppress import PATTERN as SUPPRESS_PATTERN
-from ..source.suppress import _safe_for_comment
+from ..source.suppress import unsafe_comment_lines
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,44 @@ class Context:
     by_type: dict
     facts: FileFacts
     _sites: dict = field(default_factory=dict)
+    _calls: dict = field(
+        default_factory=dict
+    )  # id(node) -> calls_in(node), shared with fact extraction
+    _assignments: dict | None = None
+    _unsafe: set[int] | None = None
 
     def nodes(self, *types: str) -> Iterator:
         for t in types:
             yield from self.by_type.get(t, ())
+
+    def calls(self, node) -> list[sx.Call]:
+        """``sx.calls_in(node)``, computed once per node for all detectors."""
+        key = id(node)
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = sx.calls_in(node)
+        return found
+
+    def assignments(self, name: str) -> list:
+        """Every plain ``name = value`` statement of the file, in source order."""
+        if self._assignments is None:
+            table: dict[str, list] = {}
+            for stmt in self.by_type.get("expr_stmt", ()):
+                ch = stmt.children
+                if (
+                    len(ch) == 3
+                    and ch[0].type == "name"
+                    and ch[1].type == "operator"
+                    and ch[1].value == "="
+                ):
+                    table.setdefault(ch[0].value, []).append(stmt)
+            self._assignments = table
+        return self._assignments.get(name, [])
+
+    def comment_safe(self, line: int) -> bool:
+        if self._unsafe is None:
+            self._unsafe = unsafe_comment_lines(self.by_type, self.lines)
+        return 0 < line <= len(self.lines) and line not in self._unsafe
 
     def site(self, node, end_node=None) -> Site:
         key = (id(node), id(end_node))
@@ -88,7 +123,7 @@ class Context:
         span = sx.stmt_line_span(node)
         line = None
         for ln in range(span[0], max(span[0], span[1]) + 1):
-            if _safe_for_comment(self.module, self.lines, ln):
+            if self.comment_safe(ln):
                 line = ln
                 break
         s = Site(
@@ -114,11 +149,9 @@ class Context:
         return Deferred(frozenset(reads), judge)
 
     def qualify(self, dotted: str | None) -> str | None:
-        from ..facts.extract import qualify
-
         if dotted is None:
             return None
-        return qualify(dotted, self.facts.imports, self.facts.module)
+        return _qualify(dotted, self.facts.imports, self.facts.module)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def formatted_sql(node) -> bool:
 
 def _sql_arguments(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
-        for call in sx.calls_in(node):
+        for call in ctx.calls(node):
             args = call.args
             if call.method in SQL_METHODS or (
                 call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS

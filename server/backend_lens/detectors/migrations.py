@@ -17,7 +17,7 @@ OPERATIONS = {
 @detector("MIG001", section="Data Integrity & Migration Strategies")
 def migration_without_reverse(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
-        for call in sx.calls_in(node):
+        for call in ctx.calls(node):
             if call.method not in OPERATIONS or call.callee is None:
                 continue
             if call.callee not in (call.method, f"migrations.{call.method}") and not (

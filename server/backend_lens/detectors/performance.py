@@ -21,7 +21,7 @@ BLOCKING = REQUESTS_CALLS | {
 @detector("PERF001", section="Performance & Scalability Evaluation")
 def blocking_in_async(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
-        for call in sx.calls_in(node):
+        for call in ctx.calls(node):
             q = ctx.qualify(call.callee) if call.callee else None
             if q not in BLOCKING or not in_async_function(node):
                 continue

@@ -75,7 +75,7 @@ def money_in_float(ctx: Context):
                 or value.type not in ("atom_expr", "power")
             ):
                 continue
-            calls = sx.calls_in(value)
+            calls = ctx.calls(value)
             if not calls or calls[0].callee is None:
                 continue
             call = calls[0]

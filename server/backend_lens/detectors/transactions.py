@@ -40,7 +40,7 @@ def _evaluated(node, after_index: int) -> bool:
 @detector("TXN001", section="Connection Pooling & Transaction Management")
 def select_for_update_outside_atomic(ctx: Context):
     for node in ctx.nodes("atom_expr", "power"):
-        for call in sx.calls_in(node):
+        for call in ctx.calls(node):
             if call.method != "select_for_update":
                 continue
             if not _evaluated(node, call.index):

@@ -66,8 +66,9 @@ def analyze(
     result = FileResult(
         path=path, version=version, facts=None, lines=len(lines), syntax_errors=errors
     )
+    calls_of = sx.CallCache()
     try:
-        result.facts = extract(module, by_type, path, rel_path, len(lines))
+        result.facts = extract(module, by_type, path, rel_path, len(lines), calls_of)
     except RecursionError:
         result.facts = empty_facts(path, rel_path)
         result.errors.append("too deeply nested to extract facts")
@@ -76,7 +77,7 @@ def analyze(
         result.facts = empty_facts(path, rel_path)
         result.errors.append(f"fact extraction failed: {exc!r}")
     result.suppressions = parse_suppressions(lines)
-    ctx = Context(path, rel_path, text, lines, module, by_type, result.facts)
+    ctx = Context(path, rel_path, text, lines, module, by_type, result.facts, _calls=calls_of)
     cat = catalogue.load()
     for det in REGISTRY:
         if not any(config.rule_enabled(c, cat.rules[c].name) for c in det.codes if c in cat.rules):

@@ -442,7 +442,7 @@ APP_FACTORIES = {
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
-def _atomic_calls(by_type) -> frozenset[str]:
+def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     """Names of the functions called inside transaction blocks of this file."""
     from ..detectors._helpers import is_atomic_decorated, is_atomic_with
 
@@ -452,13 +452,13 @@ def _atomic_calls(by_type) -> frozenset[str]:
     for region in regions:
         for n in sx.walk(region):
             if n.type in ("atom_expr", "power"):
-                for call in sx.calls_in(n):
+                for call in calls_of(n):
                     if call.method:
                         names.add(call.method)
     return frozenset(names)
 
 
-def _function_calls(by_type) -> dict[str, frozenset[str]]:
+def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
     """Function name -> names of what it calls (for "is this helper run inside a
     caller's transaction?")."""
     out: dict[str, set[str]] = {}
@@ -467,13 +467,14 @@ def _function_calls(by_type) -> dict[str, frozenset[str]]:
         if func is None:
             continue
         names = out.setdefault(func.children[1].value, set())
-        for call in sx.calls_in(node):
+        for call in calls_of(node):
             if call.method:
                 names.add(call.method)
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileFacts:
+def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of=None) -> FileFacts:
+    calls_of = calls_of or sx.CallCache()
     module = module_name(rel_path)
     is_package = rel_path.replace("\\", "/").endswith("__init__.py")
     imports, stars, modules = extract_imports(by_type, module, is_package)
@@ -610,7 +611,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
     # Django URL patterns and DRF routers
     calls = Counter()
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
-        for call in sx.calls_in(node):
+        for call in calls_of(node):
             m = call.method
             if m in INTERESTING_CALLS:
                 calls[m] += 1
@@ -654,8 +655,8 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int) -> FileF
     p = "/" + rel_path.replace("\\", "/")
     name = p.rsplit("/", 1)[-1]
     return FileFacts(
-        atomic_calls=_atomic_calls(by_type),
-        function_calls=_function_calls(by_type),
+        atomic_calls=_atomic_calls(by_type, calls_of),
+        function_calls=_function_calls(by_type, calls_of),
         path=path,
         module=module,
         imports=imports,

@@ -4,6 +4,7 @@ its fields and indexes, the project's settings)."""
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from .model import ClassFact, FieldFact, FileFacts
 
 log = logging.getLogger(__name__)
 
+BUILTIN_NAMES = frozenset(dir(builtins))
 FACT_KINDS = ("models", "settings", "tasks", "calls")
 
 DJANGO_MODEL_BASES = {
@@ -167,6 +169,13 @@ class ProjectIndex:
         if ref is not None:
             return ref
         head = written.split(".")[0]
+        if (
+            head in BUILTIN_NAMES
+            and head not in facts.imports
+            and head not in local
+            and not facts.star_imports
+        ):
+            return f"builtins.{written}"
         assert self._modules is not None
         in_project = q.rpartition(".")[0] in self._modules
         if head in facts.imports and not in_project:
@@ -184,7 +193,7 @@ class ProjectIndex:
         # a project module binds the name some other way (an alias assignment, a
         # conditional definition): ask jedi, which follows the assignments
         if pos is not None and self.resolver is not None:
-            key = (facts.path, pos)
+            key = (facts.path, written)  # one answer per name and file, not per use
             if key not in self._jedi_cache:
                 try:
                     self._jedi_cache[key] = self.resolver(facts.path, pos)

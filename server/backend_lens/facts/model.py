@@ -82,7 +82,9 @@ class FileFacts:
     tasks: tuple[TaskFact, ...] = ()
     calls: dict[str, int] = field(default_factory=dict)  # counts of interesting method calls
     atomic_calls: frozenset[str] = frozenset()  # functions called inside transaction blocks
-    function_calls: dict[str, frozenset[str]] = field(default_factory=dict)  # function -> names it calls
+    function_calls: dict[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # function -> names it calls
     lines: int = 0
     is_test: bool = False
     is_migration: bool = False

@@ -15,7 +15,7 @@ from pathlib import Path
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
-from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange
+from pygls.workspace import PositionCodec, ServerTextPosition
 
 from .. import __version__, catalogue
 from ..config import Config
@@ -38,12 +38,17 @@ LSP_SEVERITY = {
 }
 
 
+def to_position(codec: PositionCodec, lines: list[str], pos) -> T.Position:
+    """A parso position (1-based line, code point column) in client units. An
+    ASCII line has the same column in every encoding; others go through pygls."""
+    line, col = pos[0] - 1, pos[1]
+    if 0 <= line < len(lines) and lines[line].isascii():
+        return T.Position(line=line, character=col)
+    return codec.position_to_client_units(lines, ServerTextPosition(line, col))
+
+
 def to_range(codec: PositionCodec, lines: list[str], start, end) -> T.Range:
-    """parso positions (1-based line, code point column) -> client units."""
-    rng = ServerTextRange(
-        ServerTextPosition(start[0] - 1, start[1]), ServerTextPosition(end[0] - 1, end[1])
-    )
-    return codec.range_to_client_units(lines, rng)
+    return T.Range(start=to_position(codec, lines, start), end=to_position(codec, lines, end))
 
 
 @dataclass
@@ -105,6 +110,7 @@ class BackendLensServer(LanguageServer):
         """Called on the analysis thread: convert positions there, publish on the loop."""
         codec = self.workspace.position_codec
         cat = catalogue.load()
+        self._lines_cache: dict[str, list[str]] = {}
         diagnostics = [self.to_diagnostic(codec, pub, f, cat) for f in pub.findings]
         assert self.loop is not None
         self.loop.call_soon_threadsafe(self.publish, pub, diagnostics)
@@ -143,9 +149,12 @@ class BackendLensServer(LanguageServer):
         )
 
     def lines_of(self, path: str) -> list[str]:
-        assert self.project is not None
-        text = self.project.source_for(path) or ""
-        return text.splitlines(keepends=True)
+        """Lines of another file, read once per published result."""
+        cache = getattr(self, "_lines_cache", {})
+        if path not in cache:
+            assert self.project is not None
+            cache[path] = (self.project.source_for(path) or "").splitlines(keepends=True)
+        return cache[path]
 
     def edit_data(self, codec, pub: Published, e: Edit) -> dict:
         lines = pub.lines if e.path == pub.path else self.lines_of(e.path)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ..model import Edit
-from .syntax import leaf_at_line_end
-
 PATTERN = re.compile(r"#\s*backend-lens:\s*ignore(?:\[([^\]]*)\])?", re.I)
 
 
@@ -38,46 +35,17 @@ def is_suppressed(
     return False
 
 
-def _safe_for_comment(module, lines: list[str], line: int) -> bool:
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    body = text.rstrip("\r\n")
-    if not body.strip() or body.rstrip().endswith("\\"):
-        return False
-    leaf = leaf_at_line_end(module, line, text)
-    if leaf is None:
-        return False
-    if leaf.type in ("string", "fstring_string", "fstring_start", "fstring_end") and (
-        leaf.end_pos[0] > line or leaf.start_pos[0] < line
-    ):
-        return False
-    # inside an f-string that spans lines
-    p = leaf.parent
-    while p is not None and p.type != "simple_stmt":
-        if p.type == "fstring" and p.end_pos[0] > line:
-            return False
-        p = p.parent
-    return True
-
-
-def suppression_edit(
-    module, lines: list[str], path: str, span: tuple[int, int], code: str
-) -> Edit | None:
-    """The edit that adds ``code`` to a suppression comment on the statement."""
-    first, last = span
-    for line in list(range(first, max(first, last) + 1)):
-        text = lines[line - 1].rstrip("\r\n") if line <= len(lines) else ""
-        m = PATTERN.search(text)
-        if m and _safe_for_comment(module, lines, line):
-            if m.group(1) is None:
-                return None  # already silences everything
-            codes = [c.strip() for c in m.group(1).split(",") if c.strip()]
-            if code in codes:
-                return None
-            new = f"# backend-lens: ignore[{', '.join([*codes, code])}]"
-            return Edit(path, (line, m.start()), (line, m.end()), new)
-    for line in range(first, max(first, last) + 1):
-        if _safe_for_comment(module, lines, line):
-            text = lines[line - 1].rstrip("\r\n")
-            end = len(text.rstrip())
-            return Edit(path, (line, end), (line, len(text)), f"  # backend-lens: ignore[{code}]")
-    return None
+def unsafe_comment_lines(by_type, lines: list[str]) -> set[int]:
+    """Lines whose end is no place for a comment: blank lines, backslash
+    continuations, and lines that end inside a string spanning several lines."""
+    unsafe = {
+        n
+        for n, text in enumerate(lines, 1)
+        if not text.strip() or text.rstrip("\r\n").rstrip().endswith("\\")
+    }
+    for kind in ("string", "fstring"):
+        for node in by_type.get(kind, ()):
+            first, last = node.start_pos[0], node.end_pos[0]
+            if last > first:
+                unsafe.update(range(first, last))
+    return unsafe

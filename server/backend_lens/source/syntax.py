@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from parso.tree import BaseNode, Leaf, NodeOrLeaf
+from parso.tree import BaseNode, NodeOrLeaf
 
 SCOPE_TYPES = ("funcdef", "classdef", "file_input", "lambdef")
 COMPOUND = (
@@ -38,20 +38,29 @@ def walk(node: NodeOrLeaf) -> Iterator[NodeOrLeaf]:
             stack.extend(reversed(children))
 
 
+RECORDED_LEAVES = frozenset({"string", "error_leaf", "fstring_string"})
+
+
 def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
-    """One walk over the tree: nodes grouped by type, and the count of error nodes."""
+    """One walk over the tree: inner nodes grouped by type (in source order), the
+    few leaf types anyone asks for, and the count of error nodes."""
     by_type: dict[str, list[NodeOrLeaf]] = defaultdict(list)
-    errors = 0
     stack = [module]
+    pop, push = stack.pop, stack.append
     while stack:
-        n = stack.pop()
-        t = n.type
-        by_type[t].append(n)
-        if t in ("error_node", "error_leaf"):
-            errors += 1
-        children = getattr(n, "children", None)
-        if children:
-            stack.extend(reversed(children))
+        n = pop()
+        by_type[n.type].append(n)
+        children = n.children
+        for i in range(len(children) - 1, -1, -1):
+            c = children[i]
+            if isinstance(c, BaseNode):
+                push(c)
+            elif c.type in RECORDED_LEAVES:
+                by_type[c.type].append(c)
+    for leaves in ("string", "error_leaf", "fstring_string"):
+        if leaves in by_type:
+            by_type[leaves].sort(key=lambda leaf: leaf.start_pos)
+    errors = len(by_type.get("error_node", ())) + len(by_type.get("error_leaf", ()))
     return by_type, errors
 
 
@@ -189,6 +198,17 @@ def calls_in(atom_expr: BaseNode) -> list[Call]:
                     break
         out.append(Call(atom_expr, i, ".".join(names) if ok else None, method, t))
     return out
+
+
+class CallCache(dict):
+    """``calls_in`` computed once per node for one analysis (facts and detectors)."""
+
+    def __call__(self, node) -> list[Call]:
+        key = id(node)
+        found = self.get(key)
+        if found is None:
+            found = self[key] = calls_in(node)
+        return found
 
 
 def chain_methods(atom_expr: BaseNode) -> list[tuple[str, BaseNode | None]]:
@@ -334,19 +354,3 @@ def decorator_name(dec: BaseNode) -> str | None:
 def is_async_funcdef(funcdef: BaseNode) -> bool:
     p = funcdef.parent
     return p is not None and p.type in ("async_stmt", "async_funcdef")
-
-
-def leaf_at_line_end(module: BaseNode, line: int, line_text: str) -> Leaf | None:
-    """The last leaf that starts on ``line`` before its end (comments excluded)."""
-    col = len(line_text.rstrip("\r\n"))
-    if col == 0:
-        return None
-    try:
-        leaf = module.get_leaf_for_position((line, col), include_prefixes=True)
-    except ValueError:
-        return None
-    # parso gives the leaf *after* the position (its prefix holds a comment or the
-    # newline); step back to the last leaf that really sits on this line
-    while leaf is not None and (leaf.start_pos > (line, col - 1) or leaf.type == "endmarker"):
-        leaf = leaf.get_previous_leaf()
-    return leaf
