@@ -27,8 +27,14 @@ def _project_root(paths: list[Path]) -> Path:
 
 
 def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
+    import gc
+
     from .engine.analysis import check_registry
     from .engine.project import Project
+
+    # parse trees are large, short-lived object graphs: collect less often
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
     check_registry()
     missing = [str(p) for p in paths if not p.exists()]

@@ -11,21 +11,22 @@ from .model import Finding
 LEVELS = {"critical": "error", "error": "error", "warning": "warning", "info": "note"}
 
 
-def fingerprint(f: Finding, line_text: str) -> str:
-    """Stable across unrelated edits: rule, file and the flagged line's text, not its number."""
-    h = hashlib.sha256(f"{f.code}|{Path(f.path).name}|{line_text.strip()}".encode())
+def fingerprint(f: Finding, line_text: str, occurrence: int = 0) -> str:
+    """Stable across unrelated edits: rule, file and the flagged line's text (and
+    which repeat of that text it is), not the line number."""
+    h = hashlib.sha256(f"{f.code}|{Path(f.path).name}|{line_text.strip()}|{occurrence}".encode())
     return h.hexdigest()[:32]
 
 
-def _line(path: str, line: int) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for n, text in enumerate(fh, 1):
-                if n == line:
-                    return text
-    except OSError:
-        pass
-    return ""
+def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
+    if path not in cache:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                cache[path] = fh.read().splitlines()
+        except OSError:
+            cache[path] = []
+    lines = cache[path]
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def to_sarif(findings: list[Finding], root: Path) -> dict:
@@ -40,7 +41,12 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
             return Path(path).resolve().as_uri()
 
     results = []
+    file_lines: dict[str, list[str]] = {}
+    seen: dict[tuple, int] = {}
     for f in findings:
+        text = _line(f.path, f.start[0], file_lines).strip()
+        key = (f.code, f.path, text)
+        occurrence = seen[key] = seen.get(key, -1) + 1
         rule = cat.rules[f.code]
         region = {
             "startLine": f.start[0],
@@ -61,7 +67,7 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
                     }
                 }
             ],
-            "partialFingerprints": {"backendLens/v1": fingerprint(f, _line(f.path, f.start[0]))},
+            "partialFingerprints": {"backendLens/v1": fingerprint(f, text, occurrence)},
             "properties": {"section": rule.section, "severity": f.severity.value},
         }
         if f.related:

@@ -96,6 +96,7 @@ class ProjectIndex:
         self._settings: dict | None = None
         self._jedi_cache: dict[tuple, str | None] = {}
         self._atomic_calls: frozenset[str] | None = None
+        self._roots: frozenset[str] | None = None
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:
@@ -121,6 +122,7 @@ class ProjectIndex:
             self._by_qualname = self._by_name = self._modules = None
             self._ancestors.clear()
             self._jedi_cache.clear()
+            self._roots = None
         if "settings" in changed:
             self._settings = None
         if "calls" in changed:
@@ -245,7 +247,17 @@ class ProjectIndex:
         # a project class with model fields that derives from an unknown base with "Model" in its name
         return False
 
+    def uses(self, package: str) -> bool:
+        """Whether any file of the project imports ``package`` (a top-level name)."""
+        if self._roots is None:
+            self._roots = frozenset(
+                m.split(".")[0] for f in self.files.values() for m in f.imported_modules
+            )
+        return package in self._roots
+
     def is_drf_view(self, ref: ClassRef, names: set[str] = DRF_VIEW_NAMES) -> bool:
+        if not self.uses("rest_framework"):
+            return False  # no need to resolve any base class: nothing can be a DRF view
         libs, _ = self.ancestors(ref)
         return any(b.startswith("rest_framework.") and b.rsplit(".", 1)[-1] in names for b in libs)
 
@@ -260,6 +272,8 @@ class ProjectIndex:
         return None
 
     def find_model(self, facts: FileFacts, written: str, pos=None) -> ClassRef | None:
+        if not self.uses("django"):
+            return None
         target = self.resolve_class(facts, written, pos)
         if isinstance(target, ClassRef) and self.is_django_model(target):
             return target

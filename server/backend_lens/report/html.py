@@ -54,7 +54,7 @@ def markdown_to_html(md: str, title: str) -> str:
                 item = lines[i][2:]
                 while i + 1 < len(lines) and lines[i + 1].startswith("  "):
                     i += 1
-                    item += "<br>" + inline(lines[i].strip()) if False else " " + lines[i].strip()
+                    item += " " + lines[i].strip()
                 body.append(f"<li>{inline(item)}</li>")
                 i += 1
             body.append("</ul>")
