@@ -12,12 +12,8 @@ DISPATCH = ("delay", "apply_async")
 
 @detector("TASK001", section="Background Job Processing")
 def task_inside_transaction(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        calls = ctx.calls(node)
-        if not calls:
-            continue
-        call = calls[-1]
-        if call.method not in DISPATCH or call.callee is None or "." not in call.callee:
+    for node, call in ctx.calls_to(*DISPATCH):
+        if call is not ctx.calls(node)[-1] or call.callee is None or "." not in call.callee:
             continue
         if call.index != len(sx.parts(node)) - 1:
             continue

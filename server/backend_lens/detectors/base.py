@@ -81,6 +81,7 @@ class Context:
         default_factory=dict
     )  # id(node) -> calls_in(node), shared with fact extraction
     _assignments: dict | None = None
+    _by_method: dict | None = None
     _unsafe: set[int] | None = None
 
     def nodes(self, *types: str) -> Iterator:
@@ -94,6 +95,35 @@ class Context:
         if found is None:
             found = self._calls[key] = sx.calls_in(node)
         return found
+
+    def calls_to(self, *methods: str) -> list[tuple[object, sx.Call]]:
+        """(node, call) for every call whose method (last name) is one of
+        ``methods``, in source order; built once per file for all detectors."""
+        if self._by_method is None:
+            table: dict[str, list] = {}
+            for node in self.nodes("atom_expr", "power"):
+                for call in self.calls(node):
+                    if call.method:
+                        table.setdefault(call.method, []).append((node, call))
+            self._by_method = table
+        if len(methods) == 1:
+            return self._by_method.get(methods[0], [])
+        found = [x for m in methods for x in self._by_method.get(m, ())]
+        found.sort(key=lambda x: x[0].start_pos)
+        return found
+
+    def calls_of_qualified(
+        self, qualified: set[str] | frozenset[str]
+    ) -> list[tuple[object, sx.Call]]:
+        """Calls whose callee, qualified through the imports, is in ``qualified``
+        (``requests.get`` written as ``requests.get(...)``, ``get(...)`` or an alias)."""
+        methods = {q.rsplit(".", 1)[-1] for q in qualified}
+        methods |= {local for local, q in self.facts.imports.items() if q in qualified}
+        return [
+            (node, call)
+            for node, call in self.calls_to(*methods)
+            if call.callee and (self.qualify(call.callee) or "") in qualified
+        ]
 
     def assignments(self, name: str) -> list:
         """Every plain ``name = value`` statement of the file, in source order."""

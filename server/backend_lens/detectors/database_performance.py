@@ -39,11 +39,13 @@ def unindexed_filter(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return  # test fixtures and data migrations run once on small tables
     seen_roots = set()
-    for node in ctx.nodes("atom_expr", "power"):
-        qs = queryset_chain(node)
-        if qs is None or id(node) in seen_roots:
+    for node, _call in ctx.calls_to(*LOOKUP_METHODS, "order_by"):
+        if id(node) in seen_roots:
             continue
         seen_roots.add(id(node))
+        qs = queryset_chain(node)
+        if qs is None:
+            continue
         lookups = _lookups(qs)
         if not lookups:
             continue

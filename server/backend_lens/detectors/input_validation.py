@@ -63,24 +63,25 @@ def formatted_sql(node) -> bool:
 
 
 def _sql_arguments(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            args = call.args
-            if call.method in SQL_METHODS or (
-                call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS
-            ):
-                if args and args[0].kind == "pos":
-                    yield args[0].value
-            elif call.method == "extra":
-                where = sx.kwarg(args, "where")
-                if where is not None:
-                    for n in sx.walk(where.value):
-                        if (
-                            n.parent is not None
-                            and n.parent.type in ("testlist_comp", "atom")
-                            and n.type not in ("operator",)
-                        ):
-                            yield n
+    methods = {*SQL_METHODS, "extra", *(q.rsplit(".", 1)[-1] for q in SQL_FUNCTIONS)}
+    methods |= {local for local, q in ctx.facts.imports.items() if q in SQL_FUNCTIONS}
+    for _node, call in ctx.calls_to(*methods):
+        args = call.args
+        if call.method in SQL_METHODS or (
+            call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS
+        ):
+            if args and args[0].kind == "pos":
+                yield args[0].value
+        elif call.method == "extra":
+            where = sx.kwarg(args, "where")
+            if where is not None:
+                for n in sx.walk(where.value):
+                    if (
+                        n.parent is not None
+                        and n.parent.type in ("testlist_comp", "atom")
+                        and n.type not in ("operator",)
+                    ):
+                        yield n
 
 
 @detector("VAL001", section="Input Validation & Sanitization")

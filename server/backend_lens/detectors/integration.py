@@ -12,10 +12,7 @@ REQUESTS_CALLS = {f"requests.{v}" for v in VERBS} | {f"requests.api.{v}" for v i
 
 
 def requests_calls(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            if call.callee and (ctx.qualify(call.callee) or "") in REQUESTS_CALLS:
-                yield node, call
+    yield from ctx.calls_of_qualified(REQUESTS_CALLS)
 
 
 @detector("INT001", section="Integration & Communication Patterns")

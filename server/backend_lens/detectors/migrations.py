@@ -16,33 +16,32 @@ OPERATIONS = {
 
 @detector("MIG001", section="Data Integrity & Migration Strategies")
 def migration_without_reverse(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            if call.method not in OPERATIONS or call.callee is None:
-                continue
-            if call.callee not in (call.method, f"migrations.{call.method}") and not (
-                ctx.qualify(call.callee) or ""
-            ).startswith("django.db.migrations"):
-                continue
-            keyword, position = OPERATIONS[call.method]
-            args = call.args
-            positional = [a for a in args if a.kind == "pos"]
-            if not positional and not any(a.kind == "kw" for a in args):
-                continue
-            if (
-                len(positional) > position
-                or sx.kwarg(args, keyword)
-                or any(a.kind in ("star", "dstar") for a in args)
-            ):
-                continue
-            noop = f"{call.callee}.noop"
-            edit = append_argument_edit(ctx, call.trailer, f"{keyword}={noop}")
-            what = "data migration" if call.method == "RunPython" else "SQL migration"
-            yield ctx.finding(
-                "MIG001",
-                node,
-                f"{call.method} without {keyword}: this {what} cannot be rolled back, so `migrate` "
-                "to an earlier state fails",
-                fix=Fix(f"Add {keyword}={noop} (reverse does nothing)", (edit,)),
-                end_node=call.trailer,
-            )
+    for node, call in ctx.calls_to(*OPERATIONS):
+        if call.callee is None:
+            continue
+        if call.callee not in (call.method, f"migrations.{call.method}") and not (
+            ctx.qualify(call.callee) or ""
+        ).startswith("django.db.migrations"):
+            continue
+        keyword, position = OPERATIONS[call.method]
+        args = call.args
+        positional = [a for a in args if a.kind == "pos"]
+        if not positional and not any(a.kind == "kw" for a in args):
+            continue
+        if (
+            len(positional) > position
+            or sx.kwarg(args, keyword)
+            or any(a.kind in ("star", "dstar") for a in args)
+        ):
+            continue
+        noop = f"{call.callee}.noop"
+        edit = append_argument_edit(ctx, call.trailer, f"{keyword}={noop}")
+        what = "data migration" if call.method == "RunPython" else "SQL migration"
+        yield ctx.finding(
+            "MIG001",
+            node,
+            f"{call.method} without {keyword}: this {what} cannot be rolled back, so `migrate` "
+            "to an earlier state fails",
+            fix=Fix(f"Add {keyword}={noop} (reverse does nothing)", (edit,)),
+            end_node=call.trailer,
+        )

@@ -20,25 +20,24 @@ BLOCKING = REQUESTS_CALLS | {
 
 @detector("PERF001", section="Performance & Scalability Evaluation")
 def blocking_in_async(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            q = ctx.qualify(call.callee) if call.callee else None
-            if q not in BLOCKING or not in_async_function(node):
-                continue
-            fix = None
-            ps = sx.parts(node)
-            whole = call.index == len(ps) - 1 and node.children[0].type != "keyword"
-            if q == "time.sleep" and whole and ctx.facts.imports.get("asyncio") == "asyncio":
-                args = sx.code(call.trailer)
-                fix = Fix(
-                    "Use await asyncio.sleep(...)",
-                    (ctx.edit(node.start_pos, node.end_pos, f"await asyncio.sleep{args}"),),
-                )
-            yield ctx.finding(
-                "PERF001",
-                node,
-                f"`{call.callee}()` blocks the event loop inside an async function: every other "
-                "request on this worker waits until it returns",
-                fix=fix,
-                end_node=call.trailer,
+    for node, call in ctx.calls_of_qualified(BLOCKING):
+        q = ctx.qualify(call.callee)
+        if not in_async_function(node):
+            continue
+        fix = None
+        ps = sx.parts(node)
+        whole = call.index == len(ps) - 1 and node.children[0].type != "keyword"
+        if q == "time.sleep" and whole and ctx.facts.imports.get("asyncio") == "asyncio":
+            args = sx.code(call.trailer)
+            fix = Fix(
+                "Use await asyncio.sleep(...)",
+                (ctx.edit(node.start_pos, node.end_pos, f"await asyncio.sleep{args}"),),
             )
+        yield ctx.finding(
+            "PERF001",
+            node,
+            f"`{call.callee}()` blocks the event loop inside an async function: every other "
+            "request on this worker waits until it returns",
+            fix=fix,
+            end_node=call.trailer,
+        )

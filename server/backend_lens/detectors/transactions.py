@@ -39,29 +39,26 @@ def _evaluated(node, after_index: int) -> bool:
 
 @detector("TXN001", section="Connection Pooling & Transaction Management")
 def select_for_update_outside_atomic(ctx: Context):
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            if call.method != "select_for_update":
-                continue
-            if not _evaluated(node, call.index):
-                continue
-            inside, _ = atomic_context(node)
-            if inside:
-                continue
-            site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
-            func = sx.enclosing(node, ("funcdef",))
-            fname = func.children[1].value if func is not None else None
+    for node, call in ctx.calls_to("select_for_update"):
+        if not _evaluated(node, call.index):
+            continue
+        inside, _ = atomic_context(node)
+        if inside:
+            continue
+        site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
+        func = sx.enclosing(node, ("funcdef",))
+        fname = func.children[1].value if func is not None else None
 
-            def judge(index, site=site, fname=fname):
-                if index.atomic_requests():
-                    return
-                if fname and index.called_in_transaction(fname):
-                    return  # a helper its callers run inside their transaction
-                yield make_finding(
-                    "TXN001",
-                    site,
-                    "select_for_update() is evaluated outside transaction.atomic(): in autocommit mode "
-                    "Django raises TransactionManagementError, and no row stays locked",
-                )
+        def judge(index, site=site, fname=fname):
+            if index.atomic_requests():
+                return
+            if fname and index.called_in_transaction(fname):
+                return  # a helper its callers run inside their transaction
+            yield make_finding(
+                "TXN001",
+                site,
+                "select_for_update() is evaluated outside transaction.atomic(): in autocommit mode "
+                "Django raises TransactionManagementError, and no row stays locked",
+            )
 
-            yield ctx.defer(("settings", "calls"), judge)
+        yield ctx.defer(("settings", "calls"), judge)
