@@ -112,3 +112,33 @@ def test_hidden_folders_are_not_analysed(tmp_path):
     bad = "import requests\nrequests.get('x')\n"
     found = analyze_files(tmp_path, {".semgrep/rules/sample.py": bad, "app/ok.py": bad})
     assert [f.path.rsplit("/", 2)[-2] for f in found] == ["app"]
+
+
+def test_val001_fstring_composing_fragments_with_parameters_is_quiet(tmp_path):
+    composed = (
+        "from django.db import connection\n\n\n"
+        "def latest(sql, params):\n    with connection.cursor() as c:\n"
+        '        c.execute(f"SELECT * FROM ({sql}) t WHERE row_number = 1", params)\n'
+    )
+    assert codes(tmp_path / "a", {"app/q.py": composed}, "VAL001") == []
+    # the same call with a value quoted into the text, here or in a fragment, is reported
+    quoted = composed.replace("({sql}) t WHERE row_number = 1", "t WHERE name = '{sql}'")
+    assert codes(tmp_path / "b", {"app/q.py": quoted}, "VAL001") == [("q.py", 6)]
+    fragment = composed.replace(
+        "    with connection", "    extra = f\"AND status = '{params}'\"\n    with connection"
+    ).replace("({sql}) t WHERE row_number = 1", "t WHERE 1=1 {extra}")
+    assert codes(tmp_path / "c", {"app/q.py": fragment}, "VAL001") == [("q.py", 7)]
+
+
+def test_txn001_signal_receivers_are_quiet(tmp_path):
+    src = (
+        "from django.db.models.signals import pre_save\nfrom django.dispatch import receiver\n"
+        "from shop.models import Voucher\n\n\n@receiver(pre_save, sender=Voucher)\n"
+        "def lock(sender, instance, **kwargs):\n"
+        "    Voucher.objects.select_for_update().filter(pk=instance.pk).first()\n"
+    )
+    assert codes(tmp_path / "a", {"shop/models.py": MODELS, "shop/signals.py": src}, "TXN001") == []
+    plain = src.replace("@receiver(pre_save, sender=Voucher)\n", "")
+    assert codes(
+        tmp_path / "b", {"shop/models.py": MODELS, "shop/signals.py": plain}, "TXN001"
+    ) == [("signals.py", 7)]

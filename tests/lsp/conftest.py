@@ -58,7 +58,9 @@ async def client(lsp_client: LanguageClient, request):
     shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
     lsp_client.root = root
     caps = client_capabilities("visual-studio-code")
-    await lsp_client.initialize_session(
+    # a client that can pull diagnostics too (this recorded VS Code profile predates pull)
+    caps.text_document.diagnostic = T.DiagnosticClientCapabilities(related_document_support=True)
+    lsp_client.init_result = await lsp_client.initialize_session(
         T.InitializeParams(
             capabilities=caps,
             root_uri=root.as_uri(),
@@ -66,18 +68,43 @@ async def client(lsp_client: LanguageClient, request):
             initialization_options={"diagnosticMode": "both"},
         )
     )
-    # the workspace index is ready when its progress ends
+    await indexed(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def default_client(lsp_client: LanguageClient):
+    """A client that can pull diagnostics, with no initialization options."""
+    root = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
+    shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
+    lsp_client.root = root
+    caps = client_capabilities("visual-studio-code")
+    caps.text_document.diagnostic = T.DiagnosticClientCapabilities(related_document_support=True)
+    lsp_client.init_result = await lsp_client.initialize_session(
+        T.InitializeParams(
+            capabilities=caps,
+            root_uri=root.as_uri(),
+            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+        )
+    )
+    await indexed(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+async def indexed(client) -> None:
+    """The workspace index is ready when its progress ends."""
     await wait_for(
         lambda: any(
             isinstance(v, T.WorkDoneProgressEnd)
-            for vs in lsp_client.progress_reports.values()
+            for vs in client.progress_reports.values()
             for v in vs
         ),
         what="the end of workspace indexing",
     )
-    yield
-    await lsp_client.shutdown_session()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 async def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):

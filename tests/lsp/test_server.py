@@ -198,6 +198,15 @@ async def test_pull_diagnostics_match_the_pushed_ones(client):
     assert codes(report.items) == codes(pushed)
 
 
+async def test_pull_is_advertised_only_when_asked_for(client, default_client):
+    # both clients can pull; only the one that asked for "both" is offered it, so a
+    # client that takes push and pull does not show every finding twice
+    assert client.init_result.capabilities.diagnostic_provider is not None
+    assert default_client.init_result.capabilities.diagnostic_provider is None
+    uri = open_doc(default_client, default_client.root / "shop" / "views.py")
+    assert "ORM001" in [d.code for d in await diagnostics(default_client, uri, 1)]
+
+
 async def test_generate_report_writes_file_shows_it_and_reports_progress(client):
     result = await client.workspace_execute_command_async(
         T.ExecuteCommandParams(command="backendLens.generateReport", arguments=[])

@@ -71,7 +71,10 @@ def _sql_arguments(ctx: Context):
             call.callee and (ctx.qualify(call.callee) or "") in SQL_FUNCTIONS
         ):
             if args and args[0].kind == "pos":
-                yield args[0].value
+                with_params = (
+                    len(args) > 1 and args[1].kind == "pos" or bool(sx.kwarg(args, "params"))
+                )
+                yield args[0].value, with_params
         elif call.method == "extra":
             where = sx.kwarg(args, "where")
             if where is not None:
@@ -81,12 +84,42 @@ def _sql_arguments(ctx: Context):
                         and n.parent.type in ("testlist_comp", "atom")
                         and n.type not in ("operator",)
                     ):
-                        yield n
+                        yield n, False
+
+
+QUOTED_PLACEHOLDER = re.compile(r"""['"](\{[^{}]*\}|%s|%\([a-z_]+\)s)['"]""")
+
+
+VALUE_POSITION = re.compile(r"(=|<|>|\bLIKE|\bIN\s*\(|\bLIMIT|\bOFFSET|,)\s*['\"(]?\s*$", re.I)
+
+
+def _puts_a_value(ctx: Context, built) -> bool:
+    """Whether a formatted string puts a *value* into the SQL text: a placeholder
+    between quotes (``'{name}'``, ``'%s'``), or right after a comparison, ``IN (``,
+    ``LIMIT``; here or in a string interpolated into it. A placeholder elsewhere
+    (``FROM ({subquery})``, ``SELECT {columns}``) composes SQL fragments."""
+    if QUOTED_PLACEHOLDER.search(sx.code(built)):
+        return True
+    for n in sx.walk(built):
+        if n.type != "fstring_expr":
+            continue
+        before = n.get_previous_sibling()
+        if (
+            before is not None
+            and before.type == "fstring_string"
+            and VALUE_POSITION.search(before.value)
+        ):
+            return True
+        if n.children[1].type == "name":
+            assigned = last_assignment(ctx, n.children[1].value, n)
+            if assigned is not None and QUOTED_PLACEHOLDER.search(sx.code(assigned)):
+                return True
+    return False
 
 
 @detector("VAL001", section="Input Validation & Sanitization")
 def sql_string_formatting(ctx: Context):
-    for arg in _sql_arguments(ctx):
+    for arg, with_params in _sql_arguments(ctx):
         built = arg
         if arg.type == "name":
             assigned = last_assignment(ctx, arg.value, arg)
@@ -94,6 +127,10 @@ def sql_string_formatting(ctx: Context):
                 continue
             built = assigned
         if not formatted_sql(built):
+            continue
+        if with_params and built.type in ("fstring", "strings") and not _puts_a_value(ctx, built):
+            # values go as parameters; the f-string composes SQL fragments (a
+            # compiled subquery, a column list), the way ORMs build SQL themselves
             continue
         yield ctx.finding(
             "VAL001",

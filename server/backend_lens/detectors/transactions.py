@@ -47,6 +47,11 @@ def select_for_update_outside_atomic(ctx: Context):
             continue
         site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
         func = sx.enclosing(node, ("funcdef",))
+        if func is not None and any(
+            (sx.decorator_name(d) or "").rsplit(".", 1)[-1] == "receiver"
+            for d in sx.function_decorators(func)
+        ):
+            continue  # a signal receiver runs inside whatever transaction sent the signal
         fname = func.children[1].value if func is not None else None
 
         def judge(index, site=site, fname=fname):

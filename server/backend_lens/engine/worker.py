@@ -37,6 +37,7 @@ class Published:
     lines: list[str]  # the text the findings were computed on
     skipped: str | None = None
     elapsed: float = 0.0
+    rejudged: bool = False  # re-judged because another file's facts changed
 
 
 class AnalysisWorker:
@@ -192,6 +193,7 @@ class AnalysisWorker:
                     self._versions.get(uri),
                     findings,
                     self.project.overlay.get(path, "").splitlines(keepends=True),
+                    rejudged=True,
                 )
             )
 

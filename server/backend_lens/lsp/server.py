@@ -69,7 +69,7 @@ class BackendLensServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.docs: dict[str, DocState] = {}
         self.init_options: dict = {}
-        self.diagnostic_mode = "both"
+        self.diagnostic_mode = "push"
         self.scan_done: asyncio.Future | None = None
         self.created_reports: set[str] = set()
 
@@ -212,10 +212,21 @@ def _options(params: T.InitializeParams) -> dict:
 @server.feature(T.INITIALIZE)
 def initialize(ls: BackendLensServer, params: T.InitializeParams):
     ls.init_options = _options(params)
-    mode = ls.init_options.get("diagnosticMode", "both")
-    ls.diagnostic_mode = mode if mode in ("push", "pull", "both") else "both"
-    if ls.diagnostic_mode == "pull" and not ls.supports("text_document", "diagnostic"):
-        ls.diagnostic_mode = "push"  # the client cannot pull: push instead
+    mode = ls.init_options.get("diagnosticMode", "push")
+    if mode not in ("push", "pull", "both"):
+        ls.init_options.pop("diagnosticMode", None)
+        mode = "push"
+    if mode in ("pull", "both") and not ls.supports("text_document", "diagnostic"):
+        mode = "push"  # the client cannot pull
+    ls.diagnostic_mode = mode
+    if mode in ("pull", "both"):
+        # advertised only when asked for: clients that take both show every finding twice
+        ls.feature(
+            T.TEXT_DOCUMENT_DIAGNOSTIC,
+            T.DiagnosticOptions(
+                identifier="backend-lens", inter_file_dependencies=True, workspace_diagnostics=False
+            ),
+        )(pull_diagnostics)
 
 
 @server.feature(T.INITIALIZED)
@@ -384,12 +395,6 @@ def reload_config(ls: BackendLensServer) -> None:
     ls.worker.reconfigure(config)
 
 
-@server.feature(
-    T.TEXT_DOCUMENT_DIAGNOSTIC,
-    T.DiagnosticOptions(
-        identifier="backend-lens", inter_file_dependencies=True, workspace_diagnostics=False
-    ),
-)
 async def pull_diagnostics(ls: BackendLensServer, params: T.DocumentDiagnosticParams):
     uri = params.text_document.uri
     st = ls.state(uri)
