@@ -142,3 +142,31 @@ def test_txn001_signal_receivers_are_quiet(tmp_path):
     assert codes(
         tmp_path / "b", {"shop/models.py": MODELS, "shop/signals.py": plain}, "TXN001"
     ) == [("signals.py", 7)]
+
+
+def test_orm001_to_many_all_followed_by_another_query_is_quiet(tmp_path):
+    models = MODELS.replace(
+        '    customer = models.ForeignKey("Customer", on_delete=models.CASCADE)\n',
+        '    customer = models.ForeignKey("Customer", on_delete=models.CASCADE)\n'
+        '    tags = models.ManyToManyField("Customer", related_name="+")\n',
+    )
+    src = (
+        "from shop.models import Voucher\n\n\n"
+        "def clear():\n    for v in Voucher.objects.all():\n        v.tags.all().delete()\n"
+        "    for v in Voucher.objects.all():\n        print(list(v.tags.all()))\n"
+    )
+    assert codes(tmp_path, {"shop/models.py": models, "shop/views.py": src}, "ORM001") == [
+        ("views.py", 8)
+    ]
+
+
+def test_dbp001_custom_queryset_methods_and_unknown_lookups_are_not_judged(tmp_path):
+    def dbp(call, where):
+        src = f"from shop.models import Voucher\n\n\ndef q(x):\n    return {call}\n"
+        return codes(where, {"shop/models.py": MODELS, "shop/views.py": src}, "DBP001")
+
+    assert dbp("Voucher.objects.active().filter(code=x)", tmp_path / "a") == []
+    assert dbp("Voucher.objects.filter(code=x).in_bulk([1, 2])", tmp_path / "b") == []
+    assert dbp("Voucher.objects.filter(code=x, orders=x)", tmp_path / "c") == []
+    assert dbp("Voucher.objects.filter(code=x, customer_id=x)", tmp_path / "d") == []
+    assert dbp("Voucher.objects.filter(code=x).exists()", tmp_path / "e") == [("views.py", 5)]

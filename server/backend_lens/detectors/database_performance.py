@@ -8,6 +8,14 @@ from ._helpers import queryset_chain
 from .base import Context, detector, make_finding
 
 LOOKUP_METHODS = ("filter", "exclude", "get", "get_or_create", "update_or_create")
+# the QuerySet API: a chain with any other method (a custom manager or queryset
+# method such as `.active()`) filters in ways this rule cannot see
+QUERYSET_API = {
+    "objects", "all", "filter", "exclude", "get", "get_or_create", "update_or_create", "order_by",
+    "first", "last", "exists", "count", "values", "values_list", "select_related",
+    "prefetch_related", "only", "defer", "distinct", "using", "select_for_update", "iterator",
+    "update", "delete", "latest", "earliest", "aggregate", "reverse", "none", "exclude",
+}
 SKIP_KINDS = ("BooleanField", "NullBooleanField")
 
 
@@ -49,6 +57,8 @@ def unindexed_filter(ctx: Context):
         lookups = _lookups(qs)
         if not lookups:
             continue
+        if any(m not in QUERYSET_API for m in qs.names()):
+            continue  # in_bulk (by primary key), annotate, or a custom method: not judged
         if any(name in ("pk", "id") for name, _ in lookups):
             continue  # the primary key already narrows the query to one row
         fields = frozenset(name for name, _ in lookups)
@@ -63,7 +73,9 @@ def unindexed_filter(ctx: Context):
             # field, the leading columns of an index) does not scan the table
             for other in fields:
                 mo = index.model_field(ref, other)
-                if mo is not None and index.field_indexed(mo, ref, fields - {other}):
+                if mo is None:
+                    return  # a reverse relation or an annotation: cannot tell what serves it
+                if index.field_indexed(mo, ref, fields - {other}):
                     return
             for name, site in sites:
                 mf = index.model_field(ref, name)

@@ -59,8 +59,9 @@ def _relation_reads(target: str, body: list):
                     and p.children[1].value in ("=",)
                 ):
                     continue
+            # x.rel.all() read as rows; x.rel.all().delete() / .count() query anyway
             via_all = (
-                len(ps) >= 4
+                len(ps) == 4
                 and sx.is_attr_trailer(ps[2])
                 and ps[2].children[1].value == "all"
                 and sx.is_call_trailer(ps[3])

@@ -280,10 +280,16 @@ class ProjectIndex:
         return None
 
     def model_field(self, model: ClassRef, name: str) -> ModelField | None:
+        """The field ``name`` of a model, own or inherited; ``customer_id`` finds
+        the ``customer`` foreign key (its column)."""
         for ref in (model, *self.ancestors(model)[1]):
             for f in ref.cls.fields:
                 if f.name == name:
                     return ModelField(ref, f)
+        if name.endswith("_id"):
+            mf = self.model_field(model, name[:-3])
+            if mf is not None and mf.is_relation and not mf.to_many:
+                return mf
         return None
 
     def field_indexed(
