@@ -4,6 +4,7 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -368,10 +369,22 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         if lhs.type != "name":
             continue
         value = expr.children[-1]
-        # annotated: name: Mapped[int] = mapped_column(...)
+        annotation = None
+        if value.type == "annassign":  # name: Mapped[int] = mapped_column(...)
+            if len(value.children) < 4:
+                continue  # a bare annotation
+            annotation = sx.code(value.children[1])
+            value = value.children[-1]
         attrs.append((lhs.value, sx.code(value)[:200]))
         if value.type in ("atom_expr", "power"):
             f = _field_fact(lhs.value, value, imports, module)
+            if f is not None and f.kind == "relationship" and f.target is None and annotation:
+                # warehouse: Mapped["Warehouse"] = relationship(...)
+                names = [
+                    n for n in re.findall(r"[A-Za-z_]\w*", annotation) if n not in TYPING_WRAPPERS
+                ]
+                if names:
+                    f = dataclasses.replace(f, target=names[-1])
             if f is not None:
                 fields.append(f)
     return ClassFact(
@@ -439,6 +452,23 @@ APP_FACTORIES = {
     "rest_framework.routers.DefaultRouter": "drf-router",
     "rest_framework.routers.SimpleRouter": "drf-router",
 }
+TYPING_WRAPPERS = {
+    "Mapped",
+    "list",
+    "List",
+    "Optional",
+    "set",
+    "Set",
+    "typing",
+    "WriteOnlyMapped",
+    "DynamicMapped",
+    "None",
+}
+DECLARATIVE_FACTORIES = {
+    "sqlalchemy.ext.declarative.declarative_base",
+    "sqlalchemy.orm.declarative_base",
+    "flask_sqlalchemy.SQLAlchemy",
+}
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
@@ -488,6 +518,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     # module-level objects: app = FastAPI(), router = APIRouter(), app = Celery(...)
     app_objects: dict[str, str] = {}
+    declarative: list[str] = []
     settings: dict = {}
     routes: list[RouteFact] = []
     settings_module = is_settings_path(rel_path)
@@ -504,6 +535,8 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     q = qualify(calls[0].callee, imports, module)
                     if q in APP_FACTORIES:
                         app_objects[lhs.value] = APP_FACTORIES[q]
+                    if q in DECLARATIVE_FACTORIES or (q or "").endswith(".generate_base"):
+                        declarative.append(lhs.value)
             if settings_module or (
                 lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")
             ):
@@ -610,11 +643,23 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     # Django URL patterns and DRF routers
     calls = Counter()
+    engines = []
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
         for call in calls_of(node):
             m = call.method
             if m in INTERESTING_CALLS:
                 calls[m] += 1
+            if m in ("create_engine", "create_async_engine") and "sqlalchemy" in (
+                qualify(call.callee, imports, module) or ""
+            ):
+                engines.append(
+                    (
+                        call.node.start_pos,
+                        tuple(
+                            f"{a.name}={sx.code(a.value)[:40]}" for a in call.args if a.kind == "kw"
+                        ),
+                    )
+                )
             if m in ("path", "re_path", "url") and call.callee in (
                 "path",
                 "re_path",
@@ -661,6 +706,8 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         module=module,
         imports=imports,
         star_imports=stars,
+        declarative_bases=tuple(declarative),
+        engines=tuple(engines),
         imported_modules=modules,
         classes=tuple(classes),
         functions=tuple(functions),

@@ -247,6 +247,40 @@ class ProjectIndex:
         # a project class with model fields that derives from an unknown base with "Model" in its name
         return False
 
+    def is_sqlalchemy_model(self, ref: ClassRef) -> bool:
+        """A mapped class: derives from DeclarativeBase (2.0), from a project
+        ``Base = declarative_base()`` (1.4), or from Flask-SQLAlchemy's ``db.Model``,
+        and names a table or columns."""
+        if not self.uses("sqlalchemy") and not self.uses("flask_sqlalchemy"):
+            return False
+        if ref.cls.attr("__abstract__") == "True":
+            return False
+        mapped = ref.cls.attr("__tablename__") is not None or any(
+            f.kind.startswith(("Column", "mapped_column")) for f in ref.cls.fields
+        )
+        if not mapped:
+            return False
+        libs, _ = self.ancestors(ref)
+        if self._modules is None:
+            self._build()
+        assert self._modules is not None
+        for b in libs:
+            if b.rsplit(".", 1)[-1] in (
+                "DeclarativeBase",
+                "DeclarativeBaseNoMeta",
+            ) and b.startswith("sqlalchemy"):
+                return True
+            mod, _, name = b.rpartition(".")
+            owner = self._modules.get(mod)
+            if owner is not None and name in owner.declarative_bases:
+                return True
+            if name == "Model":  # db.Model of a Flask-SQLAlchemy `db = SQLAlchemy()`
+                db_module, _, db_name = mod.rpartition(".")
+                owner = self._modules.get(db_module)
+                if owner is not None and db_name in owner.declarative_bases:
+                    return True
+        return False
+
     def uses(self, package: str) -> bool:
         """Whether any file of the project imports ``package`` (a top-level name)."""
         if self._roots is None:

@@ -74,6 +74,7 @@ class FileFacts:
     module: str
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     star_imports: tuple[str, ...] = ()
+    declarative_bases: tuple[str, ...] = ()  # module-level Base = declarative_base() names
     imported_modules: frozenset[str] = frozenset()  # every module named by an import
     classes: tuple[ClassFact, ...] = ()
     functions: tuple[FunctionFact, ...] = ()
@@ -81,6 +82,9 @@ class FileFacts:
     routes: tuple[RouteFact, ...] = ()
     tasks: tuple[TaskFact, ...] = ()
     calls: dict[str, int] = field(default_factory=dict)  # counts of interesting method calls
+    engines: tuple[
+        tuple[tuple[int, int], tuple[str, ...]], ...
+    ] = ()  # create_engine: (pos, "kw=value")
     atomic_calls: frozenset[str] = frozenset()  # functions called inside transaction blocks
     function_calls: dict[str, frozenset[str]] = field(
         default_factory=dict
@@ -93,7 +97,13 @@ class FileFacts:
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
         if kind == "models":
-            return (self.module, self.imports, self.star_imports, self.classes)
+            return (
+                self.module,
+                self.imports,
+                self.star_imports,
+                self.classes,
+                self.declarative_bases,
+            )
         if kind == "settings":
             return self.settings
         if kind == "tasks":

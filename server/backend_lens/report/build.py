@@ -326,29 +326,42 @@ def rate_limit(ev: Evidence, s: Section) -> None:
 
 def schema(ev: Evidence, s: Section) -> None:
     index = ev.project.index
-    if not ev.models:
-        s.observations.append("No Django models were found in the analysed code.")
+    if not ev.models and not ev.sa_models:
+        s.observations.append(
+            "No ORM models (Django or SQLAlchemy) were found in the analysed code."
+        )
         return
+    parts = []
+    if ev.models:
+        parts.append(_plural(len(ev.models), "Django model"))
+    if ev.sa_models:
+        parts.append(
+            _plural(len(ev.sa_models), "SQLAlchemy mapped class", "SQLAlchemy mapped classes")
+        )
+    files = {m.facts.path for m in (*ev.models, *ev.sa_models)}
     s.observations.append(
-        f"{_plural(len(ev.models), 'model')} in {_plural(len({m.facts.path for m in ev.models}), 'file')}:"
+        f"{' and '.join(parts)} in {_plural(len(files), 'file')}; the entity table is below."
     )
-    s.table.append(["Model", "File", "Fields", "Relations", "Indexed fields"])
-    for m in sorted(ev.models, key=lambda r: (ev.rel(r), r.cls.name)):
+    s.table.append(["Model", "ORM", "File", "Fields", "Relations", "Indexed or unique"])
+    rows = [(m, "Django") for m in ev.models] + [(m, "SQLAlchemy") for m in ev.sa_models]
+    for m, orm in sorted(rows, key=lambda r: (ev.rel(r[0]), r[0].cls.name)):
         fields = [f for ref in (m, *index.ancestors(m)[1]) for f in ref.cls.fields]
         rels = [
             f"{f.name} → {f.target or '?'} ({f.kind})"
             for f in fields
-            if f.kind in ("ForeignKey", "OneToOneField", "ManyToManyField")
+            if f.kind in ("ForeignKey", "OneToOneField", "ManyToManyField", "relationship")
         ]
-        indexed = sorted(
-            {f.name for f in fields if {"primary_key", "unique", "db_index"} & set(f.flags)}
-            | set(m.cls.meta_indexed)
-        )
+        flagged = {
+            f.name for f in fields if {"primary_key", "unique", "db_index", "index"} & set(f.flags)
+        }
+        indexed = sorted(flagged | set(m.cls.meta_indexed))
+        columns = [f for f in fields if f.kind != "relationship"]
         s.table.append(
             [
                 m.cls.name,
+                orm,
                 f"{ev.rel(m)}:{m.cls.start[0]}",
-                str(len(fields)),
+                str(len(columns)),
                 "; ".join(rels) or "–",
                 ", ".join(indexed) or "–",
             ]
@@ -421,15 +434,21 @@ def connections(ev: Evidence, s: Section) -> None:
                 )
             else:
                 s.observations.append(f"Database `{alias}` is configured as `{show(conf)}`.")
-    if ev.calls.get("create_engine"):
-        s.observations.append(
-            f"SQLAlchemy engines are created in {ev.calls['create_engine']} places"
-            + (
-                f" and sessions through `sessionmaker` ({ev.calls['sessionmaker']})"
-                if ev.calls.get("sessionmaker")
-                else ""
+    for f in sorted(ev.project.index.files.values(), key=lambda f: f.path):
+        for pos, kwargs in f.engines:
+            pool = [k for k in kwargs if k.startswith(("pool", "max_overflow"))]
+            s.observations.append(
+                f"SQLAlchemy engine at `{ev.project.rel(f.path)}:{pos[0]}`: "
+                + (
+                    "pool settings " + ", ".join(f"`{k}`" for k in pool)
+                    if pool
+                    else "the default pool (5 connections, 10 overflow, no pre-ping)"
+                )
+                + "."
             )
-            + "."
+    if ev.calls.get("sessionmaker"):
+        s.observations.append(
+            f"Sessions come from `sessionmaker` ({ev.calls['sessionmaker']} places)."
         )
     if ev.calls.get("on_commit"):
         s.observations.append(

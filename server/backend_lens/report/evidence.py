@@ -84,6 +84,7 @@ class Evidence:
     routes: list = field(default_factory=list)  # (rel path, RouteFact)
     drf_views: list[ClassRef] = field(default_factory=list)
     models: list[ClassRef] = field(default_factory=list)
+    sa_models: list[ClassRef] = field(default_factory=list)  # SQLAlchemy mapped classes
     tasks: list = field(default_factory=list)  # (rel path, TaskFact)
     calls: Counter = field(default_factory=Counter)
     settings: dict = field(default_factory=dict)
@@ -124,6 +125,8 @@ class Evidence:
                     ev.drf_views.append(ref)
                 elif index.is_django_model(ref) and not c.abstract:
                     ev.models.append(ref)
+                elif index.is_sqlalchemy_model(ref):
+                    ev.sa_models.append(ref)
                 elif any(
                     rel.endswith(n)
                     for n in ("services.py", "domain.py", "use_cases.py", "selectors.py")
