@@ -278,6 +278,16 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
     )
 
 
+def _meta_attrs(meta_suite) -> tuple[tuple[str, str], ...]:
+    out = []
+    for stmt in getattr(meta_suite, "children", ()):
+        if stmt.type == "simple_stmt" and stmt.children[0].type == "expr_stmt":
+            expr = stmt.children[0]
+            if expr.children[0].type == "name":
+                out.append((expr.children[0].value, sx.code(expr.children[-1])[:200]))
+    return tuple(out)
+
+
 def _meta_indexed(meta_suite) -> tuple[tuple[tuple[str, ...], ...], bool]:
     groups_out: list[tuple[str, ...]] = []
     abstract = False
@@ -346,6 +356,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
     fields: list[FieldFact] = []
     methods: list[str] = []
     meta_indexes: tuple[tuple[str, ...], ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
     abstract = False
     body = suite.children if suite.type == "suite" else [suite]
     for stmt in body:
@@ -359,6 +370,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
             continue
         if target.type == "classdef" and target.children[1].value == "Meta":
             meta_indexes, abstract = _meta_indexed(target.children[-1])
+            meta = _meta_attrs(target.children[-1])
             continue
         if stmt.type != "simple_stmt":
             continue
@@ -397,6 +409,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         fields=tuple(fields),
         meta_indexed=tuple(g[0] for g in meta_indexes),
         meta_indexes=meta_indexes,
+        meta=meta,
         abstract=abstract,
         methods=tuple(methods),
         base_positions=tuple(base_pos),

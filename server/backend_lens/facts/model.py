@@ -34,9 +34,16 @@ class ClassFact:
     abstract: bool = False
     methods: tuple[str, ...] = ()
     base_positions: tuple[Pos, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()  # class Meta: NAME = <code> (cut to 200 chars)
 
     def attr(self, name: str) -> str | None:
         for k, v in self.attrs:
+            if k == name:
+                return v
+        return None
+
+    def meta_attr(self, name: str) -> str | None:
+        for k, v in self.meta:
             if k == name:
                 return v
         return None
