@@ -152,3 +152,19 @@ def test_worker_coalesces_edits_and_ends_on_the_newest(tmp_path):
     worker.stop()
     assert results == [50]  # 49 stale versions were never analysed
     assert [f.code for f in project.findings(path)] == ["INT001"]
+
+
+def test_settings_on_a_last_line_without_newline_are_read(tmp_path):
+    write(tmp_path, {
+        "config/settings.py": 'SECRET_KEY = "abcdefgh-production"',
+        "app/views.py": "from rest_framework.views import APIView\n\n\nclass Ping(APIView):\n    pass\n",
+    })
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert ("SEC001", "config/settings.py", 1) in codes(project)
+    (tmp_path / "config/settings.py").write_text(
+        'REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["x.IsAuthenticated"]}'
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert "AUTH001" not in [c for c, _, _ in codes(project)]

@@ -46,10 +46,7 @@ def hardcoded_secret(ctx: Context):
         or ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] in EXEMPT_FILES
     ):
         return
-    for stmt in ctx.module.children:
-        if stmt.type != "simple_stmt" or stmt.children[0].type != "expr_stmt":
-            continue
-        expr = stmt.children[0]
+    for expr in sx.top_level_expr_stmts(ctx.module):
         lhs, value = expr.children[0], expr.children[-1]
         if lhs.type != "name" or not SECRET_NAME.match(lhs.value):
             continue

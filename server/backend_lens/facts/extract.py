@@ -535,28 +535,21 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
     settings: dict = {}
     routes: list[RouteFact] = []
     settings_module = is_settings_path(rel_path)
-    for stmt in module_tree.children:
-        if stmt.type != "simple_stmt":
-            continue
-        for expr in stmt.children:
-            if expr.type != "expr_stmt":
-                continue
-            lhs, value = expr.children[0], expr.children[-1]
-            if lhs.type == "name" and value.type in ("atom_expr", "power"):
-                calls = sx.calls_in(value)
-                if calls and calls[0].callee:
-                    q = qualify(calls[0].callee, imports, module)
-                    if q in APP_FACTORIES:
-                        app_objects[lhs.value] = APP_FACTORIES[q]
-                    if q in DECLARATIVE_FACTORIES or (q or "").endswith(".generate_base"):
-                        declarative.append(lhs.value)
-            if settings_module or (
-                lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")
-            ):
-                try:
-                    _settings_assign(settings, expr)
-                except (IndexError, AttributeError):
-                    pass
+    for expr in sx.top_level_expr_stmts(module_tree):
+        lhs, value = expr.children[0], expr.children[-1]
+        if lhs.type == "name" and value.type in ("atom_expr", "power"):
+            calls = sx.calls_in(value)
+            if calls and calls[0].callee:
+                q = qualify(calls[0].callee, imports, module)
+                if q in APP_FACTORIES:
+                    app_objects[lhs.value] = APP_FACTORIES[q]
+                if q in DECLARATIVE_FACTORIES or (q or "").endswith(".generate_base"):
+                    declarative.append(lhs.value)
+        if settings_module or (lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")):
+            try:
+                _settings_assign(settings, expr)
+            except (IndexError, AttributeError):
+                pass
 
     functions = []
     tasks = []

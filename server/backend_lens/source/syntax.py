@@ -64,6 +64,18 @@ def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
     return by_type, errors
 
 
+def top_level_expr_stmts(module: BaseNode) -> Iterator[BaseNode]:
+    """Module-level ``expr_stmt`` nodes, including a last line with no newline
+    (which parso leaves outside a ``simple_stmt``)."""
+    for stmt in module.children:
+        if stmt.type == "simple_stmt":
+            for c in stmt.children:
+                if c.type == "expr_stmt":
+                    yield c
+        elif stmt.type == "expr_stmt":
+            yield stmt
+
+
 def code(node: NodeOrLeaf) -> str:
     return node.get_code(include_prefix=False)
 
