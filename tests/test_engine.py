@@ -155,10 +155,13 @@ def test_worker_coalesces_edits_and_ends_on_the_newest(tmp_path):
 
 
 def test_settings_on_a_last_line_without_newline_are_read(tmp_path):
-    write(tmp_path, {
-        "config/settings.py": 'SECRET_KEY = "abcdefgh-production"',
-        "app/views.py": "from rest_framework.views import APIView\n\n\nclass Ping(APIView):\n    pass\n",
-    })
+    write(
+        tmp_path,
+        {
+            "config/settings.py": 'SECRET_KEY = "abcdefgh-production"',
+            "app/views.py": "from rest_framework.views import APIView\n\n\nclass Ping(APIView):\n    pass\n",
+        },
+    )
     project = Project(tmp_path, use_jedi=False)
     project.scan()
     assert ("SEC001", "config/settings.py", 1) in codes(project)

@@ -1,10 +1,11 @@
-"""Query Optimization & ORM Usage: N+1 reads in loops, counting to test existence."""
+"""Query Optimization & ORM Usage: N+1 reads in loops, counting to test existence,
+queries and saves repeated per item, filtering in Python what the database could."""
 
 from __future__ import annotations
 
 from ..model import Edit, Fix, Related
 from ..source import syntax as sx
-from ._helpers import queryset_chain, resolve_queryset
+from ._helpers import last_assignment, queryset_chain, resolve_queryset
 from .base import Context, detector, make_finding
 
 TO_ONE = ("ForeignKey", "OneToOneField", "ParentalKey", "TreeForeignKey")
@@ -231,4 +232,600 @@ def count_for_existence(ctx: Context):
         )
 
 
-__all__ = ["n_plus_one", "count_for_existence", "queryset_chain"]
+# ------------------------------------------------------------ ORM003..ORM005
+
+# methods that send the query at once (a lazy ``filter(...)`` alone does not)
+EXECUTING = {
+    "get",
+    "first",
+    "last",
+    "exists",
+    "count",
+    "aggregate",
+    "latest",
+    "earliest",
+    "contains",
+}
+# builtins that evaluate a queryset passed to them
+EVALUATING = {"list", "len", "set", "tuple", "sorted", "bool", "sum", "max", "min", "any", "all"}
+SA_EXECUTING = {"first", "one", "one_or_none", "scalar", "all", "count", "get"}
+SA_SESSION_METHODS = {"execute", "scalars", "scalar", "exec"}  # exec: SQLModel
+NESTED_SCOPES = ("funcdef", "classdef", "lambdef")
+
+
+def _target_names(target) -> set[str]:
+    """Names a ``for`` target binds: ``x``, ``a, b``, ``(i, (a, b))``."""
+    if target.type == "name":
+        return {target.value}
+    if target.type in ("exprlist", "testlist_comp", "atom", "testlist_star_expr"):
+        out: set[str] = set()
+        for c in target.children:
+            if c.type != "operator":
+                out |= _target_names(c)
+        return out
+    return set()
+
+
+def _is_literal_collection(node) -> bool:
+    """A literal list / tuple / set (``("a", "b")``, ``[1, 2, 3]``) or ``range(<number>...)``:
+    the loop runs a fixed, small number of times."""
+    if node.type == "atom" and node.children[0].type == "operator":
+        return node.children[0].value in "([{"
+    if node.type in ("testlist_star_expr", "exprlist", "testlist"):
+        return True  # for x in a, b, c:
+    if node.type in ("atom_expr", "power"):
+        ps = sx.parts(node)
+        if len(ps) == 2 and ps[0].type == "name" and ps[0].value == "range":
+            args = sx.call_args(ps[1])
+            return bool(args) and all(a.kind == "pos" and a.value.type == "number" for a in args)
+    return False
+
+
+def _item_loops(ctx: Context, comprehensions: bool = True):
+    """(names bound, iterable, body roots, loop node) for every for statement (its
+    body, not its ``else``) and, if asked, every comprehension."""
+    for node in ctx.nodes("for_stmt"):
+        names = _target_names(node.children[1])
+        if names:
+            yield names, node.children[3], [node.children[5]], node
+    if not comprehensions:
+        return
+    for node in ctx.nodes("sync_comp_for"):
+        names = _target_names(node.children[1])
+        if not names:
+            continue
+        parent = node.parent
+        if parent.type == "comp_for":
+            parent = parent.parent
+        body = []
+        for c in parent.children:
+            if c is node or c is node.parent:
+                break
+            body.append(c)
+        body.extend(node.children[4:])
+        yield names, node.children[3], body, node
+
+
+def _walk_body(roots, skip=()):
+    """Every node under ``roots``, not entering nested functions, classes or lambdas
+    (their code runs later, not once per item), nor nodes of a type in ``skip``."""
+    stack = list(reversed(roots))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type in NESTED_SCOPES or n.type in skip:
+            continue
+        children = getattr(n, "children", None)
+        if children:
+            stack.extend(reversed(children))
+
+
+def _chain_text(node, end) -> str:
+    """The code of ``node`` up to and including the part ``end``, on one line."""
+    out = []
+    for i, p in enumerate(sx.parts(node)):
+        out.append(sx.code(p) if i == 0 else p.get_code())
+        if p is end:
+            break
+    return _one_line("".join(out))
+
+
+def _uses(node, names: set[str]) -> bool:
+    """Whether ``node`` reads one of ``names`` (not as an attribute or keyword name)."""
+    for n in sx.walk(node):
+        if n.type != "name" or n.value not in names:
+            continue
+        p = n.parent
+        if p.type == "trailer" and p.children[0].value == ".":
+            continue  # obj.name: an attribute, not the variable
+        if p.type == "argument" and p.children[0] is n and len(p.children) > 1:
+            if p.children[1].type == "operator" and p.children[1].value == "=":
+                continue  # name=...: a keyword
+        return True
+    return False
+
+
+def _session_like(dotted: str | None) -> bool:
+    """``session``, ``db.session``, ``self.session``, ``db`` (FastAPI's ``db: Session``)."""
+    if not dotted:
+        return False
+    last = dotted.rsplit(".", 1)[-1].lower()
+    return last in ("session", "db", "db_session", "dbsession", "sess") or last.endswith("_session")
+
+
+def _evaluated_by_context(node) -> bool:
+    """Whether the expression ``node`` is evaluated where it stands: iterated,
+    passed to list()/len()..., tested in an ``if``."""
+    p = node.parent
+    if p.type in ("for_stmt", "sync_comp_for") and p.children[3] is node:
+        return True
+    if p.type in ("if_stmt", "while_stmt") and node in p.children[1::4]:
+        return True
+    if p.type == "not_test":
+        return True
+    if p.type == "trailer" and sx.is_call_trailer(p):
+        call = p.parent
+        ps = sx.parts(call) if call.type in ("atom_expr", "power") else []
+        return (
+            len(ps) == 2
+            and ps[0].type == "name"
+            and ps[0].value in EVALUATING
+            and ps[1] is p
+            and len(sx.call_args(p)) == 1
+        )
+    return False
+
+
+def _django_query(ctx: Context, node):
+    """(text, end node) when ``node`` is a ``Model.objects`` chain (or a queryset
+    variable) that sends a query here, else None."""
+    ps = sx.parts(node)
+    if len(ps) < 3 or ps[0].type != "name":
+        return None
+    if not (sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "objects"):
+        if not ps[0].value[:1].islower():
+            return None
+        # products.get(...), products assigned a queryset (not in_bulk()'s dict, not a row)
+        qs = resolve_queryset(ctx, ps[0])
+        if qs is None or not qs.yields_instances():
+            return None
+    elif not ps[0].value[:1].isupper():
+        return None
+    end = None
+    start = 2 if sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "objects" else 1
+    for i, t in enumerate(ps[start:], start):
+        if not sx.is_attr_trailer(t):
+            if t.type == "trailer" and t.children[0].value == "[":
+                break
+            continue
+        nxt = ps[i + 1] if i + 1 < len(ps) else None
+        if nxt is None or not sx.is_call_trailer(nxt):
+            break  # an attribute of the result: Model.objects.get(...).name
+        name = t.children[1].value
+        end = nxt
+        if name == "select_for_update":
+            return None  # a row locked per item: deliberate, one transaction each
+        if name in EXECUTING:
+            return end
+        if name in (
+            "create",
+            "bulk_create",
+            "update",
+            "delete",
+            "get_or_create",
+            "update_or_create",
+        ):
+            return None  # writes: ORM004's business, or one statement anyway
+    if end is not None and end is ps[-1] and _evaluated_by_context(node):
+        return end
+    return None
+
+
+def _sqlalchemy_query(ctx: Context, node):
+    """The end node when ``node`` is a SQLAlchemy session query that runs here."""
+    calls = ctx.calls(node)
+    if not calls:
+        return None
+    first = calls[0]
+    callee = first.callee or ""
+    receiver = callee.rsplit(".", 1)[0] if "." in callee else None
+    if not _session_like(receiver):
+        return None
+    args = first.args
+    if first.method == "get":
+        if args and args[0].kind == "pos" and args[0].value.type == "name":
+            if args[0].value.value[:1].isupper():
+                return first.trailer
+        return None
+    if first.method in SA_SESSION_METHODS:
+        if args and args[0].kind == "pos" and args[0].value.type in ("atom_expr", "power"):
+            inner = ctx.calls(args[0].value)
+            if (
+                inner
+                and inner[0].method == "select"
+                and inner[0].callee in ("select", "sa.select", "sqlalchemy.select")
+            ):
+                return first.trailer
+        return None
+    if first.method == "query":
+        for c in calls[1:]:
+            if c.method in SA_EXECUTING:
+                return c.trailer
+    return None
+
+
+def _in_loop_query_sites(ctx: Context):
+    """(loop names, query node, end node) for every query sent inside a loop body
+    whose arguments read a loop variable."""
+    seen: set[int] = set()
+    for names, iterable, body, _loop in _item_loops(ctx):
+        if _is_literal_collection(iterable):
+            continue
+        for n in _walk_body(body):
+            if n.type not in ("atom_expr", "power") or id(n) in seen:
+                continue
+            end = _django_query(ctx, n) or _sqlalchemy_query(ctx, n)
+            if end is None:
+                continue
+            ps = sx.parts(n)
+            trailers = [t for t in ps[1:] if t.start_pos < end.end_pos]
+            if not any(sx.is_call_trailer(t) and _uses(t, names) for t in trailers):
+                continue
+            if _only_batch_lookups(trailers, names):
+                continue  # filter(id__in=batch): the loop already goes batch by batch
+            seen.add(id(n))
+            used = sorted(x for x in names if any(_uses(t, {x}) for t in trailers))
+            yield used, n, end
+
+
+def _only_batch_lookups(trailers, names: set[str]) -> bool:
+    """Whether the loop variables are read only by ``__in`` lookups (``pk__in=batch``)."""
+    for t in trailers:
+        if not sx.is_call_trailer(t):
+            continue
+        for a in sx.call_args(t):
+            if not _uses(a.node, names):
+                continue
+            if not (a.kind == "kw" and a.name.endswith("__in")):
+                return False
+    return True
+
+
+@detector("ORM003", section="Query Optimization & ORM Usage")
+def query_in_loop(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return  # fixtures and one-off data migrations: small, bounded loops
+    for used, node, end in _in_loop_query_sites(ctx):
+        text = _chain_text(node, end)
+        if len(text) > 70:
+            text = text[:67] + "..."
+        var = ", ".join(f"`{u}`" for u in used)
+        yield ctx.finding(
+            "ORM003",
+            sx.parts(node)[0],  # not a leading `await`
+            f"`{text}` sends one query for each {var} of the loop; fetch the rows in one query "
+            "before the loop (`filter(pk__in=...)`, `in_bulk(...)`) and look them up in a dict",
+            end_node=end,
+        )
+
+
+# ------------------------------------------------------------------- ORM004
+
+
+def _loop_exits(loop) -> bool:
+    """A ``break`` or ``return`` of this very loop (not of a nested loop or
+    function): the loop stops at the first success, it does not run per item."""
+    for n in _walk_body([loop.children[5]]):
+        if n.type == "return_stmt" or (n.type == "keyword" and n.value in ("break", "return")):
+            p = n.parent
+            while p is not None and p.type not in ("for_stmt", "while_stmt", *NESTED_SCOPES):
+                p = p.parent
+            if p is loop:
+                return True
+    return False
+
+
+def _in_except_handler(node, stop) -> bool:
+    """Whether ``node`` sits in an ``except`` block below ``stop``."""
+    n = node
+    while n.parent is not None and n.parent is not stop:
+        p = n.parent
+        if p.type == "try_stmt":
+            prev = n.get_previous_sibling()
+            if prev is not None and prev.type == "operator" and prev.value == ":":
+                prev = prev.get_previous_sibling()
+            if prev is not None and (
+                prev.type == "except_clause" or (prev.type == "keyword" and prev.value == "except")
+            ):
+                return True
+        n = p
+    return False
+
+
+def _is_apps_get_model(ctx: Context, name: str, before) -> bool:
+    """``Name = apps.get_model(...)`` in the same scope: a historical model."""
+    value = last_assignment(ctx, name, before)
+    if value is None or value.type not in ("atom_expr", "power"):
+        return False
+    calls = ctx.calls(value)
+    return bool(calls) and calls[-1].method == "get_model"
+
+
+@detector("ORM004", section="Query Optimization & ORM Usage")
+def save_in_loop(ctx: Context):
+    if ctx.facts.is_test:
+        return  # a test creating its fixtures row by row is not a production path
+    for names, iterable, body, loop in _item_loops(ctx, comprehensions=False):
+        if _is_literal_collection(iterable) or _loop_exits(loop):
+            continue
+        saves: list = []  # (kind, model name, model pos, node, end node, text)
+        sa_adds = []
+        sa_commits = []
+        for n in _walk_body(body, skip=("for_stmt", "while_stmt")):  # nested loops: their own
+            if n.type not in ("atom_expr", "power"):
+                continue
+            ps = sx.parts(n)
+            calls = ctx.calls(n)
+            if not calls:
+                continue
+            # x.save() on the loop variable
+            if (
+                len(ps) == 3
+                and ps[0].type == "name"
+                and ps[0].value in names
+                and sx.is_attr_trailer(ps[1])
+                and ps[1].children[1].value == "save"
+                and sx.is_call_trailer(ps[2])
+            ):
+                saves.append(("save", ps[0].value, n, ps[2]))
+                continue
+            # Model.objects.create(...)
+            qs = queryset_chain(n)
+            if qs is not None and len(qs.methods) == 2 and qs.names()[1] == "create":
+                if _in_except_handler(n, loop):
+                    continue  # created only when a lookup failed: not once per item
+                saves.append(("create", qs, n, qs.methods[1][1]))
+                continue
+            c = calls[0]
+            receiver = c.callee.rsplit(".", 1)[0] if c.callee and "." in c.callee else None
+            if _session_like(receiver):
+                if c.method == "add":
+                    sa_adds.append(n)
+                elif c.method in ("commit", "flush"):
+                    sa_commits.append((n, c.method, receiver))
+        if sa_adds and sa_commits:
+            n, method, receiver = sa_commits[0]
+            yield ctx.finding(
+                "ORM004",
+                n,
+                f"`{receiver}.{method}()` runs once per item of the loop: every row is a separate "
+                f"round trip{' and transaction' if method == 'commit' else ''}; add the objects in "
+                f"the loop (or `{receiver}.add_all(...)`) and {method} once after it",
+            )
+            continue
+        if not saves:
+            continue
+        kind, what, node, end = saves[0]
+        if kind == "save":
+            qs = resolve_queryset(ctx, iterable)
+            if qs is None or not qs.yields_instances():
+                continue  # a list of unknown objects: .save() may be anything
+            model, model_pos = qs.model, qs.model_pos
+            text = _one_line(sx.code(node))
+            if len(text) > 60:
+                text = f"{what}.save(...)"
+            suggestion = f"`{model}.objects.bulk_update(objs, fields)`"
+        else:
+            model, model_pos = what.model, what.model_pos
+            text = f"{model}.objects.create(...)"
+            suggestion = f"`{model}.objects.bulk_create(objs)`"
+        historical = ctx.facts.is_migration and _is_apps_get_model(ctx, model, loop)
+        site = ctx.site(node, end)
+        facts = ctx.facts
+        message = (
+            f"`{text}` writes one row per loop iteration, each a separate query; collect the "
+            f"objects and save them with {suggestion}"
+        )
+        if historical:
+            # a migration's historical model has no custom save() and sends no signals
+            yield make_finding("ORM004", site, message)
+            continue
+
+        def judge(index, site=site, facts=facts, model=model, model_pos=model_pos, message=message):
+            ref = index.find_model(facts, model, model_pos)
+            if ref is None:
+                return
+            _, parents = index.ancestors(ref)
+            for r in (ref, *parents):
+                if "save" in r.cls.methods:
+                    return  # custom save(): bulk operations would skip it
+                if r is not ref and index.is_django_model(r) and not r.cls.abstract:
+                    return  # multi-table inheritance: bulk_create does not support it
+            yield make_finding("ORM004", site, message)
+
+        yield ctx.defer(("models",), judge)
+
+
+# ------------------------------------------------------------------- ORM005
+
+COMPARE_OPS = {"==", "!=", "<", ">", "<=", ">=", "in", "not in", "is", "is not"}
+
+
+def _field_conditions(cond, target: str) -> list[str] | None:
+    """Field names when ``cond`` only compares ``target.<field>`` with values that do
+    not depend on the row (``and`` / ``or`` / ``not`` of such tests), else None."""
+    if cond.type in ("and_test", "or_test"):
+        out: list[str] = []
+        for c in cond.children:
+            if c.type == "keyword":
+                continue
+            sub = _field_conditions(c, target)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    if cond.type == "not_test":
+        return _field_conditions(cond.children[1], target)
+    if cond.type == "atom" and cond.children[0].value == "(" and len(cond.children) == 3:
+        return _field_conditions(cond.children[1], target)
+    field = _field_read(cond, target)
+    if field is not None:
+        return [f"?{field}"]  # a bare truth test: only a boolean field maps to a lookup
+    if cond.type == "comparison" and len(cond.children) == 3:
+        op = cond.children[1]
+        op_text = " ".join(op.get_code().split()) if op.type == "comp_op" else op.value
+        if op_text not in COMPARE_OPS:
+            return None
+        left, right = cond.children[0], cond.children[2]
+        lf, rf = _field_read(left, target), _field_read(right, target)
+        if lf is not None and not _uses(right, {target}):
+            return [lf]
+        if rf is not None and not _uses(left, {target}) and op_text not in ("in", "not in"):
+            return [rf]
+    return None
+
+
+def _field_read(node, target: str) -> str | None:
+    """``field`` for ``target.field``."""
+    if node.type not in ("atom_expr", "power"):
+        return None
+    ps = sx.parts(node)
+    if (
+        len(ps) == 2
+        and ps[0].type == "name"
+        and ps[0].value == target
+        and sx.is_attr_trailer(ps[1])
+    ):
+        return ps[1].children[1].value
+    return None
+
+
+def _python_filters(ctx: Context):
+    """(target, iterable, conditions, node, end node, kind) for Python-side filters."""
+    for node in ctx.nodes("sync_comp_for"):
+        target = node.children[1]
+        if target.type != "name" or len(node.children) != 5:
+            continue  # no condition, several conditions, or a nested for clause
+        comp_if = node.children[4]
+        if comp_if.type != "comp_if" or len(comp_if.children) != 2:
+            continue  # a second `if` or `for` clause follows
+        fields = _field_conditions(comp_if.children[1], target.value)
+        if fields:
+            yield target.value, node.children[3], fields, node, node, "comprehension"
+    for node in ctx.nodes("for_stmt"):
+        target = node.children[1]
+        if target.type != "name" or len(node.children) != 6:
+            continue  # for ... else
+        suite = node.children[5]
+        stmts = (
+            [c for c in suite.children if c.type not in ("newline", "endmarker")]
+            if suite.type == "suite"
+            else []
+        )
+        if len(stmts) != 1 or stmts[0].type != "if_stmt" or len(stmts[0].children) != 4:
+            continue  # not a lone `if` (no elif / else)
+        fields = _field_conditions(stmts[0].children[1], target.value)
+        if fields:
+            yield target.value, node.children[3], fields, node.children[0], node.children[4], "loop"
+    for n, call in ctx.calls_to("filter"):
+        if call.callee != "filter" or call.index != 1:
+            continue
+        args = call.args
+        if len(args) != 2 or args[0].kind != "pos" or args[1].kind != "pos":
+            continue
+        lam = args[0].value
+        if lam.type != "lambdef" or len(lam.children) != 4:
+            continue
+        param = lam.children[1]
+        if param.type == "param" and len(param.children) == 1:
+            param = param.children[0]  # no default, no star
+        if param.type != "name":
+            continue
+        target = param.value
+        fields = _field_conditions(lam.children[3], target)
+        if fields:
+            yield target, args[1].value, fields, n, call.trailer, "filter"
+
+
+@detector("ORM005", section="Query Optimization & ORM Usage")
+def python_side_filtering(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return
+    for _target, iterable, fields, node, end, kind in _python_filters(ctx):
+        if any(
+            t.type == "trailer" and t.children[0].value == "["
+            for t in getattr(iterable, "children", ())
+        ):
+            continue  # a slice: only some rows are loaded
+        qs = resolve_queryset(ctx, iterable)
+        if qs is None or not qs.yields_instances():
+            continue
+        if any(m not in QUERYSET_METHODS for m in qs.names()):
+            continue  # a custom method or annotate(): the fields may be computed
+        site = ctx.site(node, end)
+        facts, model, model_pos = ctx.facts, qs.model, qs.model_pos
+        qs_text = _one_line(sx.code(iterable))
+        if len(qs_text) > 50:
+            qs_text = qs_text[:47] + "..."
+        shown = ", ".join(f"`{f.lstrip('?')}`" for f in dict.fromkeys(fields))
+
+        def judge(
+            index,
+            site=site,
+            facts=facts,
+            model=model,
+            model_pos=model_pos,
+            fields=fields,
+            qs_text=qs_text,
+            shown=shown,
+            kind=kind,
+        ):
+            ref = index.find_model(facts, model, model_pos)
+            if ref is None:
+                return
+            for f in fields:
+                mf = index.model_field(ref, f.lstrip("?"))
+                if mf is None or mf.to_many:
+                    return  # a property, a method or an annotation: the database cannot filter on it
+                if f.startswith("?") and mf.field.kind not in ("BooleanField", "NullBooleanField"):
+                    return  # `if x.file:` tests emptiness, which has no one-lookup equivalent
+            what = {
+                "comprehension": "This comprehension",
+                "loop": "This loop",
+                "filter": "filter()",
+            }[kind]
+            yield make_finding(
+                "ORM005",
+                site,
+                f"{what} loads every row of `{qs_text}` and tests {shown} in Python; "
+                f"let the database filter with `.filter(...)` / `.exclude(...)`",
+            )
+
+        yield ctx.defer(("models",), judge)
+
+
+QUERYSET_METHODS = {
+    "objects",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "distinct",
+    "using",
+    "iterator",
+    "reverse",
+}
+
+
+__all__ = [
+    "n_plus_one",
+    "count_for_existence",
+    "query_in_loop",
+    "save_in_loop",
+    "python_side_filtering",
+    "queryset_chain",
+]
