@@ -61,3 +61,11 @@ def test_broken_page_is_a_clear_error(tmp_path):
     page.write_text("---\ncode: X001\n---\n# nothing\n")
     with pytest.raises(catalogue.CatalogueError, match="front matter lacks"):
         catalogue.parse_page(page)
+
+
+def test_the_readmes_list_every_rule():
+    root = catalogue.rules_dir().parent
+    for readme in (root / "README.md", root / "rules" / "README.md"):
+        text = readme.read_text(encoding="utf-8")
+        missing = [r.code for r in RULES if f"[{r.code}]" not in text]
+        assert not missing, f"{readme.name} does not list {missing}"

@@ -170,3 +170,9 @@ def test_dbp001_custom_queryset_methods_and_unknown_lookups_are_not_judged(tmp_p
     assert dbp("Voucher.objects.filter(code=x, orders=x)", tmp_path / "c") == []
     assert dbp("Voucher.objects.filter(code=x, customer_id=x)", tmp_path / "d") == []
     assert dbp("Voucher.objects.filter(code=x).exists()", tmp_path / "e") == [("views.py", 5)]
+
+
+def test_dbp001_leaves_wildcard_searches_to_dbp003(tmp_path):
+    src = "from shop.models import Voucher\n\n\ndef q(x):\n    return Voucher.objects.filter(code__icontains=x)\n"
+    found = analyze_files(tmp_path, {"shop/models.py": MODELS, "shop/views.py": src})
+    assert [(f.code, f.start[0]) for f in found if f.code.startswith("DBP")] == [("DBP003", 5)]

@@ -47,6 +47,20 @@ QUERYSET_API = {
 SKIP_KINDS = ("BooleanField", "NullBooleanField")
 
 
+# lookups a plain B-tree index on the column cannot serve
+NOT_BTREE = {
+    "contains",
+    "icontains",
+    "endswith",
+    "iendswith",
+    "regex",
+    "iregex",
+    "search",
+    "trigram_similar",
+    "trigram_word_similar",
+}
+
+
 def _lookups(qs):
     """(field name, node naming it) for every lookup and ordering in the chain,
     or None when a ``**kwargs`` spread hides some of the lookups."""
@@ -62,6 +76,8 @@ def _lookups(qs):
                 and a.kind == "kw"
                 and a.name not in ("defaults", "create_defaults")
             ):
+                if a.name.rsplit("__", 1)[-1] in NOT_BTREE:
+                    continue  # no plain index serves it (DBP003 covers the wildcard ones)
                 found.append((a.name.split("__")[0], a.node))
             elif method == "order_by" and a.kind == "pos":
                 v = sx.string_value(a.value)

@@ -1,0 +1,56 @@
+"""Precision and recall of every rule on a labelled project (tests/labelled)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from backend_lens import catalogue
+from backend_lens.engine.project import Project
+
+ROOT = Path(__file__).parent / "labelled"
+LABEL = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+MIN_PRECISION, MIN_RECALL = 0.9, 0.8
+
+
+def labels(project: Project) -> set[tuple[str, str, int]]:
+    out = set()
+    for path in ROOT.rglob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = LABEL.search(line)
+            if m:
+                for code in m.group(1).replace(" ", "").split(","):
+                    out.add((code, project.rel(str(path)), n))
+    return out
+
+
+def test_precision_and_recall_per_rule(capsys):
+    project = Project(ROOT)
+    project.scan()
+    found = {(f.code, project.rel(f.path), f.start[0]) for f in project.all_findings()}
+    expected = labels(project)
+    assert len(expected) >= 15
+    stats: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    for item in found:
+        stats[item[0]]["tp" if item in expected else "fp"] += 1
+    for item in expected - found:
+        stats[item[0]]["fn"] += 1
+    rows, failures = [], []
+    for code in sorted(stats):
+        s = stats[code]
+        precision = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else 1.0
+        recall = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else 1.0
+        rows.append(f"{code:8} tp={s['tp']:2} fp={s['fp']:2} fn={s['fn']:2} precision={precision:.2f} recall={recall:.2f}")
+        if precision < MIN_PRECISION or recall < MIN_RECALL:
+            failures.append(code)
+    tp = sum(s["tp"] for s in stats.values())
+    precision = tp / len(found) if found else 1.0
+    recall = tp / len(expected)
+    rows.append(f"overall  precision={precision:.2f} recall={recall:.2f} ({len(found)} findings, {len(expected)} labels)")
+    with capsys.disabled():
+        print("\n" + "\n".join(rows))
+    detail = "\n".join(rows) + f"\nfalse alarms: {sorted(found - expected)}\nmissed: {sorted(expected - found)}"
+    assert not failures, detail
+    # every rule of the catalogue is measured here
+    assert {r.code for r in catalogue.load()} - set(stats) == set(), detail
