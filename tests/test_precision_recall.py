@@ -41,16 +41,23 @@ def test_precision_and_recall_per_rule(capsys):
         s = stats[code]
         precision = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else 1.0
         recall = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else 1.0
-        rows.append(f"{code:8} tp={s['tp']:2} fp={s['fp']:2} fn={s['fn']:2} precision={precision:.2f} recall={recall:.2f}")
+        rows.append(
+            f"{code:8} tp={s['tp']:2} fp={s['fp']:2} fn={s['fn']:2} precision={precision:.2f} recall={recall:.2f}"
+        )
         if precision < MIN_PRECISION or recall < MIN_RECALL:
             failures.append(code)
     tp = sum(s["tp"] for s in stats.values())
     precision = tp / len(found) if found else 1.0
     recall = tp / len(expected)
-    rows.append(f"overall  precision={precision:.2f} recall={recall:.2f} ({len(found)} findings, {len(expected)} labels)")
+    rows.append(
+        f"overall  precision={precision:.2f} recall={recall:.2f} ({len(found)} findings, {len(expected)} labels)"
+    )
     with capsys.disabled():
         print("\n" + "\n".join(rows))
-    detail = "\n".join(rows) + f"\nfalse alarms: {sorted(found - expected)}\nmissed: {sorted(expected - found)}"
+    detail = (
+        "\n".join(rows)
+        + f"\nfalse alarms: {sorted(found - expected)}\nmissed: {sorted(expected - found)}"
+    )
     assert not failures, detail
     # every rule of the catalogue is measured here
     assert {r.code for r in catalogue.load()} - set(stats) == set(), detail
