@@ -368,7 +368,7 @@ def leading_wildcard_search(ctx: Context):
         if id(node) in seen_roots:
             continue
         seen_roots.add(id(node))
-        qs = resolve_queryset(ctx, node)
+        qs = None
         for t in sx.parts(node)[1:]:
             if not sx.is_call_trailer(t):
                 continue
@@ -377,10 +377,15 @@ def leading_wildcard_search(ctx: Context):
                 continue
             if prev.children[1].value not in LOOKUP_METHODS:
                 continue
+            lookups = list(_substring_lookups(t))
+            if not lookups:
+                continue  # cheap test first: most filters are not substring searches
             if qs is None:
+                qs = resolve_queryset(ctx, node) or False
+            if qs is False:
                 unresolved.append(t)
                 continue
-            for path, lookup, leaf in _substring_lookups(t):
+            for path, lookup, leaf in lookups:
                 claimed.add(id(leaf))
                 key = (qs.model, qs.model_pos, sx.scope_of(leaf).start_pos)
                 groups.setdefault(key, []).append((path, lookup, ctx.site(leaf)))
@@ -406,7 +411,10 @@ def leading_wildcard_search(ctx: Context):
         yield ctx.defer(("models",), judge)
 
     for leaf in ctx.nodes("string", "fstring_string"):
-        text = sx.string_value(leaf) if leaf.type == "string" else leaf.value
+        raw = leaf.value
+        if "%" not in raw or "like" not in raw.lower():
+            continue  # cheap test first: most strings are not SQL
+        text = sx.string_value(leaf) if leaf.type == "string" else raw
         if not text or not LIKE_LEADING.search(text) or not SQL_WORDS.search(text):
             continue
         node = leaf

@@ -653,55 +653,57 @@ def network_call_inside_transaction(ctx: Context):
         return
     if not any(m.split(".")[0] in NETWORK_ROOTS for m in ctx.facts.imported_modules):
         return
+    if not ctx.facts.atomic_calls:
+        return  # no transaction block in this file
     seen: set[tuple] = set()
-    for node in ctx.nodes("atom_expr", "power"):
-        for call in ctx.calls(node):
-            found = _network_call(ctx, node, call)
-            if found is None:
-                continue
-            inside, in_loop = atomic_context(node)
-            if not inside:
-                continue
-            key = (node.start_pos, call.index)
-            if key in seen:
-                continue
-            seen.add(key)
-            callee, kind = found
-            head = sx.parts(node)[0]
-            if kind == "mail":
-                why = (
-                    f"`{callee}()` sends an e-mail inside a transaction: if the transaction rolls "
-                    "back the e-mail has still gone out, and the transaction (with its row locks) "
-                    "stays open for the whole SMTP round trip; send it from transaction.on_commit(...)"
-                )
-            else:
-                why = (
-                    f"`{callee}()` calls another service inside a transaction: the transaction "
-                    "(with its row locks) stays open for the whole network round trip, and a "
-                    "rollback cannot undo what the other side already did; make the call before "
-                    "the transaction, or after it with transaction.on_commit(...)"
-                )
-            fix = None
-            if (
-                kind == "mail"
-                and not in_loop
-                and node.parent.type == "simple_stmt"
-                and node.children[0].type != "keyword"
-                and call.index == len(sx.parts(node)) - 1
-                and ctx.facts.imports.get("transaction") == "django.db.transaction"
-            ):
-                text = sx.code(node)
-                fix = Fix(
-                    "Send it with transaction.on_commit(...)",
-                    (
-                        ctx.edit(
-                            node.start_pos,
-                            node.end_pos,
-                            f"transaction.on_commit(lambda: {text})",
-                        ),
+    # only what is called somewhere inside a transaction block of this file
+    for node, call in ctx.calls_to(*ctx.facts.atomic_calls):
+        found = _network_call(ctx, node, call)
+        if found is None:
+            continue
+        inside, in_loop = atomic_context(node)
+        if not inside:
+            continue
+        key = (node.start_pos, call.index)
+        if key in seen:
+            continue
+        seen.add(key)
+        callee, kind = found
+        head = sx.parts(node)[0]
+        if kind == "mail":
+            why = (
+                f"`{callee}()` sends an e-mail inside a transaction: if the transaction rolls "
+                "back the e-mail has still gone out, and the transaction (with its row locks) "
+                "stays open for the whole SMTP round trip; send it from transaction.on_commit(...)"
+            )
+        else:
+            why = (
+                f"`{callee}()` calls another service inside a transaction: the transaction "
+                "(with its row locks) stays open for the whole network round trip, and a "
+                "rollback cannot undo what the other side already did; make the call before "
+                "the transaction, or after it with transaction.on_commit(...)"
+            )
+        fix = None
+        if (
+            kind == "mail"
+            and not in_loop
+            and node.parent.type == "simple_stmt"
+            and node.children[0].type != "keyword"
+            and call.index == len(sx.parts(node)) - 1
+            and ctx.facts.imports.get("transaction") == "django.db.transaction"
+        ):
+            text = sx.code(node)
+            fix = Fix(
+                "Send it with transaction.on_commit(...)",
+                (
+                    ctx.edit(
+                        node.start_pos,
+                        node.end_pos,
+                        f"transaction.on_commit(lambda: {text})",
                     ),
-                )
-            yield ctx.finding("TXN002", head, why, fix=fix, end_node=call.trailer)
+                ),
+            )
+        yield ctx.finding("TXN002", head, why, fix=fix, end_node=call.trailer)
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ by the caller (the LSP layer), which knows the current version.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from ..source import parsing
 from .project import Project
 
 log = logging.getLogger(__name__)
+IDLE_GC_AFTER = 0.3  # seconds without work before a collection
 
 
 @dataclass
@@ -54,6 +56,9 @@ class AnalysisWorker:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="backend-lens-analysis", daemon=True)
         self.analyses = 0
+        # the server turns automatic collection off and lets this thread collect
+        # when the editor pauses (with a safety net, see lsp.server.serve)
+        self.idle_gc = False
 
     def start(self) -> None:
         self._thread.start()
@@ -102,6 +107,12 @@ class AnalysisWorker:
     def _run(self) -> None:
         while True:
             with self._cond:
+                if self.idle_gc and not self._pending and not self._tasks:
+                    # collect garbage in a pause of the editing, not in the middle of
+                    # an analysis: parse trees make collections slow
+                    self._cond.wait(IDLE_GC_AFTER)
+                    if not self._stop and not self._pending and not self._tasks:
+                        gc.collect()
                 while not self._stop and not self._pending and not self._tasks:
                     self._cond.wait()
                 if self._stop:

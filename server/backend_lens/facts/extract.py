@@ -505,8 +505,26 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
     """Function name -> names of what it calls (for "is this helper run inside a
     caller's transaction?")."""
     out: dict[str, set[str]] = {}
+    owner: dict[int, object] = {}  # id(node) -> its enclosing funcdef (or None), memoised
+
+    def function_of(node):
+        chain = []
+        p = node.parent
+        while p is not None and p.type != "funcdef":
+            key = id(p)
+            if key in owner:
+                found = owner[key]
+                break
+            chain.append(key)
+            p = p.parent
+        else:
+            found = p
+        for key in chain:
+            owner[key] = found
+        return found
+
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
-        func = sx.enclosing(node, ("funcdef",))
+        func = function_of(node)
         if func is None:
             continue
         names = out.setdefault(func.children[1].value, set())

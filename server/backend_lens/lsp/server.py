@@ -248,6 +248,7 @@ async def initialized(ls: BackendLensServer, params: T.InitializedParams):
         ls.notify_user(problem)
     ls.project = Project(root or Path.cwd(), config)
     ls.worker = AnalysisWorker(ls.project, ls.on_result)
+    ls.worker.idle_gc = True
     ls.worker.start()
     # open documents that arrived before we were ready
     for uri in list(ls.workspace.text_documents):
@@ -621,9 +622,10 @@ def serve(tcp: str | None = None, log_file: str | None = None) -> int:
         force=True,
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    # parso trees are large object graphs; a full collection in the middle of an
-    # edit was the slowest part of it. Fewer, later collections.
-    gc.set_threshold(50_000, 20, 50)
+    # parso trees are large object graphs; a collection in the middle of an edit was
+    # the slowest part of it. The analysis thread collects when the editor pauses;
+    # the automatic collector stays on as a safety net for long bursts of typing.
+    gc.set_threshold(500_000, 50, 100)
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

@@ -45,18 +45,25 @@ def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
     """One walk over the tree: inner nodes grouped by type (in source order), the
     few leaf types anyone asks for, and the count of error nodes."""
     by_type: dict[str, list[NodeOrLeaf]] = defaultdict(list)
+    get = by_type.get
     stack = [module]
     pop, push = stack.pop, stack.append
+    base = BaseNode
+    recorded = RECORDED_LEAVES
     while stack:
         n = pop()
-        by_type[n.type].append(n)
-        children = n.children
-        for i in range(len(children) - 1, -1, -1):
-            c = children[i]
-            if isinstance(c, BaseNode):
+        found = get(n.type)
+        if found is None:
+            found = by_type[n.type] = []
+        found.append(n)
+        for c in reversed(n.children):
+            if isinstance(c, base):
                 push(c)
-            elif c.type in RECORDED_LEAVES:
-                by_type[c.type].append(c)
+            elif c.type in recorded:
+                leaves = get(c.type)
+                if leaves is None:
+                    leaves = by_type[c.type] = []
+                leaves.append(c)
     for leaves in ("string", "error_leaf", "fstring_string"):
         if leaves in by_type:
             by_type[leaves].sort(key=lambda leaf: leaf.start_pos)
