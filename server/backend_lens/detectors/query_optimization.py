@@ -3,6 +3,8 @@ queries and saves repeated per item, filtering in Python what the database could
 
 from __future__ import annotations
 
+import re
+
 from ..model import Edit, Fix, Related
 from ..source import syntax as sx
 from ._helpers import last_assignment, queryset_chain, resolve_queryset
@@ -829,3 +831,149 @@ __all__ = [
     "python_side_filtering",
     "queryset_chain",
 ]
+
+
+# -- N+1 through a DRF serializer ------------------------------------------------
+RELATED_READERS = {"StringRelatedField", "SlugRelatedField"}
+FIELD_CALL = re.compile(r"\s*([\w.]+)\((.*)", re.S)
+SOURCE_KW = re.compile(r"""\bsource\s*=\s*['"]([\w.]+)['"]""")
+
+
+def _view_queryset(ctx: Context, classdef):
+    """The queryset a DRF view lists: its ``queryset`` attribute, or what its
+    ``get_queryset`` returns (followed through assignments in the method)."""
+    suite = classdef.children[-1]
+    for stmt in getattr(suite, "children", ()):
+        target = stmt.children[-1] if stmt.type == "decorated" else stmt
+        if target.type == "funcdef" and target.children[1].value == "get_queryset":
+            for ret in (n for n in sx.walk(target) if n.type == "return_stmt"):
+                if len(ret.children) > 1:
+                    qs = resolve_queryset(ctx, ret.children[1])
+                    if qs is not None:
+                        return qs
+            return None
+    for stmt in getattr(suite, "children", ()):
+        if stmt.type == "simple_stmt" and stmt.children[0].type == "expr_stmt":
+            expr = stmt.children[0]
+            if expr.children[0].type == "name" and expr.children[0].value == "queryset":
+                return queryset_chain(expr.children[-1])
+    return None
+
+
+def serializer_relations(index, serializer) -> list[tuple[str, str]]:
+    """(relation name, the serializer field that reads it) for the fields of a
+    serializer that read a related object of every row."""
+    found: list[tuple[str, str]] = []
+    for ref in (serializer, *index.ancestors(serializer)[1]):
+        for name, code in ref.cls.attrs:
+            m = FIELD_CALL.match(code)
+            if m is None:
+                continue
+            kind = m.group(1).rsplit(".", 1)[-1]
+            source = SOURCE_KW.search(m.group(2))
+            path = source.group(1) if source else name
+            if kind in RELATED_READERS or (
+                kind.endswith("Serializer") and kind != "SerializerMethodField"
+            ):
+                found.append((path.split(".")[0], name))
+            elif source and "." in path:
+                found.append((path.split(".")[0], name))
+    return found
+
+
+@detector("ORM006", section="Query Optimization & ORM Usage")
+def n_plus_one_through_serializer(ctx: Context):
+    from ..facts.index import DRF_LIST_NAMES, ClassRef
+
+    if ctx.facts.is_test or not any(
+        m.startswith("rest_framework") for m in ctx.facts.imported_modules
+    ):
+        return
+    by_pos = {c.children[1].start_pos: c for c in ctx.nodes("classdef")}
+    for cls in ctx.facts.classes:
+        node = by_pos.get(cls.start)
+        serializer_name = cls.attr("serializer_class")
+        if node is None or not serializer_name or "get_serializer_class" in cls.methods:
+            continue
+        if not re.fullmatch(r"[\w.]+", serializer_name):
+            continue
+        qs = _view_queryset(ctx, node)
+        if qs is None or not qs.yields_instances():
+            continue
+        selected, select_all = qs.string_args("select_related")
+        prefetched, _ = qs.string_args("prefetch_related")
+        if "*" in selected + prefetched:
+            continue
+        covered = {s.split("__")[0] for s in selected + prefetched}
+        site = ctx.site(qs.root)
+        facts, insert_at, path = ctx.facts, qs.insert_at, ctx.path
+
+        def judge(
+            index,
+            cls=cls,
+            serializer_name=serializer_name,
+            covered=covered,
+            select_all=select_all,
+            site=site,
+            facts=facts,
+            insert_at=insert_at,
+            path=path,
+        ):
+            view = ClassRef(facts, cls)
+            if not index.is_drf_view(view, DRF_LIST_NAMES):
+                return  # one object per response: no N+1
+            if any(
+                {"get_queryset", "get_serializer_class"} & set(p.cls.methods)
+                for p in index.ancestors(view)[1]
+            ):
+                return  # a project base class shapes the queryset (netbox prefetches there)
+            serializer = index.resolve_class(facts, serializer_name)
+            if not isinstance(serializer, ClassRef):
+                return
+            if not any(
+                b.startswith("rest_framework.serializers") for b in index.ancestors(serializer)[0]
+            ):
+                return
+            model_name = serializer.cls.meta_attr("model")
+            model = index.find_model(serializer.facts, model_name) if model_name else None
+            if model is None:
+                return
+            to_one, to_many, readers = [], [], []
+            for rel, field_name in serializer_relations(index, serializer):
+                if rel in covered or rel in to_one or rel in to_many:
+                    continue
+                mf = index.model_field(model, rel)
+                if mf is None or not mf.is_relation:
+                    continue
+                if mf.to_many:
+                    to_many.append(rel)
+                elif not select_all:
+                    to_one.append(rel)
+                else:
+                    continue
+                readers.append(f"{serializer.cls.name}.{field_name}")
+            if not to_one and not to_many:
+                return
+            calls = ""
+            if to_one:
+                calls += ".select_related(" + ", ".join(f'"{r}"' for r in to_one) + ")"
+            if to_many:
+                calls += ".prefetch_related(" + ", ".join(f'"{r}"' for r in to_many) + ")"
+            rels = ", ".join(f"`{r}`" for r in to_one + to_many)
+            yield make_finding(
+                "ORM006",
+                site,
+                f"`{serializer.cls.name}` reads {rels} of every `{model.cls.name}` this list returns, "
+                f"one query per row; load it with `{calls}`",
+                fix=Fix(f"Add {calls} to the queryset", (Edit(path, insert_at, insert_at, calls),)),
+                related=(
+                    Related(
+                        serializer.facts.path,
+                        serializer.cls.start,
+                        serializer.cls.end,
+                        f"{', '.join(readers)} read the relation for each row",
+                    ),
+                ),
+            )
+
+        yield ctx.defer(("models",), judge)

@@ -7,6 +7,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import PageNumberPagination
 
 from shopfront.catalog.models import Category, Product
+from shopfront.catalog.serializers import ProductFeedSerializer, ProductRefSerializer
 
 
 class ProductList(generics.ListAPIView):  # expect: API001
@@ -61,3 +62,17 @@ def product_of_the_day():
 
 def search(q):
     return Product.objects.filter(title__icontains=q)[:20]  # expect: DBP003
+
+
+class ProductFeed(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    pagination_class = PageNumberPagination
+    queryset = Product.objects.filter(is_published=True)  # expect: ORM006
+    serializer_class = ProductFeedSerializer
+
+
+class ProductRefs(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    pagination_class = PageNumberPagination
+    queryset = Product.objects.filter(is_published=True)
+    serializer_class = ProductRefSerializer
