@@ -308,7 +308,10 @@ class ProjectIndex:
     def find_model(self, facts: FileFacts, written: str, pos=None) -> ClassRef | None:
         if not self.uses("django"):
             return None
-        target = self.resolve_class(facts, written, pos)
+        # no jedi here: a queryset's model that the imports and the index cannot
+        # place is almost never a project model, and jedi costs ~50 ms a name.
+        # jedi stays the fallback for base classes (ancestors), where it pays off.
+        target = self.resolve_class(facts, written, None)
         if isinstance(target, ClassRef) and self.is_django_model(target):
             return target
         return None
