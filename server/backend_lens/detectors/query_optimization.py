@@ -79,6 +79,9 @@ def n_plus_one(ctx: Context):
     for target, iterable, body, loop in _loops(ctx):
         qs = resolve_queryset(ctx, iterable)
         if qs is None:
+            found = _sqlalchemy_rows(ctx, iterable)
+            if found is not None:
+                yield from _sqlalchemy_n_plus_one(ctx, target, body, loop, found)
             continue
         if not qs.yields_instances():
             continue
@@ -151,6 +154,170 @@ def n_plus_one(ctx: Context):
                 )
 
         yield ctx.defer(("models",), judge)
+
+
+# -- the same for SQLAlchemy ---------------------------------------------------------
+LOADERS = {
+    "joinedload",
+    "selectinload",
+    "subqueryload",
+    "immediateload",
+    "contains_eager",
+    "defaultload",
+    "lazyload",
+    "raiseload",
+}
+EAGER_OR_NO_LOAD = {
+    "joined",
+    "selectin",
+    "subquery",
+    "immediate",
+    "raise",
+    "raise_on_sql",
+    "noload",
+    "dynamic",
+    "write_only",
+}
+
+
+def _sqlalchemy_rows(ctx: Context, expr, depth: int = 0):
+    """(model name, its position, relations loaded by options, where `.options(...)`
+    could go, text) when ``expr`` gives the rows of a SQLAlchemy query of one model:
+    ``session.query(M)...``, ``session.scalars(select(M)...)``,
+    ``session.execute(select(M)...).scalars()``, ``M.query...`` (Flask-SQLAlchemy),
+    or a name assigned one of those in the same scope."""
+    if expr is None or depth > 4:
+        return None
+    if expr.type == "name":
+        return _sqlalchemy_rows(ctx, last_assignment(ctx, expr.value, expr), depth + 1)
+    if expr.type not in ("atom_expr", "power"):
+        return None
+    ps = sx.parts(expr)
+    model = None
+    anchor = None  # the call after which .options(...) can be chained
+    calls = ctx.calls(expr)
+    if (
+        len(ps) >= 2
+        and ps[0].type == "name"
+        and ps[0].value[:1].isupper()
+        and sx.is_attr_trailer(ps[1])
+        and ps[1].children[1].value == "query"
+    ):
+        model, anchor = ps[0], ps[1]  # Flask-SQLAlchemy Model.query
+    elif (
+        calls
+        and calls[0].method == "query"
+        and _session_like((calls[0].callee or "").rpartition(".")[0])
+    ):
+        args = calls[0].args
+        if args and args[0].kind == "pos" and args[0].value.type == "name":
+            model, anchor = args[0].value, calls[0].trailer
+    elif (
+        calls
+        and calls[0].method in ("scalars", "execute")
+        and _session_like((calls[0].callee or "").rpartition(".")[0])
+    ):
+        args = calls[0].args
+        if calls[0].method == "execute" and not any(c.method == "scalars" for c in calls[1:]):
+            return None  # rows of tuples, not model instances
+        if args and args[0].kind == "pos" and args[0].value.type in ("atom_expr", "power"):
+            inner = ctx.calls(args[0].value)
+            if (
+                inner
+                and inner[0].method == "select"
+                and inner[0].args
+                and inner[0].args[0].value.type == "name"
+            ):
+                if len(inner[0].args) == 1:
+                    model, anchor = inner[0].args[0].value, inner[0].trailer
+    if model is None or not model.value[:1].isupper():
+        return None
+    loaded: set[str] = set()
+    for n in sx.walk(expr):
+        if n.type not in ("atom_expr", "power"):
+            continue
+        for call in ctx.calls(n):
+            if call.method == "options":
+                for a in call.args:
+                    if a.kind != "pos" or a.value.type not in ("atom_expr", "power"):
+                        return None  # options built elsewhere: cannot tell what is loaded
+            if call.method in LOADERS:
+                for a in call.args:
+                    if a.kind in ("star", "dstar"):
+                        return None
+                    name = sx.string_value(a.value) or (sx.dotted(a.value) or "").rsplit(".", 1)[-1]
+                    if name:
+                        loaded.add(name)
+    text = sx.code(expr)
+    return (
+        model.value,
+        model.start_pos,
+        frozenset(loaded),
+        anchor.end_pos,
+        text if len(text) <= 60 else text[:57] + "...",
+    )
+
+
+def _sqlalchemy_n_plus_one(ctx: Context, target, body, loop, found):
+    model, model_pos, loaded, insert_at, text = found
+    reads: dict[str, object] = {}
+    for attr, start, end, _via_all in _relation_reads(target, body):
+        if attr not in loaded and attr not in reads:
+            reads[attr] = ctx.site(start, end)
+    if not reads:
+        return
+    loop_site = ctx.site(loop.children[0] if loop.type == "for_stmt" else loop)
+    facts, path = ctx.facts, ctx.path
+    can_fix = facts.imports.get("selectinload", "").startswith("sqlalchemy")
+
+    def judge(
+        index,
+        reads=reads,
+        facts=facts,
+        model=model,
+        loaded=loaded,
+        loop_site=loop_site,
+        path=path,
+        insert_at=insert_at,
+        text=text,
+        can_fix=can_fix,
+    ):
+        from ..facts.index import ClassRef
+
+        ref = index.resolve_class(facts, model, None)
+        if not isinstance(ref, ClassRef) or not index.is_sqlalchemy_model(ref):
+            return
+        fields = {f.name: (r, f) for r in (ref, *index.ancestors(ref)[1]) for f in r.cls.fields}
+        for attr, site in reads.items():
+            owner, field = fields.get(attr, (None, None))
+            if field is None or field.kind != "relationship":
+                continue
+            lazy = dict(field.values).get("lazy", "select")
+            if lazy in EAGER_OR_NO_LOAD:
+                continue
+            option = f".options(selectinload({model}.{attr}))"
+            yield make_finding(
+                "ORM001",
+                site,
+                f"`{target}.{attr}` lazy-loads one query per row of `{text}`; load it up front with "
+                f"`{option}`",
+                fix=Fix(f"Add {option} to the query", (Edit(path, insert_at, insert_at, option),))
+                if can_fix
+                else None,
+                related=(
+                    Related(
+                        path, loop_site.start, loop_site.end, "the loop that repeats the query"
+                    ),
+                    Related(
+                        owner.facts.path,
+                        field.start,
+                        field.end,
+                        f'{owner.cls.name}.{attr} is a relationship (lazy="{lazy}")',
+                    ),
+                ),
+            )
+
+    yield ctx.defer(("models",), judge)
 
 
 EXISTENCE = {

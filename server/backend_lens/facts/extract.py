@@ -235,11 +235,15 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
     args = first.args
     flags = []
     kwargs = []
+    values = []
     for a in args:
         if a.kind == "kw":
             kwargs.append(a.name)
             if sx.code(a.value) == "True":
                 flags.append(a.name)
+            literal = sx.string_value(a.value)
+            if literal is not None and len(literal) <= 40:
+                values.append((a.name, literal))
     target = None
     if kind in RELATIONS or kind == "relationship":
         pos = [a for a in args if a.kind == "pos"]
@@ -275,6 +279,7 @@ def _field_fact(name: str, call_expr, imports, module) -> FieldFact | None:
         target=target,
         insert_at=close.start_pos,
         needs_comma=needs_comma,
+        values=tuple(values),
     )
 
 

@@ -18,6 +18,7 @@ class FieldFact:
     target: str | None = None  # related model for relations
     insert_at: Pos | None = None  # where ``, db_index=True`` can be inserted (before the ')')
     needs_comma: bool = True
+    values: tuple[tuple[str, str], ...] = ()  # keyword -> literal string value (lazy="selectin")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from shopfront.reporting.models import Sale
 
 ENGINE = create_engine("postgresql://reporting@db/reporting", pool_pre_ping=True)
 SessionLocal = sessionmaker(bind=ENGINE)
@@ -27,3 +29,15 @@ def worst_month():
         return session.execute(text("SELECT month FROM sales ORDER BY total LIMIT 1")).scalar()
     finally:
         session.close()
+
+
+def sales_by_region(month):
+    with Session(ENGINE) as session:
+        rows = session.scalars(select(Sale).where(Sale.month == month))
+        return [(sale.region.name, sale.id) for sale in rows]  # expect: ORM001
+
+
+def sales_by_region_fast(month):
+    with Session(ENGINE) as session:
+        rows = session.scalars(select(Sale).options(selectinload(Sale.region)).where(Sale.month == month))
+        return [(sale.region.name, sale.id) for sale in rows]
