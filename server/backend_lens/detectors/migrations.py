@@ -11,7 +11,7 @@ from ..facts.extract import Expr
 from ..model import Edit, Fix
 from ..source import syntax as sx
 from ._helpers import append_argument_edit
-from .base import Context, detector
+from .base import Context, detector, make_finding
 
 SECTION = "Data Integrity & Migration Strategies"
 
@@ -567,3 +567,112 @@ def alembic_migration_without_downgrade(ctx: Context):
             "marks the revision as undone while the changes of upgrade() stay in the "
             "database, so the schema and the recorded revision disagree",
         )
+
+
+# -- MIG005: a request handler that writes several times outside a transaction ----------
+HANDLER_METHODS = {
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+    "perform_create",
+    "perform_update",
+    "perform_destroy",
+    "form_valid",
+}
+WRITE_METHODS = {
+    "save",
+    "delete",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+}
+QS_WRITE_METHODS = {
+    "create",
+    "update",
+}  # only on a Model.objects chain (dict.update is not a write)
+
+
+def _is_handler(funcdef) -> bool:
+    """A view: a function taking ``request`` first, an ``@api_view`` function, or a
+    view-class method named after an HTTP verb / a DRF action."""
+    params = [p for p in funcdef.children[2].children if p.type == "param"]
+    names = [p.children[0].value for p in params if p.children[0].type == "name"]
+    if names[:1] == ["request"]:
+        return True
+    if names[:2] == ["self", "request"]:
+        return True
+    cls = sx.enclosing(funcdef, ("classdef", "file_input", "funcdef"))
+    return (
+        cls is not None and cls.type == "classdef" and funcdef.children[1].value in HANDLER_METHODS
+    )
+
+
+def _writes(ctx: Context, funcdef) -> list:
+    """The ORM write calls made directly in ``funcdef`` (not in nested functions)."""
+    from ._helpers import queryset_chain
+
+    found = []
+    for node in sx.walk(funcdef.children[-1]):
+        if node.type not in ("atom_expr", "power"):
+            continue
+        if sx.enclosing(node, ("funcdef", "lambdef")) is not funcdef:
+            continue
+        for call in ctx.calls(node):
+            if call.method in WRITE_METHODS and call.callee and "." in call.callee:
+                if call.method in ("save", "delete") and any(a.kind == "pos" for a in call.args):
+                    continue  # storage.save(name, content), file.delete(path): not the ORM
+                if call.callee.split(".")[0] in (
+                    "os",
+                    "shutil",
+                    "cache",
+                    "self",
+                    "storage",
+                    "default_storage",
+                ):
+                    continue
+                found.append((node, call))
+            elif call.method in QS_WRITE_METHODS and queryset_chain(node) is not None:
+                found.append((node, call))
+    return found
+
+
+@detector("MIG005", section=SECTION)
+def handler_writes_without_transaction(ctx: Context):
+    from ._helpers import atomic_context, is_atomic_decorated
+
+    if ctx.facts.is_test or ctx.facts.is_migration or not ctx.facts.imports:
+        return
+    if not any(m.startswith(("django", "rest_framework")) for m in ctx.facts.imported_modules):
+        return
+    for funcdef in ctx.nodes("funcdef"):
+        if is_atomic_decorated(funcdef) or not _is_handler(funcdef):
+            continue
+        writes = [(n, c) for n, c in _writes(ctx, funcdef) if not atomic_context(n)[0]]
+        if len(writes) < 2:
+            continue
+        node, call = writes[1]
+        first_node, first_call = writes[0]
+        site = ctx.site(node, call.trailer)
+        first = f"{first_call.callee or first_call.method}()"
+        second = f"{call.callee or call.method}()"
+        name = funcdef.children[1].value
+
+        def judge(index, site=site, first=first, second=second, name=name):
+            if index.atomic_requests():
+                return  # every request already runs in a transaction
+            yield make_finding(
+                "MIG005",
+                site,
+                f"`{name}` writes with `{first}` and then `{second}` outside a transaction: if the "
+                "second write fails, the first stays committed and the data is half-updated; "
+                "wrap the writes in transaction.atomic()",
+            )
+
+        yield ctx.defer(("settings",), judge)

@@ -77,3 +77,18 @@ def deactivate_all():
         account.is_active = False
         account.save()  # expect: ORM004
     Account.objects.filter(is_active=True).update(is_active=False)
+
+
+def split_invoice(request, invoice_id):
+    invoice = Invoice.objects.get(pk=invoice_id)
+    invoice.state = "split"
+    invoice.save()
+    Invoice.objects.create(account=invoice.account, number=f"{invoice.number}-2", total=0)  # expect: MIG005
+
+
+def rename_invoice(request, invoice_id):
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice.external_ref = request.POST["ref"]
+        invoice.save()
+        Invoice.objects.filter(pk=invoice_id).update(state="renamed")
