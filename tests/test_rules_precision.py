@@ -176,3 +176,30 @@ def test_dbp001_leaves_wildcard_searches_to_dbp003(tmp_path):
     src = "from shop.models import Voucher\n\n\ndef q(x):\n    return Voucher.objects.filter(code__icontains=x)\n"
     found = analyze_files(tmp_path, {"shop/models.py": MODELS, "shop/views.py": src})
     assert [(f.code, f.start[0]) for f in found if f.code.startswith("DBP")] == [("DBP003", 5)]
+
+
+def test_val001_parameterising_fix(tmp_path):
+    import parso
+
+    src = (
+        "from django.db import connection\n\n\n"
+        "def total(state, n):\n    with connection.cursor() as cursor:\n"
+        "        cursor.execute(f\"SELECT sum(t) FROM x WHERE state = '{state}' AND n > {n} AND name LIKE 'a%'\")\n"
+    )
+    (f,) = only(analyze_files(tmp_path, {"app/q.py": src}), "VAL001")
+    (edit,) = f.fix.edits
+    assert (
+        edit.text
+        == "\"SELECT sum(t) FROM x WHERE state = %s AND n > %s AND name LIKE 'a%%'\", [state, n]"
+    )
+    line = src.splitlines()[edit.start[0] - 1]
+    new = src.replace(line, line[: edit.start[1]] + edit.text + line[edit.end[1] :])
+    assert not list(parso.load_grammar().iter_errors(parso.load_grammar().parse(new)))
+    assert only(analyze_files(tmp_path / "after", {"app/q.py": new}), "VAL001") == []
+    # a value inside a longer literal, or a conversion, gets no automatic fix
+    for shape in ("LIKE '%{state}%'", "= {state!r}"):
+        other = src.replace("= '{state}'", shape)
+        (g,) = only(
+            analyze_files(tmp_path / shape[:4].strip(" '%=!{"), {"app/q.py": other}), "VAL001"
+        )
+        assert g.fix is None

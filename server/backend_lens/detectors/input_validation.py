@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..model import Fix
 from ..source import syntax as sx
 from ._helpers import last_assignment
 from .base import Context, detector
@@ -137,4 +138,54 @@ def sql_string_formatting(ctx: Context):
             arg,
             "SQL built by string formatting: a value containing a quote changes the query (SQL "
             "injection); pass values as parameters instead",
+            fix=_parameterise(ctx, arg) if not with_params else None,
         )
+
+
+MARK = "\ue000"  # stands for a placeholder while the text is rebuilt
+
+
+def _parameterise(ctx: Context, arg) -> Fix | None:
+    """``cursor.execute(f"... WHERE a = '{x}'")`` -> ``cursor.execute("... WHERE a = %s", [x])``
+    for a Django cursor or ``Model.objects.raw`` (both take ``%s`` placeholders), when
+    the f-string is the only argument and every placeholder is a plain expression."""
+    if arg.type != "fstring":
+        return None
+    trailer = arg.parent if arg.parent.type == "trailer" else None
+    if trailer is None or not sx.is_call_trailer(trailer):
+        return None
+    prev = trailer.get_previous_sibling()
+    method = prev.children[1].value if prev is not None and sx.is_attr_trailer(prev) else None
+    django_cursor = any(
+        ctx.facts.imports.get(n, "").startswith("django.db") for n in ("connection", "connections")
+    )
+    if not (method == "raw" or (method in ("execute", "executemany") and django_cursor)):
+        return None
+    start = arg.children[0].value
+    if "r" in start.lower():
+        return None  # raw strings: escaping rules differ
+    quote = start.lstrip("fF")
+    parts: list[str] = []
+    values: list[str] = []
+    for child in arg.children[1:-1]:
+        if child.type == "fstring_string":
+            parts.append(child.value.replace("%", "%%"))
+        elif child.type == "fstring_expr":
+            inner = child.children[1:-1]
+            if len(inner) != 1:
+                return None  # a conversion (!r) or a format spec (:>10)
+            values.append(sx.code(inner[0]))
+            parts.append(MARK)
+        else:
+            return None
+    text = "".join(parts)
+    # '{x}' was quoted by hand: the parameter brings its own quoting
+    text = text.replace(f"'{MARK}'", MARK).replace(f'"{MARK}"', MARK)
+    if "{" in text or "}" in text:
+        return None
+    for i, ch in enumerate(text):
+        if ch == MARK and (text.count("'", 0, i) % 2 or text.count('"', 0, i) % 2):
+            return None  # a value inside a longer quoted literal ('%{x}%'): not a plain parameter
+    text = text.replace(MARK, "%s")
+    new = f"{quote}{text}{quote}, [{', '.join(values)}]"
+    return Fix("Pass the values as query parameters", (ctx.edit(arg.start_pos, arg.end_pos, new),))
