@@ -203,3 +203,25 @@ def test_val001_parameterising_fix(tmp_path):
             analyze_files(tmp_path / shape[:4].strip(" '%=!{"), {"app/q.py": other}), "VAL001"
         )
         assert g.fix is None
+
+
+def test_orm002_truth_test_of_an_unused_queryset(tmp_path):
+    src = (
+        "from shop.models import Voucher\n\n\n"
+        "def has_open(customer):\n"
+        "    vouchers = Voucher.objects.filter(customer=customer)\n"
+        "    if vouchers:\n        return True\n"
+        "    if not Voucher.objects.filter(kind='x'):\n        return False\n"
+        "    return None\n\n\n"
+        "def listing(customer):\n"
+        "    vouchers = Voucher.objects.filter(customer=customer)\n"
+        "    if vouchers:\n        return [v.code for v in vouchers]\n"
+        "    return []\n"
+    )
+    found = only(
+        analyze_files(tmp_path, {"shop/models.py": MODELS, "shop/views.py": src}), "ORM002"
+    )
+    assert [(f.start[0], f.fix.edits[0].text) for f in found] == [
+        (6, "vouchers.exists()"),
+        (8, "not Voucher.objects.filter(kind='x').exists()"),
+    ]

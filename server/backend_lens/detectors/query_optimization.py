@@ -399,6 +399,68 @@ def count_for_existence(ctx: Context):
                 (ctx.edit(comparison.start_pos, comparison.end_pos, new),),
             ),
         )
+    yield from _truth_tests(ctx)
+
+
+RETURNS_QUERYSET = {
+    "objects",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "distinct",
+    "using",
+    "annotate",
+    "alias",
+    "select_for_update",
+    "reverse",
+    "none",
+    "union",
+    "intersection",
+    "difference",
+    "extra",
+}
+
+
+def _truth_tests(ctx: Context):
+    """``if qs:`` / ``if not qs:`` on a queryset whose rows are not used afterwards:
+    the test loads every row only to see whether there is one."""
+    for stmt in ctx.nodes("if_stmt", "while_stmt"):
+        cond = stmt.children[1]
+        negated = cond.type == "not_test"
+        expr = cond.children[1] if negated else cond
+        if expr.type not in ("name", "atom_expr", "power"):
+            continue
+        qs = resolve_queryset(ctx, expr)
+        if qs is None or not set(qs.names()) <= RETURNS_QUERYSET:
+            continue  # a custom method may return anything (an object, a class, a list)
+        if expr.type == "name":
+            # the rows are used later (iterated, indexed, passed on): the cached
+            # evaluation is then reused, and `if qs:` is the right test
+            scope = sx.scope_of(stmt)
+            used = any(
+                n.type == "name"
+                and n.value == expr.value
+                and n.start_pos > cond.end_pos
+                and sx.scope_of(n) is scope
+                for n in sx.walk(scope)
+            )
+            if used:
+                continue
+        text = sx.code(expr)
+        if "\n" in text:
+            continue
+        new = f"not {text}.exists()" if negated else f"{text}.exists()"
+        yield ctx.finding(
+            "ORM002",
+            cond,
+            f"`{sx.code(cond)}` loads every matching row to test whether there is one; use `{new}`",
+            fix=Fix(f"Replace with {new}", (ctx.edit(cond.start_pos, cond.end_pos, new),)),
+        )
 
 
 # ------------------------------------------------------------ ORM003..ORM005
