@@ -728,7 +728,26 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     p = "/" + rel_path.replace("\\", "/")
     name = p.rsplit("/", 1)[-1]
+    is_migration = "/migrations/" in p or "/versions/" in p
+    ops: list[tuple[str, bool]] = []
+    if is_migration:
+        for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+            for call in calls_of(node):
+                callee = call.callee or ""
+                if callee.startswith("migrations.") and call.method and call.method[:1].isupper():
+                    args = call.args
+                    reverse = call.method not in ("RunPython", "RunSQL") or (
+                        len([a for a in args if a.kind == "pos"]) > 1
+                        or any(
+                            a.kind == "kw" and a.name in ("reverse_code", "reverse_sql")
+                            for a in args
+                        )
+                    )
+                    ops.append((call.method, reverse))
+                elif callee.startswith("op.") and call.method:
+                    ops.append((f"op.{call.method}", True))
     return FileFacts(
+        migration_ops=tuple(ops),
         atomic_calls=_atomic_calls(by_type, calls_of),
         function_calls=_function_calls(by_type, calls_of),
         path=path,

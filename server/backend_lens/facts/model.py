@@ -100,6 +100,8 @@ class FileFacts:
     lines: int = 0
     is_test: bool = False
     is_migration: bool = False
+    # Django migration operations / Alembic op.* calls: (name, has a reverse) in order
+    migration_ops: tuple[tuple[str, bool], ...] = ()
     is_settings: bool = False
 
     def kind_digest(self, kind: str) -> object:

@@ -414,6 +414,23 @@ def integrity(ev: Evidence, s: Section) -> None:
         )
     else:
         s.observations.append("No migration files were found.")
+    ops: dict[str, int] = {}
+    irreversible = 0
+    for f in ev.project.index.files.values():
+        for name, reverse in f.migration_ops:
+            ops[name] = ops.get(name, 0) + 1
+            irreversible += not reverse
+    if ops:
+        common = sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        s.observations.append(
+            "Schema evolution by operation: "
+            + ", ".join(f"`{k}` ×{v}" for k, v in common)
+            + (
+                f"; {irreversible} data operations cannot be reversed."
+                if irreversible
+                else "; every data operation has a reverse."
+            )
+        )
     uniques = sum(1 for m in ev.models for f in m.cls.fields if "unique" in f.flags)
     if uniques:
         s.observations.append(f"{_plural(uniques, 'field')} carry `unique=True`.")

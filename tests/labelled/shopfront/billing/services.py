@@ -92,3 +92,17 @@ def rename_invoice(request, invoice_id):
         invoice.external_ref = request.POST["ref"]
         invoice.save()
         Invoice.objects.filter(pk=invoice_id).update(state="renamed")
+
+
+def has_any_invoice(account):
+    invoices = Invoice.objects.filter(account=account)
+    if invoices:  # expect: ORM002
+        return True
+    return False
+
+
+def invoice_numbers(account):
+    invoices = Invoice.objects.filter(account=account)
+    if invoices:
+        return [i.number for i in invoices]
+    return []
