@@ -11,7 +11,7 @@ from .model import Finding
 LEVELS = {"critical": "error", "error": "error", "warning": "warning", "info": "note"}
 
 
-def fingerprint(f: Finding, line_text: str, occurrence: int = 0) -> str:
+def fingerprint_of(f: Finding, line_text: str, occurrence: int = 0) -> str:
     """Stable across unrelated edits: rule, file and the flagged line's text (and
     which repeat of that text it is), not the line number."""
     h = hashlib.sha256(f"{f.code}|{Path(f.path).name}|{line_text.strip()}|{occurrence}".encode())
@@ -67,7 +67,7 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
                     }
                 }
             ],
-            "partialFingerprints": {"backendLens/v1": fingerprint(f, text, occurrence)},
+            "partialFingerprints": {"backendLens/v1": fingerprint_of(f, text, occurrence)},
             "properties": {"section": rule.section, "severity": f.severity.value},
         }
         if f.related:

@@ -8,6 +8,31 @@ from ..source import syntax as sx
 from .base import Context
 
 MANAGERS = ("objects",)
+# QuerySet methods that return another queryset (a chain can go on after them)
+CHAINABLE = frozenset(
+    {
+        "objects",
+        "all",
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "only",
+        "defer",
+        "distinct",
+        "using",
+        "annotate",
+        "alias",
+        "select_for_update",
+        "reverse",
+        "none",
+        "union",
+        "intersection",
+        "difference",
+        "extra",
+    }
+)
 # methods after which a chain no longer is a queryset of model instances
 TERMINAL = {
     "bulk_create",

@@ -7,42 +7,30 @@ import re
 
 from ..model import Edit, Fix, Related
 from ..source import syntax as sx
-from ._helpers import queryset_chain, resolve_queryset
+from ._helpers import CHAINABLE, queryset_chain, resolve_queryset
 from .base import Context, detector, make_finding
 
 LOOKUP_METHODS = ("filter", "exclude", "get", "get_or_create", "update_or_create")
 # the QuerySet API: a chain with any other method (a custom manager or queryset
 # method such as `.active()`) filters in ways this rule cannot see
-QUERYSET_API = {
-    "objects",
-    "all",
-    "filter",
-    "exclude",
+QUERYSET_API = (
+    CHAINABLE - {"annotate", "alias", "union", "intersection", "difference", "extra"}
+) | {
     "get",
     "get_or_create",
     "update_or_create",
-    "order_by",
     "first",
     "last",
     "exists",
     "count",
     "values",
     "values_list",
-    "select_related",
-    "prefetch_related",
-    "only",
-    "defer",
-    "distinct",
-    "using",
-    "select_for_update",
     "iterator",
     "update",
     "delete",
     "latest",
     "earliest",
     "aggregate",
-    "reverse",
-    "none",
 }
 SKIP_KINDS = ("BooleanField", "NullBooleanField")
 

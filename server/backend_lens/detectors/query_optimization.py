@@ -7,7 +7,7 @@ import re
 
 from ..model import Edit, Fix, Related
 from ..source import syntax as sx
-from ._helpers import last_assignment, queryset_chain, resolve_queryset
+from ._helpers import CHAINABLE, last_assignment, queryset_chain, resolve_queryset
 from .base import Context, detector, make_finding
 
 TO_ONE = ("ForeignKey", "OneToOneField", "ParentalKey", "TreeForeignKey")
@@ -402,28 +402,7 @@ def count_for_existence(ctx: Context):
     yield from _truth_tests(ctx)
 
 
-RETURNS_QUERYSET = {
-    "objects",
-    "all",
-    "filter",
-    "exclude",
-    "order_by",
-    "select_related",
-    "prefetch_related",
-    "only",
-    "defer",
-    "distinct",
-    "using",
-    "annotate",
-    "alias",
-    "select_for_update",
-    "reverse",
-    "none",
-    "union",
-    "intersection",
-    "difference",
-    "extra",
-}
+RETURNS_QUERYSET = CHAINABLE
 
 
 def _truth_tests(ctx: Context):
@@ -1035,21 +1014,19 @@ def python_side_filtering(ctx: Context):
         yield ctx.defer(("models",), judge)
 
 
-QUERYSET_METHODS = {
-    "objects",
-    "all",
-    "filter",
-    "exclude",
-    "order_by",
-    "select_related",
-    "prefetch_related",
-    "only",
-    "defer",
-    "distinct",
-    "using",
-    "iterator",
-    "reverse",
-}
+QUERYSET_METHODS = (
+    CHAINABLE
+    - {
+        "annotate",
+        "alias",
+        "select_for_update",
+        "none",
+        "union",
+        "intersection",
+        "difference",
+        "extra",
+    }
+) | {"iterator"}
 
 
 __all__ = [
