@@ -38,14 +38,17 @@ def is_suppressed(
 def unsafe_comment_lines(by_type, lines: list[str]) -> set[int]:
     """Lines whose end is no place for a comment: blank lines, backslash
     continuations, and lines that end inside a string spanning several lines."""
-    unsafe = {
-        n
-        for n, text in enumerate(lines, 1)
-        if not text.strip() or text.rstrip("\r\n").rstrip().endswith("\\")
-    }
-    for kind in ("string", "fstring"):
-        for node in by_type.get(kind, ()):
-            first, last = node.start_pos[0], node.end_pos[0]
-            if last > first:
-                unsafe.update(range(first, last))
+    unsafe = set()
+    for n, text in enumerate(lines, 1):
+        body = text.rstrip()
+        if not body or body[-1] == "\\":
+            unsafe.add(n)
+    for leaf in by_type.get("string", ()):
+        if "\n" in leaf.value:  # only multi-line strings matter; most strings are short
+            first = leaf.start_pos[0]
+            unsafe.update(range(first, first + leaf.value.count("\n")))
+    for leaf in by_type.get("fstring_string", ()):
+        if "\n" in leaf.value:
+            first = leaf.start_pos[0]
+            unsafe.update(range(first, first + leaf.value.count("\n")))
     return unsafe
