@@ -149,18 +149,21 @@ def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
 def last_assignment(ctx: Context, name: str, before):
     """The right-hand side of the last ``name = ...`` in ``before``'s scope above it
     (not the statement that holds ``before`` itself: ``qs = qs.filter(...)``)."""
-    scope = None
-    best = None
+    earlier = []
     for stmt in ctx.assignments(name):
         if stmt.start_pos >= before.start_pos:
             break
-        if stmt.start_pos <= before.start_pos < stmt.end_pos:
+        earlier.append(stmt)
+    if not earlier:
+        return None
+    scope = ctx.scope(before)
+    for stmt in reversed(earlier):
+        if ctx.scope(stmt) is not scope:
+            continue
+        if before.start_pos < stmt.end_pos:
             continue  # before sits inside this very statement
-        if scope is None:
-            scope = sx.scope_of(before)
-        if sx.scope_of(stmt) is scope:
-            best = stmt
-    return best.children[2] if best is not None else None
+        return stmt.children[2]
+    return None
 
 
 def append_argument_edit(ctx: Context, trailer, text: str):

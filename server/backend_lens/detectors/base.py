@@ -82,6 +82,7 @@ class Context:
     )  # id(node) -> calls_in(node), shared with fact extraction
     _assignments: dict | None = None
     _by_method: dict | None = None
+    _scopes: dict = field(default_factory=dict)
     _unsafe: set[int] | None = None
 
     def nodes(self, *types: str) -> Iterator:
@@ -124,6 +125,14 @@ class Context:
             for node, call in self.calls_to(*methods)
             if call.callee and (self.qualify(call.callee) or "") in qualified
         ]
+
+    def scope(self, node):
+        """``sx.scope_of(node)``, remembered for the statements asked about often."""
+        key = id(node)
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = sx.scope_of(node)
+        return found
 
     def assignments(self, name: str) -> list:
         """Every plain ``name = value`` statement of the file, in source order."""

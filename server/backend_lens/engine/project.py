@@ -53,14 +53,19 @@ class Project:
 
     def __post_init__(self):
         self.root = self.root.resolve()
+        self._rel_cache: dict[str, str] = {}
         resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
         self.index = ProjectIndex(resolver)
 
     def rel(self, path: str) -> str:
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return Path(path).name
+        found = self._rel_cache.get(path)
+        if found is None:
+            try:
+                found = Path(path).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                found = Path(path).name
+            self._rel_cache[path] = found
+        return found
 
     def source_for(self, path: str) -> str | None:
         if path in self.overlay:
