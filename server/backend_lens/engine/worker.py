@@ -126,6 +126,11 @@ class AnalysisWorker:
                     job = ("task", fn, fut)
             if job[0] == "doc":
                 self._analyze_doc(*job[1:])
+                if self.idle_gc:
+                    # the young objects of this analysis, while they are few: cheap now,
+                    # expensive later when they have piled up into one big collection
+                    # (older generations are collected in pauses, see above)
+                    gc.collect(0)
             else:
                 _, fn, fut = job
                 if fut.set_running_or_notify_cancel():
