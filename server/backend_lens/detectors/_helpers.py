@@ -240,8 +240,3 @@ def in_async_function(node) -> bool:
             return sx.is_async_funcdef(p)
         p = p.parent
     return False
-
-
-def call_span_node(call: sx.Call):
-    """(start node, end node) of the text of one call in a chain, for locations."""
-    return call.node, call.trailer

@@ -87,10 +87,6 @@ def code(node: NodeOrLeaf) -> str:
     return node.get_code(include_prefix=False)
 
 
-def first_leaf_start(node: NodeOrLeaf) -> tuple[int, int]:
-    return node.start_pos
-
-
 @dataclass
 class Arg:
     kind: str  # "pos", "kw", "star", "dstar"
