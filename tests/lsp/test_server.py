@@ -226,6 +226,19 @@ async def test_generate_report_writes_file_shows_it_and_reports_progress(client)
     assert again == report.as_uri()
 
 
+async def test_report_left_to_the_client_when_it_asks_to_open_it_itself(client):
+    # editor plugins that open the report in their own way (a split in Neovim, the
+    # Markdown preview in VS Code) pass "show": false and get the URI back
+    result = await client.workspace_execute_command_async(
+        T.ExecuteCommandParams(
+            command="backendLens.generateReport", arguments=[{"show": False, "output": "r.md"}]
+        )
+    )
+    assert result == (client.root / "r.md").as_uri()
+    assert "Backend Development Report" in (client.root / "r.md").read_text()
+    assert client.shown_documents == []
+
+
 async def test_report_never_overwrites_a_file_it_did_not_create(client):
     mine = client.root / "backend-lens-report.md"
     mine.write_text("my own notes\n")

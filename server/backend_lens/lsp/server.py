@@ -509,7 +509,8 @@ def hover(ls: BackendLensServer, params: T.HoverParams):
 @server.command(GENERATE_REPORT)
 async def generate_report(ls: BackendLensServer, *args):
     """Render the report for the workspace, write it into the workspace, show it,
-    and return its URI. Arguments (optional): {"format": "markdown"|"html", "output": "path"}."""
+    and return its URI. Arguments (optional): {"format": "markdown"|"html", "output": "path",
+    "show": false} ("show": false leaves opening the report to the client, which gets the URI)."""
     if ls.worker is None or ls.project is None:
         ls.notify_user(
             "the server is not ready (no workspace or a broken catalogue)", T.MessageType.Error
@@ -552,7 +553,7 @@ async def generate_report(ls: BackendLensServer, *args):
     ls.created_reports.add(str(target))
     uri = from_fs_path(str(target)) or target.as_uri()
     reporter.end(f"{len(report.findings)} findings in {report.files_analyzed} files")
-    if ls.supports("window", "show_document"):
+    if opts.get("show", True) is not False and ls.supports("window", "show_document"):
         try:
             await ls.window_show_document_async(T.ShowDocumentParams(uri=uri, take_focus=True))
         except Exception:

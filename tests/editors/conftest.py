@@ -1,0 +1,80 @@
+"""Shared pieces of the real-editor tests (Neovim, Emacs, VS Code as code-server).
+
+Each test starts a real editor headless against the real server (`python -m
+backend_lens serve`, from the interpreter running the tests) on a fresh copy of
+the small workspace in tests/lsp/workspace, and checks what a user would see.
+`./dev editors` installs the editors; `./dev test` does that first. When an
+editor is missing, its tests are skipped with a message naming it and the
+command that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+WORKSPACE_TEMPLATE = REPO / "tests" / "lsp" / "workspace"
+# where ./dev editors puts what does not go into .venv or the system (code-server, Node 24)
+EDITOR_CACHE = REPO / ".cache" / "editors"
+# screenshots and logs worth keeping after a run (kept out of git)
+ARTIFACTS = REPO / "test-artifacts"
+# the server, started the way an editor plugin would: this interpreter's backend-lens
+SERVER_COMMAND = [sys.executable, "-m", "backend_lens", "serve"]
+PYTHON = sys.executable
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).parent == here:
+            item.add_marker(pytest.mark.editor)
+
+
+def find_tool(name: str, *candidates: Path, install: str) -> str:
+    """The path of an editor's executable, or skip the test saying how to install it."""
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found:
+        return found
+    pytest.skip(f"{name} is not installed: run `{install}` (or `./dev editors` for every editor)")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh copy of the small workspace: shop/views.py has INT001 on line 15
+    (quick fix: add a timeout), ORM001 on line 10 and DBP001 on line 7."""
+    root = tmp_path / "workspace"
+    shutil.copytree(WORKSPACE_TEMPLATE, root)
+    return root
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def editor_home(tmp_path: Path) -> dict[str, str]:
+    """Environment for an isolated editor: its own HOME and XDG folders."""
+    home = tmp_path / "home"
+    env = dict(os.environ)
+    for var, sub in (
+        ("HOME", ""),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        path = home / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[var] = str(path)
+    return env
