@@ -3,9 +3,10 @@
 Each test starts a real editor headless against the real server (`python -m
 backend_lens serve`, from the interpreter running the tests) on a fresh copy of
 the small workspace in tests/lsp/workspace, and checks what a user would see.
-`./dev editors` installs the editors; `./dev test` does that first. When an
-editor is missing, its tests are skipped with a message naming it and the
-command that installs it.
+`./dev editors` installs the editors; `./dev test` does that first and sets
+BACKEND_LENS_REQUIRE_EDITORS=1. Otherwise (`./dev quick`, plain pytest), when an
+editor is missing its tests are skipped with a message naming it and the
+command that installs it. Use `missing(...)` rather than `pytest.skip` for that.
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ def find_tool(name: str, *candidates: Path, install: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    pytest.skip(f"{name} is not installed: run `{install}` (or `./dev editors` for every editor)")
+    missing(f"{name} is not installed: run `{install}` (or `./dev editors` for every editor)")
+
+
+def missing(message: str) -> None:
+    """Skip a test whose editor is not installed; under `./dev test`, which installs
+    every editor first, fail instead, so a broken install cannot pass as a skip."""
+    if os.environ.get("BACKEND_LENS_REQUIRE_EDITORS") == "1":
+        pytest.fail(message + " (BACKEND_LENS_REQUIRE_EDITORS=1: every editor is required)")
+    pytest.skip(message)
 
 
 @pytest.fixture
