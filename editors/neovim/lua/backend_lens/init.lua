@@ -1,0 +1,395 @@
+--- Backend Lens for Neovim: starts the Backend Lens language server for Python
+--- buffers and adds :BackendLensReport, :BackendLensRestart and
+--- :checkhealth backend_lens. See :help backend_lens.
+local M = {}
+
+--- Name of the LSP client (and of the vim.lsp.config entry on Neovim 0.11+).
+M.name = "backend_lens"
+--- Oldest server version this plugin is written for (checked by :checkhealth).
+M.min_server_version = "0.1.0"
+M.report_command = "backendLens.generateReport"
+
+--- Keys the server understands in its settings (anything else gets a warning from it).
+M.known_settings = { "select", "ignore", "severity", "exclude", "maxFileSize", "diagnosticMode" }
+
+local defaults = {
+  cmd = nil, -- default: { "backend-lens", "serve" } if on PATH, else { python, "-m", "backend_lens", "serve" }
+  python = nil, -- interpreter for the fallback command; default "python3" (or "python")
+  settings = {}, -- server settings: select, ignore, severity, exclude, maxFileSize, diagnosticMode
+  filetypes = { "python" },
+  root_markers = { "pyproject.toml", "manage.py", "setup.cfg", ".git" },
+  on_attach = nil, -- function(client, bufnr)
+  capabilities = nil, -- client capabilities (default: Neovim's)
+}
+
+--- The options in effect (nil until setup() is called).
+M.options = nil
+
+local augroup_name = "backend_lens"
+
+local function has(version)
+  return vim.fn.has("nvim-" .. version) == 1
+end
+
+local function notify(msg, level)
+  vim.notify("Backend Lens: " .. msg, level or vim.log.levels.INFO)
+end
+
+--- Calls a method of an LSP client: client:m(...) on 0.11+, client.m(...) before.
+local function call(client, method, ...)
+  if has("0.11") then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
+local function get_clients(filter)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients(filter)
+  end
+  return vim.lsp.get_active_clients(filter) -- Neovim < 0.10
+end
+
+local function is_empty(t)
+  return t == nil or next(t) == nil
+end
+
+--- The interpreter used by the fallback command.
+function M.python(opts)
+  opts = opts or M.options or defaults
+  if opts.python then
+    return opts.python
+  end
+  if vim.fn.executable("python3") == 1 then
+    return "python3"
+  end
+  if vim.fn.executable("python") == 1 then
+    return "python"
+  end
+  return "python3"
+end
+
+--- The command that starts the server, as a list.
+function M.resolve_cmd(opts)
+  opts = opts or M.options or defaults
+  local cmd = opts.cmd
+  if type(cmd) == "string" then
+    return { cmd }
+  end
+  if type(cmd) == "table" and #cmd > 0 then
+    return vim.deepcopy(cmd)
+  end
+  if vim.fn.executable("backend-lens") == 1 then
+    return { "backend-lens", "serve" }
+  end
+  return { M.python(opts), "-m", "backend_lens", "serve" }
+end
+
+--- The project root for a buffer: the nearest folder with one of root_markers,
+--- or nil (the server then analyses the open files only).
+function M.find_root(bufnr, markers)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  markers = markers or (M.options or defaults).root_markers
+  if vim.fs.root then
+    return vim.fs.root(bufnr, markers)
+  end
+  -- Neovim < 0.10
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == "" then
+    return nil
+  end
+  local found = vim.fs.find(markers, { path = vim.fs.dirname(name), upward = true })[1]
+  return found and vim.fs.dirname(found) or nil
+end
+
+local function server_settings(opts)
+  if is_empty(opts.settings) then
+    return nil
+  end
+  return { backendLens = vim.deepcopy(opts.settings) }
+end
+
+--- The client configuration (without root_dir) for the current options.
+local function client_config(opts)
+  local settings = server_settings(opts)
+  local user_on_attach = opts.on_attach
+  return {
+    name = M.name,
+    cmd = M.resolve_cmd(opts),
+    filetypes = vim.deepcopy(opts.filetypes),
+    init_options = settings, -- read at start-up
+    settings = settings, -- sent with workspace/didChangeConfiguration after start-up
+    capabilities = opts.capabilities,
+    on_attach = function(client, bufnr)
+      if user_on_attach then
+        user_on_attach(client, bufnr)
+      end
+    end,
+  }
+end
+
+--- Starts (or reuses) the client for one buffer, outside vim.lsp.enable.
+function M.start_buffer(bufnr)
+  if not M.options then
+    return nil
+  end
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if vim.bo[bufnr].buftype ~= "" or not vim.tbl_contains(M.options.filetypes, vim.bo[bufnr].filetype) then
+    return nil
+  end
+  local config
+  if M.uses_lsp_config() then
+    -- the resolved vim.lsp.config entry, including whatever the user added to it
+    config = vim.deepcopy(vim.lsp.config[M.name])
+    config.name = M.name
+  else
+    config = client_config(M.options)
+  end
+  config.root_dir = M.find_root(bufnr)
+  config.filetypes = nil -- not a vim.lsp.start field
+  return vim.lsp.start(config, { bufnr = bufnr })
+end
+
+--- Whether this Neovim has vim.lsp.config/vim.lsp.enable (0.11+).
+function M.uses_lsp_config()
+  return has("0.11") and type(vim.lsp.config) == "table" and vim.lsp.enable ~= nil
+end
+
+local function python_buffers()
+  local result = {}
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if
+      vim.api.nvim_buf_is_loaded(bufnr)
+      and vim.bo[bufnr].buftype == ""
+      and vim.tbl_contains(M.options.filetypes, vim.bo[bufnr].filetype)
+    then
+      table.insert(result, bufnr)
+    end
+  end
+  return result
+end
+
+local function warn_missing_cmd(opts)
+  local cmd = M.resolve_cmd(opts)
+  if vim.fn.executable(cmd[1]) == 0 then
+    notify(
+      ("server command `%s` not found; set `cmd` or `python` in setup(), or install it with"
+        .. " `pip install backend-lens`. Run :checkhealth backend_lens for details."):format(cmd[1]),
+      vim.log.levels.WARN
+    )
+    return true
+  end
+  return false
+end
+
+--- Sends the current settings to the running clients.
+local function push_settings()
+  local settings = server_settings(M.options) or { backendLens = vim.empty_dict() }
+  for _, client in ipairs(get_clients({ name = M.name })) do
+    client.settings = settings
+    if client.config then
+      client.config.settings = settings
+    end
+    call(client, "notify", "workspace/didChangeConfiguration", { settings = settings })
+  end
+end
+
+--- Configures and enables the server for Python buffers. Can be called again
+--- to change options: new settings are sent to running servers; a new `cmd`
+--- applies to servers started afterwards (:BackendLensRestart).
+function M.setup(opts)
+  local first = M.options == nil
+  M.options = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  -- lists replace the defaults rather than merge into them
+  for _, key in ipairs({ "filetypes", "root_markers", "cmd" }) do
+    if opts and opts[key] ~= nil then
+      M.options[key] = vim.deepcopy(opts[key])
+    end
+  end
+  if type(M.options.settings) ~= "table" then
+    notify("`settings` should be a table; ignored", vim.log.levels.WARN)
+    M.options.settings = {}
+  end
+
+  M.create_commands()
+  warn_missing_cmd(M.options)
+
+  if M.uses_lsp_config() then
+    local config = client_config(M.options)
+    config.name = nil
+    config.root_dir = function(bufnr, on_dir)
+      on_dir(M.find_root(bufnr))
+    end
+    vim.lsp.config(M.name, config)
+    vim.lsp.enable(M.name)
+    if vim.v.vim_did_enter ~= 1 then
+      -- vim.lsp.enable only starts servers for buffers already open after VimEnter
+      for _, bufnr in ipairs(python_buffers()) do
+        if #get_clients({ bufnr = bufnr, name = M.name }) == 0 then
+          M.start_buffer(bufnr)
+        end
+      end
+    end
+  else
+    local group = vim.api.nvim_create_augroup(augroup_name, { clear = true })
+    vim.api.nvim_create_autocmd("FileType", {
+      group = group,
+      pattern = M.options.filetypes,
+      callback = function(args)
+        M.start_buffer(args.buf)
+      end,
+      desc = "Start the Backend Lens language server",
+    })
+    for _, bufnr in ipairs(python_buffers()) do
+      M.start_buffer(bufnr)
+    end
+  end
+
+  if not first then
+    push_settings()
+  end
+end
+
+--- The Backend Lens client attached to a buffer (or, failing that, any running one).
+function M.get_client(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local clients = get_clients({ bufnr = bufnr, name = M.name })
+  if #clients == 0 then
+    clients = get_clients({ name = M.name })
+  end
+  return clients[1]
+end
+
+--- Opens a file in a split, or reloads it where a window already shows it.
+local function show_file(path)
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    if vim.api.nvim_buf_get_name(buf) == path then
+      vim.api.nvim_set_current_win(win)
+      vim.cmd("checktime " .. buf)
+      return win
+    end
+  end
+  vim.cmd("split " .. vim.fn.fnameescape(path))
+  local buf = vim.api.nvim_get_current_buf()
+  vim.cmd("checktime " .. buf)
+  return vim.api.nvim_get_current_win()
+end
+
+--- Asks the server to write the report and opens it in a split.
+--- opts: { format = "markdown"|"html", output = "relative/path" }, callback(path|nil, err|nil)
+function M.report(opts, callback)
+  opts = opts or {}
+  local function done(path, err)
+    if callback then
+      callback(path, err)
+    end
+  end
+  local client = M.get_client(0)
+  if not client then
+    local msg = "no Backend Lens server is running for this buffer"
+      .. (M.options and "; open a Python file of the project first" or "; call require('backend_lens').setup() first")
+    notify(msg, vim.log.levels.ERROR)
+    return done(nil, msg)
+  end
+  local arguments = { show = false }
+  if opts.format then
+    arguments.format = opts.format
+  end
+  if opts.output then
+    arguments.output = opts.output
+  end
+  local params = { command = M.report_command, arguments = { arguments } }
+  notify("generating the report...")
+  local bufnr = vim.api.nvim_get_current_buf()
+  local function handler(err, result)
+    if err then
+      local msg = "the report failed: " .. (type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err))
+      notify(msg, vim.log.levels.ERROR)
+      return done(nil, msg)
+    end
+    if type(result) ~= "string" or result == "" then
+      local msg = "no report was written (cancelled, or see :LspLog)"
+      notify(msg, vim.log.levels.WARN)
+      return done(nil, msg)
+    end
+    local path = vim.uri_to_fname(result)
+    vim.schedule(function()
+      show_file(path)
+      notify("report written to " .. vim.fn.fnamemodify(path, ":~:."))
+      done(path, nil)
+    end)
+  end
+  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
+  if not ok or sent == false then
+    local msg = "could not send the report command to the server" .. (ok and "" or (": " .. tostring(sent)))
+    notify(msg, vim.log.levels.ERROR)
+    return done(nil, msg)
+  end
+end
+
+--- Stops the Backend Lens clients and starts them again for the open Python buffers.
+--- callback(new_client_ids) runs once they have been started.
+function M.restart(callback)
+  if not M.options then
+    notify("call require('backend_lens').setup() first", vim.log.levels.ERROR)
+    return
+  end
+  local clients = get_clients({ name = M.name })
+  for _, client in ipairs(clients) do
+    call(client, "stop")
+  end
+  local deadline = vim.uv and vim.uv.now() + 5000 or nil
+  local function all_stopped()
+    for _, client in ipairs(clients) do
+      if not call(client, "is_stopped") then
+        return false
+      end
+    end
+    return true
+  end
+  local function start_again()
+    if not all_stopped() then
+      if deadline and vim.uv.now() < deadline then
+        return vim.defer_fn(start_again, 50)
+      end
+      for _, client in ipairs(clients) do
+        call(client, "stop", true) -- force
+      end
+    end
+    local ids = {}
+    for _, bufnr in ipairs(python_buffers()) do
+      local id = M.start_buffer(bufnr)
+      if id and not vim.tbl_contains(ids, id) then
+        table.insert(ids, id)
+      end
+    end
+    if #ids == 0 then
+      notify("no Python buffer to start the server for", vim.log.levels.WARN)
+    else
+      notify(("server restarted (%d buffer%s)"):format(#python_buffers(), #python_buffers() == 1 and "" or "s"))
+    end
+    if callback then
+      callback(ids)
+    end
+  end
+  vim.defer_fn(start_again, #clients > 0 and 20 or 0)
+end
+
+function M.create_commands()
+  vim.api.nvim_create_user_command("BackendLensReport", function(args)
+    local format = args.args ~= "" and args.args or nil
+    M.report({ format = format })
+  end, {
+    nargs = "?",
+    complete = function()
+      return { "markdown", "html" }
+    end,
+    desc = "Backend Lens: write the report into the workspace and open it",
+  })
+  vim.api.nvim_create_user_command("BackendLensRestart", function()
+    M.restart()
+  end, { desc = "Backend Lens: restart the language server" })
+end
+
+return M
