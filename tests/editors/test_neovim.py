@@ -1,0 +1,193 @@
+"""The Neovim plugin (editors/neovim) end to end: a real headless Neovim runs a
+Lua script from tests/editors/nvim/ that calls the plugin's setup() with the
+real server, does what a user would do, and writes what the user saw as JSON,
+which these tests read and check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import PYTHON, REPO, SERVER_COMMAND, find_tool
+
+PLUGIN = REPO / "editors" / "neovim"
+SCRIPTS = Path(__file__).parent / "nvim"
+# a hung Neovim is killed after this long; a run takes about a second
+RUN_TIMEOUT = 60
+
+
+@pytest.fixture
+def nvim() -> str:
+    return find_tool("nvim", REPO / ".venv" / "bin" / "nvim", install="editors/install/nvim.sh")
+
+
+@pytest.fixture
+def run_nvim(nvim, workspace, editor_home, artifacts, tmp_path):
+    """Runs tests/editors/nvim/<script>.lua in headless Neovim; returns its JSON result."""
+
+    def run(script: str, **extra_env: str) -> dict:
+        result_file = tmp_path / f"{script}.json"
+        env = dict(editor_home)
+        env.update(
+            BL_PLUGIN=str(PLUGIN),
+            BL_WORKSPACE=str(workspace),
+            BL_RESULT=str(result_file),
+            BL_SERVER_CMD=json.dumps(SERVER_COMMAND),
+            **extra_env,
+        )
+        cmd = [
+            nvim,
+            "--headless",
+            "--clean",
+            "-n",
+            "-i",
+            "NONE",
+            "--cmd",
+            "let g:loaded_python3_provider=0",
+            "-c",
+            f"luafile {SCRIPTS / (script + '.lua')}",
+            # reached only when the script itself failed to load
+            "-c",
+            "cquit 2",
+        ]
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(
+                cmd,
+                env=env,
+                cwd=workspace,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"nvim ({script}.lua) hung for {RUN_TIMEOUT}s; stderr: {exc.stderr!r}")
+        seconds = time.monotonic() - started
+        lsp_log = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
+        if lsp_log.exists():
+            (artifacts / "lsp.log").write_text(lsp_log.read_text(errors="replace"))
+        (artifacts / "nvim-stderr.txt").write_text(proc.stderr)
+        result = json.loads(result_file.read_text()) if result_file.exists() else None
+        if result is not None:
+            (artifacts / "result.json").write_text(json.dumps(result, indent=2))
+        assert proc.returncode == 0 and result is not None and "error" not in result, (
+            f"nvim ({script}.lua) exited with {proc.returncode}\n"
+            f"error: {(result or {}).get('error')}\n"
+            f"result: {json.dumps(result, indent=2)}\nstderr: {proc.stderr}"
+        )
+        result["seconds"] = round(seconds, 2)
+        print(f"{script}.lua: {seconds:.2f}s")
+        return result
+
+    return run
+
+
+def by_code(diagnostics: list[dict]) -> dict[str, dict]:
+    return {d["code"]: d for d in diagnostics}
+
+
+def test_setup_attaches_and_shows_diagnostics(run_nvim, workspace):
+    result = run_nvim("attach")
+    assert result["filetype"] == "python"
+    assert [(c["name"], c["root_dir"]) for c in result["clients"]] == [
+        ("backend_lens", str(workspace))
+    ]
+    found = by_code(result["diagnostics"])
+    assert set(found) >= {"INT001", "ORM001", "DBP001"}, result["diagnostics"]
+    int001 = found["INT001"]
+    assert (int001["lnum"], int001["col"]) == (14, 11)
+    assert int001["source"] == "backend-lens"
+    assert "timeout" in int001["message"]
+    assert found["ORM001"]["lnum"] == 9
+    assert found["DBP001"]["lnum"] == 6
+    # Neovim 0.11+ goes through vim.lsp.config / vim.lsp.enable, older ones vim.lsp.start
+    assert result["uses_lsp_config"] is result["has_0_11"]
+    if result["has_0_11"]:
+        assert result["lsp_config_enabled"] is True
+    assert result["notifications"] == []
+
+
+def test_quick_fix_adds_timeout_and_int001_goes_away(run_nvim, workspace):
+    result = run_nvim("quickfix")
+    assert "timeout" in result["applied"].lower()
+    assert "timeout=" in result["line_15"], result["line_15"]
+    assert result["republished"], result["publishes"]
+    after = by_code(result["diagnostics_after"])
+    assert "INT001" not in after, result["diagnostics_after"]
+    assert set(after) >= {"ORM001", "DBP001"}, result["diagnostics_after"]
+    # the buffer was changed, not the file on disk
+    assert result["modified"] is True
+    assert "timeout=" not in (workspace / "shop" / "views.py").read_text()
+
+
+def test_report_command_writes_and_opens_the_report(run_nvim, workspace):
+    result = run_nvim("report")
+    report = workspace / "backend-lens-report.md"
+    assert report.is_file(), result
+    assert "Backend Development Report" in report.read_text(encoding="utf-8")
+    assert result["opened"], result["windows_after"]
+    assert len(result["windows_after"]) == len(result["windows_before"]) + 1
+    assert str(report) in result["windows_after"]
+    assert result["current"] == str(report)
+    messages = [n["message"] for n in result["notifications"]]
+    assert any("report written" in m for m in messages), messages
+
+
+def test_checkhealth_reports_the_working_server(run_nvim):
+    result = run_nvim("health")
+    text = "\n".join(result["health"])
+    version = subprocess.run(
+        [PYTHON, "-m", "backend_lens", "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    assert "backend_lens" in text
+    assert f"OK server version: backend-lens {version}" in text, text
+    assert "OK server command found" in text, text
+    assert "is at least the minimum" in text, text
+    assert "OK client" in text and "is attached to" in text, text
+    assert "ERROR" not in text, text
+
+
+def test_checkhealth_reports_a_missing_server_with_advice(run_nvim, tmp_path):
+    missing = tmp_path / "no-such-dir" / "backend-lens"
+    result = run_nvim("health", BL_MISSING_CMD=json.dumps([str(missing), "serve"]))
+    text = "\n".join(result["health"])
+    assert f"ERROR server command not found: `{missing}`" in text, text
+    assert "ADVICE" in text and "pip install backend-lens" in text, text
+    assert "cmd =" in text, text
+    assert result["clients"] == []
+    # setup() already said so
+    messages = [n["message"] for n in result["notifications"]]
+    assert any("not found" in m and "checkhealth backend_lens" in m for m in messages), messages
+
+
+def test_restart_gives_a_new_client_that_publishes(run_nvim):
+    result = run_nvim("restart")
+    assert result["restarted"], result["publishes"]
+    assert result["new_id"] != result["old_id"]
+    assert result["old_stopped"] is True
+    assert result["all_clients"] == 1
+    assert [c["id"] for c in result["clients_after"]] == [result["new_id"]]
+    assert "INT001" in {d["code"] for d in result["diagnostics_after"]}
+
+
+def test_installer_is_a_quick_no_op_when_nvim_is_there(nvim):
+    if Path(nvim) != REPO / ".venv" / "bin" / "nvim":
+        pytest.skip(f"nvim comes from {nvim}; the installer might install one into .venv")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(REPO / "editors" / "install" / "nvim.sh")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=dict(os.environ),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "already" in proc.stderr, proc.stderr
+    assert time.monotonic() - started < 5
