@@ -1,0 +1,204 @@
+// Drives code-server (VS Code in the browser) with playwright-core and headless
+// Chromium, and checks what a user of the Backend Lens extension sees.
+// Run by tests/editors/test_vscode.py; configuration comes as one JSON argument:
+//   {url, workspace, chromium, playwrightModules, profile, screenshot, timeoutMs,
+//    expectedFindings, line, code, codeText, reportFile, reportTitle}
+// Prints one line per step to stderr, and a JSON result on stdout. Exits 1 when a
+// check fails (after saving the screenshot), 2 on a usage error.
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+
+const cfg = JSON.parse(process.argv[2] ?? "null");
+if (!cfg) {
+  console.error("usage: node vscode_driver.mjs '<json config>'");
+  process.exit(2);
+}
+const require = createRequire(`${cfg.playwrightModules}/`);
+const { chromium } = require("playwright-core");
+const T = cfg.timeoutMs ?? 30000;
+const started = Date.now();
+const result = { steps: [] };
+
+function step(name, extra = {}) {
+  const entry = { step: name, ms: Date.now() - started, ...extra };
+  result.steps.push(entry);
+  console.error(`[driver ${String(entry.ms).padStart(6)} ms] ${name}${Object.keys(extra).length ? " " + JSON.stringify(extra) : ""}`);
+}
+
+class CheckFailed extends Error {}
+function check(condition, message) {
+  if (!condition) throw new CheckFailed(message);
+}
+
+/** Polls fn until it returns a truthy value; throws with `what` after the timeout. */
+async function waitFor(what, fn, timeout = T, interval = 100) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new CheckFailed(`timed out after ${timeout} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+const context = await chromium.launchPersistentContext(cfg.profile, {
+  executablePath: cfg.chromium,
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+  ],
+});
+let page;
+let exitCode = 0;
+try {
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(T);
+  const url = `${cfg.url}/?folder=${encodeURIComponent(cfg.workspace)}`;
+  await page.goto(url, { waitUntil: "domcontentloaded" });
+  await page.locator(".monaco-workbench").waitFor();
+  step("workbench loaded", { url });
+
+  // the file, opened from the Explorer as a user would
+  const explorer = page.locator(".explorer-folders-view");
+  await explorer.waitFor();
+  const row = (label) => explorer.locator(`.monaco-list-row[aria-label="${label}"]`).first();
+  // the row's aria-label is the name alone in recent VS Code; fall back to the text
+  const openRow = async (name) => {
+    const byLabel = row(name);
+    const target = (await byLabel.count()) > 0 ? byLabel : explorer.locator(".monaco-list-row", { hasText: name }).first();
+    await target.waitFor();
+    await target.click();
+  };
+  await openRow("shop");
+  await openRow("views.py");
+  const editor = page.locator(".editor-instance .monaco-editor").first();
+  await editor.locator(".view-lines").waitFor();
+  await waitFor("a views.py tab", async () =>
+    (await page.locator('.tabs-container .tab[data-resource-name="views.py"]').count()) +
+      (await page.locator(".tabs-container .tab", { hasText: "views.py" }).count()) > 0,
+  );
+  step("views.py open");
+
+  // squiggles from the server, and which line each sits on
+  const squiggles = editor.locator(".squiggly-error, .squiggly-warning, .squiggly-info");
+  await waitFor("a squiggle in views.py", async () => (await squiggles.count()) > 0, T);
+  const lineOf = async (el) =>
+    el.evaluate((node) => {
+      const editorNode = node.closest(".monaco-editor");
+      const top = node.getBoundingClientRect().top;
+      for (const ln of editorNode.querySelectorAll(".margin-view-overlays .line-numbers")) {
+        const r = ln.getBoundingClientRect();
+        if (Math.abs(r.top - top) < 3) return Number(ln.textContent.trim());
+      }
+      return null;
+    });
+  await waitFor(`${cfg.expectedFindings} squiggles`, async () => (await squiggles.count()) >= cfg.expectedFindings, T);
+  const lines = [];
+  for (let i = 0; i < (await squiggles.count()); i++) lines.push(await lineOf(squiggles.nth(i)));
+  step("squiggles", { lines });
+  const idx = lines.indexOf(cfg.line);
+  check(idx >= 0, `no squiggle on line ${cfg.line}; squiggles are on lines ${JSON.stringify(lines)}`);
+
+  // hovering that squiggle names the rule
+  const box = await squiggles.nth(idx).boundingBox();
+  check(box !== null, "the squiggle has no box");
+  await page.mouse.move(box.x + Math.min(box.width / 2, 20), box.y + box.height / 2);
+  const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: cfg.code }).first();
+  await hover.waitFor({ state: "visible", timeout: T });
+  const hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+  step("hover on the squiggle", { line: cfg.line, hover: hoverText.slice(0, 200) });
+  check(hoverText.includes(cfg.code), `hover on line ${cfg.line} does not name ${cfg.code}: ${hoverText}`);
+  await page.mouse.move(5, 450);
+  await page.keyboard.press("Escape");
+
+  // the status bar shows the number of findings; clicking it opens Problems
+  const statusItem = page.locator(".statusbar-item", { hasText: "Backend Lens" }).first();
+  const statusText = await waitFor(
+    `the status bar to say "${cfg.expectedFindings} findings"`,
+    async () => {
+      const text = (await statusItem.innerText()).replace(/\s+/g, " ").trim();
+      return new RegExp(`Backend Lens: ${cfg.expectedFindings} findings?\\b`).test(text) ? text : false;
+    },
+  );
+  step("status bar", { text: statusText });
+  await statusItem.click();
+
+  const problemRows = page.locator(".markers-panel .monaco-list-row");
+  const problem = await waitFor(`a Problems row with ${cfg.code} and "${cfg.codeText}"`, async () => {
+    const texts = await problemRows.allInnerTexts();
+    return texts.map((t) => t.replace(/\s+/g, " ")).find((t) => t.includes(cfg.code) && t.includes(cfg.codeText));
+  });
+  const allProblems = (await problemRows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+  step("problems panel", { row: problem, rows: allProblems.length });
+  check(new RegExp(`\\bLn ${cfg.line}\\b|\\[${cfg.line}, ?\\d+\\]|\\(${cfg.line}, ?\\d+\\)`).test(problem),
+    `the Problems row for ${cfg.code} is not on line ${cfg.line}: ${problem}`);
+  result.problems = allProblems;
+
+  // the report, from the command palette
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input").first();
+  await input.waitFor({ state: "visible" });
+  await input.fill(">Backend Lens: Generate Report");
+  const entry = page.locator(".quick-input-widget .monaco-list-row", { hasText: "Backend Lens: Generate Report" }).first();
+  await entry.waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  step("ran Backend Lens: Generate Report");
+  await waitFor(`${cfg.reportFile} to be written`, () => {
+    try {
+      return fs.readFileSync(cfg.reportFile, "utf8").includes(cfg.reportTitle);
+    } catch {
+      return false;
+    }
+  });
+  step("report written", { file: cfg.reportFile });
+  const reportName = cfg.reportFile.split("/").pop();
+  const tab = await waitFor(`a tab for ${reportName}`, async () => {
+    const tabs = await page.locator(".tabs-container .tab").allInnerTexts();
+    return tabs.map((t) => t.replace(/\s+/g, " ").trim()).find((t) => t.includes(reportName));
+  });
+  step("report tab open", { tab });
+  // the Markdown preview is a webview (nested iframes): its text is the report's
+  const previewText = await waitFor(`"${cfg.reportTitle}" in the preview`, async () => {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      const text = await frame.locator("body").innerText({ timeout: 1000 }).catch(() => "");
+      if (text.includes(cfg.reportTitle)) return text;
+    }
+    return false;
+  });
+  step("report preview rendered", { text: previewText.slice(0, 80).replace(/\s+/g, " ") });
+  result.reportTab = tab;
+  result.status = statusText;
+  result.squiggleLines = lines;
+  result.hover = hoverText;
+} catch (err) {
+  exitCode = 1;
+  result.error = err instanceof CheckFailed ? err.message : String(err?.stack ?? err);
+  console.error(`[driver] FAILED: ${result.error}`);
+} finally {
+  if (page) {
+    try {
+      await page.screenshot({ path: cfg.screenshot, fullPage: false, timeout: 10000 });
+      result.screenshot = cfg.screenshot;
+    } catch (err) {
+      console.error(`[driver] no screenshot: ${String(err)}`);
+    }
+  }
+  await context.close().catch(() => {});
+}
+process.stdout.write(JSON.stringify(result) + "\n");
+process.exit(exitCode);
