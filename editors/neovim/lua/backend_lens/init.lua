@@ -112,20 +112,42 @@ end
 --- The client configuration (without root_dir) for the current options.
 local function client_config(opts)
   local settings = server_settings(opts)
-  local user_on_attach = opts.on_attach
   return {
     name = M.name,
     cmd = M.resolve_cmd(opts),
     filetypes = vim.deepcopy(opts.filetypes),
-    init_options = settings, -- read at start-up
-    settings = settings, -- sent with workspace/didChangeConfiguration after start-up
-    capabilities = opts.capabilities,
-    on_attach = function(client, bufnr)
-      if user_on_attach then
-        user_on_attach(client, bufnr)
-      end
-    end,
+    -- read by the server at start-up. Not also given as `settings`: Neovim would send
+    -- them again at once with workspace/didChangeConfiguration, and the server would
+    -- reload its configuration (and repeat any warning about it) for nothing. Later
+    -- changes (setup() called again) go through didChangeConfiguration.
+    init_options = settings,
+    capabilities = opts.capabilities, -- nil: Neovim's default (or the user's vim.lsp.config)
+    on_attach = opts.on_attach, -- nil: whatever the user's vim.lsp.config says
   }
+end
+
+-- Keys of the vim.lsp.config entry that setup() owns and replaces on every call.
+local owned_keys = { "cmd", "filetypes", "init_options", "root_dir" }
+
+--- Registers the client config with vim.lsp.config (Neovim 0.11+). The first time
+--- it merges into whatever the user configured for "backend_lens"; a later setup()
+--- replaces the keys it owns instead of merging them (vim.lsp.config merges lists
+--- index by index, which would mix an old and a new cmd or ignore list).
+local function register_lsp_config(config)
+  local stored = rawget(vim.lsp.config, "_configs")
+  local previous = type(stored) == "table" and stored[M.name] or nil
+  if previous == nil then
+    vim.lsp.config(M.name, config)
+    return
+  end
+  local fresh = vim.deepcopy(previous)
+  for _, key in ipairs(owned_keys) do
+    fresh[key] = nil
+  end
+  for key, value in pairs(config) do
+    fresh[key] = value
+  end
+  vim.lsp.config[M.name] = fresh
 end
 
 --- Starts (or reuses) the client for one buffer, outside vim.lsp.enable.
@@ -220,7 +242,7 @@ function M.setup(opts)
     config.root_dir = function(bufnr, on_dir)
       on_dir(M.find_root(bufnr))
     end
-    vim.lsp.config(M.name, config)
+    register_lsp_config(config)
     vim.lsp.enable(M.name)
     if vim.v.vim_did_enter ~= 1 then
       -- vim.lsp.enable only starts servers for buffers already open after VimEnter
