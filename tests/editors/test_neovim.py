@@ -92,8 +92,10 @@ def by_code(diagnostics: list[dict]) -> dict[str, dict]:
     return {d["code"]: d for d in diagnostics}
 
 
-def test_setup_attaches_and_shows_diagnostics(run_nvim, workspace):
-    result = run_nvim("attach")
+@pytest.mark.parametrize("path", ["default", "legacy"])
+def test_setup_attaches_and_shows_diagnostics(run_nvim, workspace, path):
+    """legacy: the code path of Neovim < 0.11 (vim.lsp.start from a FileType autocommand)."""
+    result = run_nvim("attach", **({"BL_LEGACY": "1"} if path == "legacy" else {}))
     assert result["filetype"] == "python"
     assert [(c["name"], c["root_dir"]) for c in result["clients"]] == [
         ("backend_lens", str(workspace))
@@ -107,9 +109,14 @@ def test_setup_attaches_and_shows_diagnostics(run_nvim, workspace):
     assert found["ORM001"]["lnum"] == 9
     assert found["DBP001"]["lnum"] == 6
     # Neovim 0.11+ goes through vim.lsp.config / vim.lsp.enable, older ones vim.lsp.start
-    assert result["uses_lsp_config"] is result["has_0_11"]
-    if result["has_0_11"]:
+    if path == "legacy" or not result["has_0_11"]:
+        assert result["uses_lsp_config"] is False
+        assert result["lsp_config_enabled"] is False
+        assert result["own_filetype_autocmds"] == 1
+    else:
+        assert result["uses_lsp_config"] is True
         assert result["lsp_config_enabled"] is True
+        assert result["own_filetype_autocmds"] == 0
     assert result["notifications"] == []
 
 
@@ -166,8 +173,9 @@ def test_checkhealth_reports_a_missing_server_with_advice(run_nvim, tmp_path):
     assert any("not found" in m and "checkhealth backend_lens" in m for m in messages), messages
 
 
-def test_restart_gives_a_new_client_that_publishes(run_nvim):
-    result = run_nvim("restart")
+@pytest.mark.parametrize("path", ["default", "legacy"])
+def test_restart_gives_a_new_client_that_publishes(run_nvim, path):
+    result = run_nvim("restart", **({"BL_LEGACY": "1"} if path == "legacy" else {}))
     assert result["restarted"], result["publishes"]
     assert result["new_id"] != result["old_id"]
     assert result["old_stopped"] is True
@@ -191,3 +199,20 @@ def test_installer_is_a_quick_no_op_when_nvim_is_there(nvim):
     assert proc.returncode == 0, proc.stderr
     assert "already" in proc.stderr, proc.stderr
     assert time.monotonic() - started < 5
+
+
+def test_settings_reach_the_server_and_can_change(run_nvim):
+    result = run_nvim("settings")
+    first = by_code(result["first"])
+    assert "DBP001" not in first, result["first"]
+    assert first["INT001"]["severity"] == 1  # "error" -> vim.diagnostic.severity.ERROR
+    assert result["init_options"] == {
+        "backendLens": {"ignore": ["DBP"], "severity": {"INT001": "error"}}
+    }
+    second = by_code(result["second"])
+    assert "INT001" not in second and {"DBP001", "ORM001"} <= set(second), result["second"]
+    assert result["same_client"] is True
+    if "stored_init_options" in result:
+        assert result["stored_init_options"] == {"backendLens": {"ignore": ["INT001"]}}
+    # no warnings from the server about the settings
+    assert [n["message"] for n in result["notifications"]] == []

@@ -7,5 +7,7 @@ T.run(function(result)
   result.nvim_version = tostring(vim.version())
   result.has_0_11 = vim.fn.has("nvim-0.11") == 1
   result.uses_lsp_config = require("backend_lens").uses_lsp_config()
-  result.lsp_config_enabled = vim.lsp.is_enabled and vim.lsp.is_enabled("backend_lens") or nil
+  result.lsp_config_enabled = vim.lsp.is_enabled and vim.lsp.is_enabled("backend_lens") or false
+  local found, autocmds = pcall(vim.api.nvim_get_autocmds, { group = "backend_lens", event = "FileType" })
+  result.own_filetype_autocmds = found and #autocmds or 0
 end)

@@ -104,7 +104,14 @@ function T.client(bufnr)
 end
 
 --- setup() with the test's server command, then opens shop/views.py.
+--- With BL_LEGACY set, the plugin takes the path of Neovim < 0.11 (vim.lsp.start
+--- from its own FileType autocommand) even on a newer Neovim.
 function T.setup_and_open(opts)
+  if vim.env.BL_LEGACY then
+    require("backend_lens").uses_lsp_config = function()
+      return false
+    end
+  end
   opts = vim.tbl_extend("force", { cmd = T.server_cmd }, opts or {})
   require("backend_lens").setup(opts)
   vim.cmd.edit(vim.fn.fnameescape(T.views))
