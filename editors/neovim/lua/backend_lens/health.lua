@@ -176,7 +176,7 @@ function M.check_client(lens)
       ok(("client %d is attached to %s (root: %s)"):format(client.id, label, client.config.root_dir or "none"))
     elseif lens.options and vim.tbl_contains(lens.options.filetypes, vim.bo[bufnr].filetype) then
       warn(("no Backend Lens client is attached to %s"):format(label), {
-        "check the server section above and :LspLog; try :BackendLensRestart",
+        "check the server section above and the LSP log (" .. vim.lsp.log.get_filename() .. "); try :BackendLensRestart",
       })
     else
       info(("%s is not a %s buffer: no client expected there"):format(label, table.concat((lens.options or {}).filetypes or { "python" }, "/")))

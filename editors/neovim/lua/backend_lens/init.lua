@@ -331,7 +331,7 @@ function M.report(opts, callback)
       return done(nil, msg)
     end
     if type(result) ~= "string" or result == "" then
-      local msg = "no report was written (cancelled, or see :LspLog)"
+      local msg = "no report was written (cancelled, or see the LSP log: " .. vim.lsp.log.get_filename() .. ")"
       notify(msg, vim.log.levels.WARN)
       return done(nil, msg)
     end
