@@ -1,6 +1,8 @@
 // Backend Lens for VS Code: starts the `backend-lens` language server with the
 // user's Python, shows its findings, and runs its report command.
 import * as path from "node:path";
+import * as readline from "node:readline";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -68,7 +70,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   if (pythonListener) context.subscriptions.push(pythonListener);
 
-  await enqueue(start);
+  // not awaited: activation does not wait for the version check and the server
+  void enqueue(start);
 }
 
 export async function deactivate(): Promise<void> {
@@ -76,10 +79,11 @@ export async function deactivate(): Promise<void> {
 }
 
 function enqueue(task: () => Promise<void>): Promise<void> {
-  const next = queue.then(task, task);
-  queue = next.catch((err: unknown) => {
+  const next = queue.then(task).catch((err: unknown) => {
     output.error(`Backend Lens: ${String(err)}`);
+    status.set("error", String(err));
   });
+  queue = next;
   return next;
 }
 
@@ -127,6 +131,7 @@ async function start(): Promise<void> {
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "python" }],
     outputChannel: output,
+    stdioOptions: { stdout: pipeLines(() => "info"), stderr: pipeLines(stderrLevel) },
     initializationOptions: { backendLens: ruleSettings(resource) },
     // the server's own errors are shown by it (window/showMessage); do not pop the output too
     revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -155,6 +160,35 @@ async function start(): Promise<void> {
       .then((choice) => {
         if (choice) output.show(true);
       });
+  }
+}
+
+type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Lines of a server stream into the output channel at a level chosen per line. */
+function pipeLines(level: (line: string) => LogLevel) {
+  return (input: Readable, channel: vscode.LogOutputChannel): void => {
+    readline
+      .createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 })
+      .on("line", (line: string) => {
+        channel[level(line)](line);
+      });
+  };
+}
+
+/** The server logs to stderr with Python's logging ("date time logger LEVEL message")
+ * and sends the same lines as window/logMessage: its routine lines go to the debug
+ * level, warnings and errors stay visible, anything else (a traceback) is an error. */
+function stderrLevel(line: string): LogLevel {
+  const match = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) /.exec(line);
+  switch (match?.[1]) {
+    case "DEBUG":
+    case "INFO":
+      return "debug";
+    case "WARNING":
+      return "warn";
+    default:
+      return "error";
   }
 }
 
