@@ -86,6 +86,7 @@ def _node24() -> str:
 
 
 def _build_vsix(env: dict[str, str]) -> Path:
+    """Runs editors/vscode/build.sh (npm ci when needed, lint, typecheck, bundle, package)."""
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("node/npm are not installed: Node 20+ with npm builds the extension")
     started = time.monotonic()
@@ -115,16 +116,33 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60)
     pytest.fail(f"code-server did not answer {url} within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def test_vscode_extension_in_code_server(workspace, artifacts, editor_home, tmp_path):
-    code_server = find_tool("code-server", CS_MODULES / ".bin" / "code-server", install=INSTALL)
-    chromium = find_tool("chromium", Path("/usr/bin/chromium"), install=INSTALL)
-    node = _node24()
+@pytest.fixture(scope="module")
+def vsix() -> Path:
+    """The extension, built once for this module's tests."""
+    return _build_vsix(dict(os.environ))
+
+
+@pytest.fixture
+def tools() -> dict[str, str]:
+    tools = {
+        "code_server": find_tool(
+            "code-server", CS_MODULES / ".bin" / "code-server", install=INSTALL
+        ),
+        "chromium": find_tool("chromium", Path("/usr/bin/chromium"), install=INSTALL),
+        "node": _node24(),
+    }
     if not (CS_MODULES / "playwright-core" / "package.json").is_file():
         pytest.skip(f"playwright-core is not installed in {CS_MODULES}: run `{INSTALL}`")
-    began = time.monotonic()
+    return tools
 
-    vsix = _build_vsix(dict(os.environ))
 
+def _run_vscode(
+    tools, vsix: Path, workspace: Path, artifacts: Path, editor_home, tmp_path: Path, **config
+) -> tuple[dict, Path]:
+    """Install the .vsix into a fresh code-server, start it on the workspace, run the
+    driver with `config`, and return its result (and the user-data folder, for logs).
+    Fails the test with the driver's message when a check fails."""
+    code_server, chromium, node = tools["code_server"], tools["chromium"], tools["node"]
     # code-server runs on Node 24: only that `node` first on PATH
     env = dict(editor_home)
     env["PATH"] = f"{Path(node).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -145,7 +163,7 @@ def test_vscode_extension_in_code_server(workspace, artifacts, editor_home, tmp_
         "chat.disableAIFeatures": True,
         "git.enabled": False,
         "editor.hover.delay": 200,
-        "backendLens.interpreter": PYTHON,
+        "backendLens.interpreter": config.pop("interpreter", PYTHON),
     }
     (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
     common = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
@@ -199,12 +217,7 @@ def test_vscode_extension_in_code_server(workspace, artifacts, editor_home, tmp_
             "profile": str(tmp_path / "chromium-profile"),
             "screenshot": str(screenshot),
             "timeoutMs": 30000,
-            "expectedFindings": EXPECTED_FINDINGS,
-            "line": LINE,
-            "code": CODE,
-            "codeText": CODE_TEXT,
-            "reportFile": str(workspace / "backend-lens-report.md"),
-            "reportTitle": "Backend Development Report",
+            **config,
         }
         driver = subprocess.Popen(
             [node, str(DRIVER), json.dumps(config)],
@@ -228,14 +241,79 @@ def test_vscode_extension_in_code_server(workspace, artifacts, editor_home, tmp_
             f"{result.get('error', 'the driver failed')}\n(screenshot: {screenshot}, "
             f"code-server log: {cs_log})\n{err[-3000:]}"
         )
-        report = (workspace / "backend-lens-report.md").read_text()
-        assert "Backend Development Report" in report
-        assert "INT001" in report
-        assert any(CODE in row and CODE_TEXT in row for row in result["problems"])
-        assert LINE in result["squiggleLines"]
-        assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["status"]
-        print(f"VS Code end to end: {time.monotonic() - began:.1f}s (build included)")
+        return result, user_data
     finally:
         _kill_group(driver)
         _kill_group(code_server_proc)
         _kill_leftovers(str(tmp_path))
+        _keep_extension_log(user_data, artifacts)
+
+
+def _extension_log(user_data: Path) -> str:
+    """The "Backend Lens" output channel as VS Code logged it."""
+    logs = sorted((user_data / "logs").glob("**/backend-lens.backend-lens/*.log"))
+    return "\n".join(p.read_text(errors="replace") for p in logs)
+
+
+def _keep_extension_log(user_data: Path, artifacts: Path) -> None:
+    text = _extension_log(user_data) if (user_data / "logs").is_dir() else ""
+    if text:
+        (artifacts / "backend-lens-output.log").write_text(text)
+
+
+def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, editor_home, tmp_path):
+    began = time.monotonic()
+    result, user_data = _run_vscode(
+        tools,
+        vsix,
+        workspace,
+        artifacts,
+        editor_home,
+        tmp_path,
+        mode="full",
+        expectedFindings=EXPECTED_FINDINGS,
+        line=LINE,
+        code=CODE,
+        codeText=CODE_TEXT,
+        reportFile=str(workspace / "backend-lens-report.md"),
+        reportTitle="Backend Development Report",
+    )
+    report = (workspace / "backend-lens-report.md").read_text()
+    assert "Backend Development Report" in report
+    assert "INT001" in report
+    assert any(CODE in row and CODE_TEXT in row for row in result["problems"])
+    assert LINE in result["squiggleLines"]
+    assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["status"]
+    assert f"Backend Lens: {EXPECTED_FINDINGS - 1} findings" in result["statusAfterIgnore"]
+    # the output channel has the extension's and the server's log, and the server
+    # was sent no setting it does not know
+    output = _extension_log(user_data)
+    assert "backend-lens 0.1.0" in output, output[-2000:]
+    assert "unknown setting" not in output, output[-2000:]
+    # Restart Server started a second server
+    assert output.count("backend-lens 0.1.0") == 2, output[-2000:]
+    assert f"Backend Lens: {EXPECTED_FINDINGS - 1} findings" in result["statusAfterRestart"]
+    print(f"VS Code end to end: {time.monotonic() - began:.1f}s")
+
+
+def test_vscode_extension_says_how_to_install_the_server(
+    tools, vsix, workspace, artifacts, editor_home, tmp_path
+):
+    """An interpreter without backend-lens: an error with the install command and
+    buttons, and the status bar says error."""
+    bare = tmp_path / "bare-venv"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
+    python = str(bare / "bin" / "python")
+    result, _ = _run_vscode(
+        tools,
+        vsix,
+        workspace,
+        artifacts,
+        editor_home,
+        tmp_path,
+        mode="missing-server",
+        interpreter=python,
+        installCommand=f"{python} -m pip install backend-lens",
+    )
+    assert "Backend Lens is not installed in" in result["notification"]
+    assert "Backend Lens: error" in result["status"]

@@ -26,6 +26,8 @@ function step(name, extra = {}) {
 }
 
 class CheckFailed extends Error {}
+/** ends a shorter scenario early, successfully */
+class Done extends Error {}
 function check(condition, message) {
   if (!condition) throw new CheckFailed(message);
 }
@@ -44,6 +46,19 @@ async function waitFor(what, fn, timeout = T, interval = 100) {
     if (Date.now() > deadline) throw new CheckFailed(`timed out after ${timeout} ms waiting for ${what} (last: ${String(last)})`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** Runs a command from the command palette (F1), as a user would. */
+async function runCommand(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input").first();
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const entry = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+  await entry.waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden" });
+  step(`ran ${title}`);
 }
 
 const context = await chromium.launchPersistentContext(cfg.profile, {
@@ -84,6 +99,24 @@ try {
   };
   await openRow("shop");
   await openRow("views.py");
+  if (cfg.mode === "missing-server") {
+    // the interpreter has no backend-lens: a message says how to install it, the status says error
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Backend Lens is not installed in" }).first();
+    await toast.waitFor({ state: "visible" });
+    result.notification = (await toast.innerText()).replace(/\s+/g, " ").trim();
+    step("notification", { text: result.notification });
+    check(result.notification.includes(cfg.installCommand), `the message does not give the command "${cfg.installCommand}"`);
+    for (const button of ["Copy install command", "Choose interpreter", "Open settings"]) {
+      check(await toast.locator(".monaco-button", { hasText: button }).count() > 0, `no "${button}" button on the message`);
+    }
+    const status = page.locator(".statusbar-item", { hasText: "Backend Lens" }).first();
+    result.status = await waitFor('the status bar to say "Backend Lens: error"', async () => {
+      const text = (await status.innerText()).replace(/\s+/g, " ").trim();
+      return text.includes("Backend Lens: error") ? text : false;
+    });
+    step("status bar", { text: result.status });
+    throw new Done();
+  }
   const editor = page.locator(".editor-instance .monaco-editor").first();
   await editor.locator(".view-lines").waitFor();
   await waitFor("a views.py tab", async () =>
@@ -149,14 +182,7 @@ try {
 
   // the report, from the command palette
   await page.locator(".monaco-editor .view-lines").first().click();
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input").first();
-  await input.waitFor({ state: "visible" });
-  await input.fill(">Backend Lens: Generate Report");
-  const entry = page.locator(".quick-input-widget .monaco-list-row", { hasText: "Backend Lens: Generate Report" }).first();
-  await entry.waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
-  step("ran Backend Lens: Generate Report");
+  await runCommand("Backend Lens: Generate Report");
   await waitFor(`${cfg.reportFile} to be written`, () => {
     try {
       return fs.readFileSync(cfg.reportFile, "utf8").includes(cfg.reportTitle);
@@ -171,6 +197,7 @@ try {
     return tabs.map((t) => t.replace(/\s+/g, " ").trim()).find((t) => t.includes(reportName));
   });
   step("report tab open", { tab });
+  Object.assign(result, { reportTab: tab, status: statusText, squiggleLines: lines, hover: hoverText });
   // the Markdown preview is a webview (nested iframes): its text is the report's
   const previewText = await waitFor(`"${cfg.reportTitle}" in the preview`, async () => {
     for (const frame of page.frames()) {
@@ -181,14 +208,50 @@ try {
     return false;
   });
   step("report preview rendered", { text: previewText.slice(0, 80).replace(/\s+/g, " ") });
-  result.reportTab = tab;
-  result.status = statusText;
-  result.squiggleLines = lines;
-  result.hover = hoverText;
+
+  // a rule setting changed in the workspace reaches the running server
+  // (workspace/didChangeConfiguration, no restart): the ignored rule's finding goes away
+  fs.mkdirSync(`${cfg.workspace}/.vscode`, { recursive: true });
+  fs.writeFileSync(`${cfg.workspace}/.vscode/settings.json`, JSON.stringify({ "backendLens.ignore": [cfg.code] }));
+  const fewer = cfg.expectedFindings - 1;
+  result.statusAfterIgnore = await waitFor(`the status bar to say "${fewer} findings" after ignoring ${cfg.code}`, async () => {
+    const text = (await statusItem.innerText()).replace(/\s+/g, " ").trim();
+    return new RegExp(`Backend Lens: ${fewer} findings?\\b`).test(text) ? text : false;
+  });
+  const rowsAfter = (await problemRows.allInnerTexts()).join("\n");
+  check(!rowsAfter.includes(cfg.code), `${cfg.code} is still in the Problems view after ignoring it`);
+  step("ignored by a setting", { status: result.statusAfterIgnore });
+
+  // Backend Lens: Restart Server from the palette: a new server, the same findings
+  // every text the item shows meanwhile is recorded, so the restart is seen to happen
+  await page.evaluate(() => {
+    const seen = (window.__backendLensStatus = []);
+    const read = () => {
+      for (const el of document.querySelectorAll(".statusbar-item")) {
+        const text = el.textContent.replace(/\s+/g, " ").trim();
+        if (text.includes("Backend Lens") && seen[seen.length - 1] !== text) seen.push(text);
+      }
+    };
+    new MutationObserver(read).observe(document.querySelector(".statusbar"), {
+      subtree: true, childList: true, characterData: true, attributes: true,
+    });
+    read();
+  });
+  await runCommand("Backend Lens: Restart Server");
+  const seen = await waitFor(`"${fewer} findings" after "starting" or "stopped"`, async () => {
+    const texts = await page.evaluate(() => window.__backendLensStatus);
+    const down = texts.findIndex((t) => /starting|stopped/.test(t));
+    return down >= 0 && texts.slice(down).some((t) => new RegExp(`Backend Lens: ${fewer} findings?\\b`).test(t)) ? texts : false;
+  });
+  result.statusAfterRestart = seen[seen.length - 1];
+  result.statusDuringRestart = seen;
+  step("restarted", { statuses: seen });
 } catch (err) {
-  exitCode = 1;
-  result.error = err instanceof CheckFailed ? err.message : String(err?.stack ?? err);
-  console.error(`[driver] FAILED: ${result.error}`);
+  if (!(err instanceof Done)) {
+    exitCode = 1;
+    result.error = err instanceof CheckFailed ? err.message : String(err?.stack ?? err);
+    console.error(`[driver] FAILED: ${result.error}`);
+  }
 } finally {
   if (page) {
     try {
