@@ -216,3 +216,16 @@ def test_settings_reach_the_server_and_can_change(run_nvim):
         assert result["stored_init_options"] == {"backendLens": {"ignore": ["INT001"]}}
     # no warnings from the server about the settings
     assert [n["message"] for n in result["notifications"]] == []
+
+
+def test_commands_explain_when_there_is_no_server(run_nvim, workspace):
+    result = run_nvim("noclient")
+    assert result["commands"] == {"report": True, "restart": True}
+    before = " | ".join(result["before_setup"])
+    assert before.count("setup() first") == 2, result["before_setup"]
+    assert result["clients"] == 0
+    assert result["report_called_back"] and result.get("report_path") is None
+    assert "no Backend Lens server is running" in result["report_error"]
+    assert [n["level"] for n in result["after_setup"]] == [4]  # vim.log.levels.ERROR
+    assert len(result["windows"]) == 1
+    assert not (workspace / "backend-lens-report.md").exists()
