@@ -173,3 +173,44 @@ def test_serve_accepts_stdio_flag(flag):
     args = [sys.executable, "-m", "backend_lens", "serve"] + ([flag] if flag else [])
     p = subprocess.run(args, input=b"", capture_output=True, timeout=30)
     assert p.returncode == 0
+
+
+def _lsp_frames(*messages: dict) -> bytes:
+    out = b""
+    for m in messages:
+        body = json.dumps(m).encode()
+        out += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    return out
+
+
+def test_serve_over_stdio_keeps_routine_log_lines_off_stderr(tmp_path):
+    # editors show the server's stderr (VS Code as errors); routine lines go to the
+    # client as window/logMessage and to --log-file, not to stderr
+    root = write(tmp_path, {"app/views.py": "import requests\nrequests.get('u')\n"})
+    log_file = tmp_path / "server.log"
+    session = _lsp_frames(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "processId": None,
+                "rootUri": root.as_uri(),
+                "capabilities": {},
+                "initializationOptions": {"bogus": 1},  # a message logged at start-up
+            },
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "backend_lens", "serve", "--stdio", "--log-file", str(log_file)],
+        input=session,
+        capture_output=True,
+        timeout=60,
+    )
+    assert b'"id": 2' in r.stdout.replace(b'"id":2', b'"id": 2')  # shut down cleanly
+    assert b" INFO " not in r.stderr, r.stderr.decode()[-2000:]
+    assert b"unknown setting" in r.stdout  # sent to the client
+    assert "INFO editor settings: unknown setting `bogus`" in log_file.read_text()

@@ -297,6 +297,19 @@ async def test_malformed_settings_are_reported_not_fatal(client):
     assert await diagnostics(client, uri, 1)
 
 
+async def test_settings_sent_again_unchanged_are_not_reloaded_or_warned_twice(client):
+    bad = {"backendLens": {"bogus": True}}
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=bad))
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=bad))
+    client.workspace_did_change_configuration(
+        T.DidChangeConfigurationParams(settings={"backendLens": {"bogus2": True}})
+    )
+    await wait_for(
+        lambda: any("`bogus2`" in m.message for m in client.messages), what="the third warning"
+    )
+    assert sum("`bogus`" in m.message for m in client.messages) == 1
+
+
 async def test_ignore_setting_from_initialization_turns_a_rule_off(client):
     client.workspace_did_change_configuration(
         T.DidChangeConfigurationParams(settings={"backendLens": {"ignore": ["INT001"]}})

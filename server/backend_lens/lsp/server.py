@@ -379,11 +379,16 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
 def did_change_configuration(ls: BackendLensServer, params: T.DidChangeConfigurationParams):
     settings = params.settings
     if isinstance(settings, dict):
-        ls.init_options = (
+        options = (
             settings.get("backendLens", settings)
             if isinstance(settings.get("backendLens"), dict)
             else ls.init_options
         )
+        if options == ls.init_options and ls.project is not None:
+            # clients send the settings they started with again (VS Code does):
+            # nothing to reload, and no warning to repeat
+            return
+        ls.init_options = options
     reload_config(ls)
 
 
@@ -613,7 +618,12 @@ def shutdown(ls: BackendLensServer, *args):
 
 
 def serve(tcp: str | None = None, log_file: str | None = None) -> int:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stderr = logging.StreamHandler(sys.stderr)
+    if not tcp:
+        # over stdio the client shows stderr, often as errors; routine lines reach it
+        # as window/logMessage already, so stderr carries only warnings and worse
+        stderr.setLevel(logging.WARNING)
+    handlers: list[logging.Handler] = [stderr]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
     logging.basicConfig(
