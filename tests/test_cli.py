@@ -214,3 +214,14 @@ def test_serve_over_stdio_keeps_routine_log_lines_off_stderr(tmp_path):
     assert b" INFO " not in r.stderr, r.stderr.decode()[-2000:]
     assert b"unknown setting" in r.stdout  # sent to the client
     assert "INFO editor settings: unknown setting `bogus`" in log_file.read_text()
+
+
+def test_report_summary_counts_findings_by_severity(tmp_path):
+    # the summary line lists only the severities present, without stray separators
+    root = write(
+        tmp_path,
+        {"app/client.py": "import requests\n\n\ndef ping():\n    return requests.get('u')\n"},
+    )
+    out = tmp_path / "report.md"
+    assert run("report", str(root), "--output", str(out)).returncode == 0
+    assert "1 Python file, 5 lines, 1 finding (1 warning)." in out.read_text()

@@ -176,6 +176,8 @@ try {
   });
   const allProblems = (await problemRows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
   step("problems panel", { row: problem, rows: allProblems.length });
+  // the moment worth keeping: squiggles in views.py and the Problems rows under it
+  await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "-problems.png"), timeout: 10000 }).catch(() => {});
   check(new RegExp(`\\bLn ${cfg.line}\\b|\\[${cfg.line}, ?\\d+\\]|\\(${cfg.line}, ?\\d+\\)`).test(problem),
     `the Problems row for ${cfg.code} is not on line ${cfg.line}: ${problem}`);
   result.problems = allProblems;
@@ -246,6 +248,13 @@ try {
   result.statusAfterRestart = seen[seen.length - 1];
   result.statusDuringRestart = seen;
   step("restarted", { statuses: seen });
+  // and the Problems view lists the new server's findings again
+  const other = await waitFor("Problems rows from the restarted server", async () => {
+    const texts = (await problemRows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    return texts.some((t) => /ORM001/.test(t)) ? texts : false;
+  });
+  result.problemsAfterRestart = other;
+  step("problems after restart", { rows: other.length });
 } catch (err) {
   if (!(err instanceof Done)) {
     exitCode = 1;
