@@ -225,3 +225,94 @@ def test_report_summary_counts_findings_by_severity(tmp_path):
     out = tmp_path / "report.md"
     assert run("report", str(root), "--output", str(out)).returncode == 0
     assert "1 Python file, 5 lines, 1 finding (1 warning)." in out.read_text()
+
+
+def _read_frames(stream):
+    """Yield the JSON messages the server writes, one by one."""
+    while True:
+        length = None
+        while True:
+            line = stream.readline()
+            if not line:
+                return
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+            elif line in (b"\r\n", b"\n"):
+                break
+        yield json.loads(stream.read(length))
+
+
+def test_serve_keeps_in_step_when_the_editor_sends_bytes_that_are_not_utf8(tmp_path):
+    # a buffer with a character cut in half: the editor sends its raw bytes; the
+    # change must still apply, or every later edit lands on stale text
+    import threading
+
+    root = write(tmp_path, {"pyproject.toml": ""})
+    uri = (root / "a.py").as_uri()
+    text = 'import requests\nprefix = "AB"\n\n\ndef ping():\n    return requests.get("u")\n'
+
+    def change(version, line, char, new_text):
+        return {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": line, "character": char},
+                            "end": {"line": line, "character": char},
+                        },
+                        "text": new_text,
+                    }
+                ],
+            },
+        }
+
+    frames = _lsp_frames(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}},
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}
+            },
+        },
+    )
+    # version 2 inserts a lone lead byte of a 4-byte character (not valid UTF-8) and
+    # a line break
+    bad = json.dumps(change(2, 1, 10, "@@\n")).encode().replace(b"@@", b"\xf0x")
+    frames += b"Content-Length: %d\r\n\r\n" % len(bad) + bad
+    frames += _lsp_frames(change(3, 4, 0, "# a comment\n"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend_lens", "serve", "--stdio"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    try:
+        proc.stdin.write(frames)
+        proc.stdin.flush()
+        published = {}
+        for message in _read_frames(proc.stdout):
+            if message.get("method") == "textDocument/publishDiagnostics":
+                published[message["params"]["version"]] = message["params"]["diagnostics"]
+                if 3 in published:
+                    break
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        stderr = proc.stderr.read().decode()
+    assert 2 in published and 3 in published, stderr[-2000:]
+    # version 3 was applied to the text with version 2 in it: the call moved down two lines
+    (finding,) = [d for d in published[3] if d["code"] == "INT001"]
+    assert finding["range"]["start"] == {"line": 7, "character": 11}
+    assert "not valid UTF-8" in stderr

@@ -617,6 +617,37 @@ def shutdown(ls: BackendLensServer, *args):
         ls.worker.stop()
 
 
+class _Utf8Stdin:
+    """stdin for pygls, with message bodies that are not valid UTF-8 repaired.
+
+    An editor sends a buffer's bytes as they are: a buffer holding undecodable bytes
+    (a Latin-1 file opened as UTF-8, a character cut in half) makes a JSON body
+    pygls cannot decode, and it would drop that didChange, leaving the server's copy
+    of the document out of step with the editor for good. Each undecodable byte
+    becomes U+FFFD instead, so the change applies and positions stay aligned."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.warned = False
+
+    def readline(self) -> bytes:
+        return self.raw.readline()
+
+    def read(self, n: int) -> bytes:
+        data = self.raw.read(n)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            if not self.warned:
+                self.warned = True
+                log.warning(
+                    "the editor sent text that is not valid UTF-8; "
+                    "undecodable bytes are read as U+FFFD"
+                )
+            data = data.decode("utf-8", "replace").encode("utf-8")
+        return data
+
+
 def serve(tcp: str | None = None, log_file: str | None = None) -> int:
     stderr = logging.StreamHandler(sys.stderr)
     if not tcp:
@@ -641,5 +672,5 @@ def serve(tcp: str | None = None, log_file: str | None = None) -> int:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        server.start_io(stdin=_Utf8Stdin(sys.stdin.buffer))
     return 0
