@@ -38,8 +38,8 @@ def run_nvim(nvim, workspace, editor_home, artifacts, tmp_path):
             BL_WORKSPACE=str(workspace),
             BL_RESULT=str(result_file),
             BL_SERVER_CMD=json.dumps(SERVER_COMMAND),
-            **extra_env,
         )
+        env.update(extra_env)
         cmd = [
             nvim,
             "--headless",
@@ -229,3 +229,18 @@ def test_commands_explain_when_there_is_no_server(run_nvim, workspace):
     assert [n["level"] for n in result["after_setup"]] == [4]  # vim.log.levels.ERROR
     assert len(result["windows"]) == 1
     assert not (workspace / "backend-lens-report.md").exists()
+
+
+def test_a_server_that_cannot_start_is_explained(run_nvim, tmp_path):
+    # an interpreter without backend-lens: Neovim alone would only say "quit with
+    # exit code 1"; the plugin says what ran and how to install the server
+    bare = tmp_path / "bare-venv"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
+    python = str(bare / "bin" / "python")
+    result = run_nvim("broken", BL_SERVER_CMD=json.dumps([python, "-m", "backend_lens", "serve"]))
+    assert result["advised"], result["notifications"]
+    (advice,) = [n for n in result["notifications"] if "pip install backend-lens" in n["message"]]
+    assert advice["level"] == 4  # vim.log.levels.ERROR
+    assert f"`{python} -m backend_lens serve`" in advice["message"]
+    assert f"`{python} -m pip install backend-lens`" in advice["message"]
+    assert result["clients"] == 0

@@ -19,6 +19,7 @@ local defaults = {
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "manage.py", "setup.cfg", ".git" },
   on_attach = nil, -- function(client, bufnr)
+  on_exit = nil, -- function(code, signal, client_id), called after the plugin's own
   capabilities = nil, -- client capabilities (default: Neovim's)
 }
 
@@ -109,12 +110,43 @@ local function server_settings(opts)
   return { backendLens = vim.deepcopy(opts.settings) }
 end
 
+--- Advice for a server that stopped on its own with a failure (a missing module,
+--- an interpreter without backend-lens, a crash): what ran and how to fix it.
+function M.exit_advice(cmd, code)
+  local shown = table.concat(cmd, " ")
+  local msg = ("the server stopped (exit code %d): `%s`."):format(code, shown)
+  if cmd[2] == "-m" and cmd[3] == "backend_lens" then
+    msg = msg
+      .. (" If backend-lens is not installed in that Python, install it with `%s -m pip install backend-lens`,"):format(
+        cmd[1]
+      )
+      .. " or set `cmd`/`python` in setup()."
+  else
+    msg = msg .. " Is backend-lens installed? `pip install backend-lens`, or set `cmd` in setup()."
+  end
+  return msg .. " :checkhealth backend_lens says more; the server's output is in " .. vim.lsp.get_log_path()
+end
+
 --- The client configuration (without root_dir) for the current options.
 local function client_config(opts)
   local settings = server_settings(opts)
+  local cmd = M.resolve_cmd(opts)
+  local user_on_exit = opts.on_exit
   return {
+    -- a server that exits with a failure is explained, not just reported by its code
+    -- (a stop asked for, as by :BackendLensRestart, exits 0 or by a signal)
+    on_exit = function(code, signal, client_id)
+      if code ~= 0 and signal == 0 then
+        vim.schedule(function()
+          notify(M.exit_advice(cmd, code), vim.log.levels.ERROR)
+        end)
+      end
+      if user_on_exit then
+        user_on_exit(code, signal, client_id)
+      end
+    end,
     name = M.name,
-    cmd = M.resolve_cmd(opts),
+    cmd = cmd,
     filetypes = vim.deepcopy(opts.filetypes),
     -- read by the server at start-up. Not also given as `settings`: Neovim would send
     -- them again at once with workspace/didChangeConfiguration, and the server would
@@ -127,7 +159,7 @@ local function client_config(opts)
 end
 
 -- Keys of the vim.lsp.config entry that setup() owns and replaces on every call.
-local owned_keys = { "cmd", "filetypes", "init_options", "root_dir" }
+local owned_keys = { "cmd", "filetypes", "init_options", "root_dir", "on_exit" }
 
 --- Registers the client config with vim.lsp.config (Neovim 0.11+). The first time
 --- it merges into whatever the user configured for "backend_lens"; a later setup()
