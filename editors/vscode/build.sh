@@ -20,7 +20,9 @@ stamp=node_modules/.backend-lens-lock
 want="$(sha256sum package-lock.json | cut -c1-16) node-$major"
 if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "npm ci"
-  npm ci --loglevel=error >&2 || die "npm ci failed"
+  # one retry: a registry hiccup should not fail a whole CI run
+  npm ci --loglevel=error >&2 || { say "npm ci failed; trying once more"; npm ci --loglevel=error >&2; } \
+    || die "npm ci failed"
   echo "$want" > "$stamp"
 fi
 
