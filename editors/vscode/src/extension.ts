@@ -235,7 +235,9 @@ async function reportFailure(launch: ServerLaunch, check: Exclude<CheckResult, {
   const actions: string[] = [];
   const canInstall = launch.python !== undefined && (check.reason === "not-installed" || check.reason === "too-old");
   if (canInstall) actions.push("Copy install command");
-  actions.push("Choose interpreter", "Open settings", "Show output");
+  // with backendLens.serverPath set, the interpreter is not used: choosing one cannot help
+  if (launch.python !== undefined) actions.push("Choose interpreter");
+  actions.push("Open settings", "Show output");
   const show = check.reason === "too-old" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
   const choice = await show(message, ...actions);
   if (choice === "Copy install command") {
