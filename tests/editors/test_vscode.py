@@ -25,6 +25,7 @@ from .conftest import EDITOR_CACHE, PYTHON, REPO, find_tool
 INSTALL = "editors/install/code-server.sh"
 BUILD = REPO / "editors" / "vscode" / "build.sh"
 DRIVER = Path(__file__).with_name("vscode_driver.mjs")
+STANDIN = Path(__file__).with_name("python-ext-standin")
 CS_MODULES = EDITOR_CACHE / "code-server" / "node_modules"
 NODE24_DIR = EDITOR_CACHE / "node24-bin"
 
@@ -122,6 +123,23 @@ def vsix() -> Path:
     return _build_vsix(dict(os.environ))
 
 
+@pytest.fixture(scope="module")
+def python_ext_standin(vsix: Path, tmp_path_factory) -> Path:
+    """The stand-in for the Python extension (tests/editors/python-ext-standin, id
+    ms-python.python), packaged with the vsce that building the extension installed."""
+    vsce = BUILD.parent / "node_modules" / ".bin" / "vsce"
+    out = tmp_path_factory.mktemp("standin") / "python-ext-standin.vsix"
+    proc = subprocess.run(
+        [str(vsce), "package", "--allow-missing-repository", "--skip-license", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=STANDIN,
+    )
+    assert proc.returncode == 0 and out.is_file(), proc.stdout + proc.stderr
+    return out
+
+
 @pytest.fixture
 def tools() -> dict[str, str]:
     tools = {
@@ -137,11 +155,21 @@ def tools() -> dict[str, str]:
 
 
 def _run_vscode(
-    tools, vsix: Path, workspace: Path, artifacts: Path, editor_home, tmp_path: Path, **config
+    tools,
+    vsix: Path,
+    workspace: Path,
+    artifacts: Path,
+    editor_home,
+    tmp_path: Path,
+    *,
+    settings: dict | None = None,
+    also_install: tuple[Path, ...] = (),
+    **config,
 ) -> tuple[dict, Path]:
-    """Install the .vsix into a fresh code-server, start it on the workspace, run the
-    driver with `config`, and return its result (and the user-data folder, for logs).
-    Fails the test with the driver's message when a check fails."""
+    """Install the .vsix (and `also_install`) into a fresh code-server, start it on the
+    workspace with the user `settings` added, run the driver with `config`, and return
+    its result (and the user-data folder, for logs). Fails the test with the driver's
+    message when a check fails."""
     code_server, chromium, node = tools["code_server"], tools["chromium"], tools["node"]
     # code-server runs on Node 24: only that `node` first on PATH
     env = dict(editor_home)
@@ -149,6 +177,8 @@ def _run_vscode(
     user_data, extensions = tmp_path / "cs-user-data", tmp_path / "cs-extensions"
     (user_data / "User").mkdir(parents=True)
     settings = {
+        "backendLens.interpreter": PYTHON,
+        **(settings or {}),
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.welcomePage.walkthroughs.openOnInstall": False,
@@ -163,13 +193,13 @@ def _run_vscode(
         "chat.disableAIFeatures": True,
         "git.enabled": False,
         "editor.hover.delay": 200,
-        "backendLens.interpreter": config.pop("interpreter", PYTHON),
     }
     (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
     common = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
 
+    installs = [arg for ext in (vsix, *also_install) for arg in ("--install-extension", str(ext))]
     installed = subprocess.run(
-        [code_server, *common, "--install-extension", str(vsix)],
+        [code_server, *common, *installs],
         capture_output=True,
         text=True,
         env=env,
@@ -278,6 +308,8 @@ def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, edit
         reportFile=str(workspace / "backend-lens-report.md"),
         reportTitle="Backend Development Report",
     )
+    # the report came from the button in views.py's editor title bar
+    assert "Generate Report" in result["editorTitleActions"], result["editorTitleActions"]
     report = (workspace / "backend-lens-report.md").read_text()
     assert "Backend Development Report" in report
     assert "INT001" in report
@@ -296,14 +328,19 @@ def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, edit
     print(f"VS Code end to end: {time.monotonic() - began:.1f}s")
 
 
+def _bare_venv(tmp_path: Path) -> str:
+    """The python of a new venv that has no backend-lens."""
+    bare = tmp_path / "bare-venv"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
+    return str(bare / "bin" / "python")
+
+
 def test_vscode_extension_says_how_to_install_the_server(
     tools, vsix, workspace, artifacts, editor_home, tmp_path
 ):
     """An interpreter without backend-lens: an error with the install command and
     buttons, and the status bar says error."""
-    bare = tmp_path / "bare-venv"
-    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
-    python = str(bare / "bin" / "python")
+    python = _bare_venv(tmp_path)
     result, _ = _run_vscode(
         tools,
         vsix,
@@ -312,8 +349,99 @@ def test_vscode_extension_says_how_to_install_the_server(
         editor_home,
         tmp_path,
         mode="missing-server",
-        interpreter=python,
+        settings={"backendLens.interpreter": python},
         installCommand=f"{python} -m pip install backend-lens",
     )
     assert "Backend Lens is not installed in" in result["notification"]
     assert "Backend Lens: error" in result["status"]
+
+
+def test_vscode_extension_uses_the_python_extensions_interpreter(
+    tools, vsix, python_ext_standin, workspace, artifacts, editor_home, tmp_path
+):
+    """With neither backendLens.interpreter nor backendLens.serverPath set, the server
+    runs with the interpreter selected in the Python extension, and selecting another
+    one there restarts it.
+
+    The "Python extension" here is a STAND-IN (tests/editors/python-ext-standin): an
+    extension with the id ms-python.python that exports the same shape of
+    environments API (getActiveEnvironmentPath, resolveEnvironment,
+    onDidChangeActiveEnvironmentPath) and registers python.setInterpreter as an input
+    box. The real Python extension cannot be installed here (no marketplace), so this
+    checks Backend Lens's side of the contract, not the real extension's behaviour.
+    """
+    began = time.monotonic()
+    bare = _bare_venv(tmp_path)
+    result, user_data = _run_vscode(
+        tools,
+        vsix,
+        workspace,
+        artifacts,
+        editor_home,
+        tmp_path,
+        also_install=(python_ext_standin,),
+        settings={
+            "backendLens.interpreter": "",
+            "backendLens.serverPath": "",
+            # what the stand-in reports as selected until one is picked
+            "python.defaultInterpreterPath": PYTHON,
+        },
+        mode="python-extension",
+        expectedFindings=EXPECTED_FINDINGS,
+        python=PYTHON,
+        otherPython=bare,
+        pickerPrompt="Path of the Python interpreter to select",
+        installCommand=f"{bare} -m pip install backend-lens",
+    )
+    assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["status"]
+    assert f"Backend Lens is not installed in {bare}" in result["notification"]
+    assert "Backend Lens: error" in result["statusAfterSelect"]
+    assert "Choose interpreter" in result["buttons"], result["buttons"]
+    assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["statusAfterChoose"]
+    # the output says where each server came from, and why it restarted
+    output = _extension_log(user_data)
+    origin = "(from the interpreter selected in the Python extension)"
+    first = output.find(f"server: {PYTHON} -m backend_lens serve {origin}")
+    other = output.find(f"server: {bare} -m backend_lens serve {origin}")
+    again = output.find(f"server: {PYTHON} -m backend_lens serve {origin}", max(other, 0))
+    assert 0 <= first < other < again, output[-3000:]
+    assert output.count("the Python extension's interpreter changed: restarting") == 2, output
+    assert output.count("backend-lens 0.1.0") == 2, output[-3000:]
+    print(f"VS Code with the Python extension stand-in: {time.monotonic() - began:.1f}s")
+
+
+def test_vscode_extension_says_the_server_is_too_old(
+    tools, vsix, workspace, artifacts, editor_home, tmp_path
+):
+    """backendLens.serverPath is a backend-lens older than the extension needs: a
+    message with the version, the minimum and the upgrade command; the status says
+    error; the old server is only asked its version, never started."""
+    calls = tmp_path / "old-server-calls.txt"
+    old = tmp_path / "old-backend-lens"
+    old.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{calls}"\n'
+        'if [ "$1" = --version ]; then echo "backend-lens 0.0.1"; exit 0; fi\n'
+        'echo "this stand-in of an old backend-lens only answers --version" >&2\n'
+        "exit 1\n"
+    )
+    old.chmod(0o755)
+    result, user_data = _run_vscode(
+        tools,
+        vsix,
+        workspace,
+        artifacts,
+        editor_home,
+        tmp_path,
+        settings={"backendLens.interpreter": "", "backendLens.serverPath": str(old)},
+        mode="old-server",
+        minVersion="0.1.0",
+        upgradeCommand="pip install --upgrade backend-lens",
+    )
+    assert f"Backend Lens 0.0.1 in {old} is older than 0.1.0" in result["notification"]
+    assert "Backend Lens: error" in result["status"]
+    # serverPath decides, so choosing an interpreter cannot help: no such button
+    assert "Open settings" in result["buttons"], result["buttons"]
+    assert "Choose interpreter" not in result["buttons"], result["buttons"]
+    assert calls.read_text().split("\n") == ["--version", ""], calls.read_text()
+    assert f"server: {old} serve (from backendLens.serverPath)" in _extension_log(user_data)

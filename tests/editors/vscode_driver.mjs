@@ -1,8 +1,13 @@
 // Drives code-server (VS Code in the browser) with playwright-core and headless
 // Chromium, and checks what a user of the Backend Lens extension sees.
 // Run by tests/editors/test_vscode.py; configuration comes as one JSON argument:
-//   {url, workspace, chromium, playwrightModules, profile, screenshot, timeoutMs,
-//    expectedFindings, line, code, codeText, reportFile, reportTitle}
+//   {url, workspace, chromium, playwrightModules, profile, screenshot, timeoutMs, mode,
+//    and per mode:
+//    "full": expectedFindings, line, code, codeText, reportFile, reportTitle
+//    "missing-server": installCommand
+//    "python-extension" (with the Python extension stand-in installed):
+//       expectedFindings, python, otherPython, pickerPrompt, installCommand
+//    "old-server": minVersion, upgradeCommand}
 // Prints one line per step to stderr, and a JSON result on stdout. Exits 1 when a
 // check fails (after saving the screenshot), 2 on a usage error.
 import { createRequire } from "node:module";
@@ -48,8 +53,11 @@ async function waitFor(what, fn, timeout = T, interval = 100) {
   }
 }
 
-/** Runs a command from the command palette (F1), as a user would. */
-async function runCommand(title) {
+const squash = (text) => text.replace(/\s+/g, " ").trim();
+
+/** Runs a command from the command palette (F1), as a user would; `answer`
+ * ({prompt, text}) fills the input box the command then opens. */
+async function runCommand(title, { answer } = {}) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input").first();
   await input.waitFor({ state: "visible" });
@@ -57,9 +65,54 @@ async function runCommand(title) {
   const entry = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
   await entry.waitFor({ state: "visible" });
   await page.keyboard.press("Enter");
-  await input.waitFor({ state: "hidden" });
-  step(`ran ${title}`);
+  if (answer) await answerInputBox(answer.prompt, answer.text);
+  else await input.waitFor({ state: "hidden" });
+  step(`ran ${title}`, answer ? { answered: answer.text } : {});
 }
+
+/** Whether the command palette lists `title` (the palette is closed again, nothing runs). */
+async function paletteLists(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input").first();
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const entry = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+  const listed = await entry.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
+  await page.keyboard.press("Escape");
+  await input.waitFor({ state: "hidden" });
+  return listed;
+}
+
+/** Types `text` into the input box that shows `prompt`, and presses Enter. */
+async function answerInputBox(prompt, text) {
+  const widget = page.locator(".quick-input-widget", { hasText: prompt }).first();
+  await widget.waitFor({ state: "visible" });
+  await widget.locator("input").first().fill(text);
+  await page.keyboard.press("Enter");
+  await widget.waitFor({ state: "hidden" });
+}
+
+/** The notification toast whose text includes `text`, once it is visible. */
+async function toastWith(text) {
+  const toast = page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
+  await toast.waitFor({ state: "visible" });
+  return toast;
+}
+
+/** The names of the buttons on a notification toast. */
+async function buttonsOf(toast) {
+  return (await toast.locator(".monaco-button").allInnerTexts()).map(squash).filter(Boolean);
+}
+
+/** Waits until the Backend Lens status bar item's text matches `pattern`; returns the text. */
+async function waitStatus(pattern, what = `the status bar to match ${pattern}`) {
+  const item = page.locator(".statusbar-item", { hasText: "Backend Lens" }).first();
+  return waitFor(what, async () => {
+    const text = squash(await item.innerText());
+    return pattern.test(text) ? text : false;
+  });
+}
+const findingsPattern = (n) => new RegExp(`Backend Lens: ${n} findings?\\b`);
 
 const context = await chromium.launchPersistentContext(cfg.profile, {
   executablePath: cfg.chromium,
@@ -101,19 +154,51 @@ try {
   await openRow("views.py");
   if (cfg.mode === "missing-server") {
     // the interpreter has no backend-lens: a message says how to install it, the status says error
-    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Backend Lens is not installed in" }).first();
-    await toast.waitFor({ state: "visible" });
-    result.notification = (await toast.innerText()).replace(/\s+/g, " ").trim();
+    const toast = await toastWith("Backend Lens is not installed in");
+    result.notification = squash(await toast.innerText());
     step("notification", { text: result.notification });
     check(result.notification.includes(cfg.installCommand), `the message does not give the command "${cfg.installCommand}"`);
     for (const button of ["Copy install command", "Choose interpreter", "Open settings"]) {
       check(await toast.locator(".monaco-button", { hasText: button }).count() > 0, `no "${button}" button on the message`);
     }
-    const status = page.locator(".statusbar-item", { hasText: "Backend Lens" }).first();
-    result.status = await waitFor('the status bar to say "Backend Lens: error"', async () => {
-      const text = (await status.innerText()).replace(/\s+/g, " ").trim();
-      return text.includes("Backend Lens: error") ? text : false;
-    });
+    result.status = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
+    step("status bar", { text: result.status });
+    throw new Done();
+  }
+  if (cfg.mode === "python-extension") {
+    // no Backend Lens interpreter setting: the interpreter comes from the (stand-in)
+    // Python extension, which has cfg.python selected: the findings appear
+    result.status = await waitStatus(findingsPattern(cfg.expectedFindings), `the status bar to say "${cfg.expectedFindings} findings"`);
+    step("findings with the Python extension's interpreter", { status: result.status });
+    // the user selects another interpreter (one without backend-lens) in the Python
+    // extension: Backend Lens restarts on its own and says what is wrong
+    const picker = { prompt: cfg.pickerPrompt };
+    await runCommand("Python: Select Interpreter", { answer: { ...picker, text: cfg.otherPython } });
+    const toast = await toastWith(`Backend Lens is not installed in ${cfg.otherPython}`);
+    result.notification = squash(await toast.innerText());
+    step("notification", { text: result.notification });
+    check(result.notification.includes(cfg.installCommand), `the message does not give the command "${cfg.installCommand}"`);
+    result.statusAfterSelect = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
+    step("status bar", { text: result.statusAfterSelect });
+    await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "-not-installed.png"), timeout: 10000 }).catch(() => {});
+    // "Choose interpreter" on the message opens the Python extension's picker; choosing
+    // the interpreter that has backend-lens brings the findings back
+    result.buttons = await buttonsOf(toast);
+    await toast.locator(".monaco-button", { hasText: "Choose interpreter" }).first().click();
+    await answerInputBox(cfg.pickerPrompt, cfg.python);
+    step("chose an interpreter from the message", { python: cfg.python });
+    result.statusAfterChoose = await waitStatus(findingsPattern(cfg.expectedFindings), `the status bar to say "${cfg.expectedFindings} findings" again`);
+    step("findings again", { status: result.statusAfterChoose });
+    throw new Done();
+  }
+  if (cfg.mode === "old-server") {
+    // backendLens.serverPath is a backend-lens older than the extension needs
+    const toast = await toastWith(`older than ${cfg.minVersion}`);
+    result.notification = squash(await toast.innerText());
+    result.buttons = await buttonsOf(toast);
+    step("notification", { text: result.notification, buttons: result.buttons });
+    check(result.notification.includes(cfg.upgradeCommand), `the message does not give the command "${cfg.upgradeCommand}"`);
+    result.status = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
     step("status bar", { text: result.status });
     throw new Done();
   }
@@ -182,9 +267,24 @@ try {
     `the Problems row for ${cfg.code} is not on line ${cfg.line}: ${problem}`);
   result.problems = allProblems;
 
-  // the report, from the command palette
+  // the report, from the button in views.py's editor title bar (its label is the
+  // command's title; the icon is $(output))
   await page.locator(".monaco-editor .view-lines").first().click();
-  await runCommand("Backend Lens: Generate Report");
+  const titleActions = page.locator(".editor-group-container .editor-actions .action-item .action-label");
+  const labelsOf = () => titleActions.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  let reportButton;
+  try {
+    reportButton = await waitFor('a "Generate Report" button in the editor title bar', async () => {
+      const index = (await labelsOf()).findIndex((label) => /^(Backend Lens: )?Generate Report$/.test(label));
+      return index >= 0 && (await titleActions.nth(index).isVisible()) ? titleActions.nth(index) : false;
+    }, 10000);
+  } catch (err) {
+    throw new CheckFailed(`${err.message}; the editor title bar has ${JSON.stringify(await labelsOf())}`);
+  }
+  result.editorTitleActions = await labelsOf();
+  step("editor title bar", { actions: result.editorTitleActions });
+  await reportButton.click();
+  step("clicked Generate Report in the editor title bar");
   await waitFor(`${cfg.reportFile} to be written`, () => {
     try {
       return fs.readFileSync(cfg.reportFile, "utf8").includes(cfg.reportTitle);
@@ -210,6 +310,9 @@ try {
     return false;
   });
   step("report preview rendered", { text: previewText.slice(0, 80).replace(/\s+/g, " ") });
+  // the same command is in the command palette
+  check(await paletteLists("Backend Lens: Generate Report"), 'the command palette does not list "Backend Lens: Generate Report"');
+  step("Backend Lens: Generate Report is in the command palette");
 
   // a rule setting changed in the workspace reaches the running server
   // (workspace/didChangeConfiguration, no restart): the ignored rule's finding goes away
