@@ -1,5 +1,6 @@
 """Emacs with eglot, headless: the configuration in README.md, loaded as written,
-shows Backend Lens findings through flymake, and the report command it documents works."""
+shows Backend Lens findings through flymake; the quick fix (M-x eglot-code-actions)
+and the report command it documents work."""
 
 from __future__ import annotations
 
@@ -38,22 +39,52 @@ DRIVER = r"""
                         (member "INT001" (bl-codes)) (member "ORM001" (bl-codes))))
               (< (float-time) deadline))
     (accept-process-output nil 0.05)))
+;; what flymake shows before anything is changed
+(defvar bl-before
+  (mapcar (lambda (d)
+            (list (cons 'line (line-number-at-pos (flymake-diagnostic-beg d)))
+                  (cons 'column (save-excursion
+                                  (goto-char (flymake-diagnostic-beg d))
+                                  (current-column)))
+                  (cons 'type (symbol-name (flymake-diagnostic-type d)))
+                  (cons 'text (flymake-diagnostic-text d))))
+          (flymake-diagnostics)))
+(defun bl-line (n)
+  (save-excursion (goto-char (point-min)) (forward-line (1- n))
+                  (buffer-substring-no-properties (line-beginning-position) (line-end-position))))
+;; M-x eglot-code-actions on the INT001 call, as the README says; the user picks the
+;; server's timeout fix from the menu (completing-read answers for them here)
+(defvar bl-menu nil)
+(defvar bl-fixed nil)
+(let ((diag (seq-find (lambda (d) (string-match-p "\\[INT001\\]" (flymake-diagnostic-text d)))
+                      (flymake-diagnostics))))
+  (when diag
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (_prompt collection &rest _)
+                 (setq bl-menu (mapcar (lambda (c) (if (consp c) (car c) c)) collection))
+                 (seq-find (lambda (title) (string-match-p "timeout" title)) bl-menu))))
+      ;; as after a key press (M-x ... RET): the menu is a completing-read, not a popup
+      (let ((last-nonmenu-event ?\r))
+        (eglot-code-actions (flymake-diagnostic-beg diag) (flymake-diagnostic-end diag) nil t)))
+    ;; the edit is in the buffer at once; the new diagnostics arrive after didChange,
+    ;; which eglot sends from an idle timer: batch mode is never idle, so send it now
+    (setq bl-fixed (bl-line 15))
+    (eglot--signal-textDocument/didChange)
+    (let ((deadline (+ (float-time) 30)))
+      (while (and (member "INT001" (bl-codes)) (< (float-time) deadline))
+        (accept-process-output nil 0.05)))))
 (let* ((server (eglot-current-server))
-       (diags (mapcar (lambda (d)
-                        (list (cons 'line (line-number-at-pos (flymake-diagnostic-beg d)))
-                              (cons 'column (save-excursion
-                                              (goto-char (flymake-diagnostic-beg d))
-                                              (current-column)))
-                              (cons 'type (symbol-name (flymake-diagnostic-type d)))
-                              (cons 'text (flymake-diagnostic-text d))))
-                      (flymake-diagnostics)))
        (report (and server
                     (eglot-execute-command server "backendLens.generateReport" []))))
   (bl-out (list (cons 'mode (symbol-name major-mode))
                 (cons 'managed (if (and server eglot--managed-mode) t :json-false))
                 (cons 'root (and server (expand-file-name (project-root (eglot--project server)))))
-                (cons 'diagnostics (vconcat diags))
-                (cons 'report report))))
+                (cons 'diagnostics (vconcat bl-before))
+                (cons 'report report)
+                (cons 'menu (vconcat bl-menu))
+                (cons 'fixed_line bl-fixed)
+                (cons 'codes_after_fix (vconcat (bl-codes)))
+                (cons 'modified (if (buffer-modified-p) t :json-false)))))
 (kill-emacs 0)
 """
 
@@ -119,6 +150,17 @@ def test_readme_configuration_shows_findings_through_flymake(
     assert "no timeout" in int001["text"]
     # the initialization options in the snippet were accepted without complaint
     assert "unknown setting" not in run.stderr and "matches no rule" not in run.stderr
+    # M-x eglot-code-actions, as the README says: the menu offers the server's fix and
+    # the suppression; the fix edits the buffer (not the file), and INT001 goes away
+    assert "Add timeout=10 (INT001)" in result["menu"], result["menu"]
+    assert any("Suppress" in title for title in result["menu"]), result["menu"]
+    assert (
+        result["fixed_line"]
+        == '    return requests.get("https://partner.example/ping", timeout=10)'
+    )
+    assert "INT001" not in result["codes_after_fix"] and "ORM001" in result["codes_after_fix"]
+    assert result["modified"] is True
+    assert "timeout=" not in (workspace / "shop" / "views.py").read_text()
     # the report command the README documents writes the report into the project
     report = workspace / "backend-lens-report.md"
     assert result["report"] == report.as_uri()
