@@ -32,6 +32,8 @@ NODE24_DIR = EDITOR_CACHE / "node24-bin"
 # what the workspace fixture gives (see conftest.workspace)
 EXPECTED_FINDINGS = 3
 LINE, CODE, CODE_TEXT = 15, "INT001", "timeout"
+# the server's quick fix for that finding (its title, as the code action menu shows it)
+QUICK_FIX = f"Add timeout=10 ({CODE})"
 
 
 def _free_port() -> int:
@@ -193,6 +195,9 @@ def _run_vscode(
         "chat.disableAIFeatures": True,
         "git.enabled": False,
         "editor.hover.delay": 200,
+        # desktop VS Code's default; in the browser it is "afterDelay" (saves after 1 s),
+        # which would hide whether an edit (the quick fix) saves the file by itself
+        "files.autoSave": "off",
     }
     (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
     common = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
@@ -293,6 +298,7 @@ def _keep_extension_log(user_data: Path, artifacts: Path) -> None:
 
 def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, editor_home, tmp_path):
     began = time.monotonic()
+    (artifacts / "vscode-quickfix.png").unlink(missing_ok=True)  # not a previous run's
     result, user_data = _run_vscode(
         tools,
         vsix,
@@ -307,6 +313,8 @@ def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, edit
         codeText=CODE_TEXT,
         reportFile=str(workspace / "backend-lens-report.md"),
         reportTitle="Backend Development Report",
+        quickFixTitle=QUICK_FIX,
+        fixedFile=str(workspace / "shop" / "views.py"),
     )
     # the report came from the button in views.py's editor title bar
     assert "Generate Report" in result["editorTitleActions"], result["editorTitleActions"]
@@ -325,6 +333,19 @@ def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, edit
     # Restart Server started a second server
     assert output.count("backend-lens 0.1.0") == 2, output[-2000:]
     assert f"Backend Lens: {EXPECTED_FINDINGS - 1} findings" in result["statusAfterRestart"]
+    # the quick fix, picked by its title from the Ctrl+. menu, which also offers to
+    # suppress the finding; it edits the buffer and leaves saving to the user
+    assert QUICK_FIX in result["quickFixMenu"], result["quickFixMenu"]
+    assert f"Suppress {CODE} on this line" in result["quickFixMenu"], result["quickFixMenu"]
+    assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["statusAfterUnignore"]
+    assert "timeout=" in result["fixedLine"], result["fixedLine"]
+    assert f"Backend Lens: {EXPECTED_FINDINGS - 1} findings" in result["statusAfterFix"]
+    assert LINE not in result["squiggleLinesAfterFix"]
+    assert sorted(result["squiggleLinesAfterFix"]) == [7, 10], result["squiggleLinesAfterFix"]
+    assert not any(CODE in row for row in result["problemsAfterFix"])
+    assert result["tabDirty"] and not result["diskHasTimeout"]
+    assert "timeout=" not in (workspace / "shop" / "views.py").read_text()
+    assert (artifacts / "vscode-quickfix.png").is_file()
     print(f"VS Code end to end: {time.monotonic() - began:.1f}s")
 
 

@@ -3,7 +3,8 @@
 // Run by tests/editors/test_vscode.py; configuration comes as one JSON argument:
 //   {url, workspace, chromium, playwrightModules, profile, screenshot, timeoutMs, mode,
 //    and per mode:
-//    "full": expectedFindings, line, code, codeText, reportFile, reportTitle
+//    "full": expectedFindings, line, code, codeText, reportFile, reportTitle,
+//       quickFixTitle, fixedFile
 //    "missing-server": installCommand
 //    "python-extension" (with the Python extension stand-in installed):
 //       expectedFindings, python, otherPython, pickerPrompt, installCommand
@@ -358,6 +359,76 @@ try {
   });
   result.problemsAfterRestart = other;
   step("problems after restart", { rows: other.length });
+
+  // the quick fix, as a user applies it: the rule is no longer ignored, the cursor goes
+  // on the squiggle, Ctrl+. opens the menu of fixes, and the user picks the server's
+  // fix by its title. It edits the buffer only: nothing is saved
+  fs.writeFileSync(`${cfg.workspace}/.vscode/settings.json`, JSON.stringify({}));
+  result.statusAfterUnignore = await waitStatus(findingsPattern(cfg.expectedFindings),
+    `the status bar to say "${cfg.expectedFindings} findings" once ${cfg.code} is no longer ignored`);
+  step("no longer ignored", { status: result.statusAfterUnignore });
+  const viewsTab = page.locator(".tabs-container .tab", { hasText: "views.py" }).first();
+  await viewsTab.click();
+  await editor.locator(".view-lines").waitFor();
+  const squiggleOn = async (line) => {
+    for (let i = 0; i < (await squiggles.count()); i++) {
+      if ((await lineOf(squiggles.nth(i))) === line) return squiggles.nth(i);
+    }
+    return false;
+  };
+  const target = await waitFor(`the ${cfg.code} squiggle on line ${cfg.line} again`, () => squiggleOn(cfg.line));
+  const fixStarted = Date.now();
+  const at = await target.boundingBox();
+  check(at !== null, "the squiggle has no box");
+  await page.mouse.click(at.x + Math.min(at.width / 2, 20), at.y + at.height / 2);
+  await page.keyboard.press("Control+Period");
+  const menu = page.locator(".action-widget").first();
+  await menu.waitFor({ state: "visible" });
+  const menuRows = menu.locator(".monaco-list-row");
+  await waitFor(`"${cfg.quickFixTitle}" in the quick fix menu`, async () =>
+    (await menuRows.allInnerTexts()).some((t) => t.includes(cfg.quickFixTitle)));
+  result.quickFixMenu = (await menuRows.allInnerTexts()).map(squash).filter(Boolean);
+  step("quick fix menu", { items: result.quickFixMenu });
+  check(result.quickFixMenu.some((t) => t.startsWith("Suppress")), `the quick fix menu has no "Suppress" item: ${JSON.stringify(result.quickFixMenu)}`);
+  await menuRows.filter({ hasText: cfg.quickFixTitle }).first().click();
+  await menu.waitFor({ state: "hidden" });
+  step(`picked ${cfg.quickFixTitle}`);
+  // what the user sees: the line has the timeout, its squiggle, Problems row and one
+  // finding are gone, the others stay; the tab says unsaved; the file on disk is unchanged
+  const textOfLine = (line) =>
+    editor.evaluate((node, line) => {
+      const number = [...node.querySelectorAll(".margin-view-overlays .line-numbers")].find(
+        (ln) => Number(ln.textContent.trim()) === line);
+      if (!number) return null;
+      const top = number.getBoundingClientRect().top;
+      const view = [...node.querySelectorAll(".view-lines .view-line")].find(
+        (v) => Math.abs(v.getBoundingClientRect().top - top) < 3);
+      return view ? view.textContent.replace(/\u00a0/g, " ") : null;
+    }, line);
+  result.fixedLine = await waitFor(`line ${cfg.line} to contain "timeout="`, async () => {
+    const text = await textOfLine(cfg.line);
+    return text && text.includes("timeout=") ? text : false;
+  });
+  step("fixed line", { line: cfg.line, text: result.fixedLine });
+  result.statusAfterFix = await waitStatus(findingsPattern(cfg.expectedFindings - 1),
+    `the status bar to say "${cfg.expectedFindings - 1} findings" after the quick fix`);
+  result.squiggleLinesAfterFix = await waitFor(`the squiggle on line ${cfg.line} to go, the others to stay`, async () => {
+    const now = [];
+    for (let i = 0; i < (await squiggles.count()); i++) now.push(await lineOf(squiggles.nth(i)));
+    const others = lines.filter((l) => l !== cfg.line);
+    return !now.includes(cfg.line) && others.every((l) => now.includes(l)) ? now : false;
+  });
+  result.problemsAfterFix = await waitFor(`the ${cfg.code} Problems row to go, the others to stay`, async () => {
+    const texts = (await problemRows.allInnerTexts()).map(squash);
+    return !texts.some((t) => t.includes(cfg.code)) && ["ORM001", "DBP001"].every((c) => texts.some((t) => t.includes(c))) ? texts : false;
+  });
+  step("after the quick fix", { status: result.statusAfterFix, squiggles: result.squiggleLinesAfterFix, rows: result.problemsAfterFix.length });
+  result.tabDirty = await waitFor("the views.py tab to show unsaved changes", async () =>
+    /\bdirty\b/.test((await viewsTab.getAttribute("class")) ?? ""));
+  result.diskHasTimeout = fs.readFileSync(cfg.fixedFile, "utf8").includes("timeout=");
+  check(!result.diskHasTimeout, `${cfg.fixedFile} was written: the quick fix saved the file`);
+  step("unsaved", { tabDirty: result.tabDirty, diskHasTimeout: result.diskHasTimeout, fixMs: Date.now() - fixStarted });
+  await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "-quickfix.png"), timeout: 10000 }).catch(() => {});
 } catch (err) {
   if (!(err instanceof Done)) {
     exitCode = 1;
