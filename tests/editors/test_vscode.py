@@ -156,6 +156,16 @@ def tools() -> dict[str, str]:
     return tools
 
 
+@pytest.fixture
+def run_vscode(tools, vsix, workspace, artifacts, editor_home, tmp_path):
+    """`_run_vscode` with this test's tools, .vsix, workspace, artifacts and home."""
+
+    def run(**kwargs) -> tuple[dict, Path]:
+        return _run_vscode(tools, vsix, workspace, artifacts, editor_home, tmp_path, **kwargs)
+
+    return run
+
+
 def _run_vscode(
     tools,
     vsix: Path,
@@ -296,16 +306,10 @@ def _keep_extension_log(user_data: Path, artifacts: Path) -> None:
         (artifacts / "backend-lens-output.log").write_text(text)
 
 
-def test_vscode_extension_in_code_server(tools, vsix, workspace, artifacts, editor_home, tmp_path):
+def test_vscode_extension_in_code_server(run_vscode, workspace, artifacts):
     began = time.monotonic()
     (artifacts / "vscode-quickfix.png").unlink(missing_ok=True)  # not a previous run's
-    result, user_data = _run_vscode(
-        tools,
-        vsix,
-        workspace,
-        artifacts,
-        editor_home,
-        tmp_path,
+    result, user_data = run_vscode(
         mode="full",
         expectedFindings=EXPECTED_FINDINGS,
         line=LINE,
@@ -356,19 +360,11 @@ def _bare_venv(tmp_path: Path) -> str:
     return str(bare / "bin" / "python")
 
 
-def test_vscode_extension_says_how_to_install_the_server(
-    tools, vsix, workspace, artifacts, editor_home, tmp_path
-):
+def test_vscode_extension_says_how_to_install_the_server(run_vscode, tmp_path):
     """An interpreter without backend-lens: an error with the install command and
     buttons, and the status bar says error."""
     python = _bare_venv(tmp_path)
-    result, _ = _run_vscode(
-        tools,
-        vsix,
-        workspace,
-        artifacts,
-        editor_home,
-        tmp_path,
+    result, _ = run_vscode(
         mode="missing-server",
         settings={"backendLens.interpreter": python},
         installCommand=f"{python} -m pip install backend-lens",
@@ -378,7 +374,7 @@ def test_vscode_extension_says_how_to_install_the_server(
 
 
 def test_vscode_extension_uses_the_python_extensions_interpreter(
-    tools, vsix, python_ext_standin, workspace, artifacts, editor_home, tmp_path
+    run_vscode, python_ext_standin, tmp_path
 ):
     """With neither backendLens.interpreter nor backendLens.serverPath set, the server
     runs with the interpreter selected in the Python extension, and selecting another
@@ -393,13 +389,7 @@ def test_vscode_extension_uses_the_python_extensions_interpreter(
     """
     began = time.monotonic()
     bare = _bare_venv(tmp_path)
-    result, user_data = _run_vscode(
-        tools,
-        vsix,
-        workspace,
-        artifacts,
-        editor_home,
-        tmp_path,
+    result, user_data = run_vscode(
         also_install=(python_ext_standin,),
         settings={
             "backendLens.interpreter": "",
@@ -431,9 +421,7 @@ def test_vscode_extension_uses_the_python_extensions_interpreter(
     print(f"VS Code with the Python extension stand-in: {time.monotonic() - began:.1f}s")
 
 
-def test_vscode_extension_says_the_server_is_too_old(
-    tools, vsix, workspace, artifacts, editor_home, tmp_path
-):
+def test_vscode_extension_says_the_server_is_too_old(run_vscode, tmp_path):
     """backendLens.serverPath is a backend-lens older than the extension needs: a
     message with the version, the minimum and the upgrade command; the status says
     error; the old server is only asked its version, never started."""
@@ -447,13 +435,7 @@ def test_vscode_extension_says_the_server_is_too_old(
         "exit 1\n"
     )
     old.chmod(0o755)
-    result, user_data = _run_vscode(
-        tools,
-        vsix,
-        workspace,
-        artifacts,
-        editor_home,
-        tmp_path,
+    result, user_data = run_vscode(
         settings={"backendLens.interpreter": "", "backendLens.serverPath": str(old)},
         mode="old-server",
         minVersion="0.1.0",
