@@ -207,6 +207,29 @@ def _created_models(op: Operation) -> str | None:
     return name.lower() if name else None
 
 
+def _ops_on_existing_tables(ctx: Context, mc, kind: str):
+    """The `kind` operations (AddField, AddIndex, ...) of a migration that touch a
+    table which may already hold rows: not in squashed or initial migrations, not on
+    a model the same migration creates, and only with plain arguments.
+    Yields (operation, its arguments, the model name)."""
+    if not mc.operations or mc.squashed or _is_initial(ctx, mc):
+        return  # these run on new databases, whose tables are empty
+    created: set[str] = set()
+    for op in mc.operations:
+        made = _created_models(op)
+        if made:
+            created.add(made)
+            continue
+        if op.op != kind or op.call is None:
+            continue
+        args = op.call.args
+        if any(a.kind in ("star", "dstar") for a in args):
+            continue
+        model = sx.string_value(_arg(args, "model_name", 0))
+        if model and model.lower() not in created:  # a table created here is empty
+            yield op, args, model
+
+
 # -- MIG002 ----------------------------------------------------------------------
 
 FIELD_MODULES = (
@@ -291,22 +314,9 @@ def _is_initial(ctx: Context, mc: MigrationClass) -> bool:
 @detector("MIG002", section=SECTION)
 def add_non_null_column_without_default(ctx: Context):
     for mc in migration_classes(ctx):
-        if mc.operations is None or mc.squashed or _is_initial(ctx, mc):
-            continue
-        created: set[str] = set()
-        for op in mc.operations:
-            made = _created_models(op)
-            if made:
-                created.add(made)
-                continue
-            if op.op != "AddField" or op.call is None:
-                continue
-            args = op.call.args
-            if any(a.kind in ("star", "dstar") for a in args):
-                continue
-            model = sx.string_value(_arg(args, "model_name", 0))
+        for op, args, model in _ops_on_existing_tables(ctx, mc, "AddField"):
             name = sx.string_value(_arg(args, "name", 1))
-            if not model or not name or model.lower() in created:
+            if not name:
                 continue
             kind = _field_without_default(ctx, _arg(args, "field", 2))
             if kind is None:
@@ -455,23 +465,8 @@ def index_created_without_concurrently(ctx: Context):
     if ctx.calls_to(CONCURRENT):
         return  # the migration author builds indexes concurrently where it matters
     for mc in migration_classes(ctx):
-        if not mc.operations or mc.squashed or _is_initial(ctx, mc):
-            continue  # these run on new databases, whose tables are empty
-        created: set[str] = set()
         candidates: list[tuple[Operation, str, str | None]] = []
-        for op in mc.operations:
-            made = _created_models(op)
-            if made:
-                created.add(made)
-                continue
-            if op.op != "AddIndex" or op.call is None:
-                continue
-            args = op.call.args
-            if any(a.kind in ("star", "dstar") for a in args):
-                continue
-            model = sx.string_value(_arg(args, "model_name", 0))
-            if not model or model.lower() in created:
-                continue  # a table created by this migration is empty
+        for op, args, model in _ops_on_existing_tables(ctx, mc, "AddIndex"):
             index = _arg(args, "index", 1)
             index_name = None
             if index is not None and index.type in ("atom_expr", "power"):

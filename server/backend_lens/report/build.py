@@ -266,17 +266,15 @@ def auth(ev: Evidence, s: Section) -> None:
     )
     if custom:
         s.observations.append(f"Custom permission classes: {_names(custom)}.")
-    libs = [
-        n
-        for k, n in (
-            ("rest_framework_simplejwt", "Simple JWT"),
-            ("jwt", "PyJWT"),
-            ("allauth", "django-allauth"),
-            ("authlib", "Authlib"),
-            ("django_otp", "django-otp"),
-        )
-        if k in ev.roots
-    ]
+    libs = ev.named(
+        {
+            "rest_framework_simplejwt": "Simple JWT",
+            "jwt": "PyJWT",
+            "allauth": "django-allauth",
+            "authlib": "Authlib",
+            "django_otp": "django-otp",
+        }
+    )
     if libs:
         s.observations.append(f"Auth libraries: {', '.join(libs)}.")
     if ev.calls.get("Depends"):
@@ -307,15 +305,13 @@ def rate_limit(ev: Evidence, s: Section) -> None:
     )
     if per_view:
         s.observations.append(f"Views with their own throttling: {_names(per_view)}.")
-    libs = [
-        n
-        for k, n in (
-            ("django_ratelimit", "django-ratelimit"),
-            ("slowapi", "slowapi"),
-            ("flask_limiter", "Flask-Limiter"),
-        )
-        if k in ev.roots
-    ]
+    libs = ev.named(
+        {
+            "django_ratelimit": "django-ratelimit",
+            "slowapi": "slowapi",
+            "flask_limiter": "Flask-Limiter",
+        }
+    )
     if libs:
         s.observations.append(f"Rate-limiting libraries: {', '.join(libs)}.")
     if not s.observations:
@@ -518,23 +514,21 @@ def business_logic(ev: Evidence, s: Section) -> None:
 
 
 def communication(ev: Evidence, s: Section) -> None:
-    clients = [
-        n
-        for k, n in (
-            ("requests", "requests"),
-            ("httpx", "httpx"),
-            ("aiohttp", "aiohttp"),
-            ("grpc", "gRPC"),
-            ("kafka", "Kafka"),
-            ("confluent_kafka", "Kafka"),
-            ("pika", "RabbitMQ"),
-            ("boto3", "AWS SDK"),
-            ("stripe", "Stripe"),
-        )
-        if k in ev.roots
-    ]
+    clients = ev.named(
+        {
+            "requests": "requests",
+            "httpx": "httpx",
+            "aiohttp": "aiohttp",
+            "grpc": "gRPC",
+            "kafka": "Kafka",
+            "confluent_kafka": "Kafka",
+            "pika": "RabbitMQ",
+            "boto3": "AWS SDK",
+            "stripe": "Stripe",
+        }
+    )
     if clients:
-        s.observations.append(f"Outbound integrations: {', '.join(dict.fromkeys(clients))}.")
+        s.observations.append(f"Outbound integrations: {', '.join(clients)}.")
     if ev.has("celery", "dramatiq", "rq"):
         s.observations.append(
             "Work is handed to background workers through a task queue (asynchronous, decoupled from the request)."
@@ -715,20 +709,18 @@ def audit(ev: Evidence, s: Section) -> None:
 
 
 def third_party(ev: Evidence, s: Section) -> None:
-    third = [
-        n
-        for k, n in (
-            ("sentry_sdk", "Sentry (error tracking)"),
-            ("stripe", "Stripe (payments)"),
-            ("boto3", "AWS"),
-            ("hvac", "HashiCorp Vault"),
-            ("rest_framework_simplejwt", "Simple JWT"),
-            ("allauth", "django-allauth"),
-            ("authlib", "Authlib"),
-            ("corsheaders", "django-cors-headers"),
-        )
-        if k in ev.roots
-    ]
+    third = ev.named(
+        {
+            "sentry_sdk": "Sentry (error tracking)",
+            "stripe": "Stripe (payments)",
+            "boto3": "AWS",
+            "hvac": "HashiCorp Vault",
+            "rest_framework_simplejwt": "Simple JWT",
+            "allauth": "django-allauth",
+            "authlib": "Authlib",
+            "corsheaders": "django-cors-headers",
+        }
+    )
     if third:
         s.observations.append(
             f"Security-relevant third-party services and libraries: {', '.join(third)}."

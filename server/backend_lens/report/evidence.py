@@ -142,6 +142,11 @@ class Evidence:
     def has(self, *roots: str) -> bool:
         return any(r in self.roots for r in roots)
 
+    def named(self, known: dict[str, str]) -> list[str]:
+        """The display names of the imported packages among `known` (module -> name),
+        in the order given, each name once."""
+        return list(dict.fromkeys(name for module, name in known.items() if module in self.roots))
+
     def setting(self, *keys: str):
         cur = self.settings
         for k in keys:
