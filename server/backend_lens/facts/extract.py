@@ -608,10 +608,10 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                 and fw in ("fastapi", "flask")
                 and verb in (*HTTP_VERBS, "route", "api_route", "websocket")
             ):
-                path = ""
+                url = ""
                 pos = [a for a in dargs if a.kind == "pos"]
                 if pos:
-                    path = sx.string_value(pos[0].value) or ""
+                    url = sx.string_value(pos[0].value) or ""
                 methods: tuple[str, ...] = (verb.upper(),) if verb in HTTP_VERBS else ()
                 m_arg = sx.kwarg(dargs, "methods")
                 if m_arg is not None:
@@ -622,7 +622,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     RouteFact(
                         fw,
                         methods or ("GET",),
-                        path,
+                        url,
                         node.children[1].value,
                         node.children[1].start_pos,
                     )
