@@ -14,6 +14,7 @@ from pathlib import Path
 import parso
 from backend_lens.engine.project import Project
 from backend_lens.model import Edit, Finding
+from backend_lens.source.lines import split_lines
 
 _GRAMMAR = parso.load_grammar()
 
@@ -85,7 +86,7 @@ def pos_of(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
 
 def _offset(text: str, pos: tuple[int, int]) -> int:
     line, col = pos
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     if line > len(lines):  # position at the end of the file
         return len(text) + col
     return sum(len(x) for x in lines[: line - 1]) + col
@@ -102,7 +103,7 @@ def apply_edits(tmp_path: Path, edits: Iterable[Edit]) -> dict[str, str]:
         p = Path(path)
         if not p.is_absolute():
             p = tmp_path / p
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes().decode("utf-8")  # as on disk: \r and \r\n kept
         for e in sorted(file_edits, key=lambda e: (e.start, e.end), reverse=True):
             a, b = _offset(text, e.start), _offset(text, e.end)
             assert a <= b, f"edit ends before it starts: {e}"

@@ -43,7 +43,7 @@ def suppress_edit(site: Site, code: str) -> Edit | None:
             (line, m.end()),
             f"# backend-lens: ignore[{', '.join([*codes, code])}]",
         )
-    end = len(text.rstrip())
+    end = len(text.rstrip(" \t"))  # only blanks: a form feed or U+2028 is kept
     return Edit(site.path, (line, end), (line, len(text)), f"  # backend-lens: ignore[{code}]")
 
 

@@ -17,6 +17,7 @@ from ..facts.model import FileFacts
 from ..model import Deferred, FileResult, Finding
 from ..source import parsing
 from ..source import syntax as sx
+from ..source.lines import split_lines
 from ..source.suppress import is_suppressed, parse_suppressions
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def analyze(
     """Parse ``text`` once and run every enabled detector over it."""
     config = config or Config()
     module = parsing.parse(text, cache_key)
-    lines = text.splitlines(keepends=True) or [""]
+    lines = split_lines(text) or [""]
     by_type, errors = sx.index_by_type(module)
     result = FileResult(
         path=path, version=version, facts=None, lines=len(lines), syntax_errors=errors

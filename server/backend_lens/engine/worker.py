@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..model import Finding
 from ..source import parsing
+from ..source.lines import split_lines
 from .project import Project
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class AnalysisWorker:
         self._open[uri] = path
         self._versions[uri] = version
         self.project.overlay[path] = text
-        lines = text.splitlines(keepends=True)
+        lines = split_lines(text)
         try:
             if "\x00" in text:
                 self.project.forget(path)
@@ -208,7 +209,7 @@ class AnalysisWorker:
                     path,
                     self._versions.get(uri),
                     findings,
-                    self.project.overlay.get(path, "").splitlines(keepends=True),
+                    split_lines(self.project.overlay.get(path, "")),
                     rejudged=True,
                 )
             )

@@ -24,6 +24,8 @@ from ..engine.analysis import check_registry
 from ..engine.project import Project
 from ..engine.worker import AnalysisWorker, Published
 from ..model import Edit, Finding, Severity
+from ..source.lines import split_lines
+from .documents import count_lines_as_the_protocol_does
 
 log = logging.getLogger("backend_lens.lsp")
 
@@ -153,7 +155,7 @@ class BackendLensServer(LanguageServer):
         cache = getattr(self, "_lines_cache", {})
         if path not in cache:
             assert self.project is not None
-            cache[path] = (self.project.source_for(path) or "").splitlines(keepends=True)
+            cache[path] = split_lines(self.project.source_for(path) or "")
         return cache[path]
 
     def edit_data(self, codec, pub: Published, e: Edit) -> dict:
@@ -211,6 +213,7 @@ def _options(params: T.InitializeParams) -> dict:
 
 @server.feature(T.INITIALIZE)
 def initialize(ls: BackendLensServer, params: T.InitializeParams):
+    count_lines_as_the_protocol_does(ls.workspace)
     ls.init_options = _options(params)
     mode = ls.init_options.get("diagnosticMode", "push")
     if mode not in ("push", "pull", "both"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .lines import split_lines
+
 PATTERN = re.compile(r"#\s*backend-lens:\s*ignore(?:\[([^\]]*)\])?", re.I)
 
 
@@ -43,12 +45,9 @@ def unsafe_comment_lines(by_type, lines: list[str]) -> set[int]:
         body = text.rstrip()
         if not body or body[-1] == "\\":
             unsafe.add(n)
-    for leaf in by_type.get("string", ()):
-        if "\n" in leaf.value:  # only multi-line strings matter; most strings are short
+    for leaf in (*by_type.get("string", ()), *by_type.get("fstring_string", ())):
+        # only strings spanning several lines matter; most strings are short
+        if "\n" in leaf.value or "\r" in leaf.value:
             first = leaf.start_pos[0]
-            unsafe.update(range(first, first + leaf.value.count("\n")))
-    for leaf in by_type.get("fstring_string", ()):
-        if "\n" in leaf.value:
-            first = leaf.start_pos[0]
-            unsafe.update(range(first, first + leaf.value.count("\n")))
+            unsafe.update(range(first, first + len(split_lines(leaf.value)) - 1))
     return unsafe
