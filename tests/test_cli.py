@@ -311,7 +311,8 @@ def test_serve_keeps_in_step_when_the_editor_sends_bytes_that_are_not_utf8(tmp_p
         watchdog.cancel()
         proc.kill()
         stderr = proc.stderr.read().decode()
-    assert 2 in published and 3 in published, stderr[-2000:]
+    # version 2 may be coalesced away (version 3 arrives with it), version 3 never
+    assert 3 in published, stderr[-2000:]
     # version 3 was applied to the text with version 2 in it: the call moved down two lines
     (finding,) = [d for d in published[3] if d["code"] == "INT001"]
     assert finding["range"]["start"] == {"line": 7, "character": 11}

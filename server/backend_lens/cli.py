@@ -68,6 +68,9 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
         print(file=sys.stderr)
     for path, reason in sorted(project.skipped.items()):
         _err(f"skipped {project.rel(path)}: {reason}")
+    for path, result in sorted(project.results.items()):
+        for problem in result.errors:
+            _err(f"warning: {project.rel(path)}: {problem}")
     return project
 
 

@@ -85,6 +85,28 @@ class Context:
     _scopes: dict = field(default_factory=dict)
     _unsafe: set[int] | None = None
 
+    def within(self, start: tuple[int, int], end: tuple[int, int]) -> Context:
+        """The same file with only the nodes that start in [start, end): used to
+        run a detector statement by statement after it failed on the whole file.
+        Whole-file lookups (assignments) still see the whole file."""
+        if self._assignments is None:
+            self.assignments("")  # build the table from the whole file
+        by_type = {
+            t: [n for n in nodes if start <= n.start_pos < end] for t, nodes in self.by_type.items()
+        }
+        return Context(
+            self.path,
+            self.rel_path,
+            self.text,
+            self.lines,
+            self.module,
+            by_type,
+            self.facts,
+            _calls=self._calls,
+            _assignments=self._assignments,
+            _scopes=self._scopes,
+        )
+
     def nodes(self, *types: str) -> Iterator:
         for t in types:
             yield from self.by_type.get(t, ())

@@ -51,7 +51,10 @@ def select_for_update_outside_atomic(ctx: Context):
         inside, _ = atomic_context(node)
         if inside:
             continue
-        site = ctx.site(sx.parts(node)[call.index - 1].children[1], call.trailer)
+        method = sx.parts(node)[call.index - 1]
+        if method.type != "trailer" or len(method.children) != 2:
+            continue  # `Voucher..select_for_update()`: half-typed, not a method call yet
+        site = ctx.site(method.children[1], call.trailer)
         func = sx.enclosing(node, ("funcdef",))
         if func is not None and any(
             (sx.decorator_name(d) or "").rsplit(".", 1)[-1] == "receiver"

@@ -21,6 +21,7 @@ from ..source.lines import split_lines
 from ..source.suppress import is_suppressed, parse_suppressions
 
 log = logging.getLogger(__name__)
+_TOLD: set[tuple[str, str]] = set()  # (file, error) of failed deferred checks already logged
 
 
 def check_registry() -> None:
@@ -70,31 +71,89 @@ def analyze(
     calls_of = sx.CallCache()
     try:
         result.facts = extract(module, by_type, path, rel_path, len(lines), calls_of)
-    except RecursionError:
+    except Exception as exc:  # never let one file stop the run (RecursionError included)
+        log.debug("fact extraction failed for %s", path, exc_info=True)
         result.facts = empty_facts(path, rel_path)
-        result.errors.append("too deeply nested to extract facts")
-    except Exception as exc:  # never let one file stop the run
-        log.exception("fact extraction failed for %s", path)
-        result.facts = empty_facts(path, rel_path)
-        result.errors.append(f"fact extraction failed: {exc!r}")
+        why = (
+            "nested too deeply"
+            if isinstance(exc, RecursionError)
+            else f"internal error {type(exc).__name__}"
+        )
+        result.errors.append(
+            f"what this file defines (models, routes, settings) could not be read ({why}); "
+            "other files' checks do not see it"
+        )
     result.suppressions = parse_suppressions(lines)
     ctx = Context(path, rel_path, text, lines, module, by_type, result.facts, _calls=calls_of)
     cat = catalogue.load()
     for det in REGISTRY:
         if not any(config.rule_enabled(c, cat.rules[c].name) for c in det.codes if c in cat.rules):
             continue
-        try:
-            for item in det.func(ctx):
-                if isinstance(item, Deferred):
-                    result.deferred.append(item)
-                else:
-                    result.local.append(item)
-        except RecursionError:
-            result.errors.append(f"{det.name}: file too deeply nested; skipped")
-        except Exception as exc:
-            log.exception("detector %s failed on %s", det.name, path)
-            result.errors.append(f"{det.name} failed: {exc!r}")
+        for item in run_detector(det, ctx, result.errors):
+            if isinstance(item, Deferred):
+                result.deferred.append(item)
+            else:
+                result.local.append(item)
     return result
+
+
+def run_detector(det, ctx: Context, errors: list[str]) -> list:
+    """Run one detector over a file. When it fails (half-typed code it did not
+    expect), it is run again on each top-level statement (each method of a
+    class) on its own, so that the failure costs only the statements where it
+    happens; ``errors`` gets one line per failing statement for the user."""
+    try:
+        return list(det.func(ctx))
+    except Exception as exc:  # RecursionError included
+        log.debug("detector %s failed on %s", det.name, ctx.path, exc_info=True)
+        first_error = exc
+    items: list = []
+    seen: set = set()
+    failed: list[tuple[int, int, BaseException]] = []
+    for start, end in units_of(ctx.module):
+        try:
+            found = list(det.func(ctx.within(start, end)))
+        except Exception as exc:
+            log.debug("detector %s failed on %s:%d", det.name, ctx.path, start[0], exc_info=True)
+            failed.append((start[0], max(start[0], end[0] - (end[1] == 0)), exc))
+            continue
+        for item in found:
+            key = (
+                (item.code, item.start, item.end, item.message)
+                if isinstance(item, Finding)
+                else id(item)
+            )
+            if key not in seen:
+                seen.add(key)
+                items.append(item)
+    if not failed:  # it failed only on the whole file: the cause is not in one statement
+        failed.append((1, len(ctx.lines), first_error))
+    codes = ", ".join(det.codes)
+    for first, last, exc in failed:
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        why = (
+            "nested too deeply"
+            if isinstance(exc, RecursionError)
+            else f"internal error {type(exc).__name__}"
+        )
+        errors.append(f"{codes} not checked on {where} ({why}); the rest of the file was checked")
+    return items
+
+
+def units_of(module) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) of each top-level statement, a class's statements one by one."""
+    units = []
+    for child in module.children:
+        if child.type == "endmarker":
+            continue
+        node = child.children[-1] if child.type == "decorated" else child
+        suite = node.children[-1] if node.type == "classdef" else None
+        if suite is not None and suite.type == "suite":
+            units.append((child.start_pos, suite.children[0].end_pos))  # the class line
+            units.extend((stmt.start_pos, stmt.end_pos) for stmt in suite.children[1:])
+        else:
+            units.append((child.start_pos, child.end_pos))
+    return units
 
 
 def findings_for(result: FileResult, index, config: Config | None = None) -> list[Finding]:
@@ -105,8 +164,16 @@ def findings_for(result: FileResult, index, config: Config | None = None) -> lis
     for d in result.deferred:
         try:
             found.extend(d.judge(index))
-        except Exception:
-            log.exception("a deferred check failed on %s", result.path)
+        except Exception as exc:
+            log.debug("a deferred check failed on %s", result.path, exc_info=True)
+            key = (result.path, type(exc).__name__)
+            if key not in _TOLD:  # once, not on every re-judgement
+                _TOLD.add(key)
+                log.warning(
+                    "%s: a cross-file check failed (internal error %s); other findings are kept",
+                    result.path,
+                    type(exc).__name__,
+                )
     out = []
     seen = set()
     for f in found:

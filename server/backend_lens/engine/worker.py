@@ -41,6 +41,7 @@ class Published:
     skipped: str | None = None
     elapsed: float = 0.0
     rejudged: bool = False  # re-judged because another file's facts changed
+    notes: tuple[str, ...] = ()  # checks that failed on part of the file (result.errors)
 
 
 class AnalysisWorker:
@@ -138,7 +139,7 @@ class AnalysisWorker:
                     try:
                         fut.set_result(fn())
                     except BaseException as exc:  # delivered to whoever waits
-                        log.exception("analysis task failed")
+                        log.debug("analysis task failed", exc_info=True)
                         fut.set_exception(exc)
 
     def process_pending(self) -> None:
@@ -175,13 +176,21 @@ class AnalysisWorker:
                 self.analyses += 1
                 self.on_result(
                     Published(
-                        uri, path, version, findings, lines, None, time.perf_counter() - started
+                        uri,
+                        path,
+                        version,
+                        findings,
+                        lines,
+                        None,
+                        time.perf_counter() - started,
+                        notes=tuple(result.errors),
                     )
                 )
             if changed:
                 self.rejudge(changed, exclude=uri)
         except Exception:
-            log.exception("analysis of %s failed", uri)
+            log.warning("analysis of %s failed (internal error); see the debug log", uri)
+            log.debug("analysis of %s failed", uri, exc_info=True)
             self.on_result(
                 Published(
                     uri, path, version, [], lines, "internal error while analysing; see the log"

@@ -74,6 +74,7 @@ class BackendLensServer(LanguageServer):
         self.diagnostic_mode = "push"
         self.scan_done: asyncio.Future | None = None
         self.created_reports: set[str] = set()
+        self.told: set[tuple[str, str]] = set()  # (uri, check) failures already logged
 
     # -- helpers ------------------------------------------------------------
     def log(self, message: str, kind: T.MessageType = T.MessageType.Info) -> None:
@@ -183,6 +184,13 @@ class BackendLensServer(LanguageServer):
             return  # stale: a newer version is being analysed
         if pub.skipped:
             self.log(f"{pub.path}: {pub.skipped}", T.MessageType.Warning)
+        for note in pub.notes:
+            # said once per file and check: half-typed code fails the same check
+            # on every keystroke, and its line numbers move as the user types
+            key = (pub.uri, note.split(" not checked", 1)[0])
+            if key not in self.told:
+                self.told.add(key)
+                self.log(f"{pub.path}: {note}", T.MessageType.Warning)
         st = self.state(pub.uri)
         st.version, st.diagnostics, st.findings = pub.version, diagnostics, pub.findings
         st.published.set()

@@ -89,7 +89,7 @@ def code(node: NodeOrLeaf) -> str:
 
 @dataclass
 class Arg:
-    kind: str  # "pos", "kw", "star", "dstar"
+    kind: str  # "pos", "kw", "star", "dstar", "invalid" (`f(a.b=1)` while typing)
     name: str | None
     value: NodeOrLeaf
     node: NodeOrLeaf
@@ -119,7 +119,10 @@ def call_args(trailer: BaseNode) -> list[Arg]:
                 and item.children[1].type == "operator"
                 and item.children[1].value == "="
             ):
-                args.append(Arg("kw", first.value, item.children[2], item))
+                if first.type == "name":
+                    args.append(Arg("kw", first.value, item.children[2], item))
+                else:  # `a.b="x"`, half-typed: no keyword any check could mean
+                    args.append(Arg("invalid", None, item.children[2], item))
             else:  # generator argument
                 args.append(Arg("pos", None, item, item))
         elif item.type == "star_expr":
