@@ -596,8 +596,12 @@ async def choose_target(ls: BackendLensServer, target: Path, existing) -> Path |
         return target
     alternative = report_output.free_name(target)
     if existing is Existing.LINK:
+        try:
+            points_to = os.readlink(target)
+        except OSError:
+            points_to = "?"
         question = (
-            f"Backend Lens: {target.name} is a symbolic link to {os.readlink(target)}, "
+            f"Backend Lens: {target.name} is a symbolic link to {points_to}, "
             "not a report written by Backend Lens; the report is never written through "
             "a link (Overwrite replaces the link itself)."
         )
