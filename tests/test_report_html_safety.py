@@ -339,3 +339,26 @@ def test_messages_keep_their_code_spans_and_escape_the_rest():
         r"`Order.customer` points to \<svg onload=x()\> \[l\](javascript:x) ```a``b```"
     )
     assert mdtext.message("unbalanced ` tick") == r"unbalanced \` tick"
+
+
+def test_the_bundled_example_reads_the_same(tmp_path):
+    """Escaping changes nothing a reader of the example's report sees: every
+    finding's place and message is shown as it was, the entity table keeps its
+    six columns, and the Markdown keeps identifiers readable."""
+    from backend_lens.engine.project import Project
+
+    shop = Path(__file__).resolve().parents[1] / "examples" / "shop"
+    md = report(shop, "markdown", tmp_path / "r.md")
+    page = assert_inert(report(shop, "html", tmp_path / "r.html"))
+    text = "".join(page.text)
+    project = Project(shop)
+    project.scan()
+    findings = list(project.all_findings())
+    assert len(findings) >= 20
+    for f in findings:
+        assert f"{project.rel(f.path)}:{f.start[0]}" in text
+        plain = f.message.replace("`", "")  # code spans become <code> elements
+        assert plain in text, plain
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "Django" in ln]
+    assert rows and all(len(re.split(r"(?<!\\)\|", r)) == 8 for r in rows)
+    assert "\\_" not in md and "AUTH_USER_MODEL" in md
