@@ -155,7 +155,9 @@ def cmd_check(args) -> int:
     else:
         text = format_text(findings)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from .report.output import write_atomic
+
+        write_atomic(Path(args.output), text)
         if not args.quiet:
             _err(f"wrote {len(findings)} findings to {args.output}")
     else:
@@ -180,7 +182,9 @@ def cmd_report(args) -> int:
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        from .report.output import write_atomic
+
+        write_atomic(out, text)
         if not args.quiet:
             _err(
                 f"wrote {out} ({report.files_analyzed} files, {len(report.findings)} findings, "

@@ -558,14 +558,28 @@ async def generate_report(ls: BackendLensServer, *args):
         reporter.end("failed")
         ls.notify_user(f"the report could not be generated: {exc}", T.MessageType.Error)
         return None
+    from ..report import output as report_output
+
     default = "backend-lens-report.html" if fmt == "html" else "backend-lens-report.md"
-    target = project.root / opts.get("output", default)
-    target = await choose_target(ls, target)
+    wanted = opts.get("output")
+    try:
+        target = report_output.workspace_target(project.root, default if wanted is None else wanted)
+        existing = report_output.target_state(project.root, target)
+    except report_output.OutputError as exc:
+        reporter.end("not written")
+        ls.notify_user(str(exc), T.MessageType.Error)
+        return None
+    target = await choose_target(ls, target, existing)
     if target is None:
         reporter.end("cancelled")
         return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        report_output.write_in_workspace(project.root, target, text)
+    except (report_output.OutputError, OSError) as exc:
+        reporter.end("not written")
+        why = exc if isinstance(exc, report_output.OutputError) else exc.strerror or exc
+        ls.notify_user(f"the report could not be written to {target}: {why}", T.MessageType.Error)
+        return None
     ls.created_reports.add(str(target))
     uri = from_fs_path(str(target)) or target.as_uri()
     reporter.end(f"{len(report.findings)} findings in {report.files_analyzed} files")
@@ -578,17 +592,38 @@ async def generate_report(ls: BackendLensServer, *args):
     return uri
 
 
-async def choose_target(ls: BackendLensServer, target: Path) -> Path | None:
-    """Never overwrite a file the server did not create without asking."""
-    if not target.exists() or str(target) in ls.created_reports or _ours(target):
+async def choose_target(ls: BackendLensServer, target: Path, existing) -> Path | None:
+    """Never replace a file the server did not write without asking. `existing`
+    is what is at the target now (report.output.Existing); a symbolic link there
+    is never followed: "Overwrite" replaces the link itself."""
+    import os
+
+    from ..report import output as report_output
+
+    Existing = report_output.Existing
+    if existing in (Existing.NOTHING, Existing.OURS) or (
+        existing is Existing.FOREIGN and str(target) in ls.created_reports
+    ):
         return target
-    alternative = _free_name(target)
+    alternative = report_output.free_name(target)
+    if existing is Existing.LINK:
+        try:
+            points_to = os.readlink(target)
+        except OSError:
+            points_to = "?"
+        question = (
+            f"Backend Lens: {target.name} is a symbolic link to {points_to}, "
+            "not a report written by Backend Lens; the report is never written through "
+            "a link (Overwrite replaces the link itself)."
+        )
+    else:
+        question = f"Backend Lens: {target.name} exists and was not written by Backend Lens."
     if ls.supports("window", "show_message"):
         try:
             choice = await ls.window_show_message_request_async(
                 T.ShowMessageRequestParams(
                     type=T.MessageType.Warning,
-                    message=f"Backend Lens: {target.name} exists and was not written by Backend Lens.",
+                    message=question,
                     actions=[
                         T.MessageActionItem(title="Overwrite"),
                         T.MessageActionItem(title=f"Write {alternative.name}"),
@@ -603,23 +638,6 @@ async def choose_target(ls: BackendLensServer, target: Path) -> Path | None:
         if choice is not None and choice.title == "Cancel":
             return None
     return alternative
-
-
-def _ours(path: Path) -> bool:
-    try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return REPORT_MARKER in fh.read(300)
-    except OSError:
-        return False
-
-
-def _free_name(path: Path) -> Path:
-    n = 1
-    while True:
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists():
-            return candidate
-        n += 1
 
 
 @server.feature(T.SHUTDOWN)

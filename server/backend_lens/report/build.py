@@ -15,6 +15,9 @@ from ..engine.project import Project
 from ..model import Finding, Severity
 from . import scoring
 from .evidence import Evidence, show
+from .mdtext import code as md_code
+from .mdtext import message as md_message
+from .mdtext import text as md_text
 
 
 @dataclass
@@ -102,7 +105,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 def _names(items, limit: int = 6) -> str:
     items = list(items)
-    shown = ", ".join(f"`{i}`" for i in items[:limit])
+    shown = ", ".join(md_code(i) for i in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
@@ -132,7 +135,7 @@ def api_design(ev: Evidence, s: Section) -> None:
     default_pag = ev.setting("REST_FRAMEWORK", "DEFAULT_PAGINATION_CLASS")
     if default_pag:
         s.observations.append(
-            f"List endpoints paginate by default (`DEFAULT_PAGINATION_CLASS` = `{show(default_pag)}`)."
+            f"List endpoints paginate by default (`DEFAULT_PAGINATION_CLASS` = {md_code(show(default_pag))})."
         )
     elif paginated:
         s.observations.append(
@@ -145,7 +148,7 @@ def api_design(ev: Evidence, s: Section) -> None:
         )
     filt = ev.setting("REST_FRAMEWORK", "DEFAULT_FILTER_BACKENDS")
     if filt:
-        s.observations.append(f"Filtering backends configured: {show(filt)}.")
+        s.observations.append(f"Filtering backends configured: {md_text(show(filt))}.")
     fastapi_routes = [r for _, r in ev.routes if r.framework == "fastapi"]
     if fastapi_routes:
         verbs: dict[str, int] = {}
@@ -154,7 +157,7 @@ def api_design(ev: Evidence, s: Section) -> None:
                 verbs[m] = verbs.get(m, 0) + 1
         s.observations.append(
             "FastAPI routes by method: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(verbs.items()))
+            + ", ".join(f"{md_text(k)} {v}" for k, v in sorted(verbs.items()))
             + "."
         )
 
@@ -182,7 +185,7 @@ def api_security(ev: Evidence, s: Section) -> None:
     schema = ev.setting("REST_FRAMEWORK", "DEFAULT_SCHEMA_CLASS")
     if schema or ev.has("drf_spectacular", "drf_yasg"):
         s.observations.append(
-            f"An OpenAPI schema is generated ({show(schema) if schema else 'drf-spectacular/drf-yasg imported'})."
+            f"An OpenAPI schema is generated ({md_text(show(schema)) if schema else 'drf-spectacular/drf-yasg imported'})."
         )
     elif ev.has("fastapi"):
         s.observations.append(
@@ -200,7 +203,7 @@ def api_security(ev: Evidence, s: Section) -> None:
     if secure:
         s.observations.append(
             "Transport security settings: "
-            + ", ".join(f"`{k}` = `{show(v)}`" for k, v in sorted(secure.items()))
+            + ", ".join(f"{md_code(k)} = {md_code(show(v))}" for k, v in sorted(secure.items()))
             + "."
         )
     if ev.has("corsheaders"):
@@ -215,7 +218,7 @@ def integration_errors(ev: Evidence, s: Section) -> None:
     handler = ev.setting("REST_FRAMEWORK", "EXCEPTION_HANDLER")
     if handler:
         s.observations.append(
-            f"Errors are shaped centrally by a DRF exception handler (`{show(handler)}`)."
+            f"Errors are shaped centrally by a DRF exception handler ({md_code(show(handler))})."
         )
     if ev.calls.get("HTTPException"):
         s.observations.append(
@@ -241,11 +244,11 @@ def auth(ev: Evidence, s: Section) -> None:
     perms = ev.setting("REST_FRAMEWORK", "DEFAULT_PERMISSION_CLASSES")
     if auth_classes:
         s.observations.append(
-            f"Authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {show(auth_classes)}."
+            f"Authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {md_text(show(auth_classes))}."
         )
     if perms:
         s.observations.append(
-            f"Authorization default: `DEFAULT_PERMISSION_CLASSES` = {show(perms)}."
+            f"Authorization default: `DEFAULT_PERMISSION_CLASSES` = {md_text(show(perms))}."
         )
     elif ev.drf_views:
         s.observations.append(
@@ -290,9 +293,9 @@ def rate_limit(ev: Evidence, s: Section) -> None:
     rates = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_RATES")
     if classes:
         s.observations.append(
-            f"DRF throttling is on for every view: {show(classes)}"
+            f"DRF throttling is on for every view: {md_text(show(classes))}"
             + (
-                f", rates {', '.join(f'{k}: {v}' for k, v in sorted(rates.items()))}"
+                f", rates {', '.join(f'{md_text(k)}: {md_text(v)}' for k, v in sorted(rates.items()))}"
                 if isinstance(rates, dict)
                 else ""
             )
@@ -420,7 +423,7 @@ def integrity(ev: Evidence, s: Section) -> None:
         common = sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
         s.observations.append(
             "Schema evolution by operation: "
-            + ", ".join(f"`{k}` ×{v}" for k, v in common)
+            + ", ".join(f"{md_code(k)} ×{v}" for k, v in common)
             + (
                 f"; {irreversible} data operations cannot be reversed."
                 if irreversible
@@ -442,18 +445,20 @@ def connections(ev: Evidence, s: Section) -> None:
         for alias, conf in sorted(dbs.items()):
             if isinstance(conf, dict):
                 s.observations.append(
-                    f"Database `{alias}`: engine {show(conf.get('ENGINE', '?'))}, `CONN_MAX_AGE` {show(conf['CONN_MAX_AGE']) if 'CONN_MAX_AGE' in conf else 'not set (a new connection per request)'}"
-                    f", `ATOMIC_REQUESTS` {show(conf.get('ATOMIC_REQUESTS', False))}."
+                    f"Database {md_code(alias)}: engine {md_text(show(conf.get('ENGINE', '?')))}, `CONN_MAX_AGE` {md_text(show(conf['CONN_MAX_AGE'])) if 'CONN_MAX_AGE' in conf else 'not set (a new connection per request)'}"
+                    f", `ATOMIC_REQUESTS` {md_text(show(conf.get('ATOMIC_REQUESTS', False)))}."
                 )
             else:
-                s.observations.append(f"Database `{alias}` is configured as `{show(conf)}`.")
+                s.observations.append(
+                    f"Database {md_code(alias)} is configured as {md_code(show(conf))}."
+                )
     for f in sorted(ev.project.index.files.values(), key=lambda f: f.path):
         for pos, kwargs in f.engines:
             pool = [k for k in kwargs if k.startswith(("pool", "max_overflow"))]
             s.observations.append(
-                f"SQLAlchemy engine at `{ev.project.rel(f.path)}:{pos[0]}`: "
+                f"SQLAlchemy engine at {md_code(f'{ev.project.rel(f.path)}:{pos[0]}')}: "
                 + (
-                    "pool settings " + ", ".join(f"`{k}`" for k in pool)
+                    "pool settings " + ", ".join(md_code(k) for k in pool)
                     if pool
                     else "the default pool (5 connections, 10 overflow, no pre-ping)"
                 )
@@ -567,8 +572,12 @@ def caching(ev: Evidence, s: Section) -> None:
         for alias, conf in sorted(caches.items()):
             if isinstance(conf, dict):
                 s.observations.append(
-                    f"Cache `{alias}`: backend {show(conf.get('BACKEND', '?'))}"
-                    + (f", default timeout {show(conf['TIMEOUT'])}s" if "TIMEOUT" in conf else "")
+                    f"Cache {md_code(alias)}: backend {md_text(show(conf.get('BACKEND', '?')))}"
+                    + (
+                        f", default timeout {md_text(show(conf['TIMEOUT']))}s"
+                        if "TIMEOUT" in conf
+                        else ""
+                    )
                     + "."
                 )
     used = [
@@ -684,7 +693,7 @@ def data_protection(ev: Evidence, s: Section) -> None:
     secret = ev.setting("SECRET_KEY")
     if secret is not None and not isinstance(secret, str):
         s.observations.append(
-            f"`SECRET_KEY` is read at run time (`{show(secret)}`) in at least one settings module."
+            f"`SECRET_KEY` is read at run time ({md_code(show(secret))}) in at least one settings module."
         )
     if not s.observations:
         s.observations.append(
@@ -765,7 +774,7 @@ def _recommend(items: list[Item]) -> dict[str, list[str]]:
 
     def line(code: str, group: list[Item]) -> str:
         rule = cat.rules[code]
-        where = ", ".join(f"`{i.location}`" for i in group[:4]) + (
+        where = ", ".join(md_code(i.location) for i in group[:4]) + (
             f" and {len(group) - 4} more" if len(group) > 4 else ""
         )
         fix = " (a quick fix is available in the editor)" if any(i.fixable for i in group) else ""
@@ -866,7 +875,7 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
         mon.append("Logging is configured centrally.")
     health = [r for _, r in ev.routes if "health" in (r.path + r.handler).lower()]
     if health:
-        mon.append(f"Health-check endpoint: `{health[0].path or health[0].handler}`.")
+        mon.append(f"Health-check endpoint: {md_code(health[0].path or health[0].handler)}.")
     if not mon:
         mon.append(
             "No monitoring integration (Sentry, Prometheus, OpenTelemetry, logging config, health checks) was found."
@@ -903,7 +912,10 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         recommendations=rec,
         planning=_planning(ev, items, rec),
         findings=items,
-        skipped=[f"{project.rel(p)}: {why}" for p, why in sorted(project.skipped.items())],
+        skipped=[
+            f"{md_code(project.rel(p))}: {md_text(why)}"
+            for p, why in sorted(project.skipped.items())
+        ],
     )
 
 
@@ -915,6 +927,10 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+# project text in the Markdown template: `code` and `text` for values, `message`
+# for finding messages (see mdtext); observations and recommendations are built
+# with the same functions above
+_ENV.filters.update(code=md_code, text=md_text, message=md_message)
 
 
 def render(report: Report, fmt: str = "markdown") -> str:
