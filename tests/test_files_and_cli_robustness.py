@@ -7,6 +7,7 @@ Every run has a timeout, so a hang fails its test instead of blocking the suite.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -34,6 +35,15 @@ def run(*args, cwd=None, env=None, stdout=None):
     )
     assert "Traceback" not in r.stderr, r.stderr
     return r
+
+
+@pytest.fixture
+def in_process():
+    """``cli.main`` in this process, undoing its tuning of the collector afterwards."""
+    threshold = gc.get_threshold()
+    yield cli.main
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def project(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
@@ -127,7 +137,7 @@ def test_the_size_limit_applies_while_reading(tmp_path, monkeypatch):
     assert sum(map(len, read)) == 1001
 
 
-def test_an_unreadable_folder_is_reported(tmp_path, monkeypatch, capsys):
+def test_an_unreadable_folder_is_reported(tmp_path, monkeypatch, capsys, in_process):
     root = project(tmp_path, {"locked/hidden.py": FLAGGED})
     locked = root / "locked"
     if os.geteuid() != 0:
@@ -143,7 +153,7 @@ def test_an_unreadable_folder_is_reported(tmp_path, monkeypatch, capsys):
 
         monkeypatch.setattr(os, "scandir", scandir)
     try:
-        code = cli.main(["check", str(root)])
+        code = in_process(["check", str(root)])
     finally:
         locked.chmod(0o755)
     err = capsys.readouterr().err
@@ -336,7 +346,7 @@ def test_serve_arguments_are_checked(tmp_path):
     assert r.returncode == 2 and f"cannot write the log file {tmp_path}" in r.stderr
 
 
-def test_an_unexpected_error_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+def test_an_unexpected_error_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, in_process):
     root = project(tmp_path)
 
     def boom(findings):
@@ -344,13 +354,13 @@ def test_an_unexpected_error_is_one_line_and_exit_2(tmp_path, monkeypatch, capsy
 
     monkeypatch.setattr(cli, "format_text", boom)
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
-    assert cli.main(["check", str(root)]) == 2
+    assert in_process(["check", str(root)]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
         "backend-lens: internal error: ValueError: something nobody foresaw "
         "(set BACKEND_LENS_DEBUG=1 to see where)"
     ]
     monkeypatch.setenv(cli.DEBUG_ENV, "1")
-    assert cli.main(["check", str(root)]) == 2
+    assert in_process(["check", str(root)]) == 2
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "in boom" in err
