@@ -294,6 +294,17 @@ def test_output_dash_is_the_standard_output_and_empty_names_are_refused(tmp_path
     assert r.returncode == 2 and "--output needs a file name" in r.stderr
     r = run("check", "", cwd=root)
     assert r.returncode == 2 and "an empty path was given" in r.stderr
+    closed = subprocess.run(
+        f"{sys.executable} -m backend_lens check . >&-",
+        shell=True,
+        cwd=root,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert closed.returncode == 2
+    assert closed.stderr.strip() == "backend-lens: the standard output is closed; use --output FILE"
 
 
 # -- item 8: file names that are not UTF-8 --------------------------------------

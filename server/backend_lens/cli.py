@@ -126,6 +126,8 @@ def _write_output(args, text: str) -> bool:
     """Write to stdout when there is no --output (or it is "-"); False if not written."""
     if args.output and args.output != "-":
         return False
+    if sys.stdout is None:
+        raise CliError("the standard output is closed; use --output FILE")
     sys.stdout.write(text)
     return True
 
