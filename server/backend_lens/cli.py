@@ -15,15 +15,50 @@ from .config import load as load_config
 from .model import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DEBUG_ENV = "BACKEND_LENS_DEBUG"  # set to 1: an internal error also prints its traceback
+
+
+class CliError(Exception):
+    """A problem the user can fix: one line on stderr, exit 2."""
 
 
 def _err(msg: str) -> None:
-    print(f"backend-lens: {msg}", file=sys.stderr)
+    print(f"backend-lens: {printable(msg)}", file=sys.stderr)
+
+
+def printable(text: str) -> str:
+    """``text`` with the undecodable bytes of file names (surrogate escapes) shown
+    as ``\\xff``: always valid UTF-8, whatever the terminal or the file."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def _project_root(paths: list[Path]) -> Path:
-    first = paths[0].resolve()
+    first = Path(os.path.realpath(paths[0]))
     return first if first.is_dir() else first.parent
+
+
+def _check_output(output: str | None, make_folders: bool) -> None:
+    """Refuse an --output that cannot be written before spending time on analysis."""
+    if output is None or output == "-":
+        return
+    if not output:
+        raise CliError("--output needs a file name (or - for the standard output)")
+    out = Path(output)
+    if out.is_dir():
+        raise CliError(f"cannot write {output}: it is a folder; give a file name")
+    folder = existing = out.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CliError(f"cannot write {output}: {existing} is not a folder")
+    if existing != folder and not make_folders:
+        raise CliError(f"cannot write {output}: the folder {folder} does not exist")
+    if not os.access(out if out.exists() else existing, os.W_OK):
+        raise CliError(f"cannot write {output}: permission denied")
 
 
 def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
@@ -37,9 +72,9 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
     gc.set_threshold(50_000, 20, 100)
 
     check_registry()
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
-        raise FileNotFoundError(", ".join(missing))
+        raise CliError(f"no such file or directory: {', '.join(missing)}")
     root = _project_root(paths)
     config = load_config(root)
     for problem in config.problems:
@@ -59,11 +94,14 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
             if p.is_dir():
                 sub = Project(p, config, use_jedi=False)
                 files.extend(sub.discover())
+                project.skipped.update(sub.skipped)
             else:
-                files.append(p)
+                # named on the command line: followed wherever it leads (a loop or a
+                # FIFO is still skipped with a message when it is read)
+                files.append(Path(os.path.realpath(p)))
         for i, f in enumerate(files):
             progress(i, len(files), str(f))
-            project.analyze_file(f.resolve())
+            project.analyze_file(f)
     if show:
         print(file=sys.stderr)
     for path, reason in sorted(project.skipped.items()):
@@ -74,11 +112,27 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
     return project
 
 
+def _paths(given: list[str]) -> list[Path]:
+    if any(not p for p in given):
+        raise CliError("an empty path was given (use . for the current folder)")
+    return [Path(p) for p in given]
+
+
 def _display_path(path: str) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
+        return str(Path(os.path.realpath(path)).relative_to(Path.cwd()))
+    except (ValueError, OSError):
         return path
+
+
+def _write_output(args, text: str) -> bool:
+    """Write to stdout when there is no --output (or it is "-"); False if not written."""
+    if args.output and args.output != "-":
+        return False
+    if sys.stdout is None:
+        raise CliError("the standard output is closed; use --output FILE")
+    sys.stdout.write(text)
+    return True
 
 
 def format_text(findings: list[Finding]) -> str:
@@ -137,14 +191,8 @@ def format_json(findings: list[Finding]) -> str:
 
 
 def cmd_check(args) -> int:
-    try:
-        project = _build_project([Path(p) for p in args.paths], args.quiet)
-    except FileNotFoundError as exc:
-        _err(f"no such file or directory: {exc}")
-        return EXIT_ERROR
-    except catalogue.CatalogueError as exc:
-        _err(f"the rule catalogue is broken: {exc}")
-        return EXIT_ERROR
+    _check_output(args.output, make_folders=False)
+    project = _build_project(_paths(args.paths), args.quiet)
     findings = list(project.all_findings())
     if args.format == "json":
         text = format_json(findings)
@@ -153,15 +201,16 @@ def cmd_check(args) -> int:
 
         text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
     else:
-        text = format_text(findings)
-    if args.output:
+        text = printable(format_text(findings))
+    if not _write_output(args, text):
         from .report.output import write_atomic
 
-        write_atomic(Path(args.output), text)
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         if not args.quiet:
             _err(f"wrote {len(findings)} findings to {args.output}")
-    else:
-        sys.stdout.write(text)
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
@@ -169,29 +218,24 @@ def cmd_report(args) -> int:
     from .report.build import build_report, render
 
     started = time.monotonic()
-    try:
-        project = _build_project([Path(args.path)], args.quiet)
-    except FileNotFoundError as exc:
-        _err(f"no such file or directory: {exc}")
-        return EXIT_ERROR
-    except catalogue.CatalogueError as exc:
-        _err(f"the rule catalogue is broken: {exc}")
-        return EXIT_ERROR
+    _check_output(args.output, make_folders=True)
+    project = _build_project(_paths([args.path]), args.quiet)
     report = build_report(project)
-    text = render(report, args.format)
-    if args.output:
+    text = printable(render(report, args.format))
+    if not _write_output(args, text):
         out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
         from .report.output import write_atomic
 
-        write_atomic(out, text)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(out, text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         if not args.quiet:
             _err(
                 f"wrote {out} ({report.files_analyzed} files, {len(report.findings)} findings, "
                 f"{time.monotonic() - started:.1f}s)"
             )
-    else:
-        sys.stdout.write(text)
     return EXIT_CLEAN
 
 
@@ -245,7 +289,22 @@ def cmd_explain(args) -> int:
 def cmd_serve(args) -> int:
     from .lsp.server import serve
 
-    return serve(tcp=args.tcp, log_file=args.log_file)
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise CliError(f"--tcp {args.tcp}: expected HOST:PORT, e.g. 127.0.0.1:2087")
+    if args.log_file:
+        try:
+            with open(args.log_file, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise CliError(
+                f"cannot write the log file {args.log_file}: {exc.strerror or exc}"
+            ) from None
+    try:
+        return serve(tcp=args.tcp, log_file=args.log_file)
+    except OSError as exc:  # the TCP port is taken, the address is not ours, ...
+        raise CliError(f"cannot serve: {exc.strerror or exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,18 +345,52 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, stream=sys.stderr, format="backend-lens: %(levelname)s %(message)s"
     )
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
+    except CliError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
     except catalogue.CatalogueError as exc:
         _err(f"the rule catalogue is broken: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
     except BrokenPipeError:  # the reader of our output went away (| head)
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
+        _silence_stdout()
         return EXIT_ERROR
+    except OSError as exc:
+        if exc.filename is None:  # writing to stdout failed (a full disk: > /dev/full)
+            _silence_stdout()
+            _err(f"cannot write the output: {exc.strerror or exc}")
+        else:
+            _err(f"{exc.filename}: {exc.strerror or exc}")
+        _debug_traceback()
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback to a user
+        _err(
+            f"internal error: {type(exc).__name__}: {exc}"
+            + ("" if os.environ.get(DEBUG_ENV) else f" (set {DEBUG_ENV}=1 to see where)")
+        )
+        _debug_traceback()
+        return EXIT_ERROR
+
+
+def _debug_traceback() -> None:
+    if os.environ.get(DEBUG_ENV):
+        import traceback
+
+        traceback.print_exc()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
+        pass
 
 
 if __name__ == "__main__":

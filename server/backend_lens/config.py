@@ -42,7 +42,9 @@ class Config:
 
     def rule_enabled(self, code: str, name: str) -> bool:
         def matches(items):
-            return any(code.upper().startswith(i.upper()) or i.lower() == name for i in items)
+            return any(
+                i and (code.upper().startswith(i.upper()) or i.lower() == name) for i in items
+            )
 
         if self.select and not matches(self.select):
             return False
@@ -70,11 +72,20 @@ def _strings(value, key: str, problems: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        value = [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     problems.append(f"`{key}` should be a list of strings; ignored")
     return ()
+
+
+def _rule_items(value, origin: str, key: str, problems: list[str]) -> tuple[str, ...]:
+    """Rule codes or names; an empty one would match every rule, so it is dropped."""
+    items = _strings(value, f"{origin}: {key}", problems)
+    kept = tuple(i for i in items if i.strip())
+    if len(kept) != len(items):
+        problems.append(f"{origin}: empty rule code in `{key}` ignored")
+    return kept
 
 
 def apply(config: Config, data: dict, origin: str) -> Config:
@@ -100,9 +111,9 @@ def apply(config: Config, data: dict, origin: str) -> Config:
         if key not in known:
             problems.append(f"{origin}: unknown setting `{key}` ignored")
     if "select" in data:
-        config.select = _strings(data["select"], f"{origin}: select", problems)
+        config.select = _rule_items(data["select"], origin, "select", problems)
     if "ignore" in data:
-        config.ignore = config.ignore + _strings(data["ignore"], f"{origin}: ignore", problems)
+        config.ignore = config.ignore + _rule_items(data["ignore"], origin, "ignore", problems)
     if "exclude" in data:
         config.exclude = config.exclude + _strings(data["exclude"], f"{origin}: exclude", problems)
     for key in ("max-file-size", "max_file_size", "maxFileSize"):
@@ -136,19 +147,40 @@ def apply(config: Config, data: dict, origin: str) -> Config:
     return config
 
 
+PYPROJECT_MAX_BYTES = 10_000_000
+
+
+def _read_pyproject(pyproject: Path, problems: list[str]) -> dict | None:
+    """The parsed file, or None with a problem saying why the defaults apply."""
+    from .source.parsing import SkipFile, read_bytes
+
+    try:
+        data = tomllib.loads(read_bytes(pyproject, PYPROJECT_MAX_BYTES).decode("utf-8"))
+    except SkipFile as exc:
+        reason = f"cannot be read ({exc})"
+        if str(exc).startswith("larger"):
+            reason = f"cannot be read (larger than {PYPROJECT_MAX_BYTES // 1_000_000} MB)"
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        reason = f"cannot be read ({exc})"
+    except RecursionError:
+        reason = "cannot be read (nested too deeply)"
+    else:
+        tool = data.get("tool")
+        if tool is None or isinstance(tool, dict):
+            return data
+        reason = f"`tool` should be a table, not {type(tool).__name__}"
+    problems.append(f"{pyproject}: {reason}; using default settings")
+    return None
+
+
 def load(root: Path | None, overrides: dict | None = None) -> Config:
     config = Config()
     if root is not None:
         pyproject = root / "pyproject.toml"
         if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-                config.problems.append(
-                    f"{pyproject}: cannot be read ({exc}); using default settings"
-                )
-            else:
-                table = data.get("tool", {}).get("backend-lens")
+            data = _read_pyproject(pyproject, config.problems)
+            if data is not None:
+                table = (data.get("tool") or {}).get("backend-lens")
                 if table is not None:
                     apply(config, table, f"{pyproject.name} [tool.backend-lens]")
     if overrides:

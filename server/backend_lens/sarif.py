@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from . import __version__, catalogue
 from .model import Finding
+from .source.parsing import SkipFile, read_bytes
 
+LINE_SOURCE_MAX_BYTES = 100_000_000
 LEVELS = {"critical": "error", "error": "error", "warning": "warning", "info": "note"}
 
 
 def fingerprint_of(f: Finding, line_text: str, occurrence: int = 0) -> str:
     """Stable across unrelated edits: rule, file and the flagged line's text (and
     which repeat of that text it is), not the line number."""
-    h = hashlib.sha256(f"{f.code}|{Path(f.path).name}|{line_text.strip()}|{occurrence}".encode())
+    key = f"{f.code}|{Path(f.path).name}|{line_text.strip()}|{occurrence}"
+    # a file name that is not valid UTF-8 hashes as its raw bytes
+    h = hashlib.sha256(key.encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:32]
 
 
 def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                cache[path] = fh.read().splitlines()
-        except OSError:
-            cache[path] = []
+        try:  # a regular file, read without blocking and with a bound, like any source
+            data = read_bytes(path, LINE_SOURCE_MAX_BYTES)
+        except SkipFile:
+            data = b""
+        cache[path] = data.decode("utf-8", "replace").splitlines()
     lines = cache[path]
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
@@ -35,10 +41,13 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
     index = {r.code: i for i, r in enumerate(rules)}
 
     def uri(path: str) -> str:
+        real = Path(os.path.realpath(path))
         try:
-            return Path(path).resolve().relative_to(root).as_posix()
+            rel = real.relative_to(root).as_posix()
         except ValueError:
-            return Path(path).resolve().as_uri()
+            return real.as_uri()
+        # a relative URI reference: the name's raw bytes, percent-encoded (RFC 3986)
+        return quote(os.fsencode(rel), safe="/")
 
     results = []
     file_lines: dict[str, list[str]] = {}

@@ -5,6 +5,7 @@ analysis thread, with open documents' text in place of the files on disk."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -60,38 +61,96 @@ class Project:
     def rel(self, path: str) -> str:
         found = self._rel_cache.get(path)
         if found is None:
-            try:
-                found = Path(path).resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                found = Path(path).name
+            found = Path(path).name
+            # the path as given (a link shows as the link); then its real place (a root
+            # reached through a symlink)
+            for candidate in (os.path.abspath(path), os.path.realpath(path)):
+                try:
+                    found = Path(candidate).relative_to(self.root).as_posix()
+                    break
+                except ValueError:
+                    continue
             self._rel_cache[path] = found
         return found
+
+    def inside(self, real: str) -> bool:
+        root = str(self.root)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+    def read(self, path: str) -> str:
+        """The text of ``path`` on disk, or :class:`parsing.SkipFile` with the reason.
+
+        Only regular files are read (see :func:`parsing.read_bytes`). A path that
+        goes through a symlink is read at its real place, and only if that place
+        is inside the project: a repository's links cannot make us read
+        ``/etc/passwd`` or ``~/.ssh``."""
+        try:
+            real = os.path.realpath(path, strict=True)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise parsing.SkipFile("a symlink loop") from None
+            if os.path.islink(path):
+                raise parsing.SkipFile("a broken symlink") from None
+            raise parsing.SkipFile(f"cannot be read: {exc.strerror or exc}") from None
+        if real != os.path.abspath(path) and not self.inside(real):
+            raise parsing.SkipFile("symlink to a file outside the project")
+        # the last component is not followed: nothing can swap a link in since realpath
+        return parsing.read_source(real, self.config.max_file_size, follow=False)
 
     def source_for(self, path: str) -> str | None:
         if path in self.overlay:
             return self.overlay[path]
         try:
-            return parsing.read_source(Path(path), self.config.max_file_size)
+            return self.read(path)
         except parsing.SkipFile:
             return None
 
     def discover(self) -> list[Path]:
-        """Python files under the root, sorted, minus the excluded ones."""
+        """Python files under the root, sorted, minus the excluded ones.
+
+        Folders are walked at their real place only: a symlinked folder is never
+        entered (one inside the project is walked where it really is, so nothing
+        is analysed twice and no link can loop; one that leaves the project is
+        skipped with a message). A symlinked file is analysed at its real place
+        if that is inside the project, and skipped with a message otherwise.
+        A folder that cannot be read is skipped with a message."""
         found: list[Path] = []
+        seen: set[str] = set()
         others: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
+
+        def unreadable(exc: OSError) -> None:
+            where = exc.filename if isinstance(exc.filename, str) else str(self.root)
+            self.skipped[where] = f"folder cannot be read: {exc.strerror or exc}"
+
+        for dirpath, dirnames, filenames in os.walk(self.root, onerror=unreadable):
             rel_dir = os.path.relpath(dirpath, self.root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not self.config.excluded(f"{rel_dir}/{d}/x" if rel_dir else f"{d}/x")
-            )
+            kept = []
+            for d in sorted(dirnames):
+                if self.config.excluded(f"{rel_dir}/{d}/x" if rel_dir else f"{d}/x"):
+                    continue
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full):
+                    if not self.inside(os.path.realpath(full)):
+                        self.skipped[full] = "symlink to a folder outside the project"
+                    continue
+                kept.append(d)
+            dirnames[:] = kept
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if name.endswith(".py"):
-                    if not self.config.excluded(rel):
-                        found.append(Path(dirpath) / name)
+                    if self.config.excluded(rel):
+                        continue
+                    full = os.path.join(dirpath, name)
+                    if os.path.islink(full):
+                        try:
+                            full = self._link_target(full)
+                        except parsing.SkipFile as exc:
+                            self.skipped[os.path.join(dirpath, name)] = str(exc)
+                            continue
+                    if full not in seen:
+                        seen.add(full)
+                        found.append(Path(full))
                 elif (
                     name in OTHER_FILES
                     or rel.startswith(".github/workflows/")
@@ -100,6 +159,20 @@ class Project:
                     others.append(rel)
         self.other_files = sorted(others)
         return found
+
+    def _link_target(self, link: str) -> str:
+        """Where a symlinked file found in the walk really is, if it may be read."""
+        try:
+            real = os.path.realpath(link, strict=True)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise parsing.SkipFile("a symlink loop") from None
+            raise parsing.SkipFile("a broken symlink") from None
+        if not self.inside(real):
+            raise parsing.SkipFile("symlink to a file outside the project")
+        if os.path.isdir(real):
+            raise parsing.SkipFile("not a regular file (a folder)")
+        return real
 
     def analyze_file(
         self,
@@ -111,17 +184,13 @@ class Project:
         """Analyse one file (from ``text`` or disk) and merge its facts; returns the
         result and the fact kinds that changed."""
         p = str(path)
-        if text is None:
-            try:
-                text = parsing.read_source(Path(p), self.config.max_file_size)
-            except parsing.SkipFile as exc:
-                self.skipped[p] = str(exc)
-                self.results.pop(p, None)
-                return None, self.index.remove(p)
-        elif len(text.encode("utf-8", "surrogatepass")) > self.config.max_file_size:
-            self.skipped[p] = (
-                f"larger than {self.config.max_file_size // 1000} kB (raise max-file-size to analyse it)"
-            )
+        try:
+            if text is None:
+                text = self.read(p)
+            else:
+                parsing.check_text(text, self.config.max_file_size)
+        except parsing.SkipFile as exc:
+            self.skipped[p] = str(exc)
             self.results.pop(p, None)
             return None, self.index.remove(p)
         self.skipped.pop(p, None)

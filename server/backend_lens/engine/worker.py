@@ -158,14 +158,7 @@ class AnalysisWorker:
         self.project.overlay[path] = text
         lines = split_lines(text)
         try:
-            if "\x00" in text:
-                self.project.forget(path)
-                self.on_result(
-                    Published(
-                        uri, path, version, [], lines, "binary content (NUL bytes); not analysed"
-                    )
-                )
-                return
+            # binary or too large: skipped by the same rule as the CLI's (parsing.check_text)
             result, changed = self.project.analyze_file(path, text, version, cache_key=uri)
             if result is None:
                 self.on_result(

@@ -288,12 +288,15 @@ async def scan_workspace(ls: BackendLensServer) -> None:
 
         project.scan(progress, between=worker.process_pending)
         worker.rejudge({"models", "settings", "tasks"}, exclude=None)
-        return len(project.results)
+        skipped = [f"skipped {project.rel(p)}: {r}" for p, r in sorted(project.skipped.items())]
+        return len(project.results), skipped
 
     try:
-        n = await asyncio.wrap_future(worker.call(run))
+        n, skipped = await asyncio.wrap_future(worker.call(run))
         reporter.end(f"indexed {n} files")
         ls.log(f"indexed {n} Python files under {project.root}")
+        for line in skipped:  # the same lines as the command line's
+            ls.log(line, T.MessageType.Warning)
     except Exception as exc:
         reporter.end("indexing failed")
         ls.notify_user(f"indexing the workspace failed: {exc}", T.MessageType.Error)

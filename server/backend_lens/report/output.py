@@ -207,7 +207,20 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     if path.is_symlink():
         path = Path(os.path.realpath(path))
-    _replace_in(None, path.parent, path.name, text.encode("utf-8"))
+    data = text.encode("utf-8")
+    try:
+        existing = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # /dev/stdout, a pipe, a terminal: write into it; never rename a file over
+        # a device node or a FIFO (as root that would replace /dev/full itself)
+        if stat.S_ISDIR(existing.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
+    _replace_in(None, path.parent, path.name, data)
 
 
 def _replace_in(dir_fd: int | None, folder: Path, name: str, data: bytes) -> None:

@@ -6,7 +6,10 @@ main thread): parso's caches, which jedi shares, are not thread-safe.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 
 import parso
@@ -21,11 +24,31 @@ class SkipFile(Exception):
     """A file that is not analysed, with the reason a user is told."""
 
 
+BINARY = "binary file (contains NUL bytes)"
+
+
+def too_large(max_bytes: int) -> str:
+    return f"larger than {max_bytes // 1000} kB (raise max-file-size to analyse it)"
+
+
+def reject_binary(content: str | bytes) -> None:
+    """The one rule for binary content, on disk (bytes) and in the editor (text):
+    a NUL anywhere in the file."""
+    if ("\x00" if isinstance(content, str) else b"\x00") in content:
+        raise SkipFile(BINARY)
+
+
+def check_text(text: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """The rules :func:`decode` applies to a file, applied to an editor's text."""
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise SkipFile(too_large(max_bytes))
+    reject_binary(text)
+
+
 def decode(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if len(data) > max_bytes:
-        raise SkipFile(f"larger than {max_bytes // 1000} kB (raise max-file-size to analyse it)")
-    if b"\x00" in data[:8192]:
-        raise SkipFile("binary file (contains NUL bytes)")
+        raise SkipFile(too_large(max_bytes))
+    reject_binary(data)
     encoding = "utf-8-sig"
     for line in data.split(b"\n", 2)[:2]:
         m = _CODING.match(line)
@@ -38,17 +61,63 @@ def decode(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise SkipFile(f"not valid {encoding} text") from None
 
 
-def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_bytes(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = True) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` of them.
+
+    Opened without blocking (a FIFO named ``*.py`` must not hang the analysis),
+    then checked on the open descriptor, so nothing can be swapped in between a
+    check and the read: anything but a regular file is refused, and the size
+    limit is applied while reading (``/dev/zero`` or a growing file end there).
+    With ``follow=False`` a symlink in the last component is refused."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(
-                f"larger than {max_bytes // 1000} kB (raise max-file-size to analyse it)"
-            )
-        data = path.read_bytes()
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SkipFile("a symlink loop" if follow else "a symlink (not followed)") from None
+        raise SkipFile(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SkipFile(f"not a regular file: {_kind(mode)}")
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
     except OSError as exc:
         raise SkipFile(f"cannot be read: {exc.strerror or exc}") from None
-    return decode(data, max_bytes)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise SkipFile(too_large(max_bytes))
+    return b"".join(chunks)
+
+
+def read_source(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = True) -> str:
+    """The text of a regular file, or :class:`SkipFile` with the reason."""
+    return decode(read_bytes(path, max_bytes, follow), max_bytes)
 
 
 def parse(text: str, cache_key: str | None = None):
