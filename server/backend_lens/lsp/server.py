@@ -24,6 +24,7 @@ from ..engine.analysis import check_registry
 from ..engine.project import Project
 from ..engine.worker import AnalysisWorker, Published
 from ..model import Edit, Finding, Severity
+from .transport import GuardedProtocol, serve_stdio, serve_tcp
 
 log = logging.getLogger("backend_lens.lsp")
 
@@ -62,8 +63,12 @@ class DocState:
 class BackendLensServer(LanguageServer):
     def __init__(self):
         super().__init__(
-            "backend-lens", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental
+            "backend-lens",
+            __version__,
+            text_document_sync_kind=T.TextDocumentSyncKind.Incremental,
+            protocol_cls=GuardedProtocol,  # answers every request; see transport.py
         )
+        self.protocol: GuardedProtocol
         self.project: Project | None = None
         self.worker: AnalysisWorker | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -617,39 +622,25 @@ def shutdown(ls: BackendLensServer, *args):
         ls.worker.stop()
 
 
-class _Utf8Stdin:
-    """stdin for pygls, with message bodies that are not valid UTF-8 repaired.
+class _OneLineFormatter(logging.Formatter):
+    """Log lines for stderr, which the editor shows to the user: an exception is shortened
+    to its type and message (the file of --log-file keeps the whole traceback)."""
 
-    An editor sends a buffer's bytes as they are: a buffer holding undecodable bytes
-    (a Latin-1 file opened as UTF-8, a character cut in half) makes a JSON body
-    pygls cannot decode, and it would drop that didChange, leaving the server's copy
-    of the document out of step with the editor for good. Each undecodable byte
-    becomes U+FFFD instead, so the change applies and positions stay aligned."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.warned = False
-
-    def readline(self) -> bytes:
-        return self.raw.readline()
-
-    def read(self, n: int) -> bytes:
-        data = self.raw.read(n)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            if not self.warned:
-                self.warned = True
-                log.warning(
-                    "the editor sent text that is not valid UTF-8; "
-                    "undecodable bytes are read as U+FFFD"
-                )
-            data = data.decode("utf-8", "replace").encode("utf-8")
-        return data
+    def format(self, record: logging.LogRecord) -> str:
+        if not record.exc_info or record.exc_info[1] is None:
+            return super().format(record)
+        exc = record.exc_info[1]
+        short = logging.makeLogRecord(
+            {**record.__dict__, "exc_info": None, "exc_text": None, "args": None}
+        )
+        short.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc}"
+        return super().format(short)
 
 
 def serve(tcp: str | None = None, log_file: str | None = None) -> int:
+    fmt = "%(asctime)s %(name)s %(levelname)s %(message)s"
     stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(_OneLineFormatter(fmt))
     if not tcp:
         # over stdio the client shows stderr, often as errors; routine lines reach it
         # as window/logMessage already, so stderr carries only warnings and worse
@@ -657,12 +648,8 @@ def serve(tcp: str | None = None, log_file: str | None = None) -> int:
     handlers: list[logging.Handler] = [stderr]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
-    logging.basicConfig(
-        level=logging.INFO,
-        handlers=handlers,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-        force=True,
-    )
+        handlers[-1].setFormatter(logging.Formatter(fmt))
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logging.getLogger("pygls").setLevel(logging.WARNING)
     # parso trees are large object graphs; a collection in the middle of an edit was
     # the slowest part of it. The analysis thread collects when the editor pauses;
@@ -670,7 +657,12 @@ def serve(tcp: str | None = None, log_file: str | None = None) -> int:
     gc.set_threshold(500_000, 50, 100)
     if tcp:
         host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io(stdin=_Utf8Stdin(sys.stdin.buffer))
-    return 0
+        if not port.isdigit() or int(port) > 65535:
+            log.error("--tcp %s: give HOST:PORT with a port number, e.g. 127.0.0.1:2087", tcp)
+            return 2
+        try:
+            return serve_tcp(server.protocol, host or "127.0.0.1", int(port))
+        except OSError as exc:
+            log.error("--tcp %s: cannot listen there: %s", tcp, exc.strerror or exc)
+            return 2
+    return serve_stdio(server.protocol, sys.stdin.buffer, sys.stdout.buffer)
