@@ -291,7 +291,7 @@ def cmd_serve(args) -> int:
 
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
             raise CliError(f"--tcp {args.tcp}: expected HOST:PORT, e.g. 127.0.0.1:2087")
     if args.log_file:
         try:
@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         code = args.func(args)
-        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        if sys.stdout is not None and not sys.stdout.closed:  # serve closes it at exit
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code
     except CliError as exc:
         _err(str(exc))
