@@ -4,11 +4,18 @@ Used only where the index cannot tell from imports alone (star imports,
 re-exports it has not seen, names bound in unusual ways). jedi reads source;
 it never imports the analysed project. Results are cached by the caller; call
 it on the analysis thread only (jedi shares parso's caches).
+
+jedi asks a helper Python process about compiled modules. It runs in our
+working directory (the project, when an editor starts the server) with our
+environment: an empty or relative PYTHONPATH entry would put the project's
+`pathlib.py` or `shutil.py` before the standard library's there, so the helper
+gets a PYTHONPATH without them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +27,7 @@ class JediResolver:
         self.root = root
         self.source_for = source_for
         self._project = None
+        self._environment = None
 
     def _jedi_project(self):
         if self._project is None:
@@ -29,13 +37,27 @@ class JediResolver:
             self._project = jedi.Project(str(self.root), load_unsafe_extensions=False)
         return self._project
 
+    def _jedi_environment(self):
+        """jedi's default interpreter (ours, or VIRTUAL_ENV's), with a helper
+        process that cannot import from the working directory."""
+        if self._environment is None:
+            import jedi
+
+            executable = self._jedi_project().get_environment().executable
+            self._environment = jedi.create_environment(
+                executable, safe=False, env_vars=helper_environment(os.environ)
+            )
+        return self._environment
+
     def __call__(self, path: str, pos: tuple[int, int]) -> str | None:
         import jedi
 
         code = self.source_for(path)
         if code is None:
             return None
-        script = jedi.Script(code, path=path, project=self._jedi_project())
+        script = jedi.Script(
+            code, path=path, project=self._jedi_project(), environment=self._jedi_environment()
+        )
         line, col = pos
         for name in script.goto(line, col, follow_imports=True):
             if name.type == "class" and name.full_name:
@@ -45,3 +67,23 @@ class JediResolver:
             if name.type == "class" and name.full_name:
                 return name.full_name
         return None
+
+
+def helper_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+    """`environ` without the PYTHONPATH entries that mean the working directory:
+    empty or relative ones (resolved against it) and the directory itself."""
+    env = dict(environ)
+    try:
+        cwd: str | None = os.path.realpath(os.getcwd())
+    except OSError:
+        cwd = None
+    kept = [
+        entry
+        for entry in env.get("PYTHONPATH", "").split(os.pathsep)
+        if os.path.isabs(entry) and os.path.realpath(entry) != cwd
+    ]
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env
