@@ -8,7 +8,10 @@
 //    "missing-server": installCommand
 //    "python-extension" (with the Python extension stand-in installed):
 //       expectedFindings, python, otherPython, pickerPrompt, installCommand
-//    "old-server": minVersion, upgradeCommand}
+//    "old-server": minVersion, upgradeCommand
+//    "findings": expectedFindings (they show: the status bar count and squiggles);
+//       then, with oldPython, backendLens.interpreter is set to it in the workspace
+//       settings and the message saying it is too old is awaited}
 // Prints one line per step to stderr, and a JSON result on stdout. Exits 1 when a
 // check fails (after saving the screenshot), 2 on a usage error.
 import { createRequire } from "node:module";
@@ -201,6 +204,26 @@ try {
     check(result.notification.includes(cfg.upgradeCommand), `the message does not give the command "${cfg.upgradeCommand}"`);
     result.status = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
     step("status bar", { text: result.status });
+    throw new Done();
+  }
+  if (cfg.mode === "findings") {
+    // the server started and analysed views.py: the count in the status bar, a squiggle on the line
+    result.status = await waitStatus(findingsPattern(cfg.expectedFindings), `the status bar to say "${cfg.expectedFindings} findings"`);
+    step("status bar", { text: result.status });
+    const editor = page.locator(".editor-instance .monaco-editor").first();
+    const squiggles = editor.locator(".squiggly-error, .squiggly-warning, .squiggly-info");
+    await waitFor(`${cfg.expectedFindings} squiggles`, async () => (await squiggles.count()) >= cfg.expectedFindings);
+    result.squiggles = await squiggles.count();
+    step("squiggles", { count: result.squiggles });
+    if (cfg.oldPython) {
+      fs.mkdirSync(`${cfg.workspace}/.vscode`, { recursive: true });
+      fs.writeFileSync(`${cfg.workspace}/.vscode/settings.json`, JSON.stringify({ "backendLens.interpreter": cfg.oldPython }));
+      const toast = await toastWith("is too old");
+      result.notification = squash(await toast.innerText());
+      result.buttons = await buttonsOf(toast);
+      step("notification", { text: result.notification, buttons: result.buttons });
+      result.statusOldPython = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
+    }
     throw new Done();
   }
   const editor = page.locator(".editor-instance .monaco-editor").first();
