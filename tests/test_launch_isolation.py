@@ -274,14 +274,21 @@ print(resolver(str(project / "catalog" / "models.py"), (5, 11)))
 """
 
 
-def test_jedis_helper_process_does_not_import_the_project(project, markers, tmp_path):
+@pytest.mark.parametrize("venv", [False, True], ids=["our-python", "VIRTUAL_ENV"])
+def test_jedis_helper_process_does_not_import_the_project(project, markers, tmp_path, venv):
     """jedi's helper process runs in the working directory with our environment:
     an empty PYTHONPATH entry there means the project (the server itself is
-    started without it by the editor plugins, or drops it in __main__)."""
+    started without it by the editor plugins, or drops it in __main__). With a
+    virtualenv active that is not ours, jedi runs the helper with its python."""
     plant(project, markers, imported_names())
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep + str(elsewhere)}
+    env.pop("VIRTUAL_ENV", None)
+    if venv:
+        other = tmp_path / "other-venv"
+        subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
+        env["VIRTUAL_ENV"] = str(other)
     result = run([PYTHON, "-P", "-c", _JEDI_DRIVER, str(project)], cwd=elsewhere, env=env)
     assert markers_written(markers) == [], result.stderr
     assert result.stdout.strip() == "catalog.base.TimeStamped", result.stdout + result.stderr

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -38,15 +39,20 @@ class JediResolver:
         return self._project
 
     def _jedi_environment(self):
-        """jedi's default interpreter (ours, or VIRTUAL_ENV's), with a helper
-        process that cannot import from the working directory."""
+        """jedi's default interpreter, with a helper process that cannot import
+        from the working directory."""
         if self._environment is None:
             import jedi
 
-            executable = self._jedi_project().get_environment().executable
-            self._environment = jedi.create_environment(
-                executable, safe=False, env_vars=helper_environment(os.environ)
-            )
+            env_vars = helper_environment(os.environ)
+            try:
+                self._environment = jedi.create_environment(
+                    default_interpreter(), safe=False, env_vars=env_vars
+                )
+            except jedi.InvalidPythonEnvironment:
+                self._environment = jedi.create_environment(
+                    sys.executable, safe=False, env_vars=env_vars
+                )
         return self._environment
 
     def __call__(self, path: str, pos: tuple[int, int]) -> str | None:
@@ -69,7 +75,18 @@ class JediResolver:
         return None
 
 
-def helper_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+def default_interpreter() -> str:
+    """The interpreter jedi would choose, found without starting one (jedi's own
+    choice starts it with our environment): the active virtualenv (VIRTUAL_ENV,
+    else CONDA_PREFIX) when it is not ours, else ours."""
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = os.environ.get(var)
+        if value and os.path.realpath(value) != os.path.realpath(sys.prefix):
+            return value
+    return sys.executable
+
+
+def helper_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` without the PYTHONPATH entries that mean the working directory:
     empty or relative ones (resolved against it) and the directory itself."""
     env = dict(environ)
