@@ -4,8 +4,8 @@
 editor starts the server inside the project it analyses: a `tomllib.py` or
 `logging.py` there would be imported (and run) in place of the standard
 library's. Backend Lens never imports the analysed project, so the working
-directory (and an empty entry, which means the same) is dropped from
-`sys.path` here, before anything else is imported.
+directory is dropped from `sys.path` here, before anything else is imported,
+with what empty or relative PYTHONPATH entries made of it.
 
 That cannot help against a `backend_lens/` package in the working directory:
 Python imports it before this file runs. Launchers therefore start
