@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,7 +26,8 @@ EDITOR_CACHE = REPO / ".cache" / "editors"
 # screenshots and logs worth keeping after a run (kept out of git)
 ARTIFACTS = REPO / "test-artifacts"
 # the server, started the way an editor plugin would: this interpreter's backend-lens
-SERVER_COMMAND = [sys.executable, "-m", "backend_lens", "serve"]
+# (-P: the working directory, the workspace, is not on the import path)
+SERVER_COMMAND = [sys.executable, "-P", "-m", "backend_lens", "serve"]
 PYTHON = sys.executable
 
 
@@ -87,3 +89,34 @@ def editor_home(tmp_path: Path) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
         env[var] = str(path)
     return env
+
+
+def old_python(tmp_path: Path) -> str:
+    """A Python older than 3.11, which does not know `-P`: a real one when this
+    machine has one, else a stand-in that answers as CPython 3.10 does."""
+    candidates = [shutil.which(f"python3.{minor}") for minor in range(10, 5, -1)]
+    pyenv = Path.home() / ".pyenv" / "versions"
+    if pyenv.is_dir():
+        candidates += sorted(str(p) for p in pyenv.glob("3.*/bin/python3") if p.is_file())
+    for candidate in filter(None, candidates):
+        try:
+            proc = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info < (3, 11))"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if proc.stdout.strip() == "True":
+            return candidate
+    standin = tmp_path / "python3.10"
+    standin.write_text(
+        "#!/bin/sh\n"
+        'echo "Unknown option: -P" >&2\n'
+        'echo "usage: $0 [option] ... [-c cmd | -m mod | file | -] [arg] ..." >&2\n'
+        'echo "Try \\`python -h\' for more information." >&2\n'
+        "exit 2\n"
+    )
+    standin.chmod(0o755)
+    return str(standin)

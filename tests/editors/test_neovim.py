@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PYTHON, REPO, SERVER_COMMAND, find_tool
+from ..planted import imported_names, markers_written, plant
+from .conftest import PYTHON, REPO, SERVER_COMMAND, find_tool, old_python
 
 PLUGIN = REPO / "editors" / "neovim"
 SCRIPTS = Path(__file__).parent / "nvim"
@@ -150,7 +151,10 @@ def test_checkhealth_reports_the_working_server(run_nvim):
     result = run_nvim("health")
     text = "\n".join(result["health"])
     version = subprocess.run(
-        [PYTHON, "-m", "backend_lens", "--version"], capture_output=True, text=True, check=True
+        [PYTHON, "-P", "-m", "backend_lens", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()[-1]
     assert "backend_lens" in text
     assert f"OK server version: backend-lens {version}" in text, text
@@ -237,10 +241,72 @@ def test_a_server_that_cannot_start_is_explained(run_nvim, tmp_path):
     bare = tmp_path / "bare-venv"
     subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
     python = str(bare / "bin" / "python")
-    result = run_nvim("broken", BL_SERVER_CMD=json.dumps([python, "-m", "backend_lens", "serve"]))
+    command = [python, "-P", "-m", "backend_lens", "serve"]
+    result = run_nvim("broken", BL_SERVER_CMD=json.dumps(command))
     assert result["advised"], result["notifications"]
     (advice,) = [n for n in result["notifications"] if "pip install backend-lens" in n["message"]]
     assert advice["level"] == 4  # vim.log.levels.ERROR
-    assert f"`{python} -m backend_lens serve`" in advice["message"]
+    assert f"`{python} -P -m backend_lens serve`" in advice["message"]
     assert f"`{python} -m pip install backend-lens`" in advice["message"]
     assert result["clients"] == 0
+
+
+def _path_without_backend_lens() -> str:
+    return os.pathsep.join(
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "backend-lens").exists()
+    )
+
+
+def test_default_command_never_runs_the_projects_code(run_nvim, workspace, tmp_path):
+    """`backend-lens` is not on PATH: the plugin starts `<python> -P -m backend_lens
+    serve` in the project, which plants modules named like everything Backend Lens
+    imports (tests/planted.py), each leaving a marker when imported. The findings
+    show, :checkhealth (which runs `--version` the same way) is happy, and no
+    planted module runs, even with an empty PYTHONPATH entry (the working directory)."""
+    markers = tmp_path / "markers"
+    plant(workspace, markers, imported_names())
+    result = run_nvim(
+        "health",
+        BL_DEFAULT_CMD="1",
+        BL_PYTHON=PYTHON,
+        PATH=_path_without_backend_lens(),
+        BL_PYTHONPATH=os.pathsep + str(tmp_path / "elsewhere"),
+    )
+    assert markers_written(markers) == [], result
+    assert result["backend_lens_on_path"] is False
+    assert result["cmd"] == [PYTHON, "-P", "-m", "backend_lens", "serve"]
+    assert set(by_code(result["diagnostics"])) >= {"INT001", "ORM001", "DBP001"}
+    text = "\n".join(result["health"])
+    assert "OK server version: backend-lens" in text, text
+    assert "PYTHONPATH for the server, without its empty or relative entries" in text, text
+    assert "ERROR" not in text and "WARNING" not in text, text
+
+
+def test_an_interpreter_too_old_for_dash_p_is_explained(run_nvim, tmp_path):
+    """Python before 3.11 does not know -P: :checkhealth says the interpreter is
+    too old (not Python's usage message), and so does the advice when it exits."""
+    old = old_python(tmp_path)
+    env = {"BL_DEFAULT_CMD": "1", "BL_PYTHON": old, "PATH": _path_without_backend_lens()}
+    result = run_nvim("health", BL_NO_SERVER="1", **env)
+    assert result["cmd"] == [old, "-P", "-m", "backend_lens", "serve"]
+    text = "\n".join(result["health"])
+    assert f"ERROR `{old}` is too old: backend-lens needs Python 3.11 or newer" in text, text
+    assert "python = " in text, text
+    result = run_nvim("broken", **env)
+    assert result["advised"], result["notifications"]
+    (advice,) = [n for n in result["notifications"] if "pip install backend-lens" in n["message"]]
+    assert "Python 3.11 or newer" in advice["message"], advice
+
+
+def test_checkhealth_warns_about_a_cmd_without_dash_p(run_nvim):
+    """A `cmd` written by hand as `python -m backend_lens serve` puts the project
+    first on the server's import path: :checkhealth says so and how to fix it."""
+    command = [PYTHON, "-m", "backend_lens", "serve"]
+    result = run_nvim("health", BL_SERVER_CMD=json.dumps(command))
+    text = "\n".join(result["health"])
+    assert (
+        "WARNING the server's working directory (your project) is first on its import path" in text
+    ), text
+    assert f"{{ '{PYTHON}', '-P', '-m', 'backend_lens', 'serve' }}" in text, text

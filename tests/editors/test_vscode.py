@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EDITOR_CACHE, PYTHON, REPO, find_tool
+from ..planted import imported_names, markers_written, plant
+from .conftest import EDITOR_CACHE, PYTHON, REPO, find_tool, old_python
 
 INSTALL = "editors/install/code-server.sh"
 BUILD = REPO / "editors" / "vscode" / "build.sh"
@@ -176,15 +177,17 @@ def _run_vscode(
     *,
     settings: dict | None = None,
     also_install: tuple[Path, ...] = (),
+    env_extra: dict[str, str] | None = None,
     **config,
 ) -> tuple[dict, Path]:
     """Install the .vsix (and `also_install`) into a fresh code-server, start it on the
     workspace with the user `settings` added, run the driver with `config`, and return
-    its result (and the user-data folder, for logs). Fails the test with the driver's
-    message when a check fails."""
+    its result (and the user-data folder, for logs). `env_extra` is added to the
+    environment of code-server (and so of the extension). Fails the test with the
+    driver's message when a check fails."""
     code_server, chromium, node = tools["code_server"], tools["chromium"], tools["node"]
     # code-server runs on Node 24: only that `node` first on PATH
-    env = dict(editor_home)
+    env = {**editor_home, **(env_extra or {})}
     env["PATH"] = f"{Path(node).parent}{os.pathsep}{env.get('PATH', '')}"
     user_data, extensions = tmp_path / "cs-user-data", tmp_path / "cs-extensions"
     (user_data / "User").mkdir(parents=True)
@@ -412,9 +415,9 @@ def test_vscode_extension_uses_the_python_extensions_interpreter(
     # the output says where each server came from, and why it restarted
     output = _extension_log(user_data)
     origin = "(from the interpreter selected in the Python extension)"
-    first = output.find(f"server: {PYTHON} -m backend_lens serve {origin}")
-    other = output.find(f"server: {bare} -m backend_lens serve {origin}")
-    again = output.find(f"server: {PYTHON} -m backend_lens serve {origin}", max(other, 0))
+    first = output.find(f"server: {PYTHON} -P -m backend_lens serve {origin}")
+    other = output.find(f"server: {bare} -P -m backend_lens serve {origin}")
+    again = output.find(f"server: {PYTHON} -P -m backend_lens serve {origin}", max(other, 0))
     assert 0 <= first < other < again, output[-3000:]
     assert output.count("the Python extension's interpreter changed: restarting") == 2, output
     assert output.count("backend-lens 0.1.0") == 2, output[-3000:]
@@ -448,3 +451,33 @@ def test_vscode_extension_says_the_server_is_too_old(run_vscode, tmp_path):
     assert "Choose interpreter" not in result["buttons"], result["buttons"]
     assert calls.read_text().split("\n") == ["--version", ""], calls.read_text()
     assert f"server: {old} serve (from backendLens.serverPath)" in _extension_log(user_data)
+
+
+def test_vscode_extension_never_runs_the_workspaces_code(run_vscode, workspace, tmp_path):
+    """The server runs in the workspace folder: a workspace that plants modules
+    named like everything Backend Lens imports (a `backend_lens/` package,
+    `tomllib.py`, ..., see tests/planted.py), each leaving a marker when imported,
+    is analysed as usual and none of them runs, even with an empty entry in
+    PYTHONPATH (which means the working directory). Then an interpreter too old
+    for `-P` is chosen: the message says so (not a usage error from Python)."""
+    markers = tmp_path / "markers"
+    plant(workspace, markers, imported_names())
+    old = old_python(tmp_path)
+    result, user_data = run_vscode(
+        mode="findings",
+        expectedFindings=EXPECTED_FINDINGS,
+        oldPython=old,
+        env_extra={"PYTHONPATH": os.pathsep + str(tmp_path / "elsewhere")},
+    )
+    assert markers_written(markers) == [], _extension_log(user_data)[-3000:]
+    assert f"Backend Lens: {EXPECTED_FINDINGS} findings" in result["status"]
+    assert result["squiggles"] >= EXPECTED_FINDINGS
+    output = _extension_log(user_data)
+    assert f"server: {PYTHON} -P -m backend_lens serve (from backendLens.interpreter)" in output
+    assert (
+        f"Backend Lens: the Python interpreter {old} (backendLens.interpreter) is too old: "
+        "backend-lens needs Python 3.11 or newer" in result["notification"]
+    ), result["notification"]
+    assert "Choose interpreter" in result["buttons"], result["buttons"]
+    assert "Copy install command" not in result["buttons"], result["buttons"]
+    assert "Backend Lens: error" in result["statusOldPython"]

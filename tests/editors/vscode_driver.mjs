@@ -8,7 +8,10 @@
 //    "missing-server": installCommand
 //    "python-extension" (with the Python extension stand-in installed):
 //       expectedFindings, python, otherPython, pickerPrompt, installCommand
-//    "old-server": minVersion, upgradeCommand}
+//    "old-server": minVersion, upgradeCommand
+//    "findings": expectedFindings (they show: the status bar count and squiggles);
+//       then, with oldPython, backendLens.interpreter is set to it in the workspace
+//       settings and the message saying it is too old is awaited}
 // Prints one line per step to stderr, and a JSON result on stdout. Exits 1 when a
 // check fails (after saving the screenshot), 2 on a usage error.
 import { createRequire } from "node:module";
@@ -98,6 +101,19 @@ async function toastWith(text) {
   const toast = page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
   await toast.waitFor({ state: "visible" });
   return toast;
+}
+
+/** A notification whose toast may hide itself (a warning's does after some seconds,
+ * which a busy machine can spend before looking): its toast, or else the same
+ * notification in the notification center (which has the same text and buttons). */
+async function noticeWith(text, toastMs = 10000) {
+  const toast = page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
+  if (await toast.waitFor({ state: "visible", timeout: toastMs }).then(() => true, () => false)) return toast;
+  step("no toast: looking in the notification center", { text });
+  await runCommand("Notifications: Show Notifications");
+  const item = page.locator(".notifications-center .notification-list-item", { hasText: text }).first();
+  await item.waitFor({ state: "visible" });
+  return item;
 }
 
 /** The names of the buttons on a notification toast. */
@@ -194,13 +210,34 @@ try {
   }
   if (cfg.mode === "old-server") {
     // backendLens.serverPath is a backend-lens older than the extension needs
-    const toast = await toastWith(`older than ${cfg.minVersion}`);
+    // a warning: its toast hides itself after a while
+    const toast = await noticeWith(`older than ${cfg.minVersion}`, cfg.toastMs);
     result.notification = squash(await toast.innerText());
     result.buttons = await buttonsOf(toast);
     step("notification", { text: result.notification, buttons: result.buttons });
     check(result.notification.includes(cfg.upgradeCommand), `the message does not give the command "${cfg.upgradeCommand}"`);
     result.status = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
     step("status bar", { text: result.status });
+    throw new Done();
+  }
+  if (cfg.mode === "findings") {
+    // the server started and analysed views.py: the count in the status bar, a squiggle on the line
+    result.status = await waitStatus(findingsPattern(cfg.expectedFindings), `the status bar to say "${cfg.expectedFindings} findings"`);
+    step("status bar", { text: result.status });
+    const editor = page.locator(".editor-instance .monaco-editor").first();
+    const squiggles = editor.locator(".squiggly-error, .squiggly-warning, .squiggly-info");
+    await waitFor(`${cfg.expectedFindings} squiggles`, async () => (await squiggles.count()) >= cfg.expectedFindings);
+    result.squiggles = await squiggles.count();
+    step("squiggles", { count: result.squiggles });
+    if (cfg.oldPython) {
+      fs.mkdirSync(`${cfg.workspace}/.vscode`, { recursive: true });
+      fs.writeFileSync(`${cfg.workspace}/.vscode/settings.json`, JSON.stringify({ "backendLens.interpreter": cfg.oldPython }));
+      const toast = await toastWith("is too old");
+      result.notification = squash(await toast.innerText());
+      result.buttons = await buttonsOf(toast);
+      step("notification", { text: result.notification, buttons: result.buttons });
+      result.statusOldPython = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
+    }
     throw new Done();
   }
   const editor = page.locator(".editor-instance .monaco-editor").first();
@@ -324,8 +361,9 @@ try {
     const text = (await statusItem.innerText()).replace(/\s+/g, " ").trim();
     return new RegExp(`Backend Lens: ${fewer} findings?\\b`).test(text) ? text : false;
   });
-  const rowsAfter = (await problemRows.allInnerTexts()).join("\n");
-  check(!rowsAfter.includes(cfg.code), `${cfg.code} is still in the Problems view after ignoring it`);
+  // the Problems view follows the status bar a moment later on a busy machine
+  await waitFor(`${cfg.code} to leave the Problems view after ignoring it`, async () =>
+    !(await problemRows.allInnerTexts()).join("\n").includes(cfg.code), 10000);
   step("ignored by a setting", { status: result.statusAfterIgnore });
 
   // Backend Lens: Restart Server from the palette: a new server, the same findings

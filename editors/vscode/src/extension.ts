@@ -19,6 +19,7 @@ import {
   PYTHON_EXTENSION_ID,
   checkServer,
   config,
+  serverEnv,
   onPythonInterpreterChanged,
   resolveLaunch,
   ruleSettings,
@@ -126,7 +127,8 @@ async function start(): Promise<void> {
     args: launch.args,
     // appends --stdio, which `backend-lens serve` accepts
     transport: TransportKind.stdio,
-    options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+    // serverEnv: no PYTHONPATH entry that means the workspace (the arguments have -P)
+    options: { cwd, env: serverEnv() },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "python" }],
@@ -219,6 +221,11 @@ function describeFailure(launch: ServerLaunch, check: Exclude<CheckResult, { ok:
       return usingServerPath
         ? `Backend Lens: ${launch.command} --version failed: ${check.detail}`
         : `Backend Lens is not installed in ${launch.command}. Install it with: ${installCommand(launch)}\n${check.detail}`;
+    case "python-too-old":
+      return (
+        `Backend Lens: the Python interpreter ${launch.command} (${launch.origin}) is too old: ` +
+        `backend-lens needs Python 3.11 or newer. Choose an interpreter that has backend-lens installed.`
+      );
     case "too-old":
       return (
         `Backend Lens ${check.version ?? "?"} in ${launch.command} is older than ${MIN_SERVER_VERSION}, ` +

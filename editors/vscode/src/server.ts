@@ -7,6 +7,11 @@ import * as vscode from "vscode";
 /** The oldest server this extension talks to. */
 export const MIN_SERVER_VERSION = "0.1.0";
 
+/** How an interpreter runs the server: `-P` (Python 3.11+) keeps the working
+ * directory, which is the workspace, off the import path, so that a `tomllib.py`
+ * or a `backend_lens/` package in the analysed project is never imported. */
+export const MODULE_ARGS = ["-P", "-m", "backend_lens"];
+
 export const PYTHON_EXTENSION_ID = "ms-python.python";
 
 export interface ServerLaunch {
@@ -116,39 +121,62 @@ export async function resolveLaunch(resource?: vscode.Uri): Promise<ServerLaunch
   const interpreter = cfg.get<string>("interpreter", "").trim();
   if (interpreter) {
     const python = expandPath(interpreter, resource);
-    return { command: python, args: ["-m", "backend_lens", "serve"], python, origin: "backendLens.interpreter" };
+    return { command: python, args: [...MODULE_ARGS, "serve"], python, origin: "backendLens.interpreter" };
   }
   const selected = await pythonFromExtension(resource);
   if (selected) {
     return {
       command: selected,
-      args: ["-m", "backend_lens", "serve"],
+      args: [...MODULE_ARGS, "serve"],
       python: selected,
       origin: "the interpreter selected in the Python extension",
     };
   }
   const python = process.platform === "win32" ? "python" : "python3";
-  return { command: python, args: ["-m", "backend_lens", "serve"], python, origin: "PATH" };
+  return { command: python, args: [...MODULE_ARGS, "serve"], python, origin: "PATH" };
+}
+
+/** The environment of the server (and of its version check): VS Code's, without
+ * the PYTHONPATH entries that would put the workspace on the import path even
+ * with `-P` (empty or relative ones, resolved against the working directory; an
+ * unset variable extended as `$PYTHONPATH:/x` gives an empty one). */
+export function serverEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, PYTHONUNBUFFERED: "1" };
+  const pythonPath = base.PYTHONPATH;
+  if (pythonPath !== undefined) {
+    const kept = pythonPath.split(path.delimiter).filter((entry) => entry !== "" && path.isAbsolute(entry));
+    if (kept.length > 0) env.PYTHONPATH = kept.join(path.delimiter);
+    else delete env.PYTHONPATH;
+  }
+  return env;
 }
 
 export type CheckResult =
   | { ok: true; version: string }
-  | { ok: false; reason: "missing-executable" | "not-installed" | "too-old" | "unknown-version"; version?: string; detail: string };
+  | {
+      ok: false;
+      reason: "missing-executable" | "not-installed" | "python-too-old" | "too-old" | "unknown-version";
+      version?: string;
+      detail: string;
+    };
 
-/** Runs `<python> -m backend_lens --version` (or `<serverPath> --version`). */
+/** Runs `<python> -P -m backend_lens --version` (or `<serverPath> --version`). */
 export function checkServer(launch: ServerLaunch, cwd?: string): Promise<CheckResult> {
-  const args = launch.python !== undefined ? ["-m", "backend_lens", "--version"] : ["--version"];
+  const args = launch.python !== undefined ? [...MODULE_ARGS, "--version"] : ["--version"];
   return new Promise((resolve) => {
     execFile(
       launch.command,
       args,
-      { cwd, timeout: 30_000, windowsHide: true, env: process.env },
+      { cwd, timeout: 30_000, windowsHide: true, env: serverEnv() },
       (error, stdout, stderr) => {
         const output = `${stdout}\n${stderr}`.trim();
         if (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === "ENOENT" || code === "EACCES") {
             resolve({ ok: false, reason: "missing-executable", detail: `${launch.command}: ${error.message}` });
+          } else if (launch.python !== undefined && /unknown option:?\s*-P\b/i.test(output)) {
+            // Python before 3.11 does not know -P; backend-lens needs 3.11 anyway
+            resolve({ ok: false, reason: "python-too-old", detail: output });
           } else {
             resolve({ ok: false, reason: "not-installed", detail: output || error.message });
           }

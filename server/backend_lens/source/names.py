@@ -4,12 +4,20 @@ Used only where the index cannot tell from imports alone (star imports,
 re-exports it has not seen, names bound in unusual ways). jedi reads source;
 it never imports the analysed project. Results are cached by the caller; call
 it on the analysis thread only (jedi shares parso's caches).
+
+jedi asks a helper Python process about compiled modules. It runs in our
+working directory (the project, when an editor starts the server) with our
+environment: an empty or relative PYTHONPATH entry would put the project's
+`pathlib.py` or `shutil.py` before the standard library's there, so the helper
+gets a PYTHONPATH without them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -20,6 +28,7 @@ class JediResolver:
         self.root = root
         self.source_for = source_for
         self._project = None
+        self._environment = None
 
     def _jedi_project(self):
         if self._project is None:
@@ -29,13 +38,32 @@ class JediResolver:
             self._project = jedi.Project(str(self.root), load_unsafe_extensions=False)
         return self._project
 
+    def _jedi_environment(self):
+        """jedi's default interpreter, with a helper process that cannot import
+        from the working directory."""
+        if self._environment is None:
+            import jedi
+
+            env_vars = helper_environment(os.environ)
+            try:
+                self._environment = jedi.create_environment(
+                    default_interpreter(), safe=False, env_vars=env_vars
+                )
+            except jedi.InvalidPythonEnvironment:
+                self._environment = jedi.create_environment(
+                    sys.executable, safe=False, env_vars=env_vars
+                )
+        return self._environment
+
     def __call__(self, path: str, pos: tuple[int, int]) -> str | None:
         import jedi
 
         code = self.source_for(path)
         if code is None:
             return None
-        script = jedi.Script(code, path=path, project=self._jedi_project())
+        script = jedi.Script(
+            code, path=path, project=self._jedi_project(), environment=self._jedi_environment()
+        )
         line, col = pos
         for name in script.goto(line, col, follow_imports=True):
             if name.type == "class" and name.full_name:
@@ -45,3 +73,34 @@ class JediResolver:
             if name.type == "class" and name.full_name:
                 return name.full_name
         return None
+
+
+def default_interpreter() -> str:
+    """The interpreter jedi would choose, found without starting one (jedi's own
+    choice starts it with our environment): the active virtualenv (VIRTUAL_ENV,
+    else CONDA_PREFIX) when it is not ours, else ours."""
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = os.environ.get(var)
+        if value and os.path.realpath(value) != os.path.realpath(sys.prefix):
+            return value
+    return sys.executable
+
+
+def helper_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the PYTHONPATH entries that mean the working directory:
+    empty or relative ones (resolved against it) and the directory itself."""
+    env = dict(environ)
+    try:
+        cwd: str | None = os.path.realpath(os.getcwd())
+    except OSError:
+        cwd = None
+    kept = [
+        entry
+        for entry in env.get("PYTHONPATH", "").split(os.pathsep)
+        if os.path.isabs(entry) and os.path.realpath(entry) != cwd
+    ]
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env

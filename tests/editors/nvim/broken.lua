@@ -3,7 +3,7 @@
 local T = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "common.lua"))
 
 T.run(function(result)
-  require("backend_lens").setup({ cmd = T.server_cmd })
+  require("backend_lens").setup({ cmd = T.server_cmd, python = vim.env.BL_PYTHON })
   vim.cmd.edit(vim.fn.fnameescape(T.views))
   result.advised = vim.wait(T.timeout, function()
     for _, n in ipairs(T.notifications) do

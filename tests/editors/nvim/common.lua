@@ -1,7 +1,9 @@
 -- Shared pieces of the Neovim end-to-end scripts (run by tests/editors/test_neovim.py).
 --
 -- Environment: BL_PLUGIN (editors/neovim), BL_WORKSPACE (copy of the test workspace),
--- BL_RESULT (JSON file the Python test reads), BL_SERVER_CMD (JSON list: the server command).
+-- BL_RESULT (JSON file the Python test reads), BL_SERVER_CMD (JSON list: the server command;
+-- with BL_DEFAULT_CMD set, the plugin's default command is used instead, with BL_PYTHON
+-- as its `python`).
 -- A script calls T.run(function(result) ... end): whatever it puts in `result`
 -- is written to BL_RESULT, also when it fails (then with `error` set and exit status 1).
 local T = {}
@@ -10,6 +12,14 @@ T.plugin = assert(vim.env.BL_PLUGIN, "BL_PLUGIN not set")
 T.workspace = assert(vim.env.BL_WORKSPACE, "BL_WORKSPACE not set")
 T.result_path = assert(vim.env.BL_RESULT, "BL_RESULT not set")
 T.server_cmd = vim.json.decode((assert(vim.env.BL_SERVER_CMD, "BL_SERVER_CMD not set")))
+if vim.env.BL_DEFAULT_CMD then
+  T.server_cmd = nil
+end
+-- PYTHONPATH as the user's Neovim has it (not given to the `nvim` launcher itself,
+-- which may be a Python script)
+if vim.env.BL_PYTHONPATH then
+  vim.env.PYTHONPATH = vim.env.BL_PYTHONPATH
+end
 T.timeout = tonumber(vim.env.BL_TIMEOUT or "") or 15000
 T.views = T.workspace .. "/shop/views.py"
 
@@ -112,7 +122,7 @@ function T.setup_and_open(opts)
       return false
     end
   end
-  opts = vim.tbl_extend("force", { cmd = T.server_cmd }, opts or {})
+  opts = vim.tbl_extend("force", { cmd = T.server_cmd, python = vim.env.BL_PYTHON }, opts or {})
   require("backend_lens").setup(opts)
   vim.cmd.edit(vim.fn.fnameescape(T.views))
   return vim.api.nvim_get_current_buf()

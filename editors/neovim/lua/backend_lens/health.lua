@@ -11,7 +11,7 @@ local info = health.info or health.report_info
 local function install_advice(python)
   return {
     ("install the server into the interpreter you want to use: `%s -m pip install backend-lens`"):format(python),
-    "or point the plugin at it: require('backend_lens').setup({ cmd = { '/path/to/python', '-m', 'backend_lens', 'serve' } })",
+    "or point the plugin at it: require('backend_lens').setup({ cmd = { '/path/to/python', '-P', '-m', 'backend_lens', 'serve' } })",
     "(or `cmd = { '/path/to/backend-lens', 'serve' }`, or `python = '/path/to/python'`)",
   }
 end
@@ -29,17 +29,25 @@ local function version_cmd(cmd)
   return result
 end
 
---- Runs a command with a timeout; returns exit code, combined output.
-local function run(cmd, timeout)
+--- Runs a command with a timeout (and the server's environment); returns exit code, combined output.
+local function run(cmd, timeout, env)
   if vim.system then
-    local okay, obj = pcall(vim.system, cmd, { text = true, stdin = false, timeout = timeout })
+    local okay, obj = pcall(vim.system, cmd, { text = true, stdin = false, timeout = timeout, env = env })
     if not okay then
       return -1, tostring(obj)
     end
     local res = obj:wait(timeout + 500)
     return res.code, (res.stdout or "") .. (res.stderr or "")
   end
+  local saved = {}
+  for key, value in pairs(env or {}) do
+    saved[key] = vim.env[key]
+    vim.env[key] = value
+  end
   local out = vim.fn.system(cmd)
+  for key in pairs(env or {}) do
+    vim.env[key] = saved[key]
+  end
   return vim.v.shell_error, out
 end
 
@@ -118,9 +126,20 @@ function M.check()
   start("Server")
   local opts = lens.options or {}
   local cmd = lens.resolve_cmd(lens.options)
-  -- the interpreter to install into: the one in `cmd` when it is `python -m backend_lens ...`
-  local python = (cmd[2] == "-m" and cmd[1]) or lens.python(lens.options)
+  -- the interpreter to install into: the one in `cmd` when it is `python -P -m backend_lens ...`
+  local module_python = lens.module_python(cmd)
+  local python = module_python or lens.python(lens.options)
   info("command: " .. table.concat(cmd, " "))
+  if module_python and not vim.tbl_contains(cmd, "-P") and not vim.tbl_contains(cmd, "-I") then
+    warn("the server's working directory (your project) is first on its import path: a `tomllib.py` or a `backend_lens/` folder there would be imported and run", {
+      ("add \"-P\" before \"-m\" in `cmd`: { '%s', '-P', '-m', 'backend_lens', 'serve' } (Python 3.11+)"):format(module_python),
+      "or leave `cmd` unset: the default is `backend-lens serve`, else `python -P -m backend_lens serve`",
+    })
+  end
+  local env = lens.server_env()
+  if env then
+    info("PYTHONPATH for the server, without its empty or relative entries: " .. (env.PYTHONPATH ~= "" and env.PYTHONPATH or "(unset)"))
+  end
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
     local what = opts.cmd and "the configured `cmd`" or "the default command"
@@ -130,13 +149,20 @@ function M.check()
   ok(("server command found: %s"):format(exe))
 
   local vcmd = version_cmd(cmd)
-  local code, out = run(vcmd, 10000)
+  local code, out = run(vcmd, 10000, env)
   local version = out and out:match("backend%-lens%s+v?(%d+%.%d+%.%d+[%w%.%-+]*)")
+  if code ~= 0 and module_python and out and out:match("[Uu]nknown option:?%s*%-P") then
+    error(("`%s` is too old: backend-lens needs Python 3.11 or newer (it does not know `-P`)"):format(module_python), {
+      "point the plugin at a Python 3.11+ that has backend-lens installed: setup({ python = '/path/to/python3.11' })",
+      "or at its script: setup({ cmd = { '/path/to/backend-lens', 'serve' } })",
+    })
+    return M.check_client(lens)
+  end
   if code ~= 0 or not version then
     local first = vim.trim(out or ""):gsub("\n.*", "")
     local advice = install_advice(python)
     if out and out:match("No module named") then
-      table.insert(advice, 1, ("`%s` cannot import the server module (`%s`)"):format(cmd[1], cmd[3] or "backend_lens"))
+      table.insert(advice, 1, ("`%s` cannot import the server module (`backend_lens`)"):format(cmd[1]))
     end
     error(
       ("`%s` failed (exit code %s): %s"):format(table.concat(vcmd, " "), tostring(code), first ~= "" and first or "no output"),

@@ -13,7 +13,7 @@ M.report_command = "backendLens.generateReport"
 M.known_settings = { "select", "ignore", "severity", "exclude", "maxFileSize", "diagnosticMode" }
 
 local defaults = {
-  cmd = nil, -- default: { "backend-lens", "serve" } if on PATH, else { python, "-m", "backend_lens", "serve" }
+  cmd = nil, -- default: { "backend-lens", "serve" } if on PATH, else { python, "-P", "-m", "backend_lens", "serve" }
   python = nil, -- interpreter for the fallback command; default "python3" (or "python")
   settings = {}, -- server settings: select, ignore, severity, exclude, maxFileSize, diagnosticMode
   filetypes = { "python" },
@@ -70,6 +70,45 @@ function M.python(opts)
   return "python3"
 end
 
+--- How an interpreter runs the server: `-P` (Python 3.11+) keeps the working
+--- directory (the project, usually) off the import path, so that a `tomllib.py`
+--- or a `backend_lens/` package in the analysed project is never imported.
+M.module_args = { "-P", "-m", "backend_lens" }
+
+--- The interpreter of a `<python> [options] -m backend_lens ...` command, else nil.
+function M.module_python(cmd)
+  for i = 2, #cmd - 1 do
+    if cmd[i] == "-m" then
+      return cmd[i + 1] == "backend_lens" and cmd[1] or nil
+    end
+  end
+  return nil
+end
+
+--- The environment the server gets on top of Neovim's (nil: Neovim's as is):
+--- PYTHONPATH without its empty or relative entries, which mean the working
+--- directory or a folder in it, even with `-P` (an unset PYTHONPATH extended as
+--- `$PYTHONPATH:/x` has an empty one). An empty PYTHONPATH is ignored by Python.
+function M.server_env()
+  local value = vim.env.PYTHONPATH
+  if value == nil then
+    return nil
+  end
+  local sep = vim.fn.has("win32") == 1 and ";" or ":"
+  local kept = {}
+  for _, entry in ipairs(vim.split(value, sep, { plain = true })) do
+    local absolute = entry:sub(1, 1) == "/" or entry:match("^%a:[\\/]") or entry:sub(1, 2) == "\\\\"
+    if entry ~= "" and absolute then
+      table.insert(kept, entry)
+    end
+  end
+  local clean = table.concat(kept, sep)
+  if clean == value then
+    return nil
+  end
+  return { PYTHONPATH = clean }
+end
+
 --- The command that starts the server, as a list.
 function M.resolve_cmd(opts)
   opts = opts or M.options or defaults
@@ -83,7 +122,10 @@ function M.resolve_cmd(opts)
   if vim.fn.executable("backend-lens") == 1 then
     return { "backend-lens", "serve" }
   end
-  return { M.python(opts), "-m", "backend_lens", "serve" }
+  local cmd = { M.python(opts) }
+  vim.list_extend(cmd, M.module_args)
+  table.insert(cmd, "serve")
+  return cmd
 end
 
 --- The project root for a buffer: the nearest folder with one of root_markers,
@@ -115,12 +157,13 @@ end
 function M.exit_advice(cmd, code)
   local shown = table.concat(cmd, " ")
   local msg = ("the server stopped (exit code %d): `%s`."):format(code, shown)
-  if cmd[2] == "-m" and cmd[3] == "backend_lens" then
+  local python = M.module_python(cmd)
+  if python then
     msg = msg
       .. (" If backend-lens is not installed in that Python, install it with `%s -m pip install backend-lens`,"):format(
-        cmd[1]
+        python
       )
-      .. " or set `cmd`/`python` in setup()."
+      .. " or set `cmd`/`python` in setup() (backend-lens needs Python 3.11 or newer)."
   else
     msg = msg .. " Is backend-lens installed? `pip install backend-lens`, or set `cmd` in setup()."
   end
@@ -147,6 +190,8 @@ local function client_config(opts)
     end,
     name = M.name,
     cmd = cmd,
+    -- no PYTHONPATH entry that means the working directory (see server_env)
+    cmd_env = M.server_env(),
     filetypes = vim.deepcopy(opts.filetypes),
     -- read by the server at start-up. Not also given as `settings`: Neovim would send
     -- them again at once with workspace/didChangeConfiguration, and the server would
@@ -159,7 +204,7 @@ local function client_config(opts)
 end
 
 -- Keys of the vim.lsp.config entry that setup() owns and replaces on every call.
-local owned_keys = { "cmd", "filetypes", "init_options", "root_dir", "on_exit" }
+local owned_keys = { "cmd", "cmd_env", "filetypes", "init_options", "root_dir", "on_exit" }
 
 --- Registers the client config with vim.lsp.config (Neovim 0.11+). The first time
 --- it merges into whatever the user configured for "backend_lens"; a later setup()
