@@ -22,11 +22,54 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# the real paths of the projects being analysed: jedi does not read a file under
+# one of them whose real place is outside it (a link in a repository must not
+# make us read ~/.ssh); see guard_jedi_file_reads
+_ROOTS: set[str] = set()
+_MAX_BYTES = 2_000_000
+
+
+def guard_jedi_file_reads() -> None:
+    """jedi (through parso) opens and reads the modules it follows itself: a FIFO
+    named `base.pyi` would block the analysis for good, `/dev/zero` would read
+    without end, and a link could lead outside the project. Its reads go through
+    the same rules as ours instead: regular files only, a size limit applied while
+    reading, nothing outside a project through a link. A file refused reads as
+    empty, so jedi simply finds nothing there."""
+    import parso.file_io
+
+    if getattr(parso.file_io.FileIO.read, "_backend_lens", False):
+        return
+
+    def read(self):
+        from .parsing import SkipFile, read_bytes
+
+        path = os.path.abspath(os.fspath(self.path))
+        real = os.path.realpath(path)
+        for root in _ROOTS:
+            if _under(path, root) and not _under(real, root):
+                log.debug("jedi: not reading %s: a link to a file outside the project", path)
+                return b""
+        os.stat(real)  # a missing file raises as before: jedi probes for stubs that way
+        try:
+            return read_bytes(real, _MAX_BYTES)
+        except SkipFile as exc:
+            log.debug("jedi: not reading %s: %s", path, exc)
+            return b""
+
+    read._backend_lens = True  # type: ignore[attr-defined]
+    parso.file_io.FileIO.read = read
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
 
 class JediResolver:
     def __init__(self, root: Path, source_for: Callable[[str], str | None]):
         self.root = root
         self.source_for = source_for
+        _ROOTS.add(os.path.realpath(root))
         self._project = None
         self._environment = None
 
@@ -34,6 +77,7 @@ class JediResolver:
         if self._project is None:
             import jedi
 
+            guard_jedi_file_reads()
             # no unsafe extension loading: compiled modules of the project are never imported
             self._project = jedi.Project(str(self.root), load_unsafe_extensions=False)
         return self._project
