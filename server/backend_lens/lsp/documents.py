@@ -9,8 +9,11 @@ rule the rest of Backend Lens uses (``source.lines.split_lines``)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from urllib.parse import quote_from_bytes, unquote, unquote_to_bytes, urlparse
 
+from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument, Workspace
 
 from ..source.lines import split_lines
@@ -39,3 +42,28 @@ def count_lines_as_the_protocol_does(workspace: Workspace) -> None:
     Its state is untouched: only how new documents are made changes."""
     if type(workspace) is Workspace:
         workspace.__class__ = LspWorkspace
+
+
+def uri_of(path: str) -> str:
+    """The file URI of ``path``. A name that is not valid UTF-8 (a Latin-1 folder
+    name on disk, held by Python as surrogate escapes) is percent-encoded byte by
+    byte, where pygls's from_fs_path would raise."""
+    try:
+        return from_fs_path(path) or path
+    except UnicodeError:
+        return "file://" + quote_from_bytes(os.fsencode(path), safe="/")
+
+
+def path_of(uri: str) -> str:
+    """The path of a file URI; the inverse of ``uri_of``, bytes that are not
+    valid UTF-8 included (pygls's to_fs_path would turn them into U+FFFD and name
+    a file that does not exist)."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file" and not parsed.netloc and "%" in parsed.path:
+        raw = unquote_to_bytes(parsed.path)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if os.name != "nt":
+                return os.fsdecode(raw)
+    return to_fs_path(uri) or unquote(uri)

@@ -11,10 +11,10 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import PositionCodec, ServerTextPosition
 
 from .. import __version__, catalogue
@@ -25,7 +25,7 @@ from ..engine.project import Project
 from ..engine.worker import AnalysisWorker, Published
 from ..model import Edit, Finding, Severity
 from ..source.lines import split_lines
-from .documents import count_lines_as_the_protocol_does
+from .documents import count_lines_as_the_protocol_does, path_of, uri_of
 from .transport import GuardedProtocol, serve_stdio, serve_tcp
 
 log = logging.getLogger("backend_lens.lsp")
@@ -98,10 +98,11 @@ class BackendLensServer(LanguageServer):
         return self.docs[uri]
 
     def path_of(self, uri: str) -> str:
-        return to_fs_path(uri) or uri
+        return path_of(uri)
 
     def current_version(self, uri: str) -> int | None:
-        doc = self.workspace.text_documents.get(uri)
+        # pygls files documents under the unquoted URI (file:///a%20b.py as file:///a b.py)
+        doc = self.workspace.text_documents.get(unquote(uri))
         return doc.version if doc is not None else None
 
     def supports(self, *path: str) -> bool:
@@ -138,7 +139,7 @@ class BackendLensServer(LanguageServer):
             related.append(
                 T.DiagnosticRelatedInformation(
                     location=T.Location(
-                        uri=from_fs_path(r.path) or r.path,
+                        uri=uri_of(r.path),
                         range=to_range(codec, lines, r.start, r.end),
                     ),
                     message=r.message,
@@ -166,7 +167,7 @@ class BackendLensServer(LanguageServer):
     def edit_data(self, codec, pub: Published, e: Edit) -> dict:
         lines = pub.lines if e.path == pub.path else self.lines_of(e.path)
         rng = to_range(codec, lines, e.start, e.end)
-        uri = pub.uri if e.path == pub.path else (from_fs_path(e.path) or e.path)
+        uri = pub.uri if e.path == pub.path else uri_of(e.path)
         other_version = None
         if e.path != pub.path and self.worker is not None:
             other_version = self.worker._versions.get(uri)
@@ -250,7 +251,9 @@ async def initialized(ls: BackendLensServer, params: T.InitializedParams):
     root = None
     folders = ls.workspace.folders
     if folders:
-        root = Path(to_fs_path(next(iter(folders.values())).uri) or ".")
+        root = Path(path_of(next(iter(folders.values())).uri))
+    elif ls.workspace.root_uri:
+        root = Path(path_of(ls.workspace.root_uri))
     elif ls.workspace.root_path:
         root = Path(ls.workspace.root_path)
     try:
@@ -266,9 +269,9 @@ async def initialized(ls: BackendLensServer, params: T.InitializedParams):
     ls.worker.idle_gc = True
     ls.worker.start()
     # open documents that arrived before we were ready
-    for uri in list(ls.workspace.text_documents):
-        if uri.endswith(".py"):
-            ls.submit(uri)
+    for doc in list(ls.workspace.text_documents.values()):
+        if doc.uri.endswith(".py"):
+            ls.submit(doc.uri)  # the URI as the client wrote it
     if root is not None:
         ls.scan_done = asyncio.ensure_future(scan_workspace(ls))
     else:
@@ -588,7 +591,7 @@ async def generate_report(ls: BackendLensServer, *args):
         ls.notify_user(f"the report could not be written to {target}: {why}", T.MessageType.Error)
         return None
     ls.created_reports.add(str(target))
-    uri = from_fs_path(str(target)) or target.as_uri()
+    uri = uri_of(str(target))
     reporter.end(f"{len(report.findings)} findings in {report.files_analyzed} files")
     if opts.get("show", True) is not False and ls.supports("window", "show_document"):
         try:
