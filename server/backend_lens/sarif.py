@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from . import __version__, catalogue
 from .model import Finding
+from .source.lines import split_lines
 from .source.parsing import SkipFile, read_bytes
 
 LINE_SOURCE_MAX_BYTES = 100_000_000
@@ -30,7 +31,7 @@ def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
             data = read_bytes(path, LINE_SOURCE_MAX_BYTES)
         except SkipFile:
             data = b""
-        cache[path] = data.decode("utf-8", "replace").splitlines()
+        cache[path] = split_lines(data.decode("utf-8", "replace"), keepends=False)
     lines = cache[path]
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
