@@ -100,3 +100,21 @@ def test_quick_fix_edits_the_flagged_call(tmp_path, name, newline):
     # the odd characters are still where they were; nothing else moved
     assert text.count(ODD[name]) == source(ODD[name]).count(ODD[name])
     assert [f.start[0] for f in only(analyze_files(tmp_path), "INT001")] == [11]
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_sarif_fingerprints_ignore_an_odd_character_on_another_line(tmp_path, name):
+    from backend_lens.engine.project import Project
+    from backend_lens.sarif import to_sarif
+
+    def fingerprints(text: str) -> list[str]:
+        root = tmp_path / str(len(list(tmp_path.iterdir())))
+        root.mkdir()
+        write(root, text)
+        project = Project(root, use_jedi=False)
+        project.scan()
+        sarif = to_sarif(list(project.all_findings()), project.root)
+        return [next(iter(r["partialFingerprints"].values())) for r in sarif["runs"][0]["results"]]
+
+    # the same flagged lines, with and without the odd character two lines above
+    assert fingerprints(source(ODD[name])) == fingerprints(source(""))
