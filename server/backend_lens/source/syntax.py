@@ -189,29 +189,30 @@ class Call:
 
 
 def calls_in(atom_expr: BaseNode) -> list[Call]:
-    """Every call in a chain ``a.b(x).c(y)``, left to right."""
+    """Every call in a chain ``a.b(x).c(y)``, left to right.
+
+    One pass over the chain: the dotted prefix is kept while it lasts (only the
+    calls before the first non-attribute trailer have a plain dotted callee), so
+    a chain of n calls costs O(n), not O(n**2)."""
     ps = parts(atom_expr)
     out = []
-    for i, t in enumerate(ps):
-        if i == 0 or not is_call_trailer(t):
-            continue
-        prev = ps[i - 1]
-        method = None
-        if prev.type == "name":
-            method = prev.value
-        elif is_attr_trailer(prev):
-            method = prev.children[1].value
-        names = []
-        ok = ps[0].type == "name"
-        if ok:
-            names.append(ps[0].value)
-            for tt in ps[1:i]:
-                if is_attr_trailer(tt):
-                    names.append(tt.children[1].value)
-                else:
-                    ok = False
-                    break
-        out.append(Call(atom_expr, i, ".".join(names) if ok else None, method, t))
+    names: list[str] | None = [ps[0].value] if ps and ps[0].type == "name" else None
+    for i in range(1, len(ps)):
+        t = ps[i]
+        if is_call_trailer(t):
+            prev = ps[i - 1]
+            method = None
+            if prev.type == "name":
+                method = prev.value
+            elif is_attr_trailer(prev):
+                method = prev.children[1].value
+            callee = ".".join(names) if names is not None else None
+            out.append(Call(atom_expr, i, callee, method, t))
+        if names is not None:
+            if is_attr_trailer(t):
+                names.append(t.children[1].value)
+            else:
+                names = None
     return out
 
 
@@ -369,3 +370,83 @@ def decorator_name(dec: BaseNode) -> str | None:
 def is_async_funcdef(funcdef: BaseNode) -> bool:
     p = funcdef.parent
     return p is not None and p.type in ("async_stmt", "async_funcdef")
+
+
+def walk_regions(
+    regions: list[tuple[int, frozenset[str] | set[str], list[NodeOrLeaf]]],
+    barrier: tuple[str, ...] = (),
+) -> Iterator[tuple[NodeOrLeaf, dict[str, list[tuple[int, int]]]]]:
+    """One walk over the bodies of many loops, however they nest.
+
+    ``regions`` are ``(key, names, roots)``: a loop's key, the names it binds and
+    the roots of its body. Yields ``(node, active)`` for every node under some
+    root, each node once, in source order; ``active[name]`` lists ``(key, least key
+    so far)`` for the loops that bind ``name`` and whose body holds the node,
+    outermost first. Below a node whose type is in ``barrier`` (a nested function)
+    the enclosing loops are not active. ``active`` is only valid until the next
+    node is taken.
+
+    Walking each loop's body separately costs the sum of the body sizes, which
+    grows with the square of the nesting depth; this costs the size of the
+    outermost bodies."""
+    by_root: dict[int, list[tuple[int, frozenset[str] | set[str]]]] = {}
+    roots: list[NodeOrLeaf] = []
+    for key, names, rs in regions:
+        for r in rs:
+            entry = by_root.get(id(r))
+            if entry is None:
+                entry = by_root[id(r)] = []
+                roots.append(r)
+            entry.append((key, names))
+    roots.sort(key=lambda r: r.start_pos)
+    for i in range(len(roots) - 1):
+        if roots[i].start_pos == roots[i + 1].start_pos:
+            # equal starts (rare): the larger region first, so that it holds the other
+            roots.sort(key=lambda r: (r.start_pos, tuple(-x for x in r.end_pos)))
+            break
+    covered: set[int] = set()
+    exit_marker = object()
+    for root in roots:
+        if id(root) in covered:
+            continue
+        active: dict[str, list[tuple[int, int]]] = {}
+        saved: list[dict[str, list[tuple[int, int]]]] = []
+        stack: list = [root]
+        pop, push = stack.pop, stack.append
+        while stack:
+            n = pop()
+            if n is exit_marker:
+                pushed, swapped = pop(), pop()
+                if swapped:
+                    active = saved.pop()
+                for name in pushed:
+                    lst = active[name]
+                    lst.pop()
+                    if not lst:
+                        del active[name]
+                continue
+            entry = by_root.get(id(n))
+            pushed = ()
+            if entry is not None:
+                covered.add(id(n))
+                pushed = []
+                for key, names in entry:
+                    for name in names:
+                        lst = active.get(name)
+                        if lst is None:
+                            lst = active[name] = []
+                        least = key if not lst or lst[-1][1] > key else lst[-1][1]
+                        lst.append((key, least))
+                        pushed.append(name)
+            yield n, active
+            swapped = n.type in barrier
+            if pushed or swapped:
+                push(swapped)
+                push(pushed)
+                push(exit_marker)
+                if swapped:
+                    saved.append(active)
+                    active = {}
+            children = getattr(n, "children", None)
+            if children:
+                stack.extend(reversed(children))
