@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..source import syntax as sx
@@ -149,18 +150,15 @@ def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
 def last_assignment(ctx: Context, name: str, before):
     """The right-hand side of the last ``name = ...`` in ``before``'s scope above it
     (not the statement that holds ``before`` itself: ``qs = qs.filter(...)``)."""
-    earlier = []
-    for stmt in ctx.assignments(name):
-        if stmt.start_pos >= before.start_pos:
-            break
-        earlier.append(stmt)
-    if not earlier:
+    if not ctx.assignments(name):
         return None
-    scope = ctx.scope(before)
-    for stmt in reversed(earlier):
-        if ctx.scope(stmt) is not scope:
-            continue
-        if before.start_pos < stmt.end_pos:
+    at = before.start_pos
+    starts, stmts = ctx.assignments_in(name, ctx.scope(before))
+    # the statements of the scope above ``before``, found by bisection: a name
+    # assigned in every function of a large file costs O(log n) per look-up
+    for i in range(bisect_left(starts, at) - 1, -1, -1):
+        stmt = stmts[i]
+        if at < stmt.end_pos:
             continue  # before sits inside this very statement
         return stmt.children[2]
     return None

@@ -84,6 +84,7 @@ class Context:
     _by_method: dict | None = None
     _scopes: dict = field(default_factory=dict)
     _unsafe: set[int] | None = None
+    memo: dict = field(default_factory=dict)  # per-file tables a detector builds once
 
     def nodes(self, *types: str) -> Iterator:
         for t in types:
@@ -127,12 +128,25 @@ class Context:
         ]
 
     def scope(self, node):
-        """``sx.scope_of(node)``, remembered for the statements asked about often."""
-        key = id(node)
-        found = self._scopes.get(key)
-        if found is None:
-            found = self._scopes[key] = sx.scope_of(node)
+        """``sx.scope_of(node)``, remembered for every node on the way up."""
+        nearest = self._scopes.get("nearest")
+        if nearest is None:
+            nearest = self._scopes["nearest"] = sx.Nearest(sx.SCOPE_TYPES)
+        found = nearest(node)
+        assert found is not None
         return found
+
+    def assignments_in(self, name: str, scope) -> tuple[list, list]:
+        """(start positions, statements) of the plain ``name = value`` statements whose
+        scope is ``scope``, in source order (``assignments`` grouped by scope once)."""
+        table = self._scopes.get(("assign", name))
+        if table is None:
+            table = self._scopes[("assign", name)] = {}
+            for stmt in self.assignments(name):
+                starts, stmts = table.setdefault(id(self.scope(stmt)), ([], []))
+                starts.append(stmt.start_pos)
+                stmts.append(stmt)
+        return table.get(id(scope), ([], []))
 
     def assignments(self, name: str) -> list:
         """Every plain ``name = value`` statement of the file, in source order."""
