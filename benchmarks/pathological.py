@@ -16,6 +16,8 @@ Cases (sizes can be changed with ``--sizes CASE=a,b,c``):
   ``.save()`` and a query in the innermost body (125 ... 1,000);
 * ``nesting-busy``: N nested loops over querysets with a query, a ``.save()`` and an
   ``if ...: return`` at every level (50 ... 400);
+* ``nesting-if``: N nested ``if`` blocks in an async view inside a transaction, with an
+  HTTP call, a task, a ``sleep`` and a locking query at every level (50 ... 400);
 * ``comprehension``: N list comprehensions nested in each other's element, on one
   line, reading a relation of the innermost row (50 ... 400);
 * ``bigfile``: a file of N MB made of copies of the ``examples/shop`` modules
@@ -49,6 +51,7 @@ DEFAULT_SIZES: dict[str, list[float]] = {
     "chain-loop": [2500, 5000, 10000, 20000],
     "nesting": [125, 250, 500, 1000],
     "nesting-busy": [50, 100, 200, 400],
+    "nesting-if": [50, 100, 200, 400],
     "comprehension": [50, 100, 200, 400],
     "bigfile": [0.5, 1, 2, 5],
 }
@@ -57,6 +60,7 @@ UNITS = {
     "chain-loop": "calls",
     "nesting": "levels",
     "nesting-busy": "levels",
+    "nesting-if": "levels",
     "comprehension": "levels",
     "bigfile": "MB",
 }
@@ -99,6 +103,26 @@ def gen_nesting_busy(n: int) -> str:
         out.append(f"{pad} if i{i}.customer is None:\n")
         out.append(f"{pad}  return\n")
     out.append(" " * (int(n) + 1) + "pass\n")
+    return "".join(out)
+
+
+def gen_nesting_if(n: int) -> str:
+    """N nested ``if`` blocks in an async view inside a transaction, with calls at
+    every level that rules judge by what encloses them (transaction, async, loop)."""
+    out = [
+        "import time\n\nimport requests\nfrom django.db import transaction\n",
+        "from shop.models import Order\nfrom shop.tasks import notify\n\n\n",
+        "async def view(request):\n",
+        " with transaction.atomic():\n",
+    ]
+    for i in range(int(n)):
+        pad = " " * (i + 2)
+        out.append(f"{pad}if request.GET.get('k{i}'):\n")
+        out.append(f"{pad} requests.get(request.GET['u'], timeout=5)\n")
+        out.append(f"{pad} notify.delay({i})\n")
+        out.append(f"{pad} time.sleep(0)\n")
+        out.append(f"{pad} Order.objects.select_for_update().filter(pk={i})\n")
+    out.append(" " * (int(n) + 2) + "pass\n")
     return "".join(out)
 
 
@@ -146,6 +170,7 @@ GENERATORS = {
     "chain-loop": gen_chain_loop,
     "nesting": gen_nesting,
     "nesting-busy": gen_nesting_busy,
+    "nesting-if": gen_nesting_if,
     "comprehension": gen_comprehension,
     "bigfile": gen_bigfile,
 }

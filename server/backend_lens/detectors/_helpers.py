@@ -211,25 +211,44 @@ def is_atomic_with(with_stmt) -> bool:
     return False
 
 
-def atomic_context(node) -> tuple[bool, bool]:
+def atomic_context(node, ctx: Context | None = None) -> tuple[bool, bool]:
     """(inside a transaction.atomic block or atomic function, inside a loop within it)
-    Stops at a lambda or a nested function that is not itself atomic."""
-    in_loop = False
+    Stops at a lambda or a nested function that is not itself atomic. With ``ctx``
+    the answer for every node on the way up is remembered for the file, so asking
+    for many nodes costs one walk up, not one per node."""
+    memo: dict | None = ctx.memo.setdefault("atomic_context", {}) if ctx is not None else None
+    chain = []  # (node id, is a loop) on the way up, until an answer
+    found: tuple[bool, bool] = (False, False)
     p = node.parent
     while p is not None:
+        if memo is not None:
+            known = memo.get(id(p))
+            if known is not None:
+                found = known
+                break
         if p.type == "lambdef":
-            return False, in_loop
-        if p.type in ("for_stmt", "while_stmt", "sync_comp_for"):
-            in_loop = True
+            found = (False, False)
+            break
         if p.type == "with_stmt" and is_atomic_with(p):
-            return True, in_loop
+            found = (True, False)
+            break
         if p.type == "funcdef":
-            return is_atomic_decorated(p), in_loop
+            found = (is_atomic_decorated(p), False)
+            break
+        chain.append((id(p), p.type in ("for_stmt", "while_stmt", "sync_comp_for")))
         p = p.parent
-    return False, in_loop
+    inside, in_loop = found
+    for key, loop in reversed(chain):  # from the answer down to node's parent
+        in_loop = in_loop or loop
+        if memo is not None:
+            memo[key] = (inside, in_loop)
+    return inside, in_loop
 
 
-def in_async_function(node) -> bool:
+def in_async_function(node, ctx: Context | None = None) -> bool:
+    if ctx is not None:
+        p = ctx.enclosing(node, ("lambdef", "funcdef"))
+        return p is not None and p.type == "funcdef" and sx.is_async_funcdef(p)
     p = node.parent
     while p is not None:
         if p.type == "lambdef":

@@ -127,12 +127,17 @@ class Context:
             if call.callee and (self.qualify(call.callee) or "") in qualified
         ]
 
+    def enclosing(self, node, types: tuple[str, ...]):
+        """``sx.enclosing(node, types)``, remembered for every node on the way up: one
+        walk up per file and ``types``, not one per node asked about."""
+        nearest = self._scopes.get(types)
+        if nearest is None:
+            nearest = self._scopes[types] = sx.Nearest(types)
+        return nearest(node)
+
     def scope(self, node):
         """``sx.scope_of(node)``, remembered for every node on the way up."""
-        nearest = self._scopes.get("nearest")
-        if nearest is None:
-            nearest = self._scopes["nearest"] = sx.Nearest(sx.SCOPE_TYPES)
-        found = nearest(node)
+        found = self.enclosing(node, sx.SCOPE_TYPES)
         assert found is not None
         return found
 

@@ -375,7 +375,7 @@ def leading_wildcard_search(ctx: Context):
                 continue
             for path, lookup, leaf in lookups:
                 claimed.add(id(leaf))
-                key = (qs.model, qs.model_pos, sx.scope_of(leaf).start_pos)
+                key = (qs.model, qs.model_pos, ctx.scope(leaf).start_pos)
                 groups.setdefault(key, []).append((path, lookup, ctx.site(leaf)))
     # django-filter: Q(...) and queryset.filter(...) in a FilterSet's methods
     unresolved += [call.trailer for _node, call in ctx.calls_to("Q") if call.index == 1]
@@ -388,7 +388,7 @@ def leading_wildcard_search(ctx: Context):
             continue
         for path, lookup, leaf in found:
             claimed.add(id(leaf))
-            key = (*owner, sx.scope_of(leaf).start_pos)
+            key = (*owner, ctx.scope(leaf).start_pos)
             groups.setdefault(key, []).append((path, lookup, ctx.site(leaf)))
     for (model, model_pos, _scope), found in groups.items():
         facts = ctx.facts

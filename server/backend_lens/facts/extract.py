@@ -576,10 +576,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     functions = []
     tasks = []
+    owner_of = sx.Nearest(("funcdef", "classdef", "file_input"))  # one walk up for all functions
     for node in by_type.get("funcdef", ()):
         if node.parent is None:
             continue
-        is_top = sx.enclosing(node, ("funcdef", "classdef", "file_input")).type == "file_input"
+        is_top = owner_of(node).type == "file_input"
         decs = sx.function_decorators(node)
         if not is_top and not decs:
             continue
