@@ -433,15 +433,8 @@ def _truth_tests(ctx: Context):
         if expr.type == "name":
             # the rows are used later (iterated, indexed, passed on): the cached
             # evaluation is then reused, and `if qs:` is the right test
-            scope = sx.scope_of(stmt)
-            used = any(
-                n.type == "name"
-                and n.value == expr.value
-                and n.start_pos > cond.end_pos
-                and sx.scope_of(n) is scope
-                for n in sx.walk(scope)
-            )
-            if used:
+            last = _last_use(ctx).get((expr.value, id(ctx.scope(stmt))))
+            if last is not None and last > cond.end_pos:
                 continue
         text = sx.code(expr)
         if "\n" in text:
@@ -453,6 +446,20 @@ def _truth_tests(ctx: Context):
             f"`{sx.code(cond)}` loads every matching row to test whether there is one; use `{new}`",
             fix=Fix(f"Replace with {new}", (ctx.edit(cond.start_pos, cond.end_pos, new),)),
         )
+
+
+def _last_use(ctx: Context) -> dict:
+    """(name, id of its scope) -> where the name last appears in that scope, for the
+    whole file in one walk (once per file, and only when a rule asks)."""
+    found = ctx.memo.get("last_use")
+    if found is None:
+        found = ctx.memo["last_use"] = {}
+        for n in sx.walk(ctx.module):
+            if n.type == "name":
+                key = (n.value, id(ctx.scope(n)))
+                if key not in found or found[key] < n.start_pos:
+                    found[key] = n.start_pos
+    return found
 
 
 # ------------------------------------------------------------ ORM003..ORM005
