@@ -120,11 +120,37 @@ def many_functions(n: int) -> str:
     return head + "".join(BLOCK.format(i=i) for i in range(n))
 
 
+def nested_ifs(n: int) -> str:
+    """n nested ``if`` blocks in an async view inside a transaction, with calls that
+    rules judge by what encloses them (a transaction, an async function, a loop)."""
+    out = [
+        "import time\n\nimport requests\nfrom django.db import transaction\n",
+        "from shop.models import Order\n\n\nasync def view(request):\n",
+        " with transaction.atomic():\n",
+    ]
+    for i in range(n):
+        pad = " " * (i + 2)
+        out.append(f"{pad}if request.GET.get('k{i}'):\n")
+        out.append(f"{pad} requests.get(request.GET['u'], timeout=5)\n")
+        out.append(f"{pad} time.sleep(0)\n")
+        out.append(f"{pad} Order.objects.select_for_update().filter(pk={i}).first()\n")
+    out.append(" " * (n + 2) + "pass\n")
+    return "".join(out)
+
+
+def long_display(n: int) -> str:
+    """A list of n HTTP calls over n lines: a finding in every element."""
+    calls = "".join(f"    requests.get('https://example.com/{i}'),\n" for i in range(n))
+    return f"import requests\n\nRESPONSES = [\n{calls}]\n"
+
+
 CASES = {
     # name: (generator, n, findings at n: {code: count} as a function of n)
     "chain": (chain, 500, lambda n: {}),
     "nested-loops": (nested_loops, 30, lambda n: {"ORM001": n, "ORM003": n}),
     "nested-comprehensions": (nested_comprehensions, 20, lambda n: {"ORM001": 1}),
+    "long-display": (long_display, 200, lambda n: {"INT001": n}),
+    "nested-ifs": (nested_ifs, 40, lambda n: {"PERF001": 2 * n, "TXN002": n}),
     "large-file": (
         many_functions,
         100,

@@ -178,7 +178,7 @@ class Context:
         key = (id(node), id(end_node))
         if key in self._sites:
             return self._sites[key]
-        span = sx.stmt_line_span(node)
+        span = sx.stmt_line_span(node, self.memo.setdefault("sequences", {}))
         line = None
         for ln in range(span[0], max(span[0], span[1]) + 1):
             if self.comment_safe(ln):

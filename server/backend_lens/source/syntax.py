@@ -329,21 +329,34 @@ def statement_of(node: NodeOrLeaf) -> NodeOrLeaf:
 SEQUENCES = ("testlist_comp", "dictorsetmaker", "exprlist", "testlist", "testlist_star_expr")
 
 
-def stmt_line_span(node: NodeOrLeaf) -> tuple[int, int]:
+def _splits_elements(p: BaseNode) -> bool:
+    """A display of several elements over several lines (not a comprehension)."""
+    return (
+        p.end_pos[0] > p.start_pos[0]
+        and sum(1 for c in p.children if c.type != "operator") > 1
+        and not any(c.type in ("sync_comp_for", "comp_for") for c in p.children)
+    )
+
+
+def stmt_line_span(node: NodeOrLeaf, memo: dict | None = None) -> tuple[int, int]:
     """The lines where a suppression comment counts for ``node``: its statement,
     or, inside a list/tuple/dict display of several elements (a migration's
-    ``operations = [...]``), just the element that holds it."""
+    ``operations = [...]``), just the element that holds it. ``memo`` (one per
+    file) keeps what was learnt of each display: findings in every element of a
+    long list cost O(elements), not O(elements ** 2)."""
     stmt = statement_of(node)
     n = node
     while n is not stmt and n.parent is not None:
         p = n.parent
-        if (
-            p.type in SEQUENCES
-            and p.end_pos[0] > p.start_pos[0]
-            and sum(1 for c in p.children if c.type != "operator") > 1
-            and not any(c.type in ("sync_comp_for", "comp_for") for c in p.children)
-        ):
-            return n.start_pos[0], n.end_pos[0]
+        if p.type in SEQUENCES:
+            if memo is None:
+                splits = _splits_elements(p)
+            else:
+                splits = memo.get(id(p))
+                if splits is None:
+                    splits = memo[id(p)] = _splits_elements(p)
+            if splits:
+                return n.start_pos[0], n.end_pos[0]
         n = p
     if stmt.type in COMPOUND:
         # header only: up to the first suite
