@@ -138,6 +138,16 @@ def nested_ifs(n: int) -> str:
     return "".join(out)
 
 
+def nested_transactions(n: int) -> str:
+    """n ``with transaction.atomic():`` blocks nested in each other, a call in each."""
+    out = ["from django.db import transaction\n\n\ndef view(request):\n"]
+    for i in range(n):
+        pad = " " * (i + 1)
+        out.append(f"{pad}with transaction.atomic():\n{pad} helper_{i}(request)\n")
+    out.append(" " * (n + 1) + "pass\n")
+    return "".join(out)
+
+
 def long_display(n: int) -> str:
     """A list of n HTTP calls over n lines: a finding in every element."""
     calls = "".join(f"    requests.get('https://example.com/{i}'),\n" for i in range(n))
@@ -151,6 +161,7 @@ CASES = {
     "nested-comprehensions": (nested_comprehensions, 20, lambda n: {"ORM001": 1}),
     "long-display": (long_display, 200, lambda n: {"INT001": n}),
     "nested-ifs": (nested_ifs, 40, lambda n: {"PERF001": 2 * n, "TXN002": n}),
+    "nested-transactions": (nested_transactions, 40, lambda n: {}),
     "large-file": (
         many_functions,
         100,

@@ -497,8 +497,16 @@ def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     regions = [w.children[-1] for w in by_type.get("with_stmt", ()) if is_atomic_with(w)]
     regions += [f.children[-1] for f in by_type.get("funcdef", ()) if is_atomic_decorated(f)]
     names: set[str] = set()
-    for region in regions:
+    # a block inside another block adds nothing new: walk each node once, from the
+    # outermost blocks (nested `with atomic()` blocks would cost O(depth x size))
+    inner = {id(r) for r in regions}
+    covered: set[int] = set()
+    for region in sorted(regions, key=lambda r: r.start_pos):
+        if id(region) in covered:
+            continue
         for n in sx.walk(region):
+            if id(n) in inner:
+                covered.add(id(n))
             if n.type in ("atom_expr", "power"):
                 for call in calls_of(n):
                     if call.method:
