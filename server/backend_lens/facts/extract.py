@@ -497,11 +497,13 @@ def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     regions = [w.children[-1] for w in by_type.get("with_stmt", ()) if is_atomic_with(w)]
     regions += [f.children[-1] for f in by_type.get("funcdef", ()) if is_atomic_decorated(f)]
     names: set[str] = set()
-    # a block inside another block adds nothing new: walk each node once, from the
-    # outermost blocks (nested `with atomic()` blocks would cost O(depth x size))
+    # a block met inside a block already walked adds nothing new: skip it (nested
+    # `with atomic()` blocks cost O(depth x size) otherwise). The blocks come in
+    # source order, outer before inner, so each node is walked at most twice
+    # (once among the `with` blocks, once among the functions).
     inner = {id(r) for r in regions}
     covered: set[int] = set()
-    for region in sorted(regions, key=lambda r: r.start_pos):
+    for region in regions:
         if id(region) in covered:
             continue
         for n in sx.walk(region):
