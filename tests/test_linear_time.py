@@ -148,6 +148,11 @@ def nested_transactions(n: int) -> str:
     return "".join(out)
 
 
+def nested_calls(n: int) -> str:
+    """``requests.get(requests.get(...))`` n deep, on one line."""
+    return "import requests\n\nx = " + "requests.get(" * n + "u" + ")" * n + "\n"
+
+
 def long_display(n: int) -> str:
     """A list of n HTTP calls over n lines: a finding in every element."""
     calls = "".join(f"    requests.get('https://example.com/{i}'),\n" for i in range(n))
@@ -160,6 +165,7 @@ CASES = {
     "nested-loops": (nested_loops, 30, lambda n: {"ORM001": n, "ORM003": n}),
     "nested-comprehensions": (nested_comprehensions, 20, lambda n: {"ORM001": 1}),
     "long-display": (long_display, 200, lambda n: {"INT001": n}),
+    "nested-calls": (nested_calls, 100, lambda n: {"INT001": n}),
     "nested-ifs": (nested_ifs, 40, lambda n: {"PERF001": 2 * n, "TXN002": n}),
     "nested-transactions": (nested_transactions, 40, lambda n: {}),
     "large-file": (

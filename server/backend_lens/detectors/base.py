@@ -178,7 +178,10 @@ class Context:
         key = (id(node), id(end_node))
         if key in self._sites:
             return self._sites[key]
-        span = sx.stmt_line_span(node, self.memo.setdefault("sequences", {}))
+        spans = self.memo.get("spans")
+        if spans is None:
+            spans = self.memo["spans"] = sx.SpanMemo()
+        span = sx.stmt_line_span(node, spans)
         line = None
         for ln in range(span[0], max(span[0], span[1]) + 1):
             if self.comment_safe(ln):
