@@ -232,3 +232,17 @@ def test_a_chain_of_calls_is_read_in_one_pass(monkeypatch):
         assert [c.callee for c in calls[:2]] == ["a.m0", None]  # a call's result: no name
     assert reads[4000] < GROWTH_LIMIT * reads[1000], reads
     assert reads[4000] < 10 * 4000 * 2, reads  # a few reads per part (a call and a name)
+
+
+def test_a_deeply_nested_value_keeps_the_facts_of_its_file():
+    """Reading the source text of a node no longer recurses once per level (parso's
+    get_code does): a settings value nested 3,000 deep used to cost the whole file's
+    facts ("too deeply nested to extract facts")."""
+    from backend_lens.engine.analysis import analyze
+
+    deep = "{'a': " * 3000 + "1" + "}" * 3000
+    text = f"SECRET_KEY = 'x' * 50\nCACHES = {deep}\nDEBUG = False\n"
+    result = analyze(text, "/project/shop/settings.py", "shop/settings.py")
+    assert result.errors == []
+    assert set(result.facts.settings) == {"SECRET_KEY", "CACHES", "DEBUG"}
+    assert result.facts.settings["DEBUG"] is False

@@ -84,7 +84,24 @@ def top_level_expr_stmts(module: BaseNode) -> Iterator[BaseNode]:
 
 
 def code(node: NodeOrLeaf) -> str:
-    return node.get_code(include_prefix=False)
+    """``node.get_code(include_prefix=False)`` without recursion (parso's recurses
+    once per level and fails on deeply nested code)."""
+    if not isinstance(node, BaseNode):
+        return node.value  # type: ignore[attr-defined]
+    out = []
+    stack: list[NodeOrLeaf] = [node]
+    pop, push = stack.pop, stack.extend
+    first = True
+    while stack:
+        n = pop()
+        if isinstance(n, BaseNode):
+            push(reversed(n.children))
+        elif first:
+            out.append(n.value)  # type: ignore[attr-defined]
+            first = False
+        else:
+            out.append(n.prefix + n.value)  # type: ignore[attr-defined]
+    return "".join(out)
 
 
 @dataclass
