@@ -19,7 +19,7 @@ Cases (sizes can be changed with ``--sizes CASE=a,b,c``):
 * ``nesting-if``: N nested ``if`` blocks in an async view inside a transaction, with an
   HTTP call, a task, a ``sleep`` and a locking query at every level (50 ... 400);
 * ``comprehension``: N list comprehensions nested in each other's element, on one
-  line, reading a relation of the innermost row (50 ... 400);
+  line, reading a relation of the innermost row (100 ... 800);
 * ``bigfile``: a file of N MB made of copies of the ``examples/shop`` modules
   (0.5 ... 5 MB).
 
@@ -52,7 +52,7 @@ DEFAULT_SIZES: dict[str, list[float]] = {
     "nesting": [125, 250, 500, 1000],
     "nesting-busy": [50, 100, 200, 400],
     "nesting-if": [50, 100, 200, 400],
-    "comprehension": [50, 100, 200, 400],
+    "comprehension": [100, 200, 400, 800],
     "bigfile": [0.5, 1, 2, 5],
 }
 UNITS = {

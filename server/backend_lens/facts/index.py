@@ -97,9 +97,8 @@ class ProjectIndex:
         self._jedi_cache: dict[tuple, str | None] = {}
         self._atomic_calls: frozenset[str] | None = None
         self._roots: frozenset[str] | None = None
-        self._class_names: dict[
-            int, tuple[FileFacts, set[str]]
-        ] = {}  # id(facts) -> its class names
+        # id(facts) -> (facts, the names of its classes)
+        self._class_names: dict[int, tuple[FileFacts, set[str]]] = {}
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:

@@ -431,16 +431,18 @@ def stmt_line_span(node: NodeOrLeaf, memo: SpanMemo | None = None) -> tuple[int,
     if memo is not None:
         stmt = statement_of(node, memo.statements)
         element = _element_of(node, stmt, memo)
-        if element is not None:
-            return element.start_pos[0], element.end_pos[0]
     else:
         stmt = statement_of(node)
-    n = node
-    while memo is None and n is not stmt and n.parent is not None:
-        p = n.parent
-        if p.type in SEQUENCES and _splits_elements(p):
-            return n.start_pos[0], n.end_pos[0]
-        n = p
+        element = None
+        n = node
+        while n is not stmt and n.parent is not None:
+            p = n.parent
+            if p.type in SEQUENCES and _splits_elements(p):
+                element = n
+                break
+            n = p
+    if element is not None:
+        return element.start_pos[0], element.end_pos[0]
     if stmt.type in COMPOUND:
         # header only: up to the first suite
         end_line = stmt.start_pos[0]
