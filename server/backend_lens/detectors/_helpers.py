@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..source import syntax as sx
@@ -149,18 +150,15 @@ def resolve_queryset(ctx: Context, expr, depth: int = 0) -> QuerySet | None:
 def last_assignment(ctx: Context, name: str, before):
     """The right-hand side of the last ``name = ...`` in ``before``'s scope above it
     (not the statement that holds ``before`` itself: ``qs = qs.filter(...)``)."""
-    earlier = []
-    for stmt in ctx.assignments(name):
-        if stmt.start_pos >= before.start_pos:
-            break
-        earlier.append(stmt)
-    if not earlier:
+    if not ctx.assignments(name):
         return None
-    scope = ctx.scope(before)
-    for stmt in reversed(earlier):
-        if ctx.scope(stmt) is not scope:
-            continue
-        if before.start_pos < stmt.end_pos:
+    at = before.start_pos
+    starts, stmts = ctx.assignments_in(name, ctx.scope(before))
+    # the statements of the scope above ``before``, found by bisection: a name
+    # assigned in every function of a large file costs O(log n) per look-up
+    for i in range(bisect_left(starts, at) - 1, -1, -1):
+        stmt = stmts[i]
+        if at < stmt.end_pos:
             continue  # before sits inside this very statement
         return stmt.children[2]
     return None
@@ -213,25 +211,44 @@ def is_atomic_with(with_stmt) -> bool:
     return False
 
 
-def atomic_context(node) -> tuple[bool, bool]:
+def atomic_context(node, ctx: Context | None = None) -> tuple[bool, bool]:
     """(inside a transaction.atomic block or atomic function, inside a loop within it)
-    Stops at a lambda or a nested function that is not itself atomic."""
-    in_loop = False
+    Stops at a lambda or a nested function that is not itself atomic. With ``ctx``
+    the answer for every node on the way up is remembered for the file, so asking
+    for many nodes costs one walk up, not one per node."""
+    memo: dict | None = ctx.memo.setdefault("atomic_context", {}) if ctx is not None else None
+    chain = []  # (node id, is a loop) on the way up, until an answer
+    found: tuple[bool, bool] = (False, False)
     p = node.parent
     while p is not None:
+        if memo is not None:
+            known = memo.get(id(p))
+            if known is not None:
+                found = known
+                break
         if p.type == "lambdef":
-            return False, in_loop
-        if p.type in ("for_stmt", "while_stmt", "sync_comp_for"):
-            in_loop = True
+            found = (False, False)
+            break
         if p.type == "with_stmt" and is_atomic_with(p):
-            return True, in_loop
+            found = (True, False)
+            break
         if p.type == "funcdef":
-            return is_atomic_decorated(p), in_loop
+            found = (is_atomic_decorated(p), False)
+            break
+        chain.append((id(p), p.type in ("for_stmt", "while_stmt", "sync_comp_for")))
         p = p.parent
-    return False, in_loop
+    inside, in_loop = found
+    for key, loop in reversed(chain):  # from the answer down to node's parent
+        in_loop = in_loop or loop
+        if memo is not None:
+            memo[key] = (inside, in_loop)
+    return inside, in_loop
 
 
-def in_async_function(node) -> bool:
+def in_async_function(node, ctx: Context | None = None) -> bool:
+    if ctx is not None:
+        p = ctx.enclosing(node, ("lambdef", "funcdef"))
+        return p is not None and p.type == "funcdef" and sx.is_async_funcdef(p)
     p = node.parent
     while p is not None:
         if p.type == "lambdef":

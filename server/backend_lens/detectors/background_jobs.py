@@ -17,7 +17,7 @@ def task_inside_transaction(ctx: Context):
             continue
         if call.index != len(sx.parts(node)) - 1:
             continue
-        inside, in_loop = atomic_context(node)
+        inside, in_loop = atomic_context(node, ctx)
         if not inside:
             continue
         fix = None

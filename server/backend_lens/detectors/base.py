@@ -84,6 +84,7 @@ class Context:
     _by_method: dict | None = None
     _scopes: dict = field(default_factory=dict)
     _unsafe: set[int] | None = None
+    memo: dict = field(default_factory=dict)  # per-file tables a detector builds once
 
     def within(self, start: tuple[int, int], end: tuple[int, int]) -> Context:
         """The same file with only the nodes that start in [start, end): used to
@@ -148,13 +149,31 @@ class Context:
             if call.callee and (self.qualify(call.callee) or "") in qualified
         ]
 
+    def enclosing(self, node, types: tuple[str, ...]):
+        """``sx.enclosing(node, types)``, remembered for every node on the way up: one
+        walk up per file and ``types``, not one per node asked about."""
+        nearest = self._scopes.get(types)
+        if nearest is None:
+            nearest = self._scopes[types] = sx.Nearest(types)
+        return nearest(node)
+
     def scope(self, node):
-        """``sx.scope_of(node)``, remembered for the statements asked about often."""
-        key = id(node)
-        found = self._scopes.get(key)
-        if found is None:
-            found = self._scopes[key] = sx.scope_of(node)
+        """``sx.scope_of(node)``, remembered for every node on the way up."""
+        found = self.enclosing(node, sx.SCOPE_TYPES)
+        assert found is not None
         return found
+
+    def assignments_in(self, name: str, scope) -> tuple[list, list]:
+        """(start positions, statements) of the plain ``name = value`` statements whose
+        scope is ``scope``, in source order (``assignments`` grouped by scope once)."""
+        table = self._scopes.get(("assign", name))
+        if table is None:
+            table = self._scopes[("assign", name)] = {}
+            for stmt in self.assignments(name):
+                starts, stmts = table.setdefault(id(self.scope(stmt)), ([], []))
+                starts.append(stmt.start_pos)
+                stmts.append(stmt)
+        return table.get(id(scope), ([], []))
 
     def assignments(self, name: str) -> list:
         """Every plain ``name = value`` statement of the file, in source order."""
@@ -181,7 +200,10 @@ class Context:
         key = (id(node), id(end_node))
         if key in self._sites:
             return self._sites[key]
-        span = sx.stmt_line_span(node)
+        spans = self.memo.get("spans")
+        if spans is None:
+            spans = self.memo["spans"] = sx.SpanMemo()
+        span = sx.stmt_line_span(node, spans)
         line = None
         for ln in range(span[0], max(span[0], span[1]) + 1):
             if self.comment_safe(ln):

@@ -208,11 +208,22 @@ LIKE_LEADING = re.compile(r"\b(?:I?LIKE)\s+(?:E)?'%", re.IGNORECASE)
 SQL_WORDS = re.compile(r"\b(?:SELECT|UPDATE|DELETE|WHERE|FROM)\b", re.IGNORECASE)
 
 
-def _substring_lookups(trailer):
+def _substring_lookups(ctx: Context, trailer) -> list:
     """(field path, lookup, keyword name leaf) for every ``a__b__icontains=...`` keyword
-    of a call, also inside ``Q(...)`` objects passed to it."""
-    for n in sx.walk(trailer):
-        if n.type != "argument" or len(n.children) < 3:
+    of a call, also inside ``Q(...)`` objects passed to it, in source order.
+
+    From a table built once per file (the keywords are few): walking each call's
+    arguments cost O(size x depth) for calls nested in calls."""
+    table = ctx.memo.get("substring_lookups")
+    if table is None:
+        table = ctx.memo["substring_lookups"] = _substring_table(ctx)
+    return table.get(id(trailer), [])
+
+
+def _substring_table(ctx: Context) -> dict[int, list]:
+    table: dict[int, list] = {}
+    for n in ctx.nodes("argument"):
+        if len(n.children) < 3:
             continue
         name, eq = n.children[0], n.children[1]
         if name.type != "name" or eq.type != "operator" or eq.value != "=":
@@ -220,14 +231,19 @@ def _substring_lookups(trailer):
         segs = name.value.split("__")
         if len(segs) < 2 or segs[-1] not in SUBSTRING_LOOKUPS:
             continue
-        # the keyword must belong to this call or to a Q(...) inside it
+        # the keyword belongs to its call, and, in a Q(...), to every call around it
+        item = (tuple(segs[:-1]), segs[-1], name)
         owner = n.parent.parent if n.parent.type == "arglist" else n.parent
-        if owner is not trailer:
-            call = owner.parent if owner.type == "trailer" else None
-            ps = sx.parts(call) if call is not None and call.type in ("atom_expr", "power") else []
-            if not (len(ps) == 2 and sx.dotted(ps[0]) in ("Q", "models.Q") and ps[1] is owner):
-                continue
-        yield tuple(segs[:-1]), segs[-1], name
+        table.setdefault(id(owner), []).append(item)
+        call = owner.parent if owner.type == "trailer" else None
+        ps = sx.parts(call) if call is not None and call.type in ("atom_expr", "power") else []
+        if len(ps) == 2 and sx.dotted(ps[0]) in ("Q", "models.Q") and ps[1] is owner:
+            p = owner.parent
+            while p is not None:
+                if p.type == "trailer":
+                    table.setdefault(id(p), []).append(item)
+                p = p.parent
+    return table
 
 
 def _meta_text(index, ref) -> tuple[str, bool]:
@@ -365,7 +381,7 @@ def leading_wildcard_search(ctx: Context):
                 continue
             if prev.children[1].value not in LOOKUP_METHODS:
                 continue
-            lookups = list(_substring_lookups(t))
+            lookups = _substring_lookups(ctx, t)
             if not lookups:
                 continue  # cheap test first: most filters are not substring searches
             if qs is None:
@@ -375,12 +391,12 @@ def leading_wildcard_search(ctx: Context):
                 continue
             for path, lookup, leaf in lookups:
                 claimed.add(id(leaf))
-                key = (qs.model, qs.model_pos, sx.scope_of(leaf).start_pos)
+                key = (qs.model, qs.model_pos, ctx.scope(leaf).start_pos)
                 groups.setdefault(key, []).append((path, lookup, ctx.site(leaf)))
     # django-filter: Q(...) and queryset.filter(...) in a FilterSet's methods
     unresolved += [call.trailer for _node, call in ctx.calls_to("Q") if call.index == 1]
     for trailer in unresolved:
-        found = [x for x in _substring_lookups(trailer) if id(x[2]) not in claimed]
+        found = [x for x in _substring_lookups(ctx, trailer) if id(x[2]) not in claimed]
         if not found:
             continue
         owner = _filterset_model(trailer)
@@ -388,7 +404,7 @@ def leading_wildcard_search(ctx: Context):
             continue
         for path, lookup, leaf in found:
             claimed.add(id(leaf))
-            key = (*owner, sx.scope_of(leaf).start_pos)
+            key = (*owner, ctx.scope(leaf).start_pos)
             groups.setdefault(key, []).append((path, lookup, ctx.site(leaf)))
     for (model, model_pos, _scope), found in groups.items():
         facts = ctx.facts

@@ -614,10 +614,13 @@ def _writes(ctx: Context, funcdef) -> list:
     from ._helpers import queryset_chain
 
     found = []
-    for node in sx.walk(funcdef.children[-1]):
+    stack = [funcdef.children[-1]]
+    while stack:  # the body, not entering nested functions and lambdas (their own code)
+        node = stack.pop()
+        children = getattr(node, "children", None)
+        if children and node.type not in ("funcdef", "lambdef"):
+            stack.extend(reversed(children))
         if node.type not in ("atom_expr", "power"):
-            continue
-        if sx.enclosing(node, ("funcdef", "lambdef")) is not funcdef:
             continue
         for call in ctx.calls(node):
             if call.method in WRITE_METHODS and call.callee and "." in call.callee:
@@ -649,7 +652,7 @@ def handler_writes_without_transaction(ctx: Context):
     for funcdef in ctx.nodes("funcdef"):
         if is_atomic_decorated(funcdef) or not _is_handler(funcdef):
             continue
-        writes = [(n, c) for n, c in _writes(ctx, funcdef) if not atomic_context(n)[0]]
+        writes = [(n, c) for n, c in _writes(ctx, funcdef) if not atomic_context(n, ctx)[0]]
         if len(writes) < 2:
             continue
         node, call = writes[1]

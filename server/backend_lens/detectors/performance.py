@@ -22,7 +22,7 @@ BLOCKING = REQUESTS_CALLS | {
 def blocking_in_async(ctx: Context):
     for node, call in ctx.calls_of_qualified(BLOCKING):
         q = ctx.qualify(call.callee)
-        if not in_async_function(node):
+        if not in_async_function(node, ctx):
             continue
         fix = None
         ps = sx.parts(node)

@@ -37,53 +37,66 @@ def _loops(ctx: Context):
         yield target.value, iterable, body, node
 
 
-def _relation_reads(target: str, body: list):
-    """(attribute, node of ``x.attr``, reads ``.all()`` on it) for ``x.attr...`` in the body."""
-    for root in body:
-        for n in sx.walk(root):
-            if n.type not in ("atom_expr", "power"):
-                continue
-            ps = sx.parts(n)
+def _relation_reads(regions):
+    """For each loop of ``regions`` -- (key, {target}, body nodes) -- the list of
+    (attribute, node of ``x``, node of ``.attr``, reads ``.all()`` on it) for every
+    ``x.attr...`` in its body, in source order. One walk, however the loops nest."""
+    out: dict[int, list] = {key: [] for key, _, _ in regions}
+    for n, active in sx.walk_regions(regions):
+        if not active or n.type not in ("atom_expr", "power"):
+            continue
+        ps = sx.parts(n)
+        if len(ps) < 2 or ps[0].type != "name" or not sx.is_attr_trailer(ps[1]):
+            continue
+        loops = active.get(ps[0].value)
+        if not loops:
+            continue
+        attr = ps[1].children[1].value
+        if len(ps) == 2:
+            # x.attr = value is a write, not a read
+            p = n.parent
             if (
-                len(ps) < 2
-                or ps[0].type != "name"
-                or ps[0].value != target
-                or not sx.is_attr_trailer(ps[1])
+                p.type == "expr_stmt"
+                and p.children[0] is n
+                and len(p.children) > 1
+                and p.children[1].value in ("=",)
             ):
                 continue
-            attr = ps[1].children[1].value
-            if len(ps) == 2:
-                # x.attr = value is a write, not a read
-                p = n.parent
-                if (
-                    p.type == "expr_stmt"
-                    and p.children[0] is n
-                    and len(p.children) > 1
-                    and p.children[1].value in ("=",)
-                ):
-                    continue
-            # x.rel.all() read as rows; x.rel.all().delete() / .count() query anyway
-            via_all = (
-                len(ps) == 4
-                and sx.is_attr_trailer(ps[2])
-                and ps[2].children[1].value == "all"
-                and sx.is_call_trailer(ps[3])
-            )
-            yield attr, ps[0], ps[1], via_all
+        # x.rel.all() read as rows; x.rel.all().delete() / .count() query anyway
+        via_all = (
+            len(ps) == 4
+            and sx.is_attr_trailer(ps[2])
+            and ps[2].children[1].value == "all"
+            and sx.is_call_trailer(ps[3])
+        )
+        read = (attr, ps[0], ps[1], via_all)
+        for key, _ in loops:
+            out[key].append(read)
+    return out
 
 
 @detector("ORM001", section="Query Optimization & ORM Usage")
 def n_plus_one(ctx: Context):
     if ctx.facts.is_test:
         return  # a test's loop over its own fixtures is not a production query pattern
+    # the loops over query results first, then their bodies in one walk
+    candidates = []
     for target, iterable, body, loop in _loops(ctx):
         qs = resolve_queryset(ctx, iterable)
         if qs is None:
             found = _sqlalchemy_rows(ctx, iterable)
             if found is not None:
-                yield from _sqlalchemy_n_plus_one(ctx, target, body, loop, found)
+                candidates.append((target, body, loop, None, found))
             continue
         if not qs.yields_instances():
+            continue
+        candidates.append((target, body, loop, qs, None))
+    reads_of = _relation_reads(
+        [(key, {target}, body) for key, (target, body, _, _, _) in enumerate(candidates)]
+    )
+    for key, (target, _body, loop, qs, found) in enumerate(candidates):
+        if qs is None:
+            yield from _sqlalchemy_n_plus_one(ctx, target, reads_of[key], loop, found)
             continue
         selected, select_all = qs.string_args("select_related")
         prefetched, _ = qs.string_args("prefetch_related")
@@ -91,7 +104,7 @@ def n_plus_one(ctx: Context):
             continue  # relations named at run time: cannot tell what is loaded
         covered = {s.split("__")[0] for s in selected + prefetched}
         reads: dict[str, tuple] = {}
-        for attr, start, end, via_all in _relation_reads(target, body):
+        for attr, start, end, via_all in reads_of[key]:
             if attr in covered or attr.endswith("_id") or attr in reads:
                 continue
             reads[attr] = (ctx.site(start, end), via_all)
@@ -258,10 +271,10 @@ def _sqlalchemy_rows(ctx: Context, expr, depth: int = 0):
     )
 
 
-def _sqlalchemy_n_plus_one(ctx: Context, target, body, loop, found):
+def _sqlalchemy_n_plus_one(ctx: Context, target, relation_reads, loop, found):
     model, model_pos, loaded, insert_at, text = found
     reads: dict[str, object] = {}
-    for attr, start, end, _via_all in _relation_reads(target, body):
+    for attr, start, end, _via_all in relation_reads:
         if attr not in loaded and attr not in reads:
             reads[attr] = ctx.site(start, end)
     if not reads:
@@ -420,15 +433,8 @@ def _truth_tests(ctx: Context):
         if expr.type == "name":
             # the rows are used later (iterated, indexed, passed on): the cached
             # evaluation is then reused, and `if qs:` is the right test
-            scope = sx.scope_of(stmt)
-            used = any(
-                n.type == "name"
-                and n.value == expr.value
-                and n.start_pos > cond.end_pos
-                and sx.scope_of(n) is scope
-                for n in sx.walk(scope)
-            )
-            if used:
+            last = _last_use(ctx).get((expr.value, id(ctx.scope(stmt))))
+            if last is not None and last > cond.end_pos:
                 continue
         text = sx.code(expr)
         if "\n" in text:
@@ -440,6 +446,20 @@ def _truth_tests(ctx: Context):
             f"`{sx.code(cond)}` loads every matching row to test whether there is one; use `{new}`",
             fix=Fix(f"Replace with {new}", (ctx.edit(cond.start_pos, cond.end_pos, new),)),
         )
+
+
+def _last_use(ctx: Context) -> dict:
+    """(name, id of its scope) -> where the name last appears in that scope, for the
+    whole file in one walk (once per file, and only when a rule asks)."""
+    found = ctx.memo.get("last_use")
+    if found is None:
+        found = ctx.memo["last_use"] = {}
+        for n in sx.walk(ctx.module):
+            if n.type == "name":
+                key = (n.value, id(ctx.scope(n)))
+                if key not in found or found[key] < n.start_pos:
+                    found[key] = n.start_pos
+    return found
 
 
 # ------------------------------------------------------------ ORM003..ORM005
@@ -666,39 +686,60 @@ def _sqlalchemy_query(ctx: Context, node):
 
 def _in_loop_query_sites(ctx: Context):
     """(loop names, query node, end node) for every query sent inside a loop body
-    whose arguments read a loop variable."""
-    seen: set[int] = set()
-    for names, iterable, body, _loop in _item_loops(ctx):
+    whose arguments read a loop variable (not only through ``__in`` lookups). A
+    query in several such loops is reported once, for the first of them in
+    ``_item_loops`` order. One walk over the loop bodies, however deeply they nest."""
+    names_of: dict[int, set[str]] = {}
+    regions = []
+    for key, (names, iterable, body, _loop) in enumerate(_item_loops(ctx)):
         if _is_literal_collection(iterable):
             continue
-        for n in _walk_body(body):
-            if n.type not in ("atom_expr", "power") or id(n) in seen:
-                continue
-            end = _django_query(ctx, n) or _sqlalchemy_query(ctx, n)
-            if end is None:
-                continue
-            ps = sx.parts(n)
-            trailers = [t for t in ps[1:] if t.start_pos < end.end_pos]
-            if not any(sx.is_call_trailer(t) and _uses(t, names) for t in trailers):
-                continue
-            if _only_batch_lookups(trailers, names):
-                continue  # filter(id__in=batch): the loop already goes batch by batch
-            seen.add(id(n))
-            used = sorted(x for x in names if any(_uses(t, {x}) for t in trailers))
-            yield used, n, end
-
-
-def _only_batch_lookups(trailers, names: set[str]) -> bool:
-    """Whether the loop variables are read only by ``__in`` lookups (``pk__in=batch``)."""
-    for t in trailers:
-        if not sx.is_call_trailer(t):
+        names_of[key] = names
+        regions.append((key, names, body))
+    found = []
+    for n, active in sx.walk_regions(regions, barrier=NESTED_SCOPES):
+        if not active or n.type not in ("atom_expr", "power"):
             continue
-        for a in sx.call_args(t):
-            if not _uses(a.node, names):
+        end = _django_query(ctx, n) or _sqlalchemy_query(ctx, n)
+        if end is None:
+            continue
+        ps = sx.parts(n)
+        trailers = [t for t in ps[1:] if t.start_pos < end.end_pos]
+        first = None  # the first loop whose variable an argument reads (not as `x__in=`)
+        for t in trailers:
+            if not sx.is_call_trailer(t):
                 continue
-            if not (a.kind == "kw" and a.name.endswith("__in")):
-                return False
-    return True
+            for a in sx.call_args(t):
+                if a.kind == "kw" and a.name.endswith("__in"):
+                    continue
+                for name in _names_read(a.node):
+                    loops = active.get(name)
+                    if loops and (first is None or loops[-1][1] < first):
+                        first = loops[-1][1]
+        if first is None:
+            continue
+        names = names_of[first]
+        used = sorted(x for x in names if any(_uses(t, {x}) for t in trailers))
+        found.append((first, len(found), used, n, end))
+    found.sort(key=lambda f: (f[0], f[1]))  # loop by loop, as a walk per loop would give
+    for _, _, used, n, end in found:
+        yield used, n, end
+
+
+def _names_read(node) -> set[str]:
+    """The names ``node`` reads (``_uses`` for every name at once)."""
+    out = set()
+    for n in sx.walk(node):
+        if n.type != "name":
+            continue
+        p = n.parent
+        if p.type == "trailer" and p.children[0].value == ".":
+            continue
+        if p.type == "argument" and p.children[0] is n and len(p.children) > 1:
+            if p.children[1].type == "operator" and p.children[1].value == "=":
+                continue
+        out.add(n.value)
+    return out
 
 
 @detector("ORM003", section="Query Optimization & ORM Usage")
@@ -722,17 +763,10 @@ def query_in_loop(ctx: Context):
 # ------------------------------------------------------------------- ORM004
 
 
-def _loop_exits(loop) -> bool:
-    """A ``break`` or ``return`` of this very loop (not of a nested loop or
-    function): the loop stops at the first success, it does not run per item."""
-    for n in _walk_body([loop.children[5]]):
-        if n.type == "return_stmt" or (n.type == "keyword" and n.value in ("break", "return")):
-            p = n.parent
-            while p is not None and p.type not in ("for_stmt", "while_stmt", *NESTED_SCOPES):
-                p = p.parent
-            if p is loop:
-                return True
-    return False
+def _is_exit(n) -> bool:
+    """A ``break`` or ``return``: met in a loop's own body (not in a nested loop or
+    function), the loop stops at the first success, it does not run per item."""
+    return n.type == "return_stmt" or (n.type == "keyword" and n.value in ("break", "return"))
 
 
 def _in_except_handler(node, stop) -> bool:
@@ -766,13 +800,19 @@ def save_in_loop(ctx: Context):
     if ctx.facts.is_test:
         return  # a test creating its fixtures row by row is not a production path
     for names, iterable, body, loop in _item_loops(ctx, comprehensions=False):
-        if _is_literal_collection(iterable) or _loop_exits(loop):
+        if _is_literal_collection(iterable):
             continue
         saves: list = []  # (kind, model name, model pos, node, end node, text)
         sa_adds = []
         sa_commits = []
-        for n in _walk_body(body, skip=("for_stmt", "while_stmt")):  # nested loops: their own
+        exits = False
+        # the loop's own body: nested loops and functions are walked for themselves,
+        # so each node is visited once for all loops
+        for n in _walk_body(body, skip=("for_stmt", "while_stmt")):
             if n.type not in ("atom_expr", "power"):
+                if _is_exit(n):
+                    exits = True
+                    break
                 continue
             ps = sx.parts(n)
             calls = ctx.calls(n)
@@ -803,6 +843,8 @@ def save_in_loop(ctx: Context):
                     sa_adds.append(n)
                 elif c.method in ("commit", "flush"):
                     sa_commits.append((n, c.method, receiver))
+        if exits:
+            continue
         if sa_adds and sa_commits:
             n, method, receiver = sa_commits[0]
             yield ctx.finding(

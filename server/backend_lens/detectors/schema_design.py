@@ -199,11 +199,12 @@ def _fields_by_class(ctx: Context) -> dict:
 
 
 def _class_fact(ctx: Context, cls) -> ClassFact | None:
-    start = cls.children[1].start_pos
-    for c in ctx.facts.classes:
-        if c.start == start:
-            return c
-    return None
+    by_start = ctx.memo.get("class_facts")
+    if by_start is None:  # once per file, not once per class
+        by_start = ctx.memo["class_facts"] = {}
+        for c in ctx.facts.classes:
+            by_start.setdefault(c.start, c)
+    return by_start.get(cls.children[1].start_pos)
 
 
 def _meta(cls):

@@ -48,14 +48,14 @@ def select_for_update_outside_atomic(ctx: Context):
     for node, call in ctx.calls_to("select_for_update"):
         if not _evaluated(node, call.index):
             continue
-        inside, _ = atomic_context(node)
+        inside, _ = atomic_context(node, ctx)
         if inside:
             continue
         method = sx.parts(node)[call.index - 1]
         if method.type != "trailer" or len(method.children) != 2:
             continue  # `Voucher..select_for_update()`: half-typed, not a method call yet
         site = ctx.site(method.children[1], call.trailer)
-        func = sx.enclosing(node, ("funcdef",))
+        func = ctx.enclosing(node, ("funcdef",))
         if func is not None and any(
             (sx.decorator_name(d) or "").rsplit(".", 1)[-1] == "receiver"
             for d in sx.function_decorators(func)
@@ -664,7 +664,7 @@ def network_call_inside_transaction(ctx: Context):
         found = _network_call(ctx, node, call)
         if found is None:
             continue
-        inside, in_loop = atomic_context(node)
+        inside, in_loop = atomic_context(node, ctx)
         if not inside:
             continue
         key = (node.start_pos, call.index)

@@ -497,8 +497,18 @@ def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     regions = [w.children[-1] for w in by_type.get("with_stmt", ()) if is_atomic_with(w)]
     regions += [f.children[-1] for f in by_type.get("funcdef", ()) if is_atomic_decorated(f)]
     names: set[str] = set()
+    # a block met inside a block already walked adds nothing new: skip it (nested
+    # `with atomic()` blocks cost O(depth x size) otherwise). The blocks come in
+    # source order, outer before inner, so each node is walked at most twice
+    # (once among the `with` blocks, once among the functions).
+    inner = {id(r) for r in regions}
+    covered: set[int] = set()
     for region in regions:
+        if id(region) in covered:
+            continue
         for n in sx.walk(region):
+            if id(n) in inner:
+                covered.add(id(n))
             if n.type in ("atom_expr", "power"):
                 for call in calls_of(n):
                     if call.method:
@@ -576,10 +586,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     functions = []
     tasks = []
+    owner_of = sx.Nearest(("funcdef", "classdef", "file_input"))  # one walk up for all functions
     for node in by_type.get("funcdef", ()):
         if node.parent is None:
             continue
-        is_top = sx.enclosing(node, ("funcdef", "classdef", "file_input")).type == "file_input"
+        is_top = owner_of(node).type == "file_input"
         decs = sx.function_decorators(node)
         if not is_top and not decs:
             continue

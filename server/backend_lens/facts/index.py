@@ -97,6 +97,8 @@ class ProjectIndex:
         self._jedi_cache: dict[tuple, str | None] = {}
         self._atomic_calls: frozenset[str] | None = None
         self._roots: frozenset[str] | None = None
+        # id(facts) -> (facts, the names of its classes)
+        self._class_names: dict[int, tuple[FileFacts, set[str]]] = {}
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:
@@ -123,6 +125,7 @@ class ProjectIndex:
             self._ancestors.clear()
             self._jedi_cache.clear()
             self._roots = None
+            self._class_names.clear()
         if "settings" in changed:
             self._settings = None
         if "calls" in changed:
@@ -165,7 +168,11 @@ class ProjectIndex:
     ) -> ClassRef | str | None:
         """What the class name ``written`` in ``facts``'s file points at: a project
         class, a library class's qualified name, or None when unknown."""
-        local = {c.name for c in facts.classes}
+        # the file's class names, once per file (not once per look-up: a large file asks often)
+        known = self._class_names.get(id(facts))
+        if known is None or known[0] is not facts:
+            known = self._class_names[id(facts)] = (facts, {c.name for c in facts.classes})
+        local = known[1]
         q = qualify(written, facts.imports, facts.module, local) or written
         ref = self._lookup_qualified(q)
         if ref is not None:
