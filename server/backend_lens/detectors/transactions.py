@@ -4,7 +4,6 @@ transaction."""
 
 from __future__ import annotations
 
-import ast
 import re
 
 from ..model import Fix
@@ -775,7 +774,7 @@ _UNKNOWN = object()
 def _literal(node):
     """The value of a literal expression, else a marker that equals nothing."""
     try:
-        return ast.literal_eval(sx.code(node))
+        return sx.literal(sx.code(node))
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return _UNKNOWN
 

@@ -3,7 +3,6 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
 from collections import Counter
@@ -216,7 +215,7 @@ def literalish(node, depth: int = 0):
     text = sx.code(node)
     if len(text) < 2000:
         try:
-            return ast.literal_eval(text)
+            return sx.literal(text)
         except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
             pass
     return Expr(text[:200])

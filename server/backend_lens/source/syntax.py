@@ -7,6 +7,7 @@ code cannot exhaust Python's stack through these helpers.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -260,13 +261,22 @@ def chain_methods(atom_expr: BaseNode) -> list[tuple[str, BaseNode | None]]:
     return out
 
 
+def literal(text: str):
+    """``ast.literal_eval`` of the analysed project's code, without the warnings
+    Python prints about it (an invalid escape such as ``"\\d"`` in a regex
+    written without ``r``): those are the project's, and stderr is the user's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.literal_eval(text)
+
+
 def string_value(node: NodeOrLeaf | None) -> str | None:
     """The value of a plain string literal (or implicit concatenation), else None."""
     if node is None:
         return None
     if node.type == "string":
         try:
-            v = ast.literal_eval(code(node))
+            v = literal(code(node))
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None
         return v if isinstance(v, str) else None
