@@ -1,0 +1,74 @@
+"""Property tests through the engine (``analyze`` + ``findings_for``, as a
+Project runs them) and through the fix and suppress edit paths.
+
+For every generated project: no exception escapes, no detector error is
+recorded, every position of a finding, a related location and an edit lies
+inside its text, every fix applied to a file that compiled leaves it compiling,
+and every Suppress edit leaves the file compiling and silences its finding."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .budget import count, drive_property, property_settings
+from .strategies import projects
+from .support import check_all, describe
+
+
+def _assert_holds(name: str, files: dict[str, str]) -> None:
+    count(name)
+    problems = check_all(files)
+    assert not problems, "\n".join(problems) + "\n\ninput:\n" + describe(files)
+
+
+@property_settings(quick_examples=60)
+@given(projects())
+def _engine(files):
+    _assert_holds("engine", files)
+
+
+def test_engine_promises_hold_on_generated_projects():
+    drive_property("engine", _engine)
+
+
+@property_settings(quick_examples=15)
+@given(projects(item5=True))
+def _engine_item5(files):
+    _assert_holds("engine_item5", files)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 8 item 5: form feed, U+2028/U+2029/U+0085 and other str.splitlines-only "
+    "breaks move suppress edits and suppression comments",
+)
+def test_engine_promises_hold_with_splitlines_only_line_breaks():
+    drive_property("engine_item5", _engine_item5)
+
+
+# -------------------------------------------------------------- hypothesmith
+
+try:
+    import hypothesmith
+except ImportError:  # pragma: no cover - it installs from PyPI with the dev extra
+    hypothesmith = None
+
+
+@property_settings(quick_examples=8)
+@given(st.data())
+def _hypothesmith(data):
+    source = data.draw(hypothesmith.from_grammar())
+    # arbitrary Python beside a models file, so that cross-file checks run too
+    files = {
+        "shop/models.py": "from django.db import models\n\n\nclass Order(models.Model):\n"
+        "    status = models.CharField(max_length=20)\n",
+        "shop/views.py": source,
+    }
+    _assert_holds("hypothesmith", files)
+
+
+@pytest.mark.skipif(hypothesmith is None, reason="hypothesmith is not installed")
+def test_engine_promises_hold_on_arbitrary_python():
+    drive_property("hypothesmith", _hypothesmith)
