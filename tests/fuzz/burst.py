@@ -49,7 +49,21 @@ TOGGLES = [
     ),
     ("Order.objects.filter(reference=", "Order.objects.filter(status="),
     ("customer = models.ForeignKey(Customer, on_delete=models.PROTECT)", "customer_id = 1"),
+    ('@app.get("/a")', '@app.get("/b")'),
 ]
+
+# a FastAPI route in models.py: its path must not stand in for the file's (issue 8 item 4)
+ROUTE = """
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/a")
+def health():
+    return {}
+"""
 
 
 def utf16_col(line: str, col: int) -> int:

@@ -12,18 +12,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .budget import count, drive_property, property_settings
+from .budget import count, drive_property, property_settings, spent
+from .mutate import TYPOS, mutate
 from .strategies import projects
 from .support import check_all, describe
 
 
 def _assert_holds(name: str, files: dict[str, str]) -> None:
+    if spent(name):
+        return
     count(name)
     problems = check_all(files)
     assert not problems, "\n".join(problems) + "\n\ninput:\n" + describe(files)
 
 
-@property_settings(quick_examples=60)
+@property_settings(quick_examples=40)
 @given(projects())
 def _engine(files):
     _assert_holds("engine", files)
@@ -33,7 +36,7 @@ def test_engine_promises_hold_on_generated_projects():
     drive_property("engine", _engine)
 
 
-@property_settings(quick_examples=15)
+@property_settings(quick_examples=15, shrink=False)
 @given(projects(item5=True))
 def _engine_item5(files):
     _assert_holds("engine_item5", files)
@@ -48,6 +51,24 @@ def test_engine_promises_hold_with_splitlines_only_line_breaks():
     drive_property("engine_item5", _engine_item5)
 
 
+@property_settings(quick_examples=10, shrink=False)
+@given(projects(), st.randoms(use_true_random=False))
+def _engine_typos(files, rnd):
+    files = dict(files)
+    victim = "shop/views.py" if "shop/views.py" in files else sorted(files)[0]
+    files[victim], _ = mutate(rnd, files[victim], TYPOS, rounds=rnd.choice([1, 2]))
+    _assert_holds("engine_typos", files)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='issue 8 item 6: typos met while typing (f(a.b="x"), Order..objects) crash a '
+    "detector (recorded in result.errors)",
+)
+def test_engine_promises_hold_with_typos_met_while_typing():
+    drive_property("engine_typos", _engine_typos)
+
+
 # -------------------------------------------------------------- hypothesmith
 
 try:
@@ -56,10 +77,9 @@ except ImportError:  # pragma: no cover - it installs from PyPI with the dev ext
     hypothesmith = None
 
 
-@property_settings(quick_examples=8)
-@given(st.data())
-def _hypothesmith(data):
-    source = data.draw(hypothesmith.from_grammar())
+@property_settings(quick_examples=3)
+@given(hypothesmith.from_grammar() if hypothesmith else st.just(""))
+def _hypothesmith(source):
     # arbitrary Python beside a models file, so that cross-file checks run too
     files = {
         "shop/models.py": "from django.db import models\n\n\nclass Order(models.Model):\n"

@@ -95,7 +95,7 @@ def broken_promises(code: int, stdout: str, stderr: str, records) -> list[str]:
 def fuzz_project(name: str, quick_seeds: list[int], operators, tmp_path: Path) -> list[str]:
     """Mutate one file per seed in a copy of the project and run ``check``; returns
     the failures, each with its seed and mutation."""
-    src = CORPORA[name]
+    src = CORPORA.get(name, CORPORA["mutation_examples"])
     root = tmp_path / src.name
     shutil.copytree(src, root)
     files = sorted(p for p in root.rglob("*.py") if p.is_file())
@@ -141,7 +141,7 @@ def test_mutated_projects_never_crash_check(name, tmp_path):
     "prints a traceback and loses the file's later findings",
 )
 def test_typos_met_while_typing_never_crash_check(tmp_path):
-    failures = fuzz_project("mutation_examples", list(range(3000, 3008)), TYPOS, tmp_path)
+    failures = fuzz_project("mutation_typos", list(range(3000, 3008)), TYPOS, tmp_path)
     assert not failures, "\n\n".join(failures[:5])
 
 
