@@ -80,8 +80,38 @@ def to_lsp(text: str, offset: int) -> dict:
     raise AssertionError(f"offset {offset} beyond the text")
 
 
-def random_change(rng: random.Random, text: str) -> tuple[str, dict]:
-    """One random edit: the new text and the LSP content change that makes it."""
+def random_change(rng: random.Random, text: str, crlf: bool = False) -> tuple[str, dict]:
+    """One random edit: the new text and the LSP content change that makes it
+    (with ``crlf``, line breaks typed are \r\n and no edit splits one)."""
+    return _crlf_change(rng, text) if crlf else _random_change(rng, text)
+
+
+def _crlf_change(rng: random.Random, text: str) -> tuple[str, dict]:
+    for _ in range(20):
+        new_text, change = _random_change(rng, text)
+        new = change["text"].replace("\r\n", "\n").replace("\n", "\r\n")
+        start = _offset(text, change["range"]["start"])
+        end = _offset(text, change["range"]["end"])
+        if not (_splits_crlf(text, start) or _splits_crlf(text, end)):
+            return _replace(text, start, end, new)
+    return _replace(text, len(text), len(text), "")
+
+
+def _splits_crlf(text: str, at: int) -> bool:
+    return 0 < at < len(text) and text[at - 1] == "\r" and text[at] == "\n"
+
+
+def _offset(text: str, pos: dict) -> int:
+    lines = split_lines(text, keepends=True)
+    before = sum(len(x) for x in lines[: pos["line"]])
+    line, units, col = lines[pos["line"]], 0, 0
+    while units < pos["character"]:
+        units += len(line[col].encode("utf-16-le")) // 2
+        col += 1
+    return before + col
+
+
+def _random_change(rng: random.Random, text: str) -> tuple[str, dict]:
     kind = rng.choice(["insert", "insert", "delete", "replace", "toggle", "toggle", "lines"])
     if kind == "toggle":
         a, b = rng.choice(TOGGLES)
@@ -95,8 +125,8 @@ def random_change(rng: random.Random, text: str) -> tuple[str, dict]:
         lines = split_lines(text, keepends=True)
         i = rng.randrange(len(lines))
         j = min(len(lines) - 1, i + rng.randint(0, 3))
-        start = sum(len(x) for x in lines[:i]) + rng.randint(0, len(lines[i].rstrip("\n")))
-        end = sum(len(x) for x in lines[:j]) + rng.randint(0, len(lines[j].rstrip("\n")))
+        start = sum(len(x) for x in lines[:i]) + rng.randint(0, len(lines[i].rstrip("\r\n")))
+        end = sum(len(x) for x in lines[:j]) + rng.randint(0, len(lines[j].rstrip("\r\n")))
         start, end = min(start, end), max(start, end)
         return _replace(text, start, end, rng.choice(["", "", "\n", "é\n"]))
     at = rng.randint(0, len(text))

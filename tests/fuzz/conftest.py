@@ -30,7 +30,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         codes = sorted(k.split()[1] for k in SEEN if k.startswith("finding "))
         tr.write_line(
             f"engine inputs exercised {len(codes)} rules ({', '.join(codes)}), "
-            f"{SEEN['fixes applied']} fixes applied, "
+            f"{SEEN['fixes applied']} fixes applied ({SEEN['fixes re-checked']} re-checked), "
             f"{SEEN['suppress edits applied and re-checked']} suppress edits re-checked"
         )
     xfailed = len([r for r in tr.stats.get("xfailed", []) if "fuzz" in r.nodeid])

@@ -159,8 +159,10 @@ def fixed_texts(analysis: Analysis, edits: list[Edit]) -> dict[str, str]:
     return {p: apply_edits(analysis.files[p], es) for p, es in by_path.items()}
 
 
-def fix_problems(analysis: Analysis, finding: Finding) -> list[str]:
-    """Apply the finding's fix: every edited file that compiled must still compile."""
+def fix_problems(analysis: Analysis, finding: Finding, recheck: bool = False) -> list[str]:
+    """Apply the finding's fix: every edited file that compiled must still compile,
+    and (with ``recheck``, when every file compiled) the project analysed again
+    reports fewer findings of that rule in the finding's file."""
     if finding.fix is None:
         return []
     try:
@@ -173,6 +175,19 @@ def fix_problems(analysis: Analysis, finding: Finding) -> list[str]:
             out.append(
                 f"{finding.code} at {finding.start}: fix {finding.fix.title!r} breaks "
                 f"{_rel(path)}: {_first_error(text)}"
+            )
+    if recheck and not out and all(compiles(t) for t in analysis.files.values()):
+        SEEN["fixes re-checked"] += 1
+        files = {_rel(p): t for p, t in analysis.files.items()}
+        files.update({_rel(p): t for p, t in after.items()})
+        again = analyse(files)
+        path = finding.path
+        before_n = sum(1 for f in analysis.findings.get(path, []) if f.code == finding.code)
+        after_n = sum(1 for f in again.findings.get(path, []) if f.code == finding.code)
+        if after_n >= before_n:
+            out.append(
+                f"{finding.code} at {finding.start}: still reported after its fix "
+                f"{finding.fix.title!r} ({before_n} -> {after_n} findings)"
             )
     return out
 
@@ -225,19 +240,25 @@ def _rel(path: str) -> str:
         return path
 
 
-def check_all(files: dict[str, str], max_suppress_checks: int = 4) -> list[str]:
+def check_all(
+    files: dict[str, str], max_suppress_checks: int = 4, max_fix_rechecks: int = 3
+) -> list[str]:
     """Analyse ``files`` and return every problem (empty when all promises hold)."""
     analysis = analyse(files)
     found = problems_of(analysis)
     if found:
         return found  # positions are wrong: applying edits would only repeat it
     codes_checked: set[tuple[str, str]] = set()
+    fixes_checked: set[tuple[str, str]] = set()
     for findings in analysis.findings.values():
         for f in findings:
             SEEN[f"finding {f.code}"] += 1
             SEEN["fixes applied"] += f.fix is not None
-            found.extend(fix_problems(analysis, f))
             key = (f.path, f.code)
+            recheck = key not in fixes_checked and len(fixes_checked) < max_fix_rechecks
+            if f.fix is not None and recheck:
+                fixes_checked.add(key)
+            found.extend(fix_problems(analysis, f, recheck=recheck))
             if f.suppress is not None and key not in codes_checked:
                 if len(codes_checked) < max_suppress_checks:
                     codes_checked.add(key)

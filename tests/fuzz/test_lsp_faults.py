@@ -424,6 +424,9 @@ def run_burst(
     -> text)."""
     files = ["shop/models.py", "shop/views.py"]
     texts = {rel: (client.root / rel).read_text() + (extra or {}).get(rel, "") for rel in files}
+    crlf = rng.random() < 0.3  # an editor on Windows
+    if crlf:
+        texts = {rel: t.replace("\n", "\r\n") for rel, t in texts.items()}
     uris = {rel: client.open(client.root / rel, texts[rel]) for rel in files}
     versions = {rel: client.sent_versions[uris[rel]] for rel in files}
     for rel in files:  # the opened texts are analysed before the burst starts
@@ -432,7 +435,7 @@ def run_burst(
         rel = rng.choice(files)
         changes = []
         for _ in range(rng.choice([1, 1, 1, 2, 3])):  # several changes in one message
-            texts[rel], change = random_change(rng, texts[rel])
+            texts[rel], change = random_change(rng, texts[rel], crlf)
             changes.append(change)
         versions[rel] += 1
         client.change(uris[rel], versions[rel], changes)
