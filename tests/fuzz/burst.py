@@ -90,8 +90,8 @@ def _crlf_change(rng: random.Random, text: str) -> tuple[str, dict]:
     for _ in range(20):
         new_text, change = _random_change(rng, text)
         new = change["text"].replace("\r\n", "\n").replace("\n", "\r\n")
-        start = _offset(text, change["range"]["start"])
-        end = _offset(text, change["range"]["end"])
+        start = lsp_offset(text, change["range"]["start"])
+        end = lsp_offset(text, change["range"]["end"])
         if not (_splits_crlf(text, start) or _splits_crlf(text, end)):
             return _replace(text, start, end, new)
     return _replace(text, len(text), len(text), "")
@@ -101,7 +101,8 @@ def _splits_crlf(text: str, at: int) -> bool:
     return 0 < at < len(text) and text[at - 1] == "\r" and text[at] == "\n"
 
 
-def _offset(text: str, pos: dict) -> int:
+def lsp_offset(text: str, pos: dict) -> int:
+    """The code-point offset of an LSP position (UTF-16 units)."""
     lines = split_lines(text, keepends=True)
     before = sum(len(x) for x in lines[: pos["line"]])
     line, units, col = lines[pos["line"]], 0, 0
