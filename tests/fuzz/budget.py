@@ -35,6 +35,8 @@ WEIGHTS = {
     "lsp_burst": 2.0,
     "lsp_burst_route": 0.5,
     "lsp_frames": 0.5,
+    "lsp_mutation_labelled": 1.0,
+    "lsp_mutation_examples": 1.0,
 }
 
 
