@@ -34,6 +34,7 @@ WEIGHTS = {
     "mutation_typos": 0.5,
     "lsp_burst": 2.0,
     "lsp_burst_route": 0.5,
+    "lsp_burst_settings": 1.0,
     "lsp_frames": 0.5,
     "lsp_mutation_labelled": 1.0,
     "lsp_mutation_examples": 1.0,

@@ -282,9 +282,12 @@ def test_unknown_method_gets_method_not_found(shared):
 # ----------------------------------------------------------------- lifecycle
 
 
-def fresh_check(root: Path, texts: dict[str, str]) -> dict[str, list[tuple]]:
+def fresh_check(
+    root: Path, texts: dict[str, str], settings: dict | None = None
+) -> dict[str, list[tuple]]:
     """What ``backend-lens check`` says about a copy of the workspace holding
-    ``texts`` (relative path -> text), as LSP tuples (UTF-16 columns) per file."""
+    ``texts`` (relative path -> text), as LSP tuples (UTF-16 columns) per file;
+    ``settings`` (select, ignore, severity) are added to its pyproject.toml."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="backend-lens-fresh-") as tmp:
@@ -292,6 +295,18 @@ def fresh_check(root: Path, texts: dict[str, str]) -> dict[str, list[tuple]]:
         shutil.copytree(root, copy, ignore=shutil.ignore_patterns("backend-lens-report*"))
         for rel, text in texts.items():
             (copy / rel).write_text(text, encoding="utf-8", newline="")
+        if settings:
+            pyproject = copy / "pyproject.toml"
+            extra = "".join(
+                f"{key} = {json.dumps(settings[key])}\n"
+                for key in ("select", "ignore")
+                if settings.get(key)
+            )
+            severity = "".join(f'{k} = "{v}"\n' for k, v in settings.get("severity", {}).items())
+            text = pyproject.read_text().rstrip("\n") + "\n" + extra
+            if severity:
+                text += "\n[tool.backend-lens.severity]\n" + severity
+            pyproject.write_text(text)
         out, err = io.StringIO(), io.StringIO()
         import gc
 
@@ -497,12 +512,13 @@ def run_burst(
     rng: random.Random,
     edits: int,
     extra: dict[str, str] | None = None,
-    final: dict[str, str] | None = None,
+    final: list[dict[str, str]] | None = None,
+    settings: dict | None = None,
 ) -> dict[str, str]:
     """Open models.py and views.py (with ``extra`` text appended), send ``edits``
-    random incremental changes spread over both, then (if given) the ``final``
-    texts as whole-document changes, and return the final texts (relative path
-    -> text)."""
+    random incremental changes spread over both, then (if given) each stage of
+    ``final`` texts as whole-document changes (waiting for each stage to be
+    published), and return the final texts (relative path -> text)."""
     files = ["shop/models.py", "shop/views.py"]
     texts = {rel: (client.root / rel).read_text() + (extra or {}).get(rel, "") for rel in files}
     crlf = rng.random() < 0.3  # an editor on Windows
@@ -513,6 +529,14 @@ def run_burst(
     for rel in files:  # the opened texts are analysed before the burst starts
         client.diagnostics(uris[rel], versions[rel])
     for _ in range(edits):
+        if settings is not None and rng.random() < 0.1:  # the user changes a setting
+            settings.clear()
+            settings.update({k: rng.choice(SETTING_CHOICES) for k in ("select", "ignore")})
+            if rng.random() < 0.3:
+                settings["severity"] = {"DBP001": "error", "INT001": "info"}
+            client.notify(
+                "workspace/didChangeConfiguration", {"settings": {"backendLens": dict(settings)}}
+            )
         rel = rng.choice(files)
         changes = []
         for _ in range(rng.choice([1, 1, 1, 2, 3])):  # several changes in one message
@@ -522,14 +546,28 @@ def run_burst(
         client.change(uris[rel], versions[rel], changes)
         if rng.random() < 0.05:  # let the server catch up now and then
             client.diagnostics(uris[rel], versions[rel])
-    for rel, text in (final or {}).items():
-        versions[rel] += 1
-        texts[rel] = text
-        client.change(uris[rel], versions[rel], [{"text": text}])
+    for stage in final or []:
+        for rel, text in stage.items():
+            versions[rel] += 1
+            texts[rel] = text
+            client.change(uris[rel], versions[rel], [{"text": text}])
+        for rel in stage:
+            client.diagnostics(uris[rel], versions[rel])
     return texts
 
 
-def drift(client: RawClient, texts: dict[str, str]) -> list[str]:
+SETTING_CHOICES = [
+    [],
+    ["ORM"],
+    ["DBP001"],
+    ["INT001", "ORM001"],
+    ["n-plus-one-relation-in-loop"],
+    ["SCH"],
+    ["http-call-without-timeout"],
+]
+
+
+def drift(client: RawClient, texts: dict[str, str], settings: dict | None = None) -> list[str]:
     """Wait for every file's final version, then for the analysis thread to be
     idle (a report request queues behind everything pending), and compare the
     last published diagnostics with a fresh check of the final texts."""
@@ -543,7 +581,7 @@ def drift(client: RawClient, texts: dict[str, str]) -> list[str]:
         {"command": "backendLens.generateReport", "arguments": [{"show": False}]},
     )
     assert "result" in reply, reply
-    fresh = fresh_check(client.root, texts)
+    fresh = fresh_check(client.root, texts, settings)
     problems = []
     for rel in texts:
         uri = (client.root / rel).as_uri()
@@ -562,15 +600,29 @@ def drift(client: RawClient, texts: dict[str, str]) -> list[str]:
 
 
 def bursts(
-    client: RawClient, name: str, quick_seeds: list[int], extra=None, final=None
+    client: RawClient,
+    name: str,
+    quick_seeds: list[int],
+    extra=None,
+    final=None,
+    with_settings: bool = False,
 ) -> list[str]:
     started = time.monotonic()
     failures = []
     try:
         for seed in seeds(name, quick_seeds):
             rng = random.Random(seed)
-            texts = run_burst(client, rng, edits=120 if LONG else 60, extra=extra, final=final)
-            problems = drift(client, texts)
+            settings = None
+            if with_settings:  # start from the defaults, different from the options at start
+                settings = {"select": [], "ignore": []}
+                client.notify(
+                    "workspace/didChangeConfiguration",
+                    {"settings": {"backendLens": dict(settings)}},
+                )
+            texts = run_burst(
+                client, rng, edits=120 if LONG else 60, extra=extra, final=final, settings=settings
+            )
+            problems = drift(client, texts, settings)
             count(name)
             if problems:
                 stats(name).failures.append(f"seed {seed}")
@@ -589,6 +641,20 @@ def test_edit_bursts_across_two_files_do_not_drift(shared):
     assert not failures, "\n\n".join(failures)
 
 
+def test_edit_bursts_with_settings_changes_do_not_drift(shared):
+    """Bursts during which the user changes select, ignore and severity
+    (workspace/didChangeConfiguration); the fresh check gets the same settings
+    in pyproject.toml. The settings go back to the defaults afterwards."""
+    try:
+        failures = bursts(shared, "lsp_burst_settings", [151], with_settings=True)
+    finally:
+        shared.notify(
+            "workspace/didChangeConfiguration",
+            {"settings": {"backendLens": {"select": [], "ignore": []}}},
+        )
+    assert not failures, "\n\n".join(failures)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="issue 8 item 4: a route's path overwrites the file path in the facts, so "
@@ -597,17 +663,20 @@ def test_edit_bursts_across_two_files_do_not_drift(shared):
 def test_edit_bursts_with_a_route_in_models_do_not_drift(shared):
     """After the generic bursts (its stale index entries would spoil them). Each
     burst churns a models.py that declares a route, then ends on known texts:
-    the route moved to another path and the filtered field indexed, so a stale
-    index entry left by any earlier route path shows as a DBP001 in views.py."""
+    models.py as on disk (no route, the field not indexed), then with a route
+    and the filtered field indexed. A stale index entry (the file's own, or one
+    left by a route path) then shows as a DBP001 in views.py that a fresh check
+    does not report."""
     models = (shared.root / "shop" / "models.py").read_text()
-    final = {
-        "shop/models.py": models.replace(
-            "reference = models.CharField(max_length=32)",
-            "reference = models.CharField(max_length=32, db_index=True)",
-        )
-        + ROUTE.replace('"/a"', '"/final"'),
-        "shop/views.py": (shared.root / "shop" / "views.py").read_text(),
-    }
+    views = (shared.root / "shop" / "views.py").read_text()
+    indexed = models.replace(
+        "reference = models.CharField(max_length=32)",
+        "reference = models.CharField(max_length=32, db_index=True)",
+    )
+    final = [
+        {"shop/models.py": models, "shop/views.py": views},
+        {"shop/models.py": indexed + ROUTE.replace('"/a"', '"/final"')},
+    ]
     failures = bursts(
         shared, "lsp_burst_route", [301, 302], extra={"shop/models.py": ROUTE}, final=final
     )
