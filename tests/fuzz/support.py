@@ -17,6 +17,7 @@ from pathlib import Path
 from backend_lens.engine.analysis import findings_for
 from backend_lens.engine.project import Project
 from backend_lens.model import Edit, Finding
+from backend_lens.source.suppress import PATTERN as SUPPRESSION
 from parso.utils import split_lines
 
 # a root that is never written: the engine reads nothing from disk when it is
@@ -204,6 +205,17 @@ def suppress_problems(analysis: Analysis, finding: Finding) -> list[str]:
         return [f"{where}: suppress edit cannot be applied: {exc}"]
     path = finding.path
     out = []
+    # it only writes a comment: at the end of a line (replacing trailing blanks),
+    # or in place of the suppression comment already there
+    e = finding.suppress
+    body = line_body(lines_of(analysis.files[e.path])[e.start[0] - 1])
+    replaced = body[e.start[1] : e.end[1]]
+    at_end = e.start[1] == len(body.rstrip()) and e.end[1] == len(body) and not replaced.strip()
+    if e.start[0] != e.end[0] or not (at_end or SUPPRESSION.fullmatch(replaced)):
+        out.append(
+            f"{where}: the suppress edit replaces {replaced!r} in line {e.start[0]} "
+            f"{body[:120]!r} instead of adding a comment at its end"
+        )
     if compiles(analysis.files[path]) and not compiles(after):
         out.append(f"{where}: the suppress edit breaks the file: {_first_error(after)}")
     files = {_rel(p): t for p, t in analysis.files.items()}

@@ -9,8 +9,10 @@ leaves the file compiling and silences its finding."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from .budget import count, drive_property, property_settings, spent
@@ -27,7 +29,7 @@ def _assert_holds(name: str, files: dict[str, str]) -> None:
     assert not problems, "\n".join(problems) + "\n\ninput:\n" + describe(files)
 
 
-@property_settings(quick_examples=40)
+@property_settings(quick_examples=80)
 @given(projects())
 def _engine(files):
     _assert_holds("engine", files)
@@ -37,8 +39,21 @@ def test_engine_promises_hold_on_generated_projects():
     drive_property("engine", _engine)
 
 
+# each defect's smallest known trigger runs first, whatever hypothesis draws
+ITEM5_EXAMPLE = {
+    "shop/views.py": "import requests\n\n\ndef f():\n    x = 1  # a\u2028b\n"
+    '    requests.get("https://e.example/")\n    return x\n'
+}
+ITEM6_EXAMPLE = {
+    "shop/services.py": "from django.db import models\n\n\nclass Voucher(models.Model):\n"
+    "    code = models.CharField(max_length=10)\n\n\ndef f():\n"
+    "    return Voucher.objects.filter(code=1)\n"
+}
+
+
 @property_settings(quick_examples=15, shrink=False)
 @given(projects(item5=True))
+@example(ITEM5_EXAMPLE)
 def _engine_item5(files):
     _assert_holds("engine_item5", files)
 
@@ -54,6 +69,7 @@ def test_engine_promises_hold_with_splitlines_only_line_breaks():
 
 @property_settings(quick_examples=10, shrink=False)
 @given(projects(), st.randoms(use_true_random=False))
+@example(ITEM6_EXAMPLE, random.Random(1))  # inserts a.b="x" into filter()
 def _engine_typos(files, rnd):
     files = dict(files)
     victim = "shop/views.py" if "shop/views.py" in files else sorted(files)[0]
