@@ -457,15 +457,32 @@ def edits_by_uri(action: dict) -> dict[str, list[dict]]:
     return out
 
 
-def test_code_actions_on_non_ascii_and_astral_lines_apply_and_silence(shared):
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        "",
+        pytest.param(
+            "\f\n# a\u2028b\x85c\u2029d\n",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 8 item 5: below a form feed, U+2028, U+0085 or U+2029 the "
+                "server's edits land on the wrong line",
+            ),
+        ),
+    ],
+    ids=["astral", "splitlines_only_breaks"],
+)
+def test_code_actions_on_non_ascii_and_astral_lines_apply_and_silence(shared, breaks):
     """Every quick fix and Suppress action the server offers, on lines where
     astral characters (two UTF-16 units each) come before the edit, applies
-    inside the text, keeps every file compiling, and silences its finding."""
-    path, rel, text = own_file(shared, "astral_actions")
+    inside the text, keeps every file compiling, and silences its finding; also
+    below characters that str.splitlines breaks lines at and Python does not."""
+    path, rel, text = own_file(shared, "astral_actions" + ("_breaks" if breaks else ""))
     text = (
         text.replace('request.GET["ref"]', 'request.GET["réf🚀"]')
         .replace("rows.append((order.pk,", 'rows.append(("𝔘🚀", order.pk,')
         .replace('"https://partner.example/ping"', '"https://partner.example/🚀𝔘é"')
+        .replace("\n\ndef export_orders", "\n" + breaks + "\ndef export_orders")
     )
     assert compile(text, rel, "exec")
     models_path = shared.root / "shop" / "models.py"
@@ -493,6 +510,14 @@ def test_code_actions_on_non_ascii_and_astral_lines_apply_and_silence(shared):
                 changed[target] = apply_lsp_edits(texts[target], edits)
                 compile(changed[target], target, "exec")  # raises if the edit broke it
             count("lsp_actions")
+            if action["title"].startswith("Suppress"):
+                # only a comment at the end of the line: the code before it is intact
+                (e,) = edits_by_uri(action)[uri]
+                n = e["range"]["start"]["line"]
+                old_line = split_lines(text, keepends=True)[n].rstrip("\r\n")
+                new_line = split_lines(changed[uri], keepends=True)[n].rstrip("\r\n")
+                assert new_line.startswith(old_line.rstrip()), (old_line, new_line)
+                assert new_line[len(old_line.rstrip()) :].lstrip().startswith("#"), new_line
             if uri not in changed:
                 continue  # a fix in models.py: the cross-file bursts check its effect
             version += 1
