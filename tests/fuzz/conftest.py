@@ -36,5 +36,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     xfailed = len([r for r in tr.stats.get("xfailed", []) if "fuzz" in r.nodeid])
     failed = len([r for r in tr.stats.get("failed", []) if "fuzz" in r.nodeid])
     tr.write_line(
-        f"fuzz tests failed: {failed}; known defects still open (xfail, issue 8): {xfailed}"
+        f"fuzz tests failed: {failed}; known defects still open (xfail): {xfailed}"
     )

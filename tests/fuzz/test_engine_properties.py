@@ -58,11 +58,6 @@ def _engine_item5(files):
     _assert_holds("engine_item5", files)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 item 5: form feed, U+2028/U+2029/U+0085 and other str.splitlines-only "
-    "breaks move suppress edits and suppression comments",
-)
 def test_engine_promises_hold_with_splitlines_only_line_breaks():
     drive_property("engine_item5", _engine_item5)
 
@@ -77,11 +72,6 @@ def _engine_typos(files, rnd):
     _assert_holds("engine_typos", files)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='issue 8 item 6: typos met while typing (f(a.b="x"), Order..objects) crash a '
-    "detector (recorded in result.errors)",
-)
 def test_engine_promises_hold_with_typos_met_while_typing():
     drive_property("engine_typos", _engine_typos)
 

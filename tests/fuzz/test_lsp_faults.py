@@ -168,12 +168,6 @@ def test_survivable_frames_each_then_a_valid_request_is_answered(shared):
         count("lsp_frames")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="new: a message body that is not JSON, not an object, has no jsonrpc member, or "
-    "names an unknown notification puts a traceback on the server's stderr "
-    "(pygls 'Unable to handle message'); the editor shows stderr as errors",
-)
 def test_malformed_messages_leave_no_traceback_on_stderr(shared):
     before = len(shared.stderr())
     for name in (
@@ -241,9 +235,6 @@ INVALID = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 8 item 9: requests whose params do not deserialise get no answer"
-)
 def test_invalid_params_get_an_invalid_params_error(shared):
     answers = {}
     ids = {}
@@ -461,14 +452,7 @@ def edits_by_uri(action: dict) -> dict[str, list[dict]]:
     "breaks",
     [
         "",
-        pytest.param(
-            "\f\n# a\u2028b\x85c\u2029d\n",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 8 item 5: below a form feed, U+2028, U+0085 or U+2029 the "
-                "server's edits land on the wrong line",
-            ),
-        ),
+        "\f\n# a\u2028b\x85c\u2029d\n",
     ],
     ids=["astral", "splitlines_only_breaks"],
 )
@@ -680,11 +664,6 @@ def test_edit_bursts_with_settings_changes_do_not_drift(shared):
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 item 4: a route's path overwrites the file path in the facts, so "
-    "editing a route in models.py leaves stale model facts in the index",
-)
 def test_edit_bursts_with_a_route_in_models_do_not_drift(shared):
     """After the generic bursts (its stale index entries would spoil them). Each
     burst churns a models.py that declares a route, then ends on known texts:
@@ -777,11 +756,6 @@ def test_mutated_real_files_publish_what_check_reports(name, tmp_path):
 # ------------------------------------------- lifecycle on servers of their own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 item 9: a second initialize is not rejected and open documents are no "
-    "longer published after it",
-)
 def test_second_initialize_is_rejected_and_documents_stay_published(server):
     views = server.root / "shop" / "views.py"
     text = views.read_text()
@@ -797,10 +771,6 @@ def test_second_initialize_is_rejected_and_documents_stay_published(server):
     assert got == fresh_check(server.root, {"shop/views.py": changed})["shop/views.py"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="new: a request after shutdown is never answered (LSP: an InvalidRequest error)",
-)
 def test_requests_after_shutdown_get_an_invalid_request_error(tmp_path):
     client = start(tmp_path)
     try:
@@ -822,17 +792,7 @@ def test_requests_after_shutdown_get_an_invalid_request_error(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"issue 8 item {FRAMES[n][1]}: a malformed header leaves the server "
-                "deaf or kills it",
-            ),
-        )
-        for n in KNOWN_BREAKING
-    ],
+    [n for n in KNOWN_BREAKING],
 )
 def test_breaking_frame_then_a_valid_request_is_answered(name, breaking_frame_probes):
     client, probe, sent = breaking_frame_probes[name]

@@ -161,11 +161,6 @@ def test_mutated_projects_never_crash_check(name, tmp_path):
     assert not failures, "\n\n".join(failures[:5])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='issue 8 item 6: a detector crash (f(a.b="x"), Voucher..select_for_update()) '
-    "prints a traceback and loses the file's later findings",
-)
 def test_typos_met_while_typing_never_crash_check(tmp_path):
     failures = fuzz_project("mutation_typos", list(range(3000, 3008)), TYPOS, tmp_path)
     assert not failures, "\n\n".join(failures[:5])
@@ -196,13 +191,6 @@ def test_mutated_project_through_the_console_script(seed, tmp_path):
     assert not problems, f"{victim.relative_to(root)}: {what}: {problems}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="new: a string with an invalid escape in the analysed code (a regex written "
-    'as "\\d+") makes check print "<unknown>:1: DeprecationWarning: invalid escape '
-    'sequence" (a SyntaxWarning, shown by default, from Python 3.12): ast.literal_eval '
-    "in source/syntax.py and facts/extract.py",
-)
 def test_invalid_escape_in_analysed_code_prints_no_warning(tmp_path):
     """Found by the mutation fuzzer (a deleted r prefix). ``-W default`` shows on
     3.11 what Python 3.12 and later show without it."""
