@@ -35,6 +35,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         )
     xfailed = len([r for r in tr.stats.get("xfailed", []) if "fuzz" in r.nodeid])
     failed = len([r for r in tr.stats.get("failed", []) if "fuzz" in r.nodeid])
-    tr.write_line(
-        f"fuzz tests failed: {failed}; known defects still open (xfail): {xfailed}"
-    )
+    tr.write_line(f"fuzz tests failed: {failed}; known defects still open (xfail): {xfailed}")
