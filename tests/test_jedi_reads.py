@@ -7,41 +7,7 @@ import os
 import subprocess
 import sys
 
-BASE = """\
-from django.db import models
-
-
-class TimeStamped(models.Model):
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-
-
-BaseModel = TimeStamped
-"""
-MODELS = """\
-from core.base import BaseModel
-from django.db import models
-
-
-class Order(BaseModel):
-    status = models.CharField(max_length=20)
-"""
-VIEWS = """\
-from shop.models import Order
-
-
-def pending():
-    return Order.objects.filter(status="pending").first()
-"""
-
-
-def write(root, files):
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+from .test_engine import BASE, MODELS, VIEWS, write
 
 
 def test_a_fifo_stub_beside_a_module_does_not_hang_the_analysis(tmp_path):

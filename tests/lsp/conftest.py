@@ -52,23 +52,39 @@ CONFIG = ClientServerConfig(
 )
 
 
-@pytest_lsp.fixture(config=CONFIG)
-async def client(lsp_client: LanguageClient, request):
-    root = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
+def copy_workspace(name: str | None = None) -> Path:
+    """A fresh copy of the test workspace in a temporary folder (named ``name``
+    inside it when given); remove it with ``shutil.rmtree(root.parent ...)``."""
+    base = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
+    root = base / name if name else base
     shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
+    return root
+
+
+async def start_session(lsp_client, root: Path, pull: bool = False, options=None) -> None:
+    """Initialize the server on ``root`` as VS Code does and wait for the index."""
     lsp_client.root = root
     caps = client_capabilities("visual-studio-code")
-    # a client that can pull diagnostics too (this recorded VS Code profile predates pull)
-    caps.text_document.diagnostic = T.DiagnosticClientCapabilities(related_document_support=True)
+    if pull:  # this recorded VS Code profile predates pull diagnostics
+        caps.text_document.diagnostic = T.DiagnosticClientCapabilities(
+            related_document_support=True
+        )
     lsp_client.init_result = await lsp_client.initialize_session(
         T.InitializeParams(
             capabilities=caps,
             root_uri=root.as_uri(),
             workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-            initialization_options={"diagnosticMode": "both"},
+            initialization_options=options,
         )
     )
     await indexed(lsp_client)
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def client(lsp_client: LanguageClient, request):
+    """A client that can pull, asking for push and pull ("both")."""
+    root = copy_workspace()
+    await start_session(lsp_client, root, pull=True, options={"diagnosticMode": "both"})
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(root, ignore_errors=True)
@@ -77,19 +93,8 @@ async def client(lsp_client: LanguageClient, request):
 @pytest_lsp.fixture(config=CONFIG)
 async def default_client(lsp_client: LanguageClient):
     """A client that can pull diagnostics, with no initialization options."""
-    root = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
-    shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
-    lsp_client.root = root
-    caps = client_capabilities("visual-studio-code")
-    caps.text_document.diagnostic = T.DiagnosticClientCapabilities(related_document_support=True)
-    lsp_client.init_result = await lsp_client.initialize_session(
-        T.InitializeParams(
-            capabilities=caps,
-            root_uri=root.as_uri(),
-            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
-    await indexed(lsp_client)
+    root = copy_workspace()
+    await start_session(lsp_client, root, pull=True)
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(root, ignore_errors=True)

@@ -8,16 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 import pytest_lsp
 from backend_lens.lsp.documents import path_of, uri_of
-from lsprotocol import types as T
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .conftest import CONFIG, WORKSPACE, diagnostics, indexed, open_doc
+from .conftest import CONFIG, copy_workspace, diagnostics, open_doc, start_session
 
 pytestmark = pytest.mark.lsp
 
@@ -36,21 +33,11 @@ def test_uri_and_path_round_trip_bytes_that_are_not_utf8():
 
 @pytest_lsp.fixture(config=CONFIG, params=[LATIN1, "my shop é"], ids=["latin1", "space-utf8"])
 async def odd_client(lsp_client: LanguageClient, request):
-    base = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
-    root = base / request.param
-    shutil.copytree(WORKSPACE, root)
-    lsp_client.root = root
-    await lsp_client.initialize_session(
-        T.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
-    await indexed(lsp_client)
+    root = copy_workspace(request.param)
+    await start_session(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
-    shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(root.parent, ignore_errors=True)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")

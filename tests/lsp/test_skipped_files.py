@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types as T
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .conftest import CONFIG, WORKSPACE, diagnostics, indexed, open_doc, wait_for
+from .conftest import (
+    CONFIG,
+    copy_workspace,
+    diagnostics,
+    open_doc,
+    start_session,
+    wait_for,
+)
 
 pytestmark = pytest.mark.lsp
 
@@ -23,22 +27,13 @@ pytestmark = pytest.mark.lsp
 async def hostile(lsp_client: LanguageClient):
     """The test workspace plus a FIFO, a link to /dev/zero, a link loop, a link
     outside, and a pyproject.toml whose `tool` is not a table."""
-    root = Path(tempfile.mkdtemp(prefix="backend-lens-lsp-"))
-    shutil.copytree(WORKSPACE, root, dirs_exist_ok=True)
+    root = copy_workspace()
     shop = root / "shop"
     os.mkfifo(shop / "pipe.py")
     (shop / "zero.py").symlink_to("/dev/zero")
     (shop / "loop.py").symlink_to("loop.py")
     (root / "pyproject.toml").write_text("tool = 5\n")
-    lsp_client.root = root
-    await lsp_client.initialize_session(
-        T.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
-    await indexed(lsp_client)
+    await start_session(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
     shutil.rmtree(root, ignore_errors=True)
