@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .lspwire import frame, read_message
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = ROOT / "examples" / "shop"
 HEADINGS = re.findall(
@@ -176,11 +178,7 @@ def test_serve_accepts_stdio_flag(flag):
 
 
 def _lsp_frames(*messages: dict) -> bytes:
-    out = b""
-    for m in messages:
-        body = json.dumps(m).encode()
-        out += b"Content-Length: %d\r\n\r\n" % len(body) + body
-    return out
+    return b"".join(frame(m) for m in messages)
 
 
 def test_serve_over_stdio_keeps_routine_log_lines_off_stderr(tmp_path):
@@ -229,17 +227,8 @@ def test_report_summary_counts_findings_by_severity(tmp_path):
 
 def _read_frames(stream):
     """Yield the JSON messages the server writes, one by one."""
-    while True:
-        length = None
-        while True:
-            line = stream.readline()
-            if not line:
-                return
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-            elif line in (b"\r\n", b"\n"):
-                break
-        yield json.loads(stream.read(length))
+    while (message := read_message(stream)) is not None:
+        yield message
 
 
 def test_serve_keeps_in_step_when_the_editor_sends_bytes_that_are_not_utf8(tmp_path):

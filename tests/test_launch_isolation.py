@@ -16,7 +16,6 @@ path, so that the other planted names do not run even then.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import re
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from .lspwire import frame, read_message
 from .planted import (
     EXPECTED,
     imported_before_main,
@@ -156,28 +156,18 @@ class LspSession:
         out = self.proc.stdout
         assert out is not None
         while True:
-            length = None
-            while True:
-                line = out.readline()
-                if not line:
-                    self.messages.put(None)
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                key, _, value = line.decode("ascii").partition(":")
-                if key.strip().lower() == "content-length":
-                    length = int(value)
-            assert length is not None
-            self.messages.put(json.loads(out.read(length)))
+            message = read_message(out)
+            self.messages.put(message)
+            if message is None:
+                return
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
         self.stderr = self.proc.stderr.read()
 
     def send(self, message: dict) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.proc.stdin.write(frame({"jsonrpc": "2.0", **message}))
         self.proc.stdin.flush()
 
     def request(self, method: str, params) -> dict:

@@ -7,7 +7,6 @@ answers the server's own requests, and records every publishDiagnostics."""
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import subprocess
 import sys
@@ -15,12 +14,9 @@ import threading
 import time
 from pathlib import Path
 
+from ..lspwire import frame, read_message
+
 TIMEOUT = float(os.environ.get("BACKEND_LENS_FUZZ_LSP_TIMEOUT", "60"))
-
-
-def frame(message: dict | bytes) -> bytes:
-    body = message if isinstance(message, bytes) else json.dumps(message).encode("utf-8")
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 class RawClient:
@@ -75,20 +71,10 @@ class RawClient:
         assert out is not None
         try:
             while True:
-                length = None
-                while True:
-                    line = out.readline()
-                    if not line:
-                        return
-                    if line in (b"\r\n", b"\n"):
-                        break
-                    name, _, value = line.decode("ascii", "replace").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                if length is None:
-                    continue
-                body = out.read(length)
-                self._dispatch(json.loads(body))
+                message = read_message(out)
+                if message is None:
+                    return
+                self._dispatch(message)
         finally:
             with self._cond:
                 self.closed = True

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from backend_lens.lsp.transport import FrameReader
 
+from ..lspwire import frame, read_message
+
 pytestmark = pytest.mark.lsp
 
 WORKSPACE = Path(__file__).parent / "workspace"
@@ -28,11 +30,6 @@ INVALID_PARAMS = -32602
 INVALID_REQUEST = -32600
 SERVER_NOT_INITIALIZED = -32002
 INTERNAL_ERROR = -32603
-
-
-def frame(payload: dict | bytes) -> bytes:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 class RawClient:
@@ -58,19 +55,10 @@ class RawClient:
         out = self.proc.stdout
         assert out is not None
         while True:
-            length = None
-            while True:
-                line = out.readline()
-                if not line:
-                    self.inbox.put(None)
-                    return
-                if not line.strip():
-                    break
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            assert length is not None, "the server wrote a frame without Content-Length"
-            message = json.loads(out.read(length))
+            message = read_message(out)
+            if message is None:
+                self.inbox.put(None)
+                return
             if "method" in message and "id" in message:
                 # a request from the server (progress, registration): answer it
                 self.send(frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
