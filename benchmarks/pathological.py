@@ -34,7 +34,6 @@ not run (exit code 2 or a crash).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -44,7 +43,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from throughput import SHOP, check_command, run_measured  # noqa: E402
+from throughput import SHOP, check_command, findings_in, run_measured  # noqa: E402
 
 DEFAULT_SIZES: dict[str, list[float]] = {
     "chain": [2500, 5000, 10000, 20000],
@@ -195,12 +194,7 @@ def measure(data: Path, case: str, size: float) -> dict:
     code, wall, rss, cpu = run_measured(
         [*check_command(), "--format", "json", "-q", str(folder)], out, err, cwd=folder
     )
-    findings = None
-    if code in (0, 1):
-        try:
-            findings = len(json.loads(out.read_text(encoding="utf-8")))
-        except ValueError:
-            findings = None
+    findings = findings_in(code, out)
     notes = [ln.strip() for ln in err.read_text(errors="replace").splitlines() if ln.strip()]
     return dict(
         case=case,

@@ -80,6 +80,16 @@ def check_command() -> list[str]:
     return [sys.executable, "-m", "backend_lens", "check"]
 
 
+def findings_in(code: int, out: Path) -> int | None:
+    """How many findings `check --format json` wrote to ``out`` (None if it failed)."""
+    if code not in (0, 1):
+        return None
+    try:
+        return len(json.loads(out.read_text(encoding="utf-8")))
+    except ValueError:
+        return None
+
+
 def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, cwd: Path | None = None):
     """Run ``cmd``; returns (exit code, wall seconds, peak RSS in kB of that child).
 
@@ -145,12 +155,7 @@ def measure(name: str, tree: Path, data: Path) -> dict:
     code, wall, rss, cpu = run_measured(
         [*check_command(), "--format", "json", "-q", str(tree)], out, err, cwd=data
     )
-    findings = None
-    if code in (0, 1):
-        try:
-            findings = len(json.loads(out.read_text(encoding="utf-8")))
-        except ValueError:
-            findings = None
+    findings = findings_in(code, out)
     skipped_lines = [ln for ln in err.read_text(errors="replace").splitlines() if "skipped" in ln]
 
     print(f"[{name}] parso alone on the same files ...", file=sys.stderr, flush=True)
