@@ -579,12 +579,16 @@ async def generate_report(ls: BackendLensServer, *args):
         reporter.end("not written")
         ls.notify_user(str(exc), T.MessageType.Error)
         return None
+    asked_for = target
     target = await choose_target(ls, target, existing)
     if target is None:
         reporter.end("cancelled")
         return None
+    # replace only what was there and may go (ours, or the user said Overwrite); a
+    # file that appeared at a free name while the user was asked is left alone
+    replace = target == asked_for and existing is not report_output.Existing.NOTHING
     try:
-        report_output.write_in_workspace(project.root, target, text)
+        report_output.write_in_workspace(project.root, target, text, replace=replace)
     except (report_output.OutputError, OSError) as exc:
         reporter.end("not written")
         why = exc if isinstance(exc, report_output.OutputError) else exc.strerror or exc

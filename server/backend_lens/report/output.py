@@ -162,10 +162,13 @@ def free_name(path: Path) -> Path:
         n += 1
 
 
-def write_in_workspace(root: Path, target: Path, text: str) -> None:
+def write_in_workspace(root: Path, target: Path, text: str, replace: bool = True) -> None:
     """Write `text` to `target` (from workspace_target) atomically, creating
     missing folders, never following a symbolic link: a link in a folder on the
-    way is refused (OutputError), a link at the target's name is replaced."""
+    way is refused (OutputError), a link at the target's name is replaced. With
+    `replace=False` the name must still be free when the file is put there: a
+    file that appeared meanwhile (while the user was being asked) is left alone
+    and OutputError says so."""
     base = Path(os.path.realpath(root))
     rel = target.relative_to(base)
     data = text.encode("utf-8")
@@ -173,7 +176,7 @@ def write_in_workspace(root: Path, target: Path, text: str) -> None:
         target_state(base, target)  # lstat checks of every folder on the way
         target.parent.mkdir(parents=True, exist_ok=True)
         target_state(base, target)
-        _replace_in(None, target.parent, target.name, data)
+        _replace_in(None, target.parent, target.name, data, replace)
         return
     fd = os.open(base, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     try:
@@ -195,7 +198,7 @@ def write_in_workspace(root: Path, target: Path, text: str) -> None:
                 raise
             os.close(fd)
             fd = nxt
-        _replace_in(fd, target.parent, rel.parts[-1], data)
+        _replace_in(fd, target.parent, rel.parts[-1], data, replace)
     finally:
         os.close(fd)
 
@@ -223,10 +226,13 @@ def write_atomic(path: Path, text: str) -> None:
     _replace_in(None, path.parent, path.name, data)
 
 
-def _replace_in(dir_fd: int | None, folder: Path, name: str, data: bytes) -> None:
+def _replace_in(
+    dir_fd: int | None, folder: Path, name: str, data: bytes, replace: bool = True
+) -> None:
     """Create a fresh temporary file next to `name` (in the folder `dir_fd` or
     `folder`), write `data`, keep the mode of the file it replaces, and rename
-    it over `name`."""
+    it over `name` (with `replace=False`: link it at `name`, which fails if
+    something is there by then)."""
 
     def at(n: str):
         return n if dir_fd is not None else os.path.join(folder, n)
@@ -251,6 +257,8 @@ def _replace_in(dir_fd: int | None, folder: Path, name: str, data: bytes) -> Non
         os.unlink(at(tmp), **kw)
         raise
     os.close(fd)
+    if not replace and _put_new(dir_fd, at(tmp), at(name), kw):
+        return
     try:
         if dir_fd is not None:
             os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
@@ -259,3 +267,35 @@ def _replace_in(dir_fd: int | None, folder: Path, name: str, data: bytes) -> Non
     except BaseException:
         os.unlink(at(tmp), **kw)
         raise
+
+
+def _put_new(dir_fd: int | None, tmp: str, name: str, kw: dict) -> bool:
+    """Give the written temporary file the name `name` only if nothing is there
+    (a hard link fails if the name exists), then drop the temporary name. False
+    where the file system has no hard links: the caller renames instead, after
+    one more look."""
+    try:
+        if dir_fd is not None:
+            os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+        else:
+            os.link(tmp, name, follow_symlinks=False)
+    except FileExistsError:
+        os.unlink(tmp, **kw)
+        raise OutputError(
+            f"the report was not written: {os.path.basename(name)} appeared meanwhile, "
+            "and a file Backend Lens did not write is never replaced without asking"
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            os.unlink(tmp, **kw)
+            raise
+        try:
+            os.stat(name, follow_symlinks=False, **kw)
+        except FileNotFoundError:
+            return False
+        os.unlink(tmp, **kw)
+        raise OutputError(
+            f"the report was not written: {os.path.basename(name)} appeared meanwhile"
+        ) from None
+    os.unlink(tmp, **kw)
+    return True
