@@ -13,13 +13,13 @@ import re
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # the characters str.splitlines breaks at that the protocol and Python do not
-_EXTRA_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_EXTRA_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def split_lines(text: str, keepends: bool = True) -> list[str]:
     """The lines of ``text`` as the parser and the editor count them. Like
     ``str.splitlines``: no empty last item after a final line break."""
-    if _EXTRA_BREAKS.isdisjoint(text):
+    if _EXTRA_BREAKS.search(text) is None:
         return text.splitlines(keepends)  # the same answer, and faster
     lines = _LINE.findall(text)
     if not keepends:
