@@ -841,7 +841,6 @@ def _settings_role(ctx: Context) -> str | None:
 def _derives_from(index, facts, module: str) -> bool:
     """Whether the settings module ``facts`` star-imports ``module``, directly or
     through other modules of the project."""
-    modules = {f.module: f for f in index.files.values()}
     seen: set[str] = set()
     todo = list(facts.star_imports)
     while todo:
@@ -851,7 +850,7 @@ def _derives_from(index, facts, module: str) -> bool:
         if m in seen:
             continue
         seen.add(m)
-        f = modules.get(m)
+        f = index.module(m)
         if f is not None:
             todo.extend(f.star_imports)
     return False

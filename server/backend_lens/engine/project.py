@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
+from ..facts.extract import module_name
 from ..facts.index import ProjectIndex
 from ..model import FileResult, Finding
 from ..source import parsing
@@ -55,8 +56,31 @@ class Project:
     def __post_init__(self):
         self.root = self.root.resolve()
         self._rel_cache: dict[str, str] = {}
+        self._packages: dict[str, bool] = {}  # folder (from the root) -> has __init__.py
         resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
         self.index = ProjectIndex(resolver)
+
+    def import_module(self, rel: str) -> str:
+        """The module name the project's code imports ``rel`` (a path from the root)
+        by: its path from its import root, the nearest folder above it that is not
+        a package (no ``__init__.py``), as Python finds it when that folder is the
+        working directory (netbox/dcim/models.py is ``dcim.models``: netbox/ holds
+        manage.py). "" for a file that is not in a package, or whose import root is
+        the project root (then it is the module name already)."""
+        parts = rel.split("/")[:-1]
+        if not parts or not self._is_package("/".join(parts)):
+            return ""
+        while parts and self._is_package("/".join(parts)):
+            parts.pop()
+        if not parts:
+            return ""
+        return module_name(rel[len("/".join(parts)) + 1 :])
+
+    def _is_package(self, rel_dir: str) -> bool:
+        found = self._packages.get(rel_dir)
+        if found is None:
+            found = self._packages[rel_dir] = os.path.isfile(self.root / rel_dir / "__init__.py")
+        return found
 
     def rel(self, path: str) -> str:
         found = self._rel_cache.get(path)
@@ -194,7 +218,9 @@ class Project:
             self.results.pop(p, None)
             return None, self.index.remove(p)
         self.skipped.pop(p, None)
-        result = analyze(text, p, self.rel(p), version, cache_key, self.config)
+        rel = self.rel(p)
+        result = analyze(text, p, rel, version, cache_key, self.config)
+        result.facts.import_module = self.import_module(rel)
         self.results[p] = result
         return result, self.index.update(result.facts)
 

@@ -92,6 +92,7 @@ class ProjectIndex:
         self._by_qualname: dict[str, ClassRef] | None = None
         self._by_name: dict[str, list[ClassRef]] | None = None
         self._modules: dict[str, FileFacts] | None = None
+        self._alias: dict[str, str] = {}  # import name -> module (path from the root)
         self._ancestors: dict[str, tuple[tuple[str, ...], tuple[ClassRef, ...]]] = {}
         self._settings: dict | None = None
         self._jedi_cache: dict[tuple, str | None] = {}
@@ -136,24 +137,66 @@ class ProjectIndex:
         by_q: dict[str, ClassRef] = {}
         by_n: dict[str, list[ClassRef]] = {}
         modules: dict[str, FileFacts] = {}
+        by_alias: dict[str, list[FileFacts]] = {}
         for f in self.files.values():
             modules[f.module] = f
+            if f.import_module and f.import_module != f.module:
+                by_alias.setdefault(f.import_module, []).append(f)
             for c in f.classes:
                 ref = ClassRef(f, c)
                 by_q.setdefault(c.qualname, ref)
                 by_n.setdefault(c.name, []).append(ref)
+        # `dcim.models` names netbox/dcim/models.py when that is the one file the
+        # project imports by that name; two services that both have `app.models`
+        # leave the name ambiguous, and it resolves as before (not at all)
+        self._alias = {
+            alias: files[0].module
+            for alias, files in by_alias.items()
+            if len(files) == 1 and alias not in modules
+        }
         self._by_qualname, self._by_name, self._modules = by_q, by_n, modules
+
+    def module(self, name: str) -> FileFacts | None:
+        """The project file a dotted module name means: its path from the project
+        root, or the name the project imports it by (see FileFacts.import_module)."""
+        if self._modules is None:
+            self._build()
+        assert self._modules is not None
+        found = self._modules.get(name)
+        if found is None and name in self._alias:
+            found = self._modules.get(self._alias[name])
+        return found
+
+    def canonical(self, qualname: str) -> str:
+        """``qualname`` with its module part written as the path from the project
+        root (`dcim.models.Device` -> `netbox.dcim.models.Device`)."""
+        if self._modules is None:
+            self._build()
+        assert self._modules is not None
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            head = ".".join(parts[:i])
+            if head in self._modules:
+                return qualname
+            if head in self._alias:
+                return ".".join([self._alias[head], *parts[i:]])
+        return qualname
 
     def _lookup_qualified(self, qualname: str, depth: int = 0) -> ClassRef | None:
         if self._by_qualname is None:
             self._build()
         assert self._by_qualname is not None and self._modules is not None
         ref = self._by_qualname.get(qualname)
+        if ref is None and "." in qualname:
+            canonical = self.canonical(qualname)
+            if canonical != qualname:
+                ref = self._by_qualname.get(canonical)
+                qualname = canonical
         if ref is not None or depth > 4 or "." not in qualname:
             return ref
         # re-exported through a package: shop.orders.Order where shop/orders/__init__.py imports it
         mod, _, name = qualname.rpartition(".")
-        f = self._modules.get(mod)
+        f = self.module(mod)
         if f is not None:
             if name in f.imports and f.imports[name] != qualname:
                 return self._lookup_qualified(f.imports[name], depth + 1)
@@ -186,7 +229,7 @@ class ProjectIndex:
         ):
             return f"builtins.{written}"
         assert self._modules is not None
-        in_project = q.rpartition(".")[0] in self._modules
+        in_project = self.module(q.rpartition(".")[0]) is not None
         if head in facts.imports and not in_project:
             return q  # a library (or unindexed) name, qualified through the imports
         for star in facts.star_imports:
@@ -278,12 +321,12 @@ class ProjectIndex:
             ) and b.startswith("sqlalchemy"):
                 return True
             mod, _, name = b.rpartition(".")
-            owner = self._modules.get(mod)
+            owner = self.module(mod)
             if owner is not None and name in owner.declarative_bases:
                 return True
             if name == "Model":  # db.Model of a Flask-SQLAlchemy `db = SQLAlchemy()`
                 db_module, _, db_name = mod.rpartition(".")
-                owner = self._modules.get(db_module)
+                owner = self.module(db_module)
                 if owner is not None and db_name in owner.declarative_bases:
                     return True
         return False

@@ -79,7 +79,7 @@ class TaskFact:
 @dataclass
 class FileFacts:
     path: str
-    module: str
+    module: str  # dotted path from the project root: unique in the project
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     star_imports: tuple[str, ...] = ()
     declarative_bases: tuple[str, ...] = ()  # module-level Base = declarative_base() names
@@ -103,6 +103,9 @@ class FileFacts:
     # Django migration operations / Alembic op.* calls: (name, has a reverse) in order
     migration_ops: tuple[tuple[str, bool], ...] = ()
     is_settings: bool = False
+    # the name the project's own code imports it by, when its import root is not the
+    # project root (netbox/dcim/models.py is `dcim.models`: netbox/ holds manage.py)
+    import_module: str = ""
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
