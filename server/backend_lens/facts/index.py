@@ -284,6 +284,9 @@ class ProjectIndex:
                         stack.append(target)
                 elif isinstance(target, str):
                     libs.append(target)
+                elif base.split(".")[0] in cur.facts.declarative_bases:
+                    # `db.Model` where the same file binds `db = SQLAlchemy()`
+                    libs.append(f"{cur.facts.module}.{base}")
                 else:
                     libs.append(base)
         result = (tuple(libs), tuple(projs))

@@ -488,6 +488,18 @@ def db_performance(ev: Evidence, s: Section) -> None:
         s.observations.append(
             f"{_plural(indexed, 'explicit index', 'explicit indexes')} (db_index and Meta indexes/constraints) across {_plural(len(ev.models), 'model')}; foreign keys are indexed by Django automatically."
         )
+    elif ev.sa_models:
+        columns = sum(
+            1
+            for m in ev.sa_models
+            for f in m.cls.fields
+            if {"index", "unique"} & set(f.flags) and "primary_key" not in f.flags
+        )
+        s.observations.append(
+            f"{_plural(columns, 'column')} declared with index=True or unique=True across "
+            f"{_plural(len(ev.sa_models), 'SQLAlchemy mapped class', 'SQLAlchemy mapped classes')} "
+            "(indexes declared in __table_args__ or migrations are not counted here)."
+        )
     else:
         s.observations.append("No ORM models were found, so there are no index facts to judge.")
 
