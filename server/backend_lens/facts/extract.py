@@ -341,6 +341,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
     name = node.children[1].value
     bases: list[str] = []
     base_pos: list[tuple[int, int]] = []
+    keywords: list[tuple[str, str]] = []
     if (
         len(node.children) > 3
         and node.children[2].value == "("
@@ -349,7 +350,12 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         arg = node.children[3]
         items = arg.children if arg.type == "arglist" else [arg]
         for it in items:
-            if it.type == "operator" or it.type == "argument":
+            if it.type == "argument":
+                ch = it.children
+                if len(ch) == 3 and ch[0].type == "name" and ch[1].type == "operator":
+                    keywords.append((ch[0].value, sx.code(ch[2])[:200]))
+                continue
+            if it.type == "operator":
                 continue
             d = sx.dotted(it)
             if d:
@@ -417,6 +423,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         abstract=abstract,
         methods=tuple(methods),
         base_positions=tuple(base_pos),
+        keywords=tuple(keywords),
     )
 
 

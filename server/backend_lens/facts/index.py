@@ -304,6 +304,8 @@ class ProjectIndex:
         """A mapped class: derives from DeclarativeBase (2.0), from a project
         ``Base = declarative_base()`` (1.4), or from Flask-SQLAlchemy's ``db.Model``,
         and names a table or columns."""
+        if self.is_sqlmodel_table(ref):
+            return True
         if not self.uses("sqlalchemy") and not self.uses("flask_sqlalchemy"):
             return False
         if ref.cls.attr("__abstract__") == "True":
@@ -333,6 +335,13 @@ class ProjectIndex:
                 if owner is not None and db_name in owner.declarative_bases:
                     return True
         return False
+
+    def is_sqlmodel_table(self, ref: ClassRef) -> bool:
+        """A SQLModel class declared with ``table=True`` (the others are schemas)."""
+        if ("table", "True") not in ref.cls.keywords or not self.uses("sqlmodel"):
+            return False
+        libs, _ = self.ancestors(ref)
+        return any(b.startswith("sqlmodel") and b.endswith(".SQLModel") for b in libs)
 
     def uses(self, package: str) -> bool:
         """Whether any file of the project imports ``package`` (a top-level name)."""

@@ -36,6 +36,7 @@ class ClassFact:
     methods: tuple[str, ...] = ()
     base_positions: tuple[Pos, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()  # class Meta: NAME = <code> (cut to 200 chars)
+    keywords: tuple[tuple[str, str], ...] = ()  # class X(Base, table=True): ("table", "True")
 
     def attr(self, name: str) -> str | None:
         for k, v in self.attrs:

@@ -327,7 +327,7 @@ def schema(ev: Evidence, s: Section) -> None:
     index = ev.project.index
     if not ev.models and not ev.sa_models:
         s.observations.append(
-            "No ORM models (Django or SQLAlchemy) were found in the analysed code."
+            "No ORM models (Django, SQLAlchemy, Flask-SQLAlchemy or SQLModel) were found in the analysed code."
         )
         return
     parts = []
@@ -342,7 +342,9 @@ def schema(ev: Evidence, s: Section) -> None:
         f"{' and '.join(parts)} in {_plural(len(files), 'file')}; the entity table is below."
     )
     s.table.append(["Model", "ORM", "File", "Fields", "Relations", "Indexed or unique"])
-    rows = [(m, "Django") for m in ev.models] + [(m, "SQLAlchemy") for m in ev.sa_models]
+    rows = [(m, "Django") for m in ev.models] + [
+        (m, "SQLModel" if index.is_sqlmodel_table(m) else "SQLAlchemy") for m in ev.sa_models
+    ]
     for m, orm in sorted(rows, key=lambda r: (ev.rel(r[0]), r[0].cls.name)):
         fields = [f for ref in (m, *index.ancestors(m)[1]) for f in ref.cls.fields]
         rels = [
@@ -489,11 +491,15 @@ def db_performance(ev: Evidence, s: Section) -> None:
             f"{_plural(indexed, 'explicit index', 'explicit indexes')} (db_index and Meta indexes/constraints) across {_plural(len(ev.models), 'model')}; foreign keys are indexed by Django automatically."
         )
     elif ev.sa_models:
-        columns = sum(
-            1
-            for m in ev.sa_models
-            for f in m.cls.fields
-            if {"index", "unique"} & set(f.flags) and "primary_key" not in f.flags
+        index = ev.project.index
+        columns = len(
+            {  # each declaration once, in the class that declares it (a base's too)
+                (ref.cls.qualname, f.name)
+                for m in ev.sa_models
+                for ref in (m, *index.ancestors(m)[1])
+                for f in ref.cls.fields
+                if {"index", "unique"} & set(f.flags) and "primary_key" not in f.flags
+            }
         )
         s.observations.append(
             f"{_plural(columns, 'column')} declared with index=True or unique=True across "
