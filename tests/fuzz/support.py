@@ -183,8 +183,8 @@ def fix_problems(analysis: Analysis, finding: Finding, recheck: bool = False) ->
         files.update({_rel(p): t for p, t in after.items()})
         again = analyse(files)
         path = finding.path
-        before_n = sum(1 for f in analysis.findings.get(path, []) if f.code == finding.code)
-        after_n = sum(1 for f in again.findings.get(path, []) if f.code == finding.code)
+        before_n = count_of(analysis, path, finding.code)
+        after_n = count_of(again, path, finding.code)
         if after_n >= before_n:
             out.append(
                 f"{finding.code} at {finding.start}: still reported after its fix "
@@ -221,8 +221,8 @@ def suppress_problems(analysis: Analysis, finding: Finding) -> list[str]:
     files = {_rel(p): t for p, t in analysis.files.items()}
     files[_rel(path)] = after
     again = analyse(files)
-    before_n = sum(1 for f in analysis.findings.get(path, []) if f.code == finding.code)
-    after_n = sum(1 for f in again.findings.get(path, []) if f.code == finding.code)
+    before_n = count_of(analysis, path, finding.code)
+    after_n = count_of(again, path, finding.code)
     if after_n >= before_n:
         out.append(
             f"{where}: still reported after its suppress edit "
@@ -282,3 +282,8 @@ def check_all(
 def describe(files: dict[str, str]) -> str:
     """A failing input, printable and copy-pasteable as a reproducer."""
     return "\n".join(f"--- {rel}\n{text!r}" for rel, text in files.items())
+
+
+def count_of(analysis, path: str, code: str) -> int:
+    """How many findings of ``code`` an analysis reported in ``path``."""
+    return sum(1 for f in analysis.findings.get(path, []) if f.code == code)
