@@ -38,6 +38,14 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     max_file_size: int = 2_000_000
+    # folders the project imports from (``src = ["backend", "services/api"]``); empty:
+    # found from the layout (manage.py, src/, pyproject.toml / setup.cfg, packages)
+    src: tuple[str, ...] = ()
+    # package folders that pyproject.toml / setup.cfg declare (``package-dir``, ``where``)
+    declared_src: tuple[tuple[str, str], ...] = ()  # (folder, "pyproject.toml" / "setup.cfg")
+    # findings in tests, test settings, migrations (other than migration rules) and
+    # scripts count in the report's scores and priorities too
+    include_tests: bool = False
     problems: list[str] = field(default_factory=list)  # messages for the user
 
     def rule_enabled(self, code: str, name: str) -> bool:
@@ -106,6 +114,10 @@ def apply(config: Config, data: dict, origin: str) -> Config:
         "maxFileSize",
         "diagnosticMode",
         "diagnostic-mode",
+        "src",
+        "include-tests",
+        "include_tests",
+        "includeTests",
     }
     for key in data:
         if key not in known:
@@ -123,6 +135,25 @@ def apply(config: Config, data: dict, origin: str) -> Config:
                 config.max_file_size = v
             else:
                 problems.append(f"{origin}: `{key}` should be a positive number of bytes; ignored")
+    if "src" in data:
+        folders = []
+        for item in _strings(data["src"], f"{origin}: src", problems):
+            folder = item.strip().strip("/").replace("\\", "/")
+            if folder in ("", "."):
+                folders.append(".")
+            elif folder.startswith("/") or ".." in folder.split("/"):
+                problems.append(
+                    f"{origin}: src `{item}` should be a folder inside the project; ignored"
+                )
+            else:
+                folders.append(folder)
+        config.src = tuple(folders)
+    for key in ("include-tests", "include_tests", "includeTests"):
+        if key in data:
+            if isinstance(data[key], bool):
+                config.include_tests = data[key]
+            else:
+                problems.append(f"{origin}: `{key}` should be true or false; ignored")
     sev = data.get("severity")
     if sev is not None:
         if not isinstance(sev, dict):
@@ -180,9 +211,76 @@ def load(root: Path | None, overrides: dict | None = None) -> Config:
         if pyproject.is_file():
             data = _read_pyproject(pyproject, config.problems)
             if data is not None:
+                config.declared_src = _declared_src(data, "pyproject.toml")
                 table = (data.get("tool") or {}).get("backend-lens")
                 if table is not None:
                     apply(config, table, f"{pyproject.name} [tool.backend-lens]")
+        setup_cfg = root / "setup.cfg"
+        if not config.declared_src and setup_cfg.is_file():
+            config.declared_src = _setup_cfg_src(setup_cfg)
     if overrides:
         apply(config, overrides, "editor settings")
     return config
+
+
+def _clean_folder(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    folder = value.strip().strip("/").replace("\\", "/")
+    if not folder or folder == "." or folder.startswith("/") or ".." in folder.split("/"):
+        return None
+    return folder
+
+
+def _declared_src(data: dict, origin: str) -> tuple[tuple[str, str], ...]:
+    """Package folders pyproject.toml declares: setuptools ``package-dir`` /
+    ``packages.find.where``, poetry ``packages = [{from = "src"}]``, hatch
+    ``packages = ["src/x"]``."""
+    found: list[str] = []
+    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+    st = tool.get("setuptools") if isinstance(tool.get("setuptools"), dict) else {}
+    pdir = st.get("package-dir")
+    if isinstance(pdir, dict):
+        found += [f for f in map(_clean_folder, pdir.values()) if f]
+    packages = st.get("packages")
+    if isinstance(packages, dict) and isinstance(packages.get("find"), dict):
+        where = packages["find"].get("where")
+        found += [f for f in map(_clean_folder, where if isinstance(where, list) else []) if f]
+    poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else {}
+    for item in poetry.get("packages") or []:
+        if isinstance(item, dict):
+            f = _clean_folder(item.get("from"))
+            if f:
+                found.append(f)
+    try:
+        hatch = tool["hatch"]["build"]["targets"]["wheel"]["packages"]
+    except (KeyError, TypeError):
+        hatch = []
+    for item in hatch if isinstance(hatch, list) else []:
+        f = _clean_folder(item)
+        if f and "/" in f:
+            found.append(f.rsplit("/", 1)[0])
+    return tuple((f, origin) for f in dict.fromkeys(found))
+
+
+def _setup_cfg_src(path: Path) -> tuple[tuple[str, str], ...]:
+    import configparser
+
+    from .source.parsing import SkipFile, read_bytes
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(read_bytes(path, PYPROJECT_MAX_BYTES).decode("utf-8"))
+    except (SkipFile, UnicodeDecodeError, configparser.Error):
+        return ()
+    found: list[str] = []
+    pdir = parser.get("options", "package_dir", fallback="")
+    for line in pdir.splitlines():
+        if "=" in line:
+            f = _clean_folder(line.split("=", 1)[1])
+            if f:
+                found.append(f)
+    f = _clean_folder(parser.get("options.packages.find", "where", fallback=""))
+    if f:
+        found.append(f)
+    return tuple((f, "setup.cfg") for f in dict.fromkeys(found))

@@ -26,7 +26,7 @@ def list_without_pagination(ctx: Context):
                 return
             if index.inherited_attr(ref, "pagination_class") is not None:
                 return
-            if index.drf_setting("DEFAULT_PAGINATION_CLASS"):
+            if index.drf_setting("DEFAULT_PAGINATION_CLASS", facts):
                 return
             yield make_finding(
                 "API001",

@@ -22,7 +22,7 @@ def view_without_permissions(ctx: Context):
 
         def judge(index, cls=cls, site=site):
             ref = ClassRef(facts, cls)
-            if not index.is_drf_view(ref) or index.drf_setting("DEFAULT_PERMISSION_CLASSES"):
+            if not index.is_drf_view(ref) or index.drf_setting("DEFAULT_PERMISSION_CLASSES", facts):
                 return
             found = index.inherited_attr(ref, "permission_classes")
             if found is not None:
@@ -43,8 +43,8 @@ def view_without_permissions(ctx: Context):
         site = ctx.site(funcdef.children[1])
         name = funcdef.children[1].value
 
-        def judge_fn(index, site=site, name=name):
-            if index.drf_setting("DEFAULT_PERMISSION_CLASSES"):
+        def judge_fn(index, site=site, name=name, facts=ctx.facts):
+            if index.drf_setting("DEFAULT_PERMISSION_CLASSES", facts):
                 return
             yield make_finding("AUTH001", site, MESSAGE.format(name=name))
 

@@ -662,8 +662,8 @@ def handler_writes_without_transaction(ctx: Context):
         second = f"{call.callee or call.method}()"
         name = funcdef.children[1].value
 
-        def judge(index, site=site, first=first, second=second, name=name):
-            if index.atomic_requests():
+        def judge(index, site=site, first=first, second=second, name=name, facts=ctx.facts):
+            if index.atomic_requests(facts):
                 return  # every request already runs in a transaction
             yield make_finding(
                 "MIG005",

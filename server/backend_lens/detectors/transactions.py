@@ -62,8 +62,8 @@ def select_for_update_outside_atomic(ctx: Context):
             continue  # a signal receiver runs inside whatever transaction sent the signal
         fname = func.children[1].value if func is not None else None
 
-        def judge(index, site=site, fname=fname):
-            if index.atomic_requests():
+        def judge(index, site=site, fname=fname, facts=ctx.facts):
+            if index.atomic_requests(facts):
                 return
             if fname and index.called_in_transaction(fname):
                 return  # a helper its callers run inside their transaction

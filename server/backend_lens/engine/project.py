@@ -62,19 +62,82 @@ class Project:
 
     def import_module(self, rel: str) -> str:
         """The module name the project's code imports ``rel`` (a path from the root)
-        by: its path from its import root, the nearest folder above it that is not
-        a package (no ``__init__.py``), as Python finds it when that folder is the
-        working directory (netbox/dcim/models.py is ``dcim.models``: netbox/ holds
-        manage.py). "" for a file that is not in a package, or whose import root is
-        the project root (then it is the module name already)."""
+        by, when that differs from its path from the root ("" otherwise)."""
+        root = self.import_root(rel)
+        if not root:
+            return ""
+        return module_name(rel[len(root) + 1 :])
+
+    def import_root(self, rel: str) -> str:
+        """The folder (from the project root; "" for the root) that the project
+        imports ``rel`` from, as the running project would put it on sys.path:
+        the nearest folder above it that a ``src`` setting names, that holds
+        ``manage.py``, that is a ``src/`` folder, or that pyproject.toml /
+        setup.cfg declare; otherwise the nearest folder above it that is not a
+        package (no ``__init__.py``): netbox/dcim/models.py is ``dcim.models``,
+        since netbox/ holds manage.py."""
         parts = rel.split("/")[:-1]
+        declared = self._declared_roots()
+        for i in range(len(parts), 0, -1):
+            folder = "/".join(parts[:i])
+            if folder in declared:
+                return folder
+        if "." in declared and self.config.src:
+            return ""  # the setting names the project root
         if not parts or not self._is_package("/".join(parts)):
             return ""
         while parts and self._is_package("/".join(parts)):
             parts.pop()
-        if not parts:
-            return ""
-        return module_name(rel[len("/".join(parts)) + 1 :])
+        return "/".join(parts)
+
+    def _declared_roots(self) -> dict[str, str]:
+        """Import roots the layout or the settings declare: folder -> how found."""
+        found = getattr(self, "_declared", None)
+        if found is not None:
+            return found
+        found = {}
+        if self.config.src:
+            for folder in self.config.src:
+                found[folder] = "setting `src`"
+        else:
+            for folder, how in self.config.declared_src:
+                found[folder] = how
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                prefix = "" if rel_dir == "." else rel_dir + "/"
+                dirnames[:] = [
+                    d
+                    for d in sorted(dirnames)
+                    if not self.config.excluded(f"{prefix}{d}/x")
+                    and not os.path.islink(os.path.join(dirpath, d))
+                ]
+                if rel_dir == ".":
+                    continue
+                if "manage.py" in filenames:
+                    found.setdefault(rel_dir, "holds manage.py")
+                elif rel_dir.rsplit("/", 1)[-1] == "src" and "__init__.py" not in filenames:
+                    found.setdefault(rel_dir, "a src/ layout")
+        self._declared = found
+        return found
+
+    def source_roots(self) -> list[tuple[str, str]]:
+        """Every import root some analysed file is imported from, with how it was
+        found: [(folder or ".", how)], sorted."""
+        declared = self._declared_roots()
+        roots: dict[str, str] = {}
+        for path in self.results:
+            rel = self.rel(path)
+            root = self.import_root(rel)
+            key = root or "."
+            if key in roots:
+                continue
+            if key in declared:
+                roots[key] = declared[key]
+            elif key == ".":
+                roots[key] = "the project root"
+            else:
+                roots[key] = "the folder above a package"
+        return sorted(roots.items())
 
     def _is_package(self, rel_dir: str) -> bool:
         found = self._packages.get(rel_dir)
@@ -220,6 +283,7 @@ class Project:
         self.skipped.pop(p, None)
         rel = self.rel(p)
         result = analyze(text, p, rel, version, cache_key, self.config)
+        result.facts.import_root = self.import_root(rel)
         result.facts.import_module = self.import_module(rel)
         self.results[p] = result
         return result, self.index.update(result.facts)

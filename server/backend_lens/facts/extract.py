@@ -496,6 +496,29 @@ DECLARATIVE_FACTORIES = {
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
+SELECTING_FILES = ("manage.py", "wsgi.py", "asgi.py", "celery.py")
+
+
+def _selected_settings(by_type, calls_of) -> tuple[str, ...]:
+    """DJANGO_SETTINGS_MODULE values set by ``os.environ.setdefault(...)`` or
+    ``os.environ["DJANGO_SETTINGS_MODULE"] = ...``."""
+    found: list[str] = []
+    for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+        for call in calls_of(node):
+            if call.method == "setdefault" and len(call.args) > 1:
+                if sx.string_value(call.args[0].value) == "DJANGO_SETTINGS_MODULE":
+                    v = sx.string_value(call.args[1].value)
+                    if v:
+                        found.append(v)
+    for expr in by_type.get("expr_stmt", ()):
+        lhs = expr.children[0]
+        if "DJANGO_SETTINGS_MODULE" in sx.code(lhs) and len(expr.children) == 3:
+            v = sx.string_value(expr.children[-1])
+            if v:
+                found.append(v)
+    return tuple(dict.fromkeys(found))
+
+
 def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     """Names of the functions called inside transaction blocks of this file."""
     from ..detectors._helpers import is_atomic_decorated, is_atomic_with
@@ -745,6 +768,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     p = "/" + rel_path.replace("\\", "/")
     name = p.rsplit("/", 1)[-1]
+    selects = _selected_settings(by_type, calls_of) if name in SELECTING_FILES else ()
     is_migration = "/migrations/" in p or "/versions/" in p
     ops: list[tuple[str, bool]] = []
     if is_migration:
@@ -764,6 +788,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                 elif callee.startswith("op.") and call.method:
                     ops.append((f"op.{call.method}", True))
     return FileFacts(
+        selects_settings=selects,
         migration_ops=tuple(ops),
         atomic_calls=_atomic_calls(by_type, calls_of),
         function_calls=_function_calls(by_type, calls_of),

@@ -93,8 +93,9 @@ class ProjectIndex:
         self._by_name: dict[str, list[ClassRef]] | None = None
         self._modules: dict[str, FileFacts] | None = None
         self._alias: dict[str, str] = {}  # import name -> module (path from the root)
+        self._segments: set[str] = set()  # every folder / module name of the project
         self._ancestors: dict[str, tuple[tuple[str, ...], tuple[ClassRef, ...]]] = {}
-        self._settings: dict | None = None
+        self._settings: dict[str | None, dict] | None = None  # service folder -> settings
         self._jedi_cache: dict[tuple, str | None] = {}
         self._atomic_calls: frozenset[str] | None = None
         self._roots: frozenset[str] | None = None
@@ -127,7 +128,7 @@ class ProjectIndex:
             self._jedi_cache.clear()
             self._roots = None
             self._class_names.clear()
-        if "settings" in changed:
+        if "settings" in changed or "models" in changed:
             self._settings = None
         if "calls" in changed:
             self._atomic_calls = None
@@ -138,8 +139,10 @@ class ProjectIndex:
         by_n: dict[str, list[ClassRef]] = {}
         modules: dict[str, FileFacts] = {}
         by_alias: dict[str, list[FileFacts]] = {}
+        segments: set[str] = set()
         for f in self.files.values():
             modules[f.module] = f
+            segments.update(f.module.split("."))
             if f.import_module and f.import_module != f.module:
                 by_alias.setdefault(f.import_module, []).append(f)
             for c in f.classes:
@@ -155,6 +158,7 @@ class ProjectIndex:
             if len(files) == 1 and alias not in modules
         }
         self._by_qualname, self._by_name, self._modules = by_q, by_n, modules
+        self._segments = segments
 
     def module(self, name: str) -> FileFacts | None:
         """The project file a dotted module name means: its path from the project
@@ -221,6 +225,17 @@ class ProjectIndex:
         if ref is not None:
             return ref
         head = written.split(".")[0]
+        if head in facts.imports and "." in q and q.split(".")[0] in self._segments:
+            # an absolute import the project root cannot place: try it from the
+            # importing file's folders, nearest first (as jedi's smart sys.path
+            # does; a namespace package under a folder that is on sys.path)
+            folders = facts.module.split(".")
+            if not facts.path.endswith("__init__.py"):
+                folders = folders[:-1]
+            for i in range(len(folders), 0, -1):
+                ref = self._lookup_qualified(".".join([*folders[:i], q]))
+                if ref is not None:
+                    return ref
         if (
             head in BUILTIN_NAMES
             and head not in facts.imports
@@ -443,25 +458,46 @@ class ProjectIndex:
         return function in self._atomic_calls
 
     # -- settings ---------------------------------------------------------
-    def settings(self) -> dict:
-        """Settings of every settings module merged (later files win on conflicts)."""
+    def settings(self, facts: FileFacts | None = None) -> dict:
+        """The settings that apply to ``facts``'s service (the settings modules
+        imported from the same folder; every settings module when none is), or to
+        the whole project. Test settings are left out when other settings exist;
+        development, then unknown, then production settings are merged in that
+        order, so production values win a conflict."""
+        key = facts.import_root if facts is not None else None
         if self._settings is None:
-            merged: dict = {}
-            for f in sorted(self.files.values(), key=lambda f: f.path):
-                for k, v in f.settings.items():
-                    if isinstance(v, dict) and isinstance(merged.get(k), dict):
-                        merged[k] = {**merged[k], **v}
-                    else:
-                        merged[k] = v
-            self._settings = merged
-        return self._settings
+            self._settings = {}
+        if key in self._settings:
+            return self._settings[key]
+        from .kinds import PROFILES, settings_profile
 
-    def drf_setting(self, key: str):
-        rf = self.settings().get("REST_FRAMEWORK")
+        modules = [f for f in self.files.values() if f.settings]
+        if key is not None:
+            own = [f for f in modules if f.import_root == key]
+            modules = own or modules
+        rank = {"test": 0, "development": 1, "unknown": 2, "production": 3}
+        profiled = [
+            (settings_profile(f, self)[0] if f.is_settings else "unknown", f) for f in modules
+        ]
+        if any(p != "test" for p, _ in profiled):
+            profiled = [(p, f) for p, f in profiled if p != "test"]
+        assert set(rank) == set(PROFILES)
+        merged: dict = {}
+        for _, f in sorted(profiled, key=lambda pf: (rank[pf[0]], pf[1].path)):
+            for k, v in f.settings.items():
+                if isinstance(v, dict) and isinstance(merged.get(k), dict):
+                    merged[k] = {**merged[k], **v}
+                else:
+                    merged[k] = v
+        self._settings[key] = merged
+        return merged
+
+    def drf_setting(self, key: str, facts: FileFacts | None = None):
+        rf = self.settings(facts).get("REST_FRAMEWORK")
         return rf.get(key) if isinstance(rf, dict) else None
 
-    def atomic_requests(self) -> bool:
-        dbs = self.settings().get("DATABASES")
+    def atomic_requests(self, facts: FileFacts | None = None) -> bool:
+        dbs = self.settings(facts).get("DATABASES")
         if not isinstance(dbs, dict):
             return False
         for v in dbs.values():

@@ -107,6 +107,11 @@ class FileFacts:
     # the name the project's own code imports it by, when its import root is not the
     # project root (netbox/dcim/models.py is `dcim.models`: netbox/ holds manage.py)
     import_module: str = ""
+    # the folder it is imported from ("" for the project root): files that share it
+    # form one service, with its own settings
+    import_root: str = ""
+    # DJANGO_SETTINGS_MODULE values this file selects (manage.py, wsgi.py, asgi.py)
+    selects_settings: tuple[str, ...] = ()
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -119,7 +124,7 @@ class FileFacts:
                 self.declarative_bases,
             )
         if kind == "settings":
-            return self.settings
+            return (self.settings, self.selects_settings, self.import_root)
         if kind == "tasks":
             return self.tasks
         if kind == "calls":

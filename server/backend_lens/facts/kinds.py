@@ -1,0 +1,109 @@
+"""What kind of file it is: production code, tests, test or development settings,
+migrations, scripts. The report's scores and priorities are about the running
+system, so findings in tests, test settings, scripts, and non-migration findings
+in migrations are kept out of them by default (``include-tests`` brings them in);
+``check`` and the editor still show every finding."""
+
+from __future__ import annotations
+
+import re
+
+from .model import FileFacts
+
+TEST_WORDS = {"test", "tests", "testing", "ci", "pytest", "e2e", "unittest", "unittests"}
+DEV_WORDS = {"dev", "development", "local", "debug", "devel"}
+PROD_WORDS = {"prod", "production", "live", "staging", "deploy", "deployment"}
+SCRIPT_FOLDERS = {"scripts", "script", "bin", "tools", "devtools", "docs", "doc"}
+SCRIPT_FILES = {"setup.py", "noxfile.py", "fabfile.py", "conftest.py"}
+PROFILES = ("production", "development", "test", "unknown")
+
+
+def _words(name: str) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
+
+
+def settings_profile(facts: FileFacts, index) -> tuple[str, str]:
+    """(profile, why) of a settings module: production, development, test or unknown."""
+    rel = facts.module.replace(".", "/")
+    parts = rel.split("/")
+    stem_words = _words(parts[-1])
+    if stem_words & TEST_WORDS:
+        return "test", f"its name ({parts[-1]}) says test"
+    folders = {w for p in parts[:-1] for w in _words(p)}
+    if {"tests", "test", "testing"} & folders:
+        return "test", "it is in a tests folder"
+    if stem_words & DEV_WORDS:
+        return "development", f"its name ({parts[-1]}) says development"
+    if stem_words & PROD_WORDS:
+        return "production", f"its name ({parts[-1]}) says production"
+    selected = selected_by(index).get(facts.path, ())
+    served = [s for s in selected if s.rsplit("/", 1)[-1] in ("wsgi.py", "asgi.py")]
+    if served:
+        return "production", f"{served[0]} selects it"
+    for other in index.files.values():
+        if other is facts or not other.is_settings:
+            continue
+        other_words = _words(other.module.rsplit(".", 1)[-1])
+        if other_words & PROD_WORDS and _star_imports(other, facts, index):
+            return "production", f"{other.module} imports it"
+    if selected:
+        return "unknown", f"{selected[0]} selects it"
+    return "unknown", "nothing says which environment uses it"
+
+
+def _star_imports(importer: FileFacts, target: FileFacts, index) -> bool:
+    names = {target.module, target.import_module} - {""}
+    if any(s in names or index.module(s) is target for s in importer.star_imports):
+        return True
+    return any(
+        q.rsplit(".", 1)[0] in names for q in importer.imports.values() if isinstance(q, str)
+    )
+
+
+def selected_by(index) -> dict[str, tuple[str, ...]]:
+    """Settings file path -> the files (manage.py, wsgi.py, asgi.py) that select it
+    through DJANGO_SETTINGS_MODULE."""
+    out: dict[str, list[str]] = {}
+    for f in index.files.values():
+        for name in f.selects_settings:
+            target = index.module(name)
+            if target is None:
+                # a settings package: netbox.settings may be netbox/settings/__init__.py
+                target = index.module(name + ".__init__")
+            if target is not None:
+                out.setdefault(target.path, []).append(f.path.replace("\\", "/"))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def file_kind(facts: FileFacts, rel: str, index) -> str:
+    """source | test | test-settings | migration | script"""
+    if facts.is_test:
+        return "test"
+    if facts.is_migration:
+        return "migration"
+    if facts.is_settings and settings_profile(facts, index)[0] == "test":
+        return "test-settings"
+    parts = rel.replace("\\", "/").split("/")
+    if parts[-1] in SCRIPT_FILES and len(parts) == 1:
+        return "script"
+    if any(p in SCRIPT_FOLDERS for p in parts[:-1]):
+        return "script"
+    return "source"
+
+
+KIND_NAMES = {
+    "test": "tests",
+    "test-settings": "test settings",
+    "migration": "migrations (rules other than the migration rules)",
+    "script": "scripts and docs",
+}
+
+
+def counts_in_report(kind: str, rule) -> bool:
+    """Whether a finding of ``rule`` in a file of ``kind`` drives the report's
+    scores and priorities (by default)."""
+    if kind == "source":
+        return True
+    if kind == "migration":
+        return rule.path.parent.name == "migrations"
+    return False
