@@ -239,6 +239,27 @@ def cmd_report(args) -> int:
     return EXIT_CLEAN
 
 
+def cmd_inventory(args) -> int:
+    from .inventory import build_inventory, to_json_text, to_text
+
+    _check_output(args.output, make_folders=False)
+    if Path(args.path).exists() and not Path(args.path).is_dir():
+        raise CliError(f"{args.path}: inventory needs a folder (the project root)")
+    project = _build_project(_paths([args.path]), args.quiet)
+    inv = build_inventory(project)
+    text = to_json_text(inv) if args.format == "json" else printable(to_text(inv))
+    if not _write_output(args, text):
+        from .report.output import write_atomic
+
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        if not args.quiet:
+            _err(f"wrote the inventory to {args.output}")
+    return EXIT_CLEAN
+
+
 def cmd_rules(args) -> int:
     cat = catalogue.load()
     if args.format == "json":
@@ -331,6 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "inventory",
+        help="show the project model: source roots, frameworks, models, endpoints, tasks, settings",
+    )
+    p.add_argument("path")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--output", "-o")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_inventory)
 
     p = sub.add_parser("rules", help="list the rule catalogue")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -113,7 +113,7 @@ class Project:
                 ]
                 if rel_dir == ".":
                     continue
-                if "manage.py" in filenames:
+                if "manage.py" in filenames and "__init__.py" not in filenames:
                     found.setdefault(rel_dir, "holds manage.py")
                 elif rel_dir.rsplit("/", 1)[-1] == "src" and "__init__.py" not in filenames:
                     found.setdefault(rel_dir, "a src/ layout")

@@ -496,7 +496,7 @@ DECLARATIVE_FACTORIES = {
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
-SELECTING_FILES = ("manage.py", "wsgi.py", "asgi.py", "celery.py")
+SELECTING_MODULES = ("manage", "wsgi", "asgi", "celery")
 
 
 def _selected_settings(by_type, calls_of) -> tuple[str, ...]:
@@ -768,7 +768,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
 
     p = "/" + rel_path.replace("\\", "/")
     name = p.rsplit("/", 1)[-1]
-    selects = _selected_settings(by_type, calls_of) if name in SELECTING_FILES else ()
+    selects = (
+        _selected_settings(by_type, calls_of)
+        if module.rsplit(".", 1)[-1] in SELECTING_MODULES
+        else ()
+    )
     is_migration = "/migrations/" in p or "/versions/" in p
     ops: list[tuple[str, bool]] = []
     if is_migration:

@@ -37,7 +37,7 @@ def settings_profile(facts: FileFacts, index) -> tuple[str, str]:
     if stem_words & PROD_WORDS:
         return "production", f"its name ({parts[-1]}) says production"
     selected = selected_by(index).get(facts.path, ())
-    served = [s for s in selected if s.rsplit("/", 1)[-1] in ("wsgi.py", "asgi.py")]
+    served = [s for s in selected if s.rsplit(".", 1)[-1] in ("wsgi", "asgi")]
     if served:
         return "production", f"{served[0]} selects it"
     for other in index.files.values():
@@ -71,8 +71,25 @@ def selected_by(index) -> dict[str, tuple[str, ...]]:
                 # a settings package: netbox.settings may be netbox/settings/__init__.py
                 target = index.module(name + ".__init__")
             if target is not None:
-                out.setdefault(target.path, []).append(f.path.replace("\\", "/"))
+                out.setdefault(target.path, []).append(f.import_module or f.module)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def is_settings_module(facts: FileFacts, index) -> bool:
+    """A module that configures the application: named like settings, not a
+    migration or a test module, and assigning settings (UPPER_CASE names) or
+    selected through DJANGO_SETTINGS_MODULE."""
+    if not facts.is_settings or facts.is_migration:
+        return False
+    stem = facts.module.rsplit(".", 1)[-1]
+    if facts.is_test and (stem.startswith("test_") or stem.endswith("_test")):
+        return False
+    if facts.settings or facts.path in selected_by(index):
+        return True
+    # Flask-style configuration classes: class Config: SECRET_KEY = ...
+    from .extract import SETTINGS_NAMES
+
+    return any(SETTINGS_NAMES.match(k) for c in facts.classes for k, _ in c.attrs)
 
 
 def file_kind(facts: FileFacts, rel: str, index) -> str:

@@ -20,7 +20,6 @@ class Model:
     line: int
     table: str | None  # the table name when the code states it (__tablename__, Meta.db_table)
     fields: int  # fields/columns declared on the class itself and inherited from project bases
-    abstract: bool = False
 
 
 @dataclass(frozen=True)
