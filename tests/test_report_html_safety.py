@@ -357,6 +357,8 @@ def test_the_bundled_example_reads_the_same(tmp_path):
     assert len(findings) >= 20
     for f in findings:
         assert f"{project.rel(f.path)}:{f.start[0]}" in text
+        if "/migrations/" in f.path and not f.code.startswith("MIG"):
+            continue  # listed by place among the findings not scored
         plain = f.message.replace("`", "")  # code spans become <code> elements
         assert plain in text, plain
     rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "Django" in ln]

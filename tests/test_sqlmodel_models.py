@@ -52,4 +52,4 @@ def test_without_table_true_nothing_is_a_model(tmp_path):
     )
     report = report_of(tmp_path)
     assert "| SQLModel |" not in report
-    assert "No ORM models (Django, SQLAlchemy, Flask-SQLAlchemy or SQLModel)" in report
+    assert "No ORM model was recognised (Django, SQLAlchemy declarative, Flask-SQLAlchemy" in report

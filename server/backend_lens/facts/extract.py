@@ -58,6 +58,10 @@ INTERESTING_CALLS = {
     "validate",
     "is_valid",
     "full_clean",
+    "errorhandler",
+    "register_error_handler",
+    "exception_handler",
+    "add_exception_handler",
     "encrypt",
     "decrypt",
     "make_password",
@@ -597,8 +601,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
     settings: dict = {}
     routes: list[RouteFact] = []
     settings_module = is_settings_path(rel_path)
+    top_names: set[str] = set()
     for expr in sx.top_level_expr_stmts(module_tree):
         lhs, value = expr.children[0], expr.children[-1]
+        if lhs.type == "name":
+            top_names.add(lhs.value)
         if lhs.type == "name" and value.type in ("atom_expr", "power"):
             calls = sx.calls_in(value)
             if calls and calls[0].callee:
@@ -725,7 +732,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     (
                         call.node.start_pos,
                         tuple(
-                            f"{a.name}={sx.code(a.value)[:40]}" for a in call.args if a.kind == "kw"
+                            f"{a.name}={sx.code(a.value)[:40]}"
+                            if a.kind == "kw"
+                            else f"**{sx.code(a.value)[:40]}"
+                            for a in call.args
+                            if a.kind in ("kw", "dstar")
                         ),
                     )
                 )
@@ -773,7 +784,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         if module.rsplit(".", 1)[-1] in SELECTING_MODULES
         else ()
     )
-    is_migration = "/migrations/" in p or "/versions/" in p
+    # Django migrations, and Alembic revisions wherever their folder is
+    # (alembic/versions/, or dispatch's database/revisions/.../versions/)
+    is_migration = "/migrations/" in p or (
+        "/versions/" in p and ("down_revision" in top_names or "/alembic/" in p)
+    )
     ops: list[tuple[str, bool]] = []
     if is_migration:
         for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
@@ -816,6 +831,6 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         or name.startswith("test_")
         or name.endswith("_test.py")
         or name == "conftest.py",
-        is_migration="/migrations/" in p or "/alembic/versions/" in p,
+        is_migration=is_migration,
         is_settings=settings_module,
     )

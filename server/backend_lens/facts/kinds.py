@@ -94,12 +94,12 @@ def is_settings_module(facts: FileFacts, index) -> bool:
 
 def file_kind(facts: FileFacts, rel: str, index) -> str:
     """source | test | test-settings | migration | script"""
+    if is_settings_module(facts, index) and settings_profile(facts, index)[0] == "test":
+        return "test-settings"
     if facts.is_test:
         return "test"
     if facts.is_migration:
         return "migration"
-    if facts.is_settings and settings_profile(facts, index)[0] == "test":
-        return "test-settings"
     parts = rel.replace("\\", "/").split("/")
     if parts[-1] in SCRIPT_FILES and len(parts) == 1:
         return "script"

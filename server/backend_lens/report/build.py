@@ -14,7 +14,7 @@ from ..catalogue import SECTIONS
 from ..engine.project import Project
 from ..model import Finding, Severity
 from . import scoring
-from .evidence import Evidence, show
+from .evidence import SERVICE_FILES, Evidence, show
 from .mdtext import code as md_code
 from .mdtext import message as md_message
 from .mdtext import text as md_text
@@ -57,6 +57,8 @@ class Report:
     planning: dict[str, list[str]]
     findings: list[Item]
     skipped: list[str]
+    not_scored: list[str] = field(default_factory=list)
+    inventory: str = ""
     version: str = __version__
 
 
@@ -79,6 +81,27 @@ def _first_sentence(text: str) -> str:
     return text
 
 
+SQLALCHEMY_ROOTS = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"}
+
+
+def _fix_text(project: Project, f: Finding, rule) -> str:
+    """The fix advice that fits the framework of the finding's file: a rule's
+    "Fix with SQLAlchemy" for a file that uses SQLAlchemy and not Django."""
+    result = project.results.get(f.path)
+    roots = {m.split(".")[0] for m in result.facts.imported_modules} if result else set()
+    if (
+        rule.sections.get("Fix with SQLAlchemy")
+        and roots & SQLALCHEMY_ROOTS
+        and "django" not in roots
+    ):
+        return _first_sentence(rule.sections["Fix with SQLAlchemy"])
+    if f.fix:
+        return _first_sentence(rule.sections.get("Fix", ""))
+    return _first_sentence(
+        rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")
+    )
+
+
 def _item(project: Project, f: Finding, cat) -> Item:
     rule = cat.rules[f.code]
     return Item(
@@ -88,11 +111,7 @@ def _item(project: Project, f: Finding, cat) -> Item:
         location=f"{project.rel(f.path)}:{f.start[0]}",
         message=f.message,
         why=_first_sentence(rule.sections.get("Why is this bad?", "")),
-        fix=_first_sentence(rule.sections.get("Fix", ""))
-        if f.fix
-        else _first_sentence(
-            rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")
-        ),
+        fix=_fix_text(project, f, rule),
         section=rule.section,
         tags=rule.tags,
         fixable=f.fix is not None,
@@ -110,75 +129,112 @@ def _names(items, limit: int = 6) -> str:
 
 
 # -- section writers: observations from facts -------------------------------
+FW_NAMES = {
+    "django": "Django URL-conf views",
+    "drf": "DRF views and viewsets",
+    "flask": "Flask routes",
+    "fastapi": "FastAPI routes",
+}
+
+
+def _where(endpoints, limit: int = 3) -> str:
+    shown = [md_code(f"{e.path}:{e.line}") for e in endpoints[:limit]]
+    more = f" and {len(endpoints) - limit} more" if len(endpoints) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _by(endpoints, attr: str) -> str:
+    counts: dict[str, int] = {}
+    for e in endpoints:
+        key = getattr(e, attr) or "?"
+        counts[key] = counts.get(key, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{md_text(k)} ×{v}" for k, v in top[:6]) + (
+        f" and {len(top) - 6} more" if len(top) > 6 else ""
+    )
+
+
+NO_ENDPOINTS = (
+    "No HTTP endpoint was recognised (Django URL confs, DRF views and routers, Flask routes "
+    "and blueprints, FastAPI routes). If the project serves HTTP some other way, this report "
+    "cannot tell how, and the API sections below rest on no evidence."
+)
+
+
 def api_design(ev: Evidence, s: Section) -> None:
-    n = len(ev.routes) + len(ev.drf_views)
-    if not n:
-        s.observations.append(
-            "No HTTP endpoints were found: no DRF views, `@api_view` functions, FastAPI or Flask routes, or Django URL patterns."
-        )
+    eps = ev.inv.endpoints
+    if not eps:
+        s.observations.append(NO_ENDPOINTS)
         return
     by_fw: dict[str, int] = {}
-    for _, r in ev.routes:
-        by_fw[r.framework] = by_fw.get(r.framework, 0) + 1
-    names = {
-        "django": "Django URL patterns",
-        "drf": "DRF function views",
-        "drf-router": "DRF router registrations",
-        "fastapi": "FastAPI routes",
-        "flask": "Flask routes",
-    }
-    parts = [f"{v} {names.get(k, k)}" for k, v in sorted(by_fw.items())]
-    if ev.drf_views:
-        parts.insert(0, _plural(len(ev.drf_views), "DRF class-based view"))
-    s.observations.append("The API surface: " + ", ".join(parts) + ".")
-    paginated = [v.cls.name for v in ev.drf_views if v.cls.attr("pagination_class")]
+    for e in eps:
+        by_fw[e.framework] = by_fw.get(e.framework, 0) + 1
+    files = {e.path for e in eps}
+    s.observations.append(
+        f"{_plural(len(eps), 'endpoint')} in {_plural(len(files), 'file')}: "
+        + ", ".join(f"{v} {FW_NAMES.get(k, k)}" for k, v in sorted(by_fw.items()))
+        + " (the inventory lists each with its full path)."
+    )
+    verbs: dict[str, int] = {}
+    for e in eps:
+        for m in e.methods or ("any method",):
+            verbs[m] = verbs.get(m, 0) + 1
+    s.observations.append(
+        "By HTTP method: " + ", ".join(f"{md_text(k)} {v}" for k, v in sorted(verbs.items())) + "."
+    )
+    lists = [e for e in eps if e.paginated is not None]
+    if lists:
+        paged = [e for e in lists if e.paginated]
+        s.observations.append(
+            f"{len(paged)} of {_plural(len(lists), 'list endpoint')} paginate"
+            + (
+                f"; not paginated: {_where([e for e in lists if not e.paginated])}."
+                if len(paged) < len(lists)
+                else "."
+            )
+        )
     default_pag = ev.setting("REST_FRAMEWORK", "DEFAULT_PAGINATION_CLASS")
     if default_pag:
         s.observations.append(
-            f"List endpoints paginate by default (`DEFAULT_PAGINATION_CLASS` = {md_code(show(default_pag))})."
-        )
-    elif paginated:
-        s.observations.append(
-            f"Pagination is set per view on {_names(sorted(paginated))}; there is no project-wide default."
+            f"DRF list views paginate by default (`DEFAULT_PAGINATION_CLASS` = {md_code(show(default_pag))})."
         )
     serializers = [c.name for ref in ev.drf_views for c in [ref.cls] if c.attr("serializer_class")]
     if serializers:
         s.observations.append(
-            f"{_plural(len(serializers), 'view')} declare a `serializer_class`, keeping validation and representation out of the view code."
+            f"{len(serializers)} of {_plural(len(ev.drf_views), 'DRF class-based view')} declare a `serializer_class`."
         )
     filt = ev.setting("REST_FRAMEWORK", "DEFAULT_FILTER_BACKENDS")
     if filt:
         s.observations.append(f"Filtering backends configured: {md_text(show(filt))}.")
-    fastapi_routes = [r for _, r in ev.routes if r.framework == "fastapi"]
-    if fastapi_routes:
-        verbs: dict[str, int] = {}
-        for r in fastapi_routes:
-            for m in r.methods:
-                verbs[m] = verbs.get(m, 0) + 1
-        s.observations.append(
-            "FastAPI routes by method: "
-            + ", ".join(f"{md_text(k)} {v}" for k, v in sorted(verbs.items()))
-            + "."
-        )
 
 
 def graphql(ev: Evidence, s: Section) -> None:
-    gql = [n for n in ("graphene", "graphene_django", "strawberry", "ariadne") if n in ev.roots]
-    rt = [n for n in ("channels", "websockets", "socketio") if n in ev.roots]
-    if gql:
-        s.observations.append(f"GraphQL is served with {', '.join(gql)}.")
-    if rt:
-        s.observations.append(f"Real-time transport: {', '.join(rt)}.")
-    ws = [r for _, r in ev.routes if "WEBSOCKET" in r.methods]
-    if ws:
-        s.observations.append(f"{_plural(len(ws), 'WebSocket route')} found.")
-    if not gql and not rt and not ws:
-        rest = len(ev.routes) + len(ev.drf_views)
+    schemas = ev.inv.graphql_schemas
+    consumers = ev.inv.consumers
+    if schemas:
         s.observations.append(
-            "Not applicable: no GraphQL library (graphene, strawberry, ariadne) and no real-time library "
-            f"(channels, websockets) is imported. The API is REST-style, served by {_plural(rest, 'endpoint')} "
-            "found in the code; resource-oriented REST with serializers fits this CRUD-shaped domain and keeps HTTP caching and tooling simple."
+            f"{_plural(len(schemas), 'GraphQL schema')}: "
+            + ", ".join(
+                f"{md_code(g.name)} ({md_text(g.library)}, {md_code(f'{g.path}:{g.line}')})"
+                for g in schemas[:4]
+            )
+            + "."
         )
+    if consumers:
+        s.observations.append(
+            f"{_plural(len(consumers), 'WebSocket consumer')}: {_by(consumers, 'kind')}; first at {_where(consumers)}."
+        )
+    if not schemas and not consumers:
+        gql = [n for n in ("graphene", "strawberry", "ariadne") if n in ev.roots]
+        if gql:
+            s.observations.append(
+                f"{', '.join(gql)} is imported, but no schema object was recognised; the tool cannot tell what it serves."
+            )
+        else:
+            s.observations.append(
+                f"Not applicable: no GraphQL schema and no WebSocket consumer was found; the API is "
+                f"served by the {_plural(len(ev.inv.endpoints), 'HTTP endpoint')} of the inventory."
+            )
 
 
 def api_security(ev: Evidence, s: Section) -> None:
@@ -233,36 +289,65 @@ def integration_errors(ev: Evidence, s: Section) -> None:
         s.observations.append(
             f"Failures are logged (`logger.exception`/`logger.error`) in {logged} places."
         )
+    handlers = sum(
+        ev.calls.get(k, 0)
+        for k in (
+            "errorhandler",
+            "register_error_handler",
+            "exception_handler",
+            "add_exception_handler",
+        )
+    )
+    if handlers:
+        s.observations.append(
+            f"{_plural(handlers, 'error handler')} registered with the application "
+            "(`errorhandler`, `register_error_handler`, `exception_handler`)."
+        )
     if not s.observations:
         s.observations.append(
-            "No central error handling was found: no DRF `EXCEPTION_HANDLER`, FastAPI `HTTPException` use, or logging of failures."
+            "No central error handling was recognised: no DRF `EXCEPTION_HANDLER`, registered error "
+            "handlers, `HTTPException` use, or logging of failures."
         )
 
 
 def auth(ev: Evidence, s: Section) -> None:
+    eps = ev.inv.endpoints
+    if eps:
+        req = [e for e in eps if e.auth == "required"]
+        open_ = [e for e in eps if e.auth == "none"]
+        unknown = [e for e in eps if e.auth == "unknown"]
+        s.observations.append(
+            f"{len(req)} of {_plural(len(eps), 'endpoint')} require authentication"
+            + (f" ({_by(req, 'auth_by')})" if req else "")
+            + "."
+        )
+        if open_:
+            s.observations.append(
+                f"{_plural(len(open_), 'endpoint is', 'endpoints are')} open to anonymous callers: {_where(open_)}."
+            )
+        if unknown:
+            s.observations.append(
+                f"For {_plural(len(unknown), 'endpoint')} the code does not show whether authentication is required: {_where(unknown)}."
+            )
+    else:
+        s.observations.append(
+            "No endpoint was found, so no endpoint's authentication can be judged."
+        )
     auth_classes = ev.setting("REST_FRAMEWORK", "DEFAULT_AUTHENTICATION_CLASSES")
     perms = ev.setting("REST_FRAMEWORK", "DEFAULT_PERMISSION_CLASSES")
     if auth_classes:
         s.observations.append(
-            f"Authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {md_text(show(auth_classes))}."
+            f"DRF authentication: `DEFAULT_AUTHENTICATION_CLASSES` = {md_text(show(auth_classes))}."
         )
     if perms:
         s.observations.append(
-            f"Authorization default: `DEFAULT_PERMISSION_CLASSES` = {md_text(show(perms))}."
+            f"DRF authorization default: `DEFAULT_PERMISSION_CLASSES` = {md_text(show(perms))}."
         )
-    elif ev.drf_views:
-        s.observations.append(
-            "No `DEFAULT_PERMISSION_CLASSES` is set, so every DRF view is open unless it sets `permission_classes` itself (DRF's default is AllowAny)."
-        )
-    with_perm = sorted(
-        {v.cls.attr("permission_classes") for v in ev.drf_views if v.cls.attr("permission_classes")}
-    )
-    if with_perm:
-        s.observations.append(f"Permission classes used on views: {_names(with_perm)}.")
     custom = sorted(
         {
             c.name
             for f in ev.project.index.files.values()
+            if not f.is_test
             for c in f.classes
             if any(b.endswith("BasePermission") for b in c.bases)
         }
@@ -273,53 +358,48 @@ def auth(ev: Evidence, s: Section) -> None:
         {
             "rest_framework_simplejwt": "Simple JWT",
             "jwt": "PyJWT",
+            "flask_login": "Flask-Login",
+            "flask_jwt_extended": "Flask-JWT-Extended",
             "allauth": "django-allauth",
             "authlib": "Authlib",
             "django_otp": "django-otp",
+            "passlib": "passlib",
+            "bcrypt": "bcrypt",
+            "argon2": "argon2",
         }
     )
     if libs:
-        s.observations.append(f"Auth libraries: {', '.join(libs)}.")
-    if ev.calls.get("Depends"):
-        s.observations.append(
-            f"FastAPI dependencies (`Depends`) are used {ev.calls['Depends']} times, the usual place for authentication there."
-        )
-    if not s.observations:
-        s.observations.append("No authentication configuration was found in the analysed code.")
+        s.observations.append(f"Auth and password-hashing libraries imported: {', '.join(libs)}.")
 
 
 def rate_limit(ev: Evidence, s: Section) -> None:
-    classes = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_CLASSES")
-    rates = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_RATES")
-    if classes:
+    eps = ev.inv.endpoints
+    if eps:
+        yes = [e for e in eps if e.throttled is True]
+        no = [e for e in eps if e.throttled is False]
+        unknown = [e for e in eps if e.throttled is None]
         s.observations.append(
-            f"DRF throttling is on for every view: {md_text(show(classes))}"
-            + (
-                f", rates {', '.join(f'{md_text(k)}: {md_text(v)}' for k, v in sorted(rates.items()))}"
-                if isinstance(rates, dict)
-                else ""
-            )
+            f"{len(yes)} of {_plural(len(eps), 'endpoint')} are rate limited"
+            + (f" ({_by(yes, 'throttled_by')}; {_where(yes)})" if yes else "")
             + "."
         )
-    per_view = sorted(
-        v.cls.name
-        for v in ev.drf_views
-        if v.cls.attr("throttle_classes") or v.cls.attr("throttle_scope")
-    )
-    if per_view:
-        s.observations.append(f"Views with their own throttling: {_names(per_view)}.")
-    libs = ev.named(
-        {
-            "django_ratelimit": "django-ratelimit",
-            "slowapi": "slowapi",
-            "flask_limiter": "Flask-Limiter",
-        }
-    )
-    if libs:
-        s.observations.append(f"Rate-limiting libraries: {', '.join(libs)}.")
-    if not s.observations:
+        if unknown:
+            s.observations.append(
+                f"For {_plural(len(unknown), 'endpoint')} the code does not show whether a limit applies: {_where(unknown)}."
+            )
+        if no and not yes and not unknown:
+            s.observations.append(
+                "No rate limit reaches any endpoint in the code (no DRF throttle classes, django-ratelimit, "
+                "slowapi, Flask-Limiter or project decorator); it may live in a gateway or proxy outside this repository."
+            )
+    else:
+        s.observations.append("No endpoint was found, so no rate limit can be judged.")
+    rates = ev.setting("REST_FRAMEWORK", "DEFAULT_THROTTLE_RATES")
+    if isinstance(rates, dict) and rates:
         s.observations.append(
-            "No rate limiting or throttling was found in the code (no DRF throttle classes, django-ratelimit, slowapi or Flask-Limiter); it may live in a gateway or proxy outside this repository."
+            "DRF throttle rates: "
+            + ", ".join(f"{md_text(k)}: {md_text(v)}" for k, v in sorted(rates.items()))
+            + "."
         )
 
 
@@ -327,7 +407,9 @@ def schema(ev: Evidence, s: Section) -> None:
     index = ev.project.index
     if not ev.models and not ev.sa_models:
         s.observations.append(
-            "No ORM models (Django, SQLAlchemy, Flask-SQLAlchemy or SQLModel) were found in the analysed code."
+            "No ORM model was recognised (Django, SQLAlchemy declarative, Flask-SQLAlchemy "
+            "`db.Model`, SQLModel `table=True`). If the project maps its tables another way, this "
+            "report cannot tell, and the database sections rest on no evidence."
         )
         return
     parts = []
@@ -342,9 +424,13 @@ def schema(ev: Evidence, s: Section) -> None:
         f"{' and '.join(parts)} in {_plural(len(files), 'file')}; the entity table is below."
     )
     s.table.append(["Model", "ORM", "File", "Fields", "Relations", "Indexed or unique"])
-    rows = [(m, "Django") for m in ev.models] + [
-        (m, "SQLModel" if index.is_sqlmodel_table(m) else "SQLAlchemy") for m in ev.sa_models
-    ]
+    labels = {
+        "django": "Django",
+        "sqlalchemy": "SQLAlchemy",
+        "flask-sqlalchemy": "Flask-SQLAlchemy",
+        "sqlmodel": "SQLModel",
+    }
+    rows = [(m, labels[ev.orm_of[id(m.cls)]]) for m in (*ev.models, *ev.sa_models)]
     for m, orm in sorted(rows, key=lambda r: (ev.rel(r[0]), r[0].cls.name)):
         fields = [f for ref in (m, *index.ancestors(m)[1]) for f in ref.cls.fields]
         rels = [
@@ -411,10 +497,12 @@ def queries(ev: Evidence, s: Section) -> None:
 def integrity(ev: Evidence, s: Section) -> None:
     if ev.migration_files:
         s.observations.append(
-            f"{_plural(ev.migration_files, 'migration file')} under version control."
+            f"{_plural(ev.migration_files, 'migration file')} (Django migrations, Alembic revisions) under version control."
         )
     else:
-        s.observations.append("No migration files were found.")
+        s.observations.append(
+            "No migration file was recognised (Django `migrations/`, Alembic `versions/`)."
+        )
     ops: dict[str, int] = {}
     irreversible = 0
     for f in ev.project.index.files.values():
@@ -457,15 +545,20 @@ def connections(ev: Evidence, s: Section) -> None:
     for f in sorted(ev.project.index.files.values(), key=lambda f: f.path):
         for pos, kwargs in f.engines:
             pool = [k for k in kwargs if k.startswith(("pool", "max_overflow"))]
-            s.observations.append(
-                f"SQLAlchemy engine at {md_code(f'{ev.project.rel(f.path)}:{pos[0]}')}: "
-                + (
-                    "pool settings " + ", ".join(md_code(k) for k in pool)
-                    if pool
-                    else "the default pool (5 connections, 10 overflow, no pre-ping)"
+            spread = [k for k in kwargs if k.startswith("**")]
+            where = md_code(f"{ev.project.rel(f.path)}:{pos[0]}")
+            if pool:
+                told = "pool settings " + ", ".join(md_code(k) for k in pool)
+                if spread:
+                    told += f", and more arguments through {_names(spread)}"
+            elif spread:
+                told = (
+                    f"its arguments come through {_names(spread)}, so this report cannot tell "
+                    "its pool size or pre-ping"
                 )
-                + "."
-            )
+            else:
+                told = "the default pool (5 connections, 10 overflow, no pre-ping)"
+            s.observations.append(f"SQLAlchemy engine at {where}: {told}.")
     if ev.calls.get("sessionmaker"):
         s.observations.append(
             f"Sessions come from `sessionmaker` ({ev.calls['sessionmaker']} places)."
@@ -516,14 +609,13 @@ def business_logic(ev: Evidence, s: Section) -> None:
         | {
             ev.project.rel(p)
             for p in ev.project.results
-            if ev.project.rel(p).endswith(
-                ("services.py", "domain.py", "selectors.py", "use_cases.py")
-            )
+            if ev.project.rel(p).rsplit("/", 1)[-1] in SERVICE_FILES
+            and not ev.project.results[p].facts.is_test
         }
     )
     if service_files:
         s.observations.append(
-            f"Domain logic lives in service modules outside the views: {_names(service_files)}."
+            f"{_plural(len(service_files), 'service module')} keep domain logic outside the views: {_names(service_files)}."
         )
     methods = sum(len([x for x in m.cls.methods if not x.startswith("__")]) for m in ev.models)
     if methods:
@@ -532,7 +624,8 @@ def business_logic(ev: Evidence, s: Section) -> None:
         )
     if not s.observations:
         s.observations.append(
-            "No separate service or domain layer was found; business rules live in views and models."
+            "No service or domain module was recognised (services.py, service.py, domain.py, "
+            "selectors.py, use_cases.py); business rules appear to live in views and models."
         )
 
 
@@ -552,9 +645,10 @@ def communication(ev: Evidence, s: Section) -> None:
     )
     if clients:
         s.observations.append(f"Outbound integrations: {', '.join(clients)}.")
-    if ev.has("celery", "dramatiq", "rq"):
+    if ev.inv.tasks:
         s.observations.append(
-            "Work is handed to background workers through a task queue (asynchronous, decoupled from the request)."
+            f"{_plural(len(ev.inv.tasks), 'background task')} take work out of the request "
+            f"({_by(ev.inv.tasks, 'system')})."
         )
     if ev.has("tenacity"):
         s.observations.append("Retries with back-off are handled by tenacity.")
@@ -635,29 +729,37 @@ def caching(ev: Evidence, s: Section) -> None:
 
 
 def background(ev: Evidence, s: Section) -> None:
-    if not ev.tasks:
-        if ev.has("celery", "dramatiq", "rq"):
+    tasks = ev.inv.tasks
+    if not tasks:
+        if ev.has("celery", "dramatiq", "rq", "huey", "arq", "apscheduler"):
             s.observations.append(
-                "A task queue library is imported but no task definitions were found."
+                "A task queue or scheduler library is imported, but no task definition was recognised; "
+                "this report cannot tell what runs in the background."
             )
         else:
             s.observations.append(
-                "Not applicable: no background job library (Celery, Dramatiq, RQ) is imported; all work happens inside requests."
+                "No background work was recognised (Celery, RQ, Dramatiq, Huey, arq, APScheduler or a "
+                "project scheduler); as far as the code shows, all work happens inside requests."
             )
         return
-    retry = [
-        t.name
-        for _, t in ev.tasks
-        if {"autoretry_for", "max_retries", "retry_backoff"} & set(t.options)
-    ]
     s.observations.append(
-        f"{_plural(len(ev.tasks), 'background task')} defined: {_names(sorted(t.name for _, t in ev.tasks))}."
+        f"{_plural(len(tasks), 'background task')} ({_by(tasks, 'system')}): "
+        f"{_names(sorted({t.name for t in tasks}))}."
     )
-    if retry:
-        s.observations.append(f"Tasks with a retry policy: {_names(sorted(retry))}.")
-    no_retry = sorted(t.name for _, t in ev.tasks if t.name not in retry)
-    if no_retry:
-        s.observations.append(f"Tasks without a declared retry policy: {_names(no_retry)}.")
+    retry_words = ("retry", "retries", "autoretry", "max_retries", "retry_backoff")
+    retry = [
+        t
+        for t in tasks
+        if any(
+            o.split("=")[0].lower().startswith(retry_words) or "retr" in o.lower()
+            for o in t.options
+        )
+    ]
+    limited = [t for t in tasks if any("time_limit" in o or "timeout" in o for o in t.options)]
+    s.observations.append(
+        f"{len(retry)} of {_plural(len(tasks), 'task')} declare a retry policy"
+        + (f"; {len(limited)} a time limit." if limited else "; none declares a time limit.")
+    )
     if ev.setting("CELERY_TASK_ACKS_LATE") is True:
         s.observations.append(
             "`CELERY_TASK_ACKS_LATE` is on: a task is acknowledged only after it finishes."
@@ -859,12 +961,17 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
     ):
         tests.append("Test runner configuration is present.")
     if any(i.code.startswith(("ORM", "DBP")) for i in items):
+        if ev.has("django"):
+            tests.append(
+                "Add query-count assertions (pytest-django's `django_assert_num_queries`) around list endpoints to keep N+1 regressions out."
+            )
+        if ev.has(*SQLALCHEMY_ROOTS):
+            tests.append(
+                "Count the statements a request issues (a SQLAlchemy `before_cursor_execute` event listener in a test fixture) to keep N+1 regressions out."
+            )
+    if any(i.code.startswith(("TXN", "TASK")) for i in items) and ev.has("django"):
         tests.append(
-            "Add query-count assertions (e.g. `django_assert_num_queries`) around list endpoints to keep N+1 regressions out."
-        )
-    if any(i.code.startswith(("TXN", "TASK")) for i in items):
-        tests.append(
-            "Add tests that run task dispatch under `captureOnCommitCallbacks` to prove tasks are queued only after commit."
+            "Add tests that run task dispatch under `captureOnCommitCallbacks` (Django's TestCase) to prove tasks are queued only after commit."
         )
     p["Testing Strategy"] = tests
     deploy = []
@@ -891,9 +998,12 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
         mon.append("Metrics/tracing instrumentation is present.")
     if ev.setting("LOGGING"):
         mon.append("Logging is configured centrally.")
-    health = [r for _, r in ev.routes if "health" in (r.path + r.handler).lower()]
+    health = [e for e in ev.inv.endpoints if "health" in (e.route + e.handler).lower()]
     if health:
-        mon.append(f"Health-check endpoint: {md_code(health[0].path or health[0].handler)}.")
+        mon.append(
+            f"Health-check endpoint: {md_code(health[0].route or health[0].handler)} "
+            f"({md_code(f'{health[0].path}:{health[0].line}')})."
+        )
     if not mon:
         mon.append(
             "No monitoring integration (Sentry, Prometheus, OpenTelemetry, logging config, health checks) was found."
@@ -903,13 +1013,48 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
     return p
 
 
+def _missing_evidence(ev: Evidence) -> dict[str, str]:
+    """Scores that have nothing to judge, with the reason (see scoring.MODEL_TEXT)."""
+    missing: dict[str, str] = {}
+    if not ev.inv.endpoints:
+        missing["api"] = "no endpoint found"
+    has_db = bool(
+        ev.inv.models
+        or ev.setting("DATABASES")
+        or any(f.engines for f in ev.project.index.files.values())
+    )
+    if not has_db:
+        missing["database"] = "no ORM model, database setting or engine found"
+    if not ev.inv.endpoints and not ev.inv.models and not ev.inv.tasks:
+        missing["service"] = "no endpoint, model or background task found"
+    return missing
+
+
 def build_report(project: Project, now: dt.datetime | None = None) -> Report:
+    from ..facts.kinds import KIND_NAMES, counts_in_report, file_kind
+
     cat = catalogue.load()
     findings = [f for f in project.all_findings()]
-    items = [_item(project, f, cat) for f in findings]
     ev = Evidence.collect(project)
+    kinds: dict[str, str] = {}
+    scored: list[Finding] = []
+    unscored: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.path not in kinds:
+            result = project.results.get(f.path)
+            kinds[f.path] = (
+                file_kind(result.facts, project.rel(f.path), project.index)
+                if result is not None
+                else "source"
+            )
+        kind = kinds[f.path]
+        if project.config.include_tests or counts_in_report(kind, cat.rules[f.code]):
+            scored.append(f)
+        else:
+            unscored.setdefault(kind, []).append(f)
+    items = [_item(project, f, cat) for f in scored]
     lines = sum(r.lines for r in project.results.values())
-    scores = scoring.compute(findings, cat, lines)
+    scores = scoring.compute(scored, cat, lines, _missing_evidence(ev))
     parts: dict[str, list[Section]] = {}
     for heading, part in SECTIONS:
         s = Section(heading, [i for i in items if i.section == heading])
@@ -917,6 +1062,17 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         parts.setdefault(part, []).append(s)
     rec = _recommend(items)
     now = now or dt.datetime.now(dt.UTC)
+    not_scored = []
+    for kind, group in sorted(unscored.items()):
+        codes: dict[str, int] = {}
+        for f in group:
+            codes[f.code] = codes.get(f.code, 0) + 1
+        where = [md_code(f"{project.rel(f.path)}:{f.start[0]}") for f in group[:6]]
+        not_scored.append(
+            f"{_plural(len(group), 'finding')} in {KIND_NAMES[kind]}: "
+            + ", ".join(f"{c} ×{n}" for c, n in sorted(codes.items()))
+            + f" ({', '.join(where)}{f' and {len(group) - 6} more' if len(group) > 6 else ''})"
+        )
     return Report(
         title="Backend Development Report",
         date=now.strftime("%Y-%m-%d %H:%M UTC"),
@@ -934,6 +1090,19 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
             f"{md_code(project.rel(p))}: {md_text(why)}"
             for p, why in sorted(project.skipped.items())
         ],
+        not_scored=not_scored,
+        inventory=_inventory_summary(ev),
+    )
+
+
+def _inventory_summary(ev: Evidence) -> str:
+    inv = ev.inv
+    roots = ", ".join(md_code(r.path) for r in inv.source_roots) or "none"
+    return (
+        f"Recognised: {_plural(len(inv.endpoints), 'endpoint')}, {_plural(len(inv.models), 'model')}, "
+        f"{_plural(len(inv.tasks), 'background task')}, {_plural(len(inv.settings), 'settings module')}; "
+        f"frameworks: {md_text(', '.join(inv.frameworks) or 'none')}; source roots: {roots}. "
+        "`backend-lens inventory` lists each of them."
     )
 
 

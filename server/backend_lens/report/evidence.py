@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..engine.project import Project
 from ..facts.extract import Expr
 from ..facts.index import ClassRef
+from ..inventory import Inventory, build_inventory
 
 FRAMEWORKS = {
     "django": "Django",
@@ -71,6 +72,16 @@ LIBRARIES = {
 }
 
 
+SERVICE_FILES = (
+    "services.py",
+    "service.py",
+    "domain.py",
+    "use_cases.py",
+    "selectors.py",
+    "flows.py",
+)
+
+
 def _roots(modules) -> set[str]:
     return {m.split(".")[0] for m in modules}
 
@@ -94,6 +105,8 @@ class Evidence:
     lines: int = 0
     packages: list[str] = field(default_factory=list)
     user_classes: list = field(default_factory=list)  # (rel, ClassFact) of service/domain classes
+    inv: Inventory = field(default_factory=Inventory)  # the project model (inventory)
+    orm_of: dict = field(default_factory=dict)  # id(ClassRef.cls) -> orm of each model
 
     @classmethod
     def collect(cls, project: Project) -> Evidence:
@@ -123,15 +136,13 @@ class Evidence:
                 ref = ClassRef(f, c)
                 if index.is_drf_view(ref):
                     ev.drf_views.append(ref)
-                elif index.is_django_model(ref) and not c.abstract:
-                    ev.models.append(ref)
-                elif index.is_sqlalchemy_model(ref):
-                    ev.sa_models.append(ref)
-                elif any(
-                    rel.endswith(n)
-                    for n in ("services.py", "domain.py", "use_cases.py", "selectors.py")
-                ):
+                elif rel.rsplit("/", 1)[-1] in SERVICE_FILES:
                     ev.user_classes.append((rel, c))
+        # the models are the inventory's, so every section counts the same ones
+        ev.inv = build_inventory(project)
+        for m, ref in zip(ev.inv.models, ev.inv.model_refs, strict=True):
+            ev.orm_of[id(ref.cls)] = m.orm
+            (ev.models if m.orm == "django" else ev.sa_models).append(ref)
         ev.roots = _roots(modules)
         ev.frameworks = [name for key, name in FRAMEWORKS.items() if key in ev.roots]
         ev.libraries = [name for key, name in LIBRARIES.items() if key in ev.roots]
@@ -157,6 +168,9 @@ class Evidence:
 
     def rel(self, ref: ClassRef) -> str:
         return self.project.rel(ref.facts.path)
+
+    def model_count(self) -> int:
+        return len(self.inv.models)
 
     def count_routes(self, framework: str | None = None) -> int:
         return sum(1 for _, r in self.routes if framework is None or r.framework == framework)

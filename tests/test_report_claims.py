@@ -1,0 +1,234 @@
+"""The report states only what the inventory supports: its counts are the
+inventory's, it never says "no models" beside models, and a score with nothing
+to judge says so instead of 10."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from backend_lens.cli import main
+
+from .helpers import write_files
+from .test_inventory import DJANGO
+
+FLASK = {
+    "CTF/app/__init__.py": """
+        from flask import Flask
+        from .views import bp
+
+
+        def create_app():
+            app = Flask(__name__)
+            app.register_blueprint(bp, url_prefix="/api")
+            return app
+    """,
+    "CTF/app/models.py": """
+        from flask_sqlalchemy import SQLAlchemy
+
+        db = SQLAlchemy()
+
+
+        class Team(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String(80))
+
+
+        class Member(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            team_id = db.Column(db.Integer, db.ForeignKey("team.id"))
+    """,
+    "CTF/app/decorators.py": """
+        import functools
+
+        from flask import abort, session
+
+
+        def members_only(f):
+            @functools.wraps(f)
+            def wrapper(*args, **kwargs):
+                if not session.get("id"):
+                    abort(403)
+                return f(*args, **kwargs)
+
+            return wrapper
+    """,
+    "CTF/app/views.py": """
+        from flask import Blueprint, jsonify
+
+        from .decorators import members_only
+        from .models import Team
+
+        bp = Blueprint("teams", __name__)
+
+
+        @bp.route("/teams")
+        def teams():
+            return jsonify([t.name for t in Team.query.all()])
+
+
+        @bp.route("/teams/mine", methods=["GET", "POST"])
+        @members_only
+        def mine():
+            return jsonify({})
+    """,
+    "CTF/app/errors.py": """
+        from flask import Flask
+
+        app = Flask(__name__)
+
+
+        @app.errorhandler(404)
+        def missing(e):
+            return "missing", 404
+    """,
+}
+FASTAPI = {
+    "svc/backend/app/__init__.py": "",
+    "svc/backend/app/main.py": """
+        from fastapi import FastAPI
+        from app.api.items import router
+
+        app = FastAPI()
+        app.include_router(router, prefix="/api/v1")
+    """,
+    "svc/backend/app/api/__init__.py": "",
+    "svc/backend/app/api/items.py": """
+        from fastapi import APIRouter, Depends
+
+        from app.deps import get_current_user
+
+        router = APIRouter(prefix="/items")
+
+
+        @router.get("/")
+        def list_items(user=Depends(get_current_user)):
+            return []
+
+
+        @router.get("/public")
+        def public_items():
+            return []
+    """,
+    "svc/backend/app/deps.py": """
+        from fastapi.security import OAuth2PasswordBearer
+
+        oauth2 = OAuth2PasswordBearer(tokenUrl="token")
+
+
+        def get_current_user(token: str = Depends(oauth2)):
+            return token
+    """,
+    "svc/backend/app/models.py": """
+        from sqlmodel import Field, SQLModel
+
+
+        class Item(SQLModel, table=True):
+            id: int = Field(primary_key=True)
+            title: str
+    """,
+}
+LIBRARY = {
+    "lib/src/tinylib/__init__.py": "",
+    "lib/src/tinylib/core.py": "def add(a, b):\n    return a + b\n",
+}
+
+
+def run(path, capsys, *args) -> str:
+    assert main([*args, str(path), "-q"]) in (0, 1)
+    return capsys.readouterr().out
+
+
+def claims(root, capsys) -> tuple[dict, str]:
+    inv = json.loads(run(root, capsys, "inventory", "--format", "json"))
+    report = run(root, capsys, "report")
+    return inv, report
+
+
+def check_agrees(inv: dict, report: str) -> None:
+    eps, models, tasks = inv["endpoints"], inv["models"], inv["tasks"]
+    summary = re.search(
+        r"Recognised: (\d+) endpoints?, (\d+) models?, (\d+) background tasks?", report
+    )
+    assert summary is not None
+    assert [int(x) for x in summary.groups()] == [len(eps), len(models), len(tasks)]
+    if models:
+        assert "No ORM model was recognised" not in report
+        table_rows = [ln for ln in report.splitlines() if ln.startswith("| ") and ".py:" in ln]
+        assert len(table_rows) == len(models)
+        assert "Database Performance Score**: not enough evidence" not in report
+    if eps:
+        assert f"{len(eps)} endpoint{'s' if len(eps) != 1 else ''} in " in report
+        required = sum(1 for e in eps if e["auth"] == "required")
+        assert f"{required} of {len(eps)} endpoint" in report.split("require authentication")[0]
+        throttled = sum(1 for e in eps if e["throttled"] is True)
+        assert f"{throttled} of {len(eps)} endpoint" in report.split("are rate limited")[0]
+        assert re.search(r"API Design Score\*\*: \d", report)
+    else:
+        assert "API Design Score**: not enough evidence" in report
+        assert "No HTTP endpoint was recognised" in report
+
+
+@pytest.mark.parametrize("files", [DJANGO, FLASK, FASTAPI], ids=["django", "flask", "fastapi"])
+def test_report_claims_match_the_inventory(tmp_path, capsys, files):
+    write_files(tmp_path, files)
+    root = tmp_path / next(iter(files)).split("/")[0]
+    inv, report = claims(root, capsys)
+    check_agrees(inv, report)
+
+
+def test_flask_project_report_sees_its_models_auth_and_error_handlers(tmp_path, capsys):
+    write_files(tmp_path, FLASK)
+    inv, report = claims(tmp_path / "CTF", capsys)
+    assert [(m["name"], m["orm"]) for m in inv["models"]] == [
+        ("Team", "flask-sqlalchemy"),
+        ("Member", "flask-sqlalchemy"),
+    ]
+    assert sorted(e["route"] for e in inv["endpoints"]) == ["/api/teams", "/api/teams/mine"]
+    assert "1 error handler registered" in report
+    # Flask advice, not Django's
+    assert "django_assert_num_queries" not in report
+
+
+def test_fastapi_sqlmodel_project(tmp_path, capsys):
+    write_files(tmp_path, FASTAPI)
+    inv, report = claims(tmp_path / "svc", capsys)
+    assert [(m["name"], m["orm"]) for m in inv["models"]] == [("Item", "sqlmodel")]
+    assert sorted((e["route"], e["auth"]) for e in inv["endpoints"]) == [
+        ("/api/v1/items/", "required"),
+        ("/api/v1/items/public", "none"),
+    ]
+    check_agrees(inv, report)
+
+
+def test_nothing_recognised_gives_no_scores_of_ten(tmp_path, capsys):
+    write_files(tmp_path, LIBRARY)
+    inv, report = claims(tmp_path / "lib", capsys)
+    assert inv["endpoints"] == inv["models"] == inv["tasks"] == []
+    for name in ("API Design", "Database Performance", "Service Architecture"):
+        assert f"**{name} Score**: not enough evidence" in report
+    assert "10/10" not in report
+
+
+def test_test_settings_secrets_are_not_high_priority(tmp_path, capsys):
+    write_files(
+        tmp_path,
+        {
+            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
+            "shop/__init__.py": "",
+            "shop/settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDEBUG = False\n",
+            "shop/tests/__init__.py": "",
+            "shop/tests/settings.py": "SECRET_KEY = 'django-insecure-abcdefghijklmnopqrstuvwxyz0123456789'\n",
+        },
+    )
+    check = run(tmp_path, capsys, "check")
+    assert "SEC001" in check  # still available
+    report = run(tmp_path, capsys, "report")
+    high = report.split("### High Priority Implementations")[1].split("###")[0]
+    assert "SEC001" not in high
+    assert "1 finding in test settings: SEC001 ×1 (`shop/tests/settings.py:1`)" in report
+    # and the setting brings it back
+    (tmp_path / "pyproject.toml").write_text("[tool.backend-lens]\ninclude-tests = true\n")
+    report = run(tmp_path, capsys, "report")
+    assert "SEC001" in report.split("### High Priority Implementations")[1].split("###")[0]
