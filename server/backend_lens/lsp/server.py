@@ -32,6 +32,7 @@ log = logging.getLogger("backend_lens.lsp")
 
 SOURCE = "backend-lens"
 GENERATE_REPORT = "backendLens.generateReport"
+INVENTORY = "backendLens.inventory"
 LSP_SEVERITY = {
     Severity.CRITICAL: T.DiagnosticSeverity.Error,
     Severity.ERROR: T.DiagnosticSeverity.Error,
@@ -604,6 +605,32 @@ async def generate_report(ls: BackendLensServer, *args):
             log.debug("showDocument failed", exc_info=True)
     ls.log(f"report written to {target}")
     return uri
+
+
+@server.command(INVENTORY)
+async def inventory(ls: BackendLensServer, *args):
+    """The project model (what `backend-lens inventory --format json` prints) of the
+    workspace, open documents included: source roots, frameworks, models,
+    endpoints, tasks, consumers, GraphQL schemas, settings."""
+    if ls.worker is None or ls.project is None:
+        ls.notify_user(
+            "the server is not ready (no workspace or a broken catalogue)", T.MessageType.Error
+        )
+        return None
+    if ls.scan_done is not None and not ls.scan_done.done():
+        await ls.scan_done
+    project = ls.project
+
+    def run():
+        from ..inventory import build_inventory
+
+        return build_inventory(project).to_json()
+
+    try:
+        return await asyncio.wrap_future(ls.worker.call(run))
+    except Exception as exc:
+        ls.notify_user(f"the inventory could not be built: {exc}", T.MessageType.Error)
+        return None
 
 
 async def choose_target(ls: BackendLensServer, target: Path, existing) -> Path | None:
