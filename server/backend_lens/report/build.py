@@ -89,11 +89,12 @@ def _fix_text(project: Project, f: Finding, rule) -> str:
     "Fix with SQLAlchemy" for a file that uses SQLAlchemy and not Django."""
     result = project.results.get(f.path)
     roots = {m.split(".")[0] for m in result.facts.imported_modules} if result else set()
-    if (
-        rule.sections.get("Fix with SQLAlchemy")
-        and roots & SQLALCHEMY_ROOTS
-        and "django" not in roots
-    ):
+    index = project.index
+    sqlalchemy = "django" not in roots and (
+        bool(roots & SQLALCHEMY_ROOTS)
+        or (not index.uses("django") and any(index.uses(r) for r in SQLALCHEMY_ROOTS))
+    )
+    if rule.sections.get("Fix with SQLAlchemy") and sqlalchemy:
         return _first_sentence(rule.sections["Fix with SQLAlchemy"])
     if f.fix:
         return _first_sentence(rule.sections.get("Fix", ""))
@@ -432,7 +433,12 @@ def schema(ev: Evidence, s: Section) -> None:
     }
     rows = [(m, labels[ev.orm_of[id(m.cls)]]) for m in (*ev.models, *ev.sa_models)]
     for m, orm in sorted(rows, key=lambda r: (ev.rel(r[0]), r[0].cls.name)):
-        fields = [f for ref in (m, *index.ancestors(m)[1]) for f in ref.cls.fields]
+        # each field once: the class's own declaration wins over a base class's
+        fields = list(
+            {
+                f.name: f for ref in reversed((m, *index.ancestors(m)[1])) for f in ref.cls.fields
+            }.values()
+        )
         rels = [
             f"{f.name} → {f.target or '?'} ({f.kind})"
             for f in fields
@@ -490,7 +496,7 @@ def queries(ev: Evidence, s: Section) -> None:
         s.observations.append("Query-shaping calls in use: " + ", ".join(used) + ".")
     else:
         s.observations.append(
-            "No query-shaping calls (select_related, prefetch_related, only, exists, bulk_create...) were found."
+            "No query-shaping call was recognised (select_related, prefetch_related, only, exists, bulk_create, joinedload, selectinload...)."
         )
 
 
@@ -572,7 +578,9 @@ def connections(ev: Evidence, s: Section) -> None:
             f"Row locks (`select_for_update`) are taken in {ev.calls['select_for_update']} places."
         )
     if not s.observations:
-        s.observations.append("No database connection settings were found in the analysed code.")
+        s.observations.append(
+            "No database connection setting was recognised (Django `DATABASES`, SQLAlchemy `create_engine`)."
+        )
 
 
 def db_performance(ev: Evidence, s: Section) -> None:
@@ -651,10 +659,10 @@ def communication(ev: Evidence, s: Section) -> None:
             f"({_by(ev.inv.tasks, 'system')})."
         )
     if ev.has("tenacity"):
-        s.observations.append("Retries with back-off are handled by tenacity.")
+        s.observations.append("tenacity is imported, for retries with back-off.")
     if not s.observations:
         s.observations.append(
-            "No outbound service integration (HTTP clients, message brokers, cloud SDKs) was found."
+            "No outbound service integration (HTTP clients, message brokers, cloud SDKs) is imported."
         )
 
 
@@ -674,7 +682,7 @@ def performance(ev: Evidence, s: Section) -> None:
         )
     if not s.observations:
         s.observations.append(
-            "No async code or streaming patterns were found; the service is synchronous request/response."
+            "No async function and no `.iterator()` streaming was found in the code."
         )
 
 
@@ -724,7 +732,7 @@ def caching(ev: Evidence, s: Section) -> None:
         )
     if not s.observations:
         s.observations.append(
-            "No caching was found: no CACHES setting, cache decorators or cache API calls."
+            "No caching was recognised: no CACHES setting, cache decorators or cache API calls."
         )
 
 
@@ -768,17 +776,34 @@ def background(ev: Evidence, s: Section) -> None:
 
 def boundaries(ev: Evidence, s: Section) -> None:
     if ev.packages:
-        s.observations.append(f"Top-level packages: {_names(ev.packages, 12)}.")
-    services = [p for p in ev.packages if "service" in p]
-    if ev.has("fastapi") and ev.has("django"):
+        s.observations.append(f"Top-level folders with code: {_names(ev.packages, 12)}.")
+    roots = ev.inv.source_roots
+    if roots:
         s.observations.append(
-            "Two deployable services share the repository: a Django application and a FastAPI service."
+            f"The code is imported from {_plural(len(roots), 'source root')}: "
+            + ", ".join(f"{md_code(r.path)} ({md_text(r.how)})" for r in roots[:8])
+            + "."
         )
-    elif services:
-        s.observations.append(f"Separate service packages: {_names(services)}.")
-    else:
+    # a service: a source root that serves endpoints or has its own settings
+    served: dict[str, set[str]] = {}
+    for e in ev.inv.endpoints:
+        root = ev.root_of(e.path)
+        served.setdefault(root, set()).add(e.framework)
+    for st in ev.inv.settings:
+        if st.profile != "test":
+            served.setdefault(ev.root_of(st.path), set())
+    if len(served) > 1:
         s.observations.append(
-            "A single deployable application (a modular monolith); no separate service packages were found."
+            f"{_plural(len(served), 'deployable service')} share the repository: "
+            + ", ".join(
+                f"{md_code(root or '.')}" + (f" ({md_text(', '.join(sorted(fws)))})" if fws else "")
+                for root, fws in sorted(served.items())
+            )
+            + "."
+        )
+    elif served:
+        s.observations.append(
+            "One deployable application: the endpoints and settings sit under one source root."
         )
 
 
@@ -787,16 +812,16 @@ def input_validation(ev: Evidence, s: Section) -> None:
     if ev.calls.get("is_valid"):
         v.append(f"serializer/form `is_valid()` ×{ev.calls['is_valid']}")
     if ev.has("pydantic"):
-        v.append("Pydantic models validate request bodies")
+        v.append("Pydantic models (pydantic is imported)")
     if ev.calls.get("full_clean"):
         v.append(f"`full_clean()` ×{ev.calls['full_clean']}")
     if ev.has("bleach"):
         v.append("bleach sanitises HTML")
     if v:
-        s.observations.append("Input is validated through " + "; ".join(v) + ".")
+        s.observations.append("Input validation in the code: " + "; ".join(v) + ".")
     else:
         s.observations.append(
-            "No explicit input validation layer (serializers, forms, Pydantic) was found."
+            "No input validation layer was recognised (serializer or form `is_valid()`, Pydantic, `full_clean()`)."
         )
 
 
@@ -817,13 +842,15 @@ def data_protection(ev: Evidence, s: Section) -> None:
         )
     if not s.observations:
         s.observations.append(
-            "No encryption or secret-handling configuration was found in the analysed code."
+            "No encryption or secret-handling configuration was recognised (cryptography, `SECURE_*`, password validators, a `SECRET_KEY` read at run time)."
         )
 
 
 def audit(ev: Evidence, s: Section) -> None:
     audit_models = sorted(
-        m.cls.name for m in ev.models if re.search(r"audit|history|event|log", m.cls.name, re.I)
+        m.cls.name
+        for m in (*ev.models, *ev.sa_models)
+        if re.search(r"audit|history|event|log", m.cls.name, re.I)
     )
     if audit_models:
         s.observations.append(f"Audit trail models: {_names(audit_models)}.")
@@ -834,7 +861,10 @@ def audit(ev: Evidence, s: Section) -> None:
     if ev.has("structlog"):
         s.observations.append("Structured logging with structlog.")
     if not s.observations:
-        s.observations.append("No audit trail or logging configuration was found.")
+        s.observations.append(
+            "No audit trail was recognised (models named audit/history/event/log, django-auditlog, "
+            "simple-history, a `LOGGING` setting, structlog)."
+        )
 
 
 def third_party(ev: Evidence, s: Section) -> None:
@@ -856,7 +886,7 @@ def third_party(ev: Evidence, s: Section) -> None:
         )
     else:
         s.observations.append(
-            "No third-party security integrations (error tracking, secrets manager, identity provider) were found."
+            "No third-party security integration is imported (error tracking, secrets manager, identity provider)."
         )
 
 
@@ -1006,7 +1036,7 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
         )
     if not mon:
         mon.append(
-            "No monitoring integration (Sentry, Prometheus, OpenTelemetry, logging config, health checks) was found."
+            "No monitoring integration was recognised (Sentry, Prometheus, OpenTelemetry, a `LOGGING` setting, a health-check endpoint)."
         )
     mon.append("Re-run this report after each release and watch the three scores.")
     p["Monitoring & Maintenance"] = mon

@@ -169,6 +169,10 @@ class Evidence:
     def rel(self, ref: ClassRef) -> str:
         return self.project.rel(ref.facts.path)
 
+    def root_of(self, rel: str) -> str:
+        """The source root (folder, "" for the project root) a file is imported from."""
+        return self.project.import_root(rel)
+
     def model_count(self) -> int:
         return len(self.inv.models)
 
