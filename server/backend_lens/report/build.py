@@ -279,16 +279,16 @@ def integration_errors(ev: Evidence, s: Section) -> None:
         )
     if ev.calls.get("HTTPException"):
         s.observations.append(
-            f"FastAPI endpoints raise `HTTPException` ({ev.calls['HTTPException']} places) for client errors."
+            f"`HTTPException` is raised for client errors ({_plural(ev.calls['HTTPException'], 'place')})."
         )
     if ev.calls.get("raise_for_status"):
         s.observations.append(
-            f"Outbound HTTP responses are checked with `raise_for_status()` in {ev.calls['raise_for_status']} places."
+            f"Outbound HTTP responses are checked with `raise_for_status()` in {_plural(ev.calls['raise_for_status'], 'place')}."
         )
     logged = ev.calls.get("exception", 0) + ev.calls.get("error", 0)
     if logged:
         s.observations.append(
-            f"Failures are logged (`logger.exception`/`logger.error`) in {logged} places."
+            f"Failures are logged (`logger.exception`/`logger.error`) in {_plural(logged, 'place')}."
         )
     handlers = sum(
         ev.calls.get(k, 0)
@@ -531,7 +531,7 @@ def integrity(ev: Evidence, s: Section) -> None:
         s.observations.append(f"{_plural(uniques, 'field')} carry `unique=True`.")
     if ev.calls.get("atomic"):
         s.observations.append(
-            f"`transaction.atomic` wraps multi-step writes in {ev.calls['atomic']} places."
+            f"`transaction.atomic` wraps multi-step writes in {_plural(ev.calls['atomic'], 'place')}."
         )
 
 
@@ -567,15 +567,15 @@ def connections(ev: Evidence, s: Section) -> None:
             s.observations.append(f"SQLAlchemy engine at {where}: {told}.")
     if ev.calls.get("sessionmaker"):
         s.observations.append(
-            f"Sessions come from `sessionmaker` ({ev.calls['sessionmaker']} places)."
+            f"Sessions come from `sessionmaker` ({_plural(ev.calls['sessionmaker'], 'place')})."
         )
     if ev.calls.get("on_commit"):
         s.observations.append(
-            f"`transaction.on_commit` defers side effects until commit in {ev.calls['on_commit']} places."
+            f"`transaction.on_commit` defers side effects until commit in {_plural(ev.calls['on_commit'], 'place')}."
         )
     if ev.calls.get("select_for_update"):
         s.observations.append(
-            f"Row locks (`select_for_update`) are taken in {ev.calls['select_for_update']} places."
+            f"Row locks (`select_for_update`) are taken in {_plural(ev.calls['select_for_update'], 'place')}."
         )
     if not s.observations:
         s.observations.append(
@@ -678,7 +678,7 @@ def performance(ev: Evidence, s: Section) -> None:
         )
     if ev.calls.get("iterator"):
         s.observations.append(
-            f"Large querysets are streamed with `.iterator()` in {ev.calls['iterator']} places."
+            f"Large querysets are streamed with `.iterator()` in {_plural(ev.calls['iterator'], 'place')}."
         )
     if not s.observations:
         s.observations.append(
