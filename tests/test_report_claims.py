@@ -232,3 +232,42 @@ def test_test_settings_secrets_are_not_high_priority(tmp_path, capsys):
     (tmp_path / "pyproject.toml").write_text("[tool.backend-lens]\ninclude-tests = true\n")
     report = run(tmp_path, capsys, "report")
     assert "SEC001" in report.split("### High Priority Implementations")[1].split("###")[0]
+
+
+def test_file_kinds(tmp_path):
+    from backend_lens.engine.project import Project
+    from backend_lens.facts.kinds import file_kind
+
+    write_files(
+        tmp_path,
+        {
+            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
+            "shop/__init__.py": "",
+            "shop/settings.py": "DEBUG = False\n",
+            "shop/views.py": "x = 1\n",
+            "shop/tests/test_views.py": "x = 1\n",
+            "shop/settings_ci.py": "DEBUG = False\n",
+            "shop/migrations/0001_initial.py": "x = 1\n",
+            "shop/management/commands/rebuild.py": "x = 1\n",
+            "scripts/load.py": "x = 1\n",
+            "shop/fixtures/make.py": "x = 1\n",
+        },
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    kinds = {
+        project.rel(p): file_kind(r.facts, project.rel(p), project.index)
+        for p, r in project.results.items()
+    }
+    assert kinds == {
+        "manage.py": "source",
+        "shop/__init__.py": "source",
+        "shop/settings.py": "source",
+        "shop/views.py": "source",
+        "shop/tests/test_views.py": "test",
+        "shop/settings_ci.py": "test-settings",
+        "shop/migrations/0001_initial.py": "migration",
+        "shop/management/commands/rebuild.py": "script",
+        "scripts/load.py": "script",
+        "shop/fixtures/make.py": "test",
+    }

@@ -466,6 +466,7 @@ def is_settings_path(rel_path: str) -> bool:
         name == "settings.py"
         or "/settings/" in f"/{p}"
         or name.endswith("_settings.py")
+        or name.startswith("settings_")
         or name == "config.py"
     )
 

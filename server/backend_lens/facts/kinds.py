@@ -101,10 +101,14 @@ def file_kind(facts: FileFacts, rel: str, index) -> str:
     if facts.is_migration:
         return "migration"
     parts = rel.replace("\\", "/").split("/")
+    if "fixtures" in parts[:-1]:
+        return "test"
     if parts[-1] in SCRIPT_FILES and len(parts) == 1:
         return "script"
     if any(p in SCRIPT_FOLDERS for p in parts[:-1]):
         return "script"
+    if "/management/commands/" in "/" + "/".join(parts[:-1]) + "/":
+        return "script"  # Django management commands: operators' one-off runs
     return "source"
 
 
@@ -112,7 +116,7 @@ KIND_NAMES = {
     "test": "tests",
     "test-settings": "test settings",
     "migration": "migrations (rules other than the migration rules)",
-    "script": "scripts and docs",
+    "script": "scripts, management commands and docs",
 }
 
 
