@@ -92,7 +92,7 @@ class Project:
 
     def _declared_roots(self) -> dict[str, str]:
         """Import roots the layout or the settings declare: folder -> how found."""
-        found = getattr(self, "_declared", None)
+        found = self.__dict__.get("_declared")
         if found is not None:
             return found
         found = {}
@@ -119,6 +119,16 @@ class Project:
                     found.setdefault(rel_dir, "a src/ layout")
         self._declared = found
         return found
+
+    def refresh_roots(self) -> None:
+        """Find the import roots again (after a change of the `src` setting or of
+        pyproject.toml) and re-name every analysed file by them."""
+        self._declared = None
+        for path, result in self.results.items():
+            rel = self.rel(path)
+            result.facts.import_root = self.import_root(rel)
+            result.facts.import_module = self.import_module(rel)
+        self.index._invalidate({"models", "settings", "calls"})
 
     def source_roots(self) -> list[tuple[str, str]]:
         """Every import root some analysed file is imported from, with how it was

@@ -218,7 +218,10 @@ class AnalysisWorker:
 
     def reconfigure(self, config: Config) -> concurrent.futures.Future:
         def apply():
+            old = self.project.config
             self.project.config = config
+            if (old.src, old.declared_src) != (config.src, config.declared_src):
+                self.project.refresh_roots()
             for uri, path in list(self._open.items()):
                 text = self.project.overlay.get(path)
                 if text is not None:
