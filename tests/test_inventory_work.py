@@ -52,6 +52,13 @@ CELERY = {
                 "schedule": crontab(hour=3, minute=0),
             },
             "vendor-sync": {"task": "vendor.sync_all", "schedule": 60},
+            "archive": {
+                "task": (
+                    "orders.tasks"
+                    ".archive"
+                ),
+                "schedule": 86400,
+            },
         }
     """,
     "orders/__init__.py": "",
@@ -65,7 +72,10 @@ CELERY = {
         @app.task(
             bind=True,
             max_retries=3,
-            autoretry_for=(IOError,),
+            autoretry_for=(
+                IOError,
+                TimeoutError,
+            ),
             time_limit=30,
             soft_time_limit=20,
         )
@@ -136,7 +146,7 @@ def test_celery_tasks_as_projects_write_them(tmp_path):
             (
                 "bind=True",
                 "max_retries=3",
-                "autoretry_for=(IOError,)",
+                "autoretry_for=(IOError, TimeoutError,)",  # on one line
                 "time_limit=30",
                 "soft_time_limit=20",
                 'beat="receipts"',
@@ -157,7 +167,13 @@ def test_celery_tasks_as_projects_write_them(tmp_path):
             line(files, t, "def recount"),
             ("retry_backoff=True", "acks_late=True", 'rate_limit="10/m"'),
         ),
-        Task("celery", "archive", t, line(files, t, "def archive"), ('name="orders.archive"',)),
+        Task(
+            "celery",
+            "archive",
+            t,
+            line(files, t, "def archive"),
+            ('name="orders.archive"', 'beat="archive"', "schedule=86400"),
+        ),
         # class-based: a Task subclass with run(); BaseTask (no run) is a base
         Task(
             "celery",

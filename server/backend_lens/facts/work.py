@@ -25,6 +25,8 @@ enclosing function):
 
 from __future__ import annotations
 
+import re
+
 from ..source import syntax as sx
 from .model import WorkFact
 
@@ -78,13 +80,15 @@ CTOR_SUFFIXES = (
 )
 BEAT_NAMES = frozenset({"CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE", "beat_schedule"})
 MAX_CODE = 120
+_OPEN = re.compile(r"([(\[{]) ")
+_CLOSE = re.compile(r" ([)\]}])")
 
 
 def as_written(node) -> str:
     """Source text of ``node`` on one line, cut to a readable length."""
     text = sx.code(node)
-    if "\n" in text:
-        text = " ".join(text.split())
+    if "\n" in text:  # on one line: "(\n    IOError,\n)" -> "(IOError,)"
+        text = _CLOSE.sub(r"\1", _OPEN.sub(r"\1", " ".join(text.split())))
     return text if len(text) <= MAX_CODE else text[: MAX_CODE - 1] + "\u2026"
 
 
