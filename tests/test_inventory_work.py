@@ -241,6 +241,32 @@ def test_celery_app_from_a_factory_function(tmp_path):
     ]
 
 
+def test_celery_current_app_and_stacked_decorators(tmp_path):
+    files = {
+        "billing/__init__.py": "",
+        "billing/tasks.py": """
+            from celery import current_app
+
+            from billing.locks import single_instance
+
+
+            @current_app.task(ignore_result=True)
+            @single_instance
+            def invoice_all():
+                pass
+        """,
+        "billing/locks.py": """
+            def single_instance(f):
+                return f
+        """,
+    }
+    project, files = scan(tmp_path, files)
+    t = "billing/tasks.py"
+    assert collect_tasks(project) == [
+        Task("celery", "invoice_all", t, line(files, t, "def invoice_all"), ("ignore_result=True",))
+    ]
+
+
 # -- RQ ----------------------------------------------------------------------
 
 

@@ -11,8 +11,9 @@ enclosing function):
 
 - decorators of functions whose last name is one a task queue, scheduler or
   websocket library uses (``task``, ``shared_task``, ``job``, ``actor``,
-  ``scheduled_job``, ``add``, ``websocket``, ``route``, ``on``, ...), and every
-  decorator of a class (netbox's ``@system_job(interval=...)``);
+  ``scheduled_job``, ``add``, ``websocket``, ``route``, ``on``, ...), and the
+  decorators of a class that name a job or a schedule (netbox's
+  ``@system_job(interval=...)``);
 - calls that queue or schedule a function (``enqueue``, ``enqueue_call``,
   ``enqueue_at``, ``enqueue_in``, ``add_job``) or register a websocket handler
   (``add_api_websocket_route``, ``add_websocket_route``, ``WebSocketRoute``);
@@ -49,6 +50,8 @@ TASK_DECORATORS = frozenset(
         "event",
     }
 )
+# words in the name of a class decorator worth recording (netbox: @system_job(interval=60))
+CLASS_DECORATOR_WORDS = ("job", "schedul", "periodic", "task", "interval", "cron")
 # the last name of a call that queues or schedules a function, or adds a websocket route
 WORK_CALLS = frozenset(
     {
@@ -158,7 +161,11 @@ def extract_work(by_type, imports: dict[str, str], calls_of) -> tuple[WorkFact, 
         if not written:
             continue
         is_class = target.type == "classdef"
-        if not is_class and written.rsplit(".", 1)[-1] not in TASK_DECORATORS:
+        last = written.rsplit(".", 1)[-1]
+        if is_class:
+            if not any(k in last.lower() for k in CLASS_DECORATOR_WORDS):
+                continue
+        elif last not in TASK_DECORATORS:
             continue
         args: tuple[str, ...] = ()
         kwargs: tuple[tuple[str, str], ...] = ()

@@ -39,7 +39,9 @@ from ..facts.model import ClassFact, FileFacts, FunctionFact, WorkFact
 from ..facts.work import MAX_CODE
 from .model import Consumer, GraphQLSchema, Task
 
-CELERY_APPS = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+CELERY_APPS = frozenset(
+    {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery", "celery.current_app"}
+)
 CELERY_DECORATORS = frozenset(
     {
         "celery.shared_task",
@@ -520,9 +522,7 @@ def _class_task(p: _Project, f: _File, cls: ClassFact) -> tuple[str, list[str]] 
         opts: list[str] = []
         for w in f.facts.work:
             if w.kind == "class_decorator" and w.name == cls.name and w.start == cls.start:
-                last = w.written.rsplit(".", 1)[-1].lower()
-                if any(k in last for k in ("job", "schedul", "periodic", "task", "interval")):
-                    opts.extend(_option_list(w.args, w.kwargs))
+                opts.extend(_option_list(w.args, w.kwargs))
         return "jobs", opts
     return None
 
