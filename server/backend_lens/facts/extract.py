@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
+from .work import extract_work
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey"}
@@ -834,4 +835,5 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         or name == "conftest.py",
         is_migration=is_migration,
         is_settings=settings_module,
+        work=extract_work(by_type, imports, calls_of),
     )

@@ -77,6 +77,23 @@ class TaskFact:
     framework: str = "celery"
 
 
+@dataclass(frozen=True)
+class WorkFact:
+    """Something a file writes that may be background work, a websocket consumer
+    or a GraphQL schema, as written (see facts/work.py). What it is is decided with
+    the whole project's facts (inventory/work.py): is ``app`` in ``@app.task`` a
+    Celery app defined in another module? is ``Scheduler()`` a project scheduler?"""
+
+    kind: str  # decorator | class_decorator | call | ctor | beat | arq
+    name: str  # decorated function or class; assigned name (ctor); beat entry key
+    start: Pos
+    callee: str  # decorator / called name, qualified where the imports tell
+    args: tuple[str, ...] = ()  # positional arguments as written
+    kwargs: tuple[tuple[str, str], ...] = ()  # keyword arguments: (name, code as written)
+    scope: str = ""  # the nearest enclosing function ("" at module or class level)
+    written: str = ""  # the callee as written (before qualification)
+
+
 @dataclass
 class FileFacts:
     path: str
@@ -112,6 +129,8 @@ class FileFacts:
     import_root: str = ""
     # DJANGO_SETTINGS_MODULE values this file selects (manage.py, wsgi.py, asgi.py)
     selects_settings: tuple[str, ...] = ()
+    # background work, websocket consumers and GraphQL schemas as written (facts/work.py)
+    work: tuple[WorkFact, ...] = ()
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
