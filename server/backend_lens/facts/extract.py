@@ -585,7 +585,8 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
 
 
 def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of=None) -> FileFacts:
-    calls_of = calls_of or sx.CallCache()
+    if calls_of is None:
+        calls_of = sx.CallCache()
     module = module_name(rel_path)
     is_package = rel_path.replace("\\", "/").endswith("__init__.py")
     imports, stars, modules = extract_imports(by_type, module, is_package)
