@@ -255,3 +255,72 @@ def query(cursor, ids, limit, name: str, request):
     {body}
 """
     assert len(val001(tmp_path, src)) == 1
+
+
+# -- a parameter formatted into SQL, decided by the callers ---------------------------
+
+SEQUENCES = """
+from django.db import connection, models
+
+
+class Rule(models.Model):
+    @staticmethod
+    def next_ids(quantity):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval('rule_id_seq') FROM generate_series(1, {quantity})"
+            )
+            return cursor.fetchall()
+
+    def page(self, size):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM rule LIMIT {size}")
+            return cursor.fetchall()
+"""
+
+
+def sequences(tmp_path, callers: str):
+    files = {"shop/__init__.py": "", "shop/models.py": SEQUENCES, "shop/views.py": callers}
+    return only(analyze_files(tmp_path, files), "VAL001")
+
+
+def test_val001_parameter_every_caller_gives_an_integer_is_quiet(tmp_path):
+    callers = """
+    from shop.models import Rule
+
+
+    def create(rules, rule):
+        ids = Rule.next_ids(len(rules))
+        first = Rule.next_ids(1)
+        rule.page(20)
+        rule.page(size=len(rules) * 2)
+        return ids, first
+    """
+    assert [f.start for f in sequences(tmp_path, callers)] == [
+        pos_of(SEQUENCES, 'f"SELECT * FROM rule LIMIT')  # page: one call by position, one by name
+    ]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "Rule.next_ids(request.GET['n'])",  # request data
+        "Rule.next_ids(count)",  # a name the callers' facts cannot tell
+        "Rule.next_ids(*counts)",
+        "Rule.next_ids()",
+        "str(Rule.next_ids)",  # never called at all
+    ],
+)
+def test_val001_parameter_a_caller_may_give_text_is_still_found(tmp_path, call):
+    callers = f"""
+    from shop.models import Rule
+
+
+    def create(request, count, counts):
+        Rule.next_ids(1)
+        return {call}
+    """
+    if call.startswith("str("):
+        callers = callers.replace("        Rule.next_ids(1)\n", "")
+    found = sequences(tmp_path, callers)
+    assert pos_of(SEQUENCES, 'f"SELECT nextval') in [f.start for f in found]

@@ -7,7 +7,7 @@ import re
 from ..model import Fix
 from ..source import syntax as sx
 from ._helpers import last_assignment
-from .base import Context, detector
+from .base import Context, detector, make_finding
 
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP|ALTER)\b", re.I)
 SQL_INSIDE = re.compile(r"\s(FROM|WHERE|SET)\s", re.I)
@@ -133,15 +133,71 @@ def sql_string_formatting(ctx: Context):
             # values go as parameters; the f-string composes SQL fragments (a
             # compiled subquery, a column list), the way ORMs build SQL themselves
             continue
-        if _only_integers(ctx, built):
+        values = _formatted_values(built)
+        pending = _parameters_left(ctx, values) if values is not None else None
+        if pending == []:
             continue  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
-        yield ctx.finding(
-            "VAL001",
-            arg,
-            "SQL built by string formatting: a value containing a quote changes the query (SQL "
-            "injection); pass values as parameters instead",
-            fix=_parameterise(ctx, arg) if not with_params else None,
-        )
+        site = ctx.site(arg)
+        fix = _parameterise(ctx, arg) if not with_params else None
+        if pending is None:
+            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+            continue
+
+        def judge(index, site=site, fix=fix, pending=pending):
+            # a parameter formatted into SQL that every caller in the project gives an int
+            if all(index.always_given_an_integer(fn, slots) for fn, slots in pending):
+                return
+            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+
+        yield ctx.defer(("calls",), judge)
+
+
+VAL001_MESSAGE = (
+    "SQL built by string formatting: a value containing a quote changes the query (SQL "
+    "injection); pass values as parameters instead"
+)
+
+
+def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The values not proven integers here, when each is a parameter of its function
+    that the callers decide: (function name, the argument slots that give it). None
+    when some value is neither an integer nor such a parameter."""
+    pending = []
+    for v in values:
+        if _is_int(ctx, v, set()):
+            continue
+        slot = _parameter_slot(ctx, v)
+        if slot is None:
+            return None
+        pending.append(slot)
+    return pending
+
+
+def _parameter_slot(ctx: Context, leaf) -> tuple[str, tuple[str, ...]] | None:
+    """(function, ("#k", "kw:name")) when ``leaf`` names a parameter of its function
+    that nothing else in the function rebinds; the position counts from the first
+    argument a caller writes (after ``self``/``cls`` of a method)."""
+    if leaf.type != "name":
+        return None
+    scope = ctx.scope(leaf)
+    if scope.type != "funcdef":
+        return None
+    bindings = _bindings(ctx, leaf.value, scope)
+    if not bindings or len(bindings) != 1:
+        return None
+    param = bindings[0].parent
+    if param.type == "tfpdef":
+        param = param.parent
+    if param.type != "param" or param.star_count or param.default is not None:
+        return None
+    params = scope.get_params()
+    k = params.index(param)
+    decorators = {(sx.decorator_name(d) or "") for d in sx.function_decorators(scope)}
+    if ctx.scope(scope).type == "classdef" and "staticmethod" not in decorators:
+        k -= 1  # self / cls
+    if k < 0:
+        return None
+    return scope.children[1].value, (f"#{k}", f"kw:{leaf.value}")
 
 
 # ---------------------------------------------------------------------------
@@ -212,11 +268,6 @@ def _formatted_values(built) -> list | None:
             out.append(o)
         return out
     return None
-
-
-def _only_integers(ctx: Context, built) -> bool:
-    values = _formatted_values(built)
-    return values is not None and all(_is_int(ctx, v, set()) for v in values)
 
 
 def _is_int(ctx: Context, node, seen: set) -> bool:
