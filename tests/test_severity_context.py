@@ -275,3 +275,88 @@ def test_txn001_rejudged_when_the_wrapper_file_changes(tmp_path):
     assert len(only(project.findings(views), "TXN001")) == 1
     _, changed = project.analyze_file(tools, tools.read_text())
     assert only(project.findings(views), "TXN001") == []
+
+
+def test_a_function_returning_a_transaction_row_is_no_wrapper(tmp_path):
+    """``return create_transaction(...)`` returns a row named for a payment
+    transaction, not a database transaction block."""
+    tools = DB_TOOLS + (
+        "\n\ndef create_transaction(order):\n    return order\n\n\n"
+        "def record(order):\n    return create_transaction(order)\n"
+    )
+    src = view("from shop.db.tools import record", "@record", "")
+    assert len(txn001(tmp_path, src, {"shop/db/tools.py": tools})) == 1
+
+
+SQLALCHEMY_DB = """
+from contextlib import contextmanager
+from functools import wraps
+
+from sqlalchemy.orm import Session
+
+from app.engine import engine
+
+
+def write_session(func):
+    @wraps(func)
+    def inner(*args, **kwargs):
+        with Session(engine) as session, session.begin():
+            return func(session, *args, **kwargs)
+
+    return inner
+
+
+@contextmanager
+def unit_of_work():
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def plain_session():
+    with Session(engine) as session:
+        yield session
+"""
+
+SQLALCHEMY_SERVICE = """
+from app.db import plain_session, write_session, unit_of_work
+
+
+@write_session
+def save_order(session, order):
+    lock_rows(session, order)
+
+
+def copy_orders():
+    with unit_of_work() as conn:
+        copy_rows(conn)
+
+
+def read_orders():
+    with plain_session() as session:
+        read_rows(session)
+"""
+
+
+def test_sqlalchemy_project_wrappers_of_begin_hold_a_transaction(tmp_path):
+    from backend_lens.engine.project import Project
+
+    files = {
+        "app/__init__.py": "",
+        "app/engine.py": "from sqlalchemy import create_engine\n\nengine = create_engine('sqlite://')\n",
+        "app/db.py": SQLALCHEMY_DB,
+        "app/service.py": SQLALCHEMY_SERVICE,
+    }
+    analyze_files(tmp_path, files)
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    index = project.index
+    assert index.is_transaction_wrapper("app.db.write_session")
+    assert index.is_transaction_wrapper("app.db.unit_of_work")
+    assert not index.is_transaction_wrapper("app.db.plain_session")
+    # what runs under them is inside a transaction; what runs under the plain session is not
+    assert index.called_in_transaction("save_order")
+    assert index.called_in_transaction("lock_rows")
+    assert index.called_in_transaction("copy_rows")
+    assert not index.called_in_transaction("read_rows")
+    assert not index.called_in_transaction("read_orders")

@@ -730,9 +730,9 @@ def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, fr
             elif n.type == "return_stmt" and len(n.children) == 2 and owner(n) is func:
                 value = n.children[1]
                 if value.type in ("atom_expr", "power", "name"):
-                    returned = held_name(value)
-                    if opens_transaction(returned):  # return transaction.atomic(using=db)
-                        held.add("")
+                    returned = (held_name(value) or "").rsplit(".", 1)[-1]
+                    if returned in ("atomic", *BEGIN_METHODS):  # return transaction.atomic(...)
+                        held.add("")  # (not create_transaction(...): a row, not a block)
         held.discard(None)
         if held:
             out[func.children[1].value] = frozenset(h for h in held if h is not None)
