@@ -360,3 +360,23 @@ def test_sqlalchemy_project_wrappers_of_begin_hold_a_transaction(tmp_path):
     assert index.called_in_transaction("copy_rows")
     assert not index.called_in_transaction("read_rows")
     assert not index.called_in_transaction("read_orders")
+
+
+def test_a_wrapper_fact_that_cannot_be_read_keeps_the_other_facts(tmp_path, monkeypatch):
+    """If reading the transaction wrappers of a file fails on some tree, only that
+    fact is lost: the file's models are still read."""
+    from backend_lens.facts import extract
+
+    def broken(expr):
+        raise AttributeError("half-typed")
+
+    monkeypatch.setattr(extract, "held_name", broken)
+    files = {"shop/__init__.py": "", "shop/models.py": MODELS + DB_TOOLS}
+    analyze_files(tmp_path, files)
+    from backend_lens.engine.project import Project
+
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    facts = project.results[str(tmp_path / "shop" / "models.py")].facts
+    assert [c.name for c in facts.classes] == ["Order"]
+    assert facts.transaction_wrappers == {}

@@ -4,6 +4,7 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -594,6 +595,20 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def _or_empty(func):
+    """A fact of a half-typed tree that cannot be read is left empty, and only that
+    fact: the file's other facts (models, routes, settings) are kept."""
+
+    @functools.wraps(func)
+    def read(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (IndexError, AttributeError, ValueError):
+            return {}
+
+    return read
+
+
 def int_literalish(node) -> bool:
     """A number, ``len(...)``, ``int(...)`` or arithmetic of those, as written."""
     t = node.type
@@ -618,6 +633,7 @@ def int_literalish(node) -> bool:
     return False
 
 
+@_or_empty
 def _int_arguments(by_type, calls_of) -> dict[str, frozenset[str]]:
     """Name called -> the arguments every call of it in this file gives as an integer
     (``#0`` for the first positional one, ``kw:limit`` for a keyword): VAL001 asks
@@ -690,6 +706,7 @@ def module_locals(by_type) -> set[str]:
     return out
 
 
+@_or_empty
 def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, frozenset[str]]:
     """Module-level functions (and aliases) that can hold a transaction around the
     code they wrap -> what they hold it with: "" for a transaction itself, else the
@@ -749,6 +766,7 @@ def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, fr
     return out
 
 
+@_or_empty
 def _held_calls(by_type, calls_of, imports, module) -> dict[str, frozenset[str]]:
     """Qualified name of a project context manager or decorator that might hold a
     transaction (judged by the index) -> the names of what runs while it does: the
