@@ -235,6 +235,7 @@ def query(cursor, ids, limit, offset, size: int, maybe: int | None = None):
         "cursor.execute(f\"SELECT * FROM t LIMIT {len(ids)} WHERE a = '{name}'\")",  # one int
         'cursor.execute("SELECT * FROM t WHERE a = %s AND b = %d" % (name, limit))',
         'cursor.execute("SELECT * FROM t WHERE a = {}".format(request.GET["a"]))',
+        "cursor.execute(\"SELECT * FROM t WHERE a = '{}'\".format.__call__(name))",
         'cursor.execute(f"SELECT * FROM t LIMIT {BATCH}")',  # module name bound to a string
         'cursor.execute(f"SELECT * FROM t LIMIT {float(limit)}")',  # float("nan") is text
         'n = len(ids)\n    n = name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',

@@ -245,7 +245,10 @@ def _formatted_values(built) -> list | None:
             return None
         return [right]
     if t in ("atom_expr", "power"):
-        args = sx.call_args(sx.parts(built)[2])
+        trailer = sx.parts(built)[2]
+        if not sx.is_call_trailer(trailer):
+            return None
+        args = sx.call_args(trailer)
         if any(a.kind not in ("pos", "kw") for a in args):
             return None
         return [a.value for a in args]
