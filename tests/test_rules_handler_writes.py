@@ -63,3 +63,31 @@ def test_file_storage_writes_are_not_orm_writes(tmp_path):
         "    storage.delete('old.png')\n"
     )
     assert mig005(tmp_path, body) == []
+
+
+WRAPPERS = (
+    "from contextlib import contextmanager\n\nfrom django.db import transaction\n\n\n"
+    "@contextmanager\ndef unit_of_work():\n    with transaction.atomic():\n        yield\n\n\n"
+    "def all_or_nothing(view):\n    def inner(*args, **kwargs):\n"
+    "        with transaction.atomic():\n            return view(*args, **kwargs)\n\n"
+    "    return inner\n\n\n"
+    "def logged(view):\n    return view\n"
+)
+
+
+def test_writes_under_a_project_transaction_wrapper_are_quiet(tmp_path):
+    body = (
+        "from shop.db import all_or_nothing, logged, unit_of_work\n\n\n"
+        "@all_or_nothing\ndef a(request):\n    Order.objects.create()\n    OrderLine.objects.create()\n\n\n"
+        "def b(request):\n    with unit_of_work():\n"
+        "        Order.objects.create()\n        OrderLine.objects.create()\n\n\n"
+        "@logged\ndef c(request):\n    Order.objects.create()\n    OrderLine.objects.create()\n\n\n"
+        "def d(request):\n    with unit_of_work():\n        Order.objects.create()\n"
+        "    OrderLine.objects.create()\n    OrderLine.objects.create()\n"
+    )
+    files = {"shop/__init__.py": "", "shop/db.py": WRAPPERS, "shop/views.py": HEAD + body}
+    found = [f.message for f in only(analyze_files(tmp_path, files), "MIG005")]
+    # c: a decorator that is no transaction; d: two writes after the block
+    assert len(found) == 2
+    assert "`c`" in found[0] and "`d`" in found[1]
+    assert "OrderLine.objects.create()` and then `OrderLine.objects.create()" in found[1]

@@ -191,3 +191,137 @@ def test_val001_suppress_edit_silences_and_keeps_the_file_parsing(tmp_path):
         ln.rstrip().endswith("# backend-lens: ignore[VAL001]") and "cursor.execute(" in ln
         for ln in text.splitlines()
     )
+
+
+# -- integers formatted into SQL: no quote can get in ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "cursor.execute(f\"SELECT nextval('s') FROM generate_series(1, {len(ids)})\")",
+        'cursor.execute(f"SELECT * FROM t LIMIT {int(limit)}")',
+        'cursor.execute(f"SELECT * FROM t LIMIT {len(ids) * 2 + 1}")',
+        'cursor.execute(f"SELECT * FROM t LIMIT {10}")',
+        'cursor.execute("SELECT * FROM t LIMIT %d OFFSET %d" % (limit, offset))',
+        'cursor.execute("SELECT * FROM t LIMIT {}".format(len(ids)))',
+        'cursor.execute("SELECT * FROM t LIMIT " + str(len(ids)))',
+        'cursor.execute(f"SELECT * FROM t LIMIT {limit:d}")',
+        'cursor.execute(f"SELECT * FROM t LIMIT {size}")',  # size: int parameter
+        'cursor.execute(f"SELECT * FROM t LIMIT {maybe}")',  # maybe: int | None
+        'cursor.execute(f"SELECT * FROM t LIMIT {BATCH}")',  # module constant
+        'n = len(ids)\n    n += 1\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
+        'for i in range(3):\n        cursor.execute(f"SELECT * FROM t{i} WHERE a = {i}")',
+        'for i, x in enumerate(ids):\n        cursor.execute(f"UPDATE t SET pos = {i} WHERE a = 1")',
+        'total: int = len(ids)\n    sql = f"SELECT * FROM t LIMIT {total}"\n    cursor.execute(sql)',
+    ],
+)
+def test_val001_integer_values_are_quiet(tmp_path, body):
+    src = f"""
+BATCH = 500
+
+
+def query(cursor, ids, limit, offset, size: int, maybe: int | None = None):
+    {body}
+"""
+    assert val001(tmp_path, src) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'cursor.execute(f"SELECT * FROM t LIMIT {limit}")',  # parameter, no annotation
+        "cursor.execute(f\"SELECT * FROM t WHERE name = '{name}'\")",  # a str parameter
+        "cursor.execute(f\"SELECT * FROM t LIMIT {len(ids)} WHERE a = '{name}'\")",  # one int
+        'cursor.execute("SELECT * FROM t WHERE a = %s AND b = %d" % (name, limit))',
+        'cursor.execute("SELECT * FROM t WHERE a = {}".format(request.GET["a"]))',
+        "cursor.execute(\"SELECT * FROM t WHERE a = '{}'\".format.__call__(name))",
+        'cursor.execute(f"SELECT * FROM t LIMIT {BATCH}")',  # module name bound to a string
+        'cursor.execute(f"SELECT * FROM t LIMIT {float(limit)}")',  # float("nan") is text
+        'n = len(ids)\n    n = name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
+        'n = len(ids)\n    if name:\n        n += name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
+        'for i in ids:\n        cursor.execute(f"SELECT * FROM t WHERE a = {i}")',
+        "for i, x in enumerate(ids):\n        cursor.execute(f\"UPDATE t SET pos = '{x}'\")",
+        'global LIMIT\n    cursor.execute(f"SELECT * FROM t LIMIT {LIMIT}")',
+        "def len(x):\n        return x\n    cursor.execute(f\"SELECT * FROM t WHERE a = '{len(name)}'\")",
+    ],
+)
+def test_val001_values_not_proven_integers_still_found(tmp_path, body):
+    src = f"""
+BATCH = "500; DROP TABLE t"
+LIMIT = 10
+
+
+def query(cursor, ids, limit, name: str, request):
+    {body}
+"""
+    assert len(val001(tmp_path, src)) == 1
+
+
+# -- a parameter formatted into SQL, decided by the callers ---------------------------
+
+SEQUENCES = """
+from django.db import connection, models
+
+
+class Rule(models.Model):
+    @staticmethod
+    def next_ids(quantity):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval('rule_id_seq') FROM generate_series(1, {quantity})"
+            )
+            return cursor.fetchall()
+
+    def page(self, size):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM rule LIMIT {size}")
+            return cursor.fetchall()
+"""
+
+
+def sequences(tmp_path, callers: str):
+    files = {"shop/__init__.py": "", "shop/models.py": SEQUENCES, "shop/views.py": callers}
+    return only(analyze_files(tmp_path, files), "VAL001")
+
+
+def test_val001_parameter_every_caller_gives_an_integer_is_quiet(tmp_path):
+    callers = """
+    from shop.models import Rule
+
+
+    def create(rules, rule):
+        ids = Rule.next_ids(len(rules))
+        first = Rule.next_ids(1)
+        rule.page(20)
+        rule.page(size=len(rules) * 2)
+        return ids, first
+    """
+    assert [f.start for f in sequences(tmp_path, callers)] == [
+        pos_of(SEQUENCES, 'f"SELECT * FROM rule LIMIT')  # page: one call by position, one by name
+    ]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "Rule.next_ids(request.GET['n'])",  # request data
+        "Rule.next_ids(count)",  # a name the callers' facts cannot tell
+        "Rule.next_ids(*counts)",
+        "Rule.next_ids()",
+        "str(Rule.next_ids)",  # never called at all
+    ],
+)
+def test_val001_parameter_a_caller_may_give_text_is_still_found(tmp_path, call):
+    callers = f"""
+    from shop.models import Rule
+
+
+    def create(request, count, counts):
+        Rule.next_ids(1)
+        return {call}
+    """
+    if call.startswith("str("):
+        callers = callers.replace("        Rule.next_ids(1)\n", "")
+    found = sequences(tmp_path, callers)
+    assert pos_of(SEQUENCES, 'f"SELECT nextval') in [f.start for f in found]

@@ -211,6 +211,32 @@ def is_atomic_with(with_stmt) -> bool:
     return False
 
 
+def transaction_holders(node, ctx: Context) -> tuple[str, ...]:
+    """Qualified names of the project decorators and context managers that hold
+    ``node``: its ``with`` items and the decorators of its function, up to that
+    function (``ProjectIndex.is_transaction_wrapper`` tells which hold a transaction)."""
+    from ..facts.extract import held_name, module_locals, qualify, with_items
+
+    local = ctx.memo.get("module_locals")
+    if local is None:
+        local = ctx.memo["module_locals"] = module_locals(ctx.by_type)
+    imports = ctx.facts.imports
+    found: list[str | None] = []
+    p = node.parent
+    while p is not None and p.type != "lambdef":
+        if p.type == "with_stmt":
+            found.extend(held_name(it) for it in with_items(p))
+        elif p.type == "funcdef":
+            found.extend(held_name(d) for d in sx.function_decorators(p))
+            break
+        p = p.parent
+    out = []
+    for h in found:
+        if h and (h.split(".")[0] in imports or h.split(".")[0] in local):
+            out.append(qualify(h, imports, ctx.facts.module, local) or h)
+    return tuple(out)
+
+
 def atomic_context(node, ctx: Context | None = None) -> tuple[bool, bool]:
     """(inside a transaction.atomic block or atomic function, inside a loop within it)
     Stops at a lambda or a nested function that is not itself atomic. With ``ctx``

@@ -7,7 +7,7 @@ import re
 from ..model import Fix
 from ..source import syntax as sx
 from ._helpers import last_assignment
-from .base import Context, detector
+from .base import Context, detector, make_finding
 
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP|ALTER)\b", re.I)
 SQL_INSIDE = re.compile(r"\s(FROM|WHERE|SET)\s", re.I)
@@ -133,13 +133,268 @@ def sql_string_formatting(ctx: Context):
             # values go as parameters; the f-string composes SQL fragments (a
             # compiled subquery, a column list), the way ORMs build SQL themselves
             continue
-        yield ctx.finding(
-            "VAL001",
-            arg,
-            "SQL built by string formatting: a value containing a quote changes the query (SQL "
-            "injection); pass values as parameters instead",
-            fix=_parameterise(ctx, arg) if not with_params else None,
+        values = _formatted_values(built)
+        pending = _parameters_left(ctx, values) if values is not None else None
+        if pending == []:
+            continue  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
+        site = ctx.site(arg)
+        fix = _parameterise(ctx, arg) if not with_params else None
+        if pending is None:
+            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+            continue
+
+        def judge(index, site=site, fix=fix, pending=pending):
+            # a parameter formatted into SQL that every caller in the project gives an int
+            if all(index.always_given_an_integer(fn, slots) for fn, slots in pending):
+                return
+            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+
+        yield ctx.defer(("calls",), judge)
+
+
+VAL001_MESSAGE = (
+    "SQL built by string formatting: a value containing a quote changes the query (SQL "
+    "injection); pass values as parameters instead"
+)
+
+
+def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The values not proven integers here, when each is a parameter of its function
+    that the callers decide: (function name, the argument slots that give it). None
+    when some value is neither an integer nor such a parameter."""
+    pending = []
+    for v in values:
+        if _is_int(ctx, v, set()):
+            continue
+        slot = _parameter_slot(ctx, v)
+        if slot is None:
+            return None
+        pending.append(slot)
+    return pending
+
+
+def _parameter_slot(ctx: Context, leaf) -> tuple[str, tuple[str, ...]] | None:
+    """(function, ("#k", "kw:name")) when ``leaf`` names a parameter of its function
+    that nothing else in the function rebinds; the position counts from the first
+    argument a caller writes (after ``self``/``cls`` of a method)."""
+    if leaf.type != "name":
+        return None
+    scope = ctx.scope(leaf)
+    if scope.type != "funcdef":
+        return None
+    bindings = _bindings(ctx, leaf.value, scope)
+    if not bindings or len(bindings) != 1:
+        return None
+    param = bindings[0].parent
+    if param.type == "tfpdef":
+        param = param.parent
+    if param.type != "param" or param.star_count or param.default is not None:
+        return None
+    params = scope.get_params()
+    k = params.index(param)
+    decorators = {(sx.decorator_name(d) or "") for d in sx.function_decorators(scope)}
+    if ctx.scope(scope).type == "classdef" and "staticmethod" not in decorators:
+        k -= 1  # self / cls
+    if k < 0:
+        return None
+    return scope.children[1].value, (f"#{k}", f"kw:{leaf.value}")
+
+
+# ---------------------------------------------------------------------------
+# integers: a value that is provably an int cannot carry a quote into the SQL text
+
+INT_BUILTINS = ("len", "int")
+INT_CONVERSIONS = set("diuxXo")  # "%d" % x raises unless x is a number
+CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
+ARITHMETIC = {"+", "-", "*", "//", "%", "**"}
+AUGMENTED = {"+=", "-=", "*=", "//=", "%=", "**="}
+
+
+def _formatted_values(built) -> list | None:
+    """The expressions ``built`` formats into its SQL text, or None when it cannot tell
+    (``% mapping``, ``*args``). An expression formatted with an integer conversion
+    (``{n:d}``, ``"%d" % n``) is left out: Python refuses to format anything else."""
+    t = built.type
+    if t == "fstring" or (t == "strings" and any(c.type == "fstring" for c in built.children)):
+        out = []
+        for n in sx.walk(built):
+            if n.type != "fstring_expr":
+                continue
+            spec = next((c for c in n.children if c.type == "fstring_format_spec"), None)
+            if (
+                spec is not None
+                and sx.code(spec).rstrip().endswith("d")
+                and "{" not in sx.code(spec)
+            ):
+                continue
+            out.append(n.children[1])
+        return out
+    if t == "term":
+        conversions = set(CONVERSION.findall(sx.literal_text(built.children[0]))) - {"%"}
+        if conversions and conversions <= INT_CONVERSIONS:
+            return []
+        right = built.children[2]
+        if right.type == "atom" and right.children[0].value == "(":
+            inner = right.children[1] if len(right.children) == 3 else None
+            if inner is None:
+                return []
+            if inner.type == "testlist_comp":
+                return [c for c in inner.children[::2]]
+            return [inner]
+        if right.type == "atom" and right.children[0].value in ("{", "["):
+            return None
+        return [right]
+    if t in ("atom_expr", "power"):
+        trailer = sx.parts(built)[2]
+        if not sx.is_call_trailer(trailer):
+            return None
+        args = sx.call_args(trailer)
+        if any(a.kind not in ("pos", "kw") for a in args):
+            return None
+        return [a.value for a in args]
+    if t == "arith_expr":
+        out = []
+        for o in built.children[::2]:
+            if _is_string(o):
+                continue
+            ps = sx.parts(o) if o.type in ("atom_expr", "power") else []
+            if (
+                len(ps) == 2
+                and ps[0].type == "name"
+                and ps[0].value == "str"
+                and sx.is_call_trailer(ps[1])
+            ):
+                args = sx.call_args(ps[1])
+                if len(args) != 1 or args[0].kind != "pos":
+                    return None
+                o = args[0].value
+            out.append(o)
+        return out
+    return None
+
+
+def _is_int(ctx: Context, node, seen: set) -> bool:
+    """Whether ``node`` is provably an int (or a number): a literal, ``len()``, ``int()``,
+    arithmetic of those, or a name bound only to such values in its function."""
+    t = node.type
+    if t == "number":
+        return True
+    if t == "atom" and len(node.children) == 3 and node.children[0].value == "(":
+        return _is_int(ctx, node.children[1], seen)
+    if t == "factor":
+        return _is_int(ctx, node.children[1], seen)
+    if t in ("arith_expr", "term") or (t == "power" and node.children[1].type == "operator"):
+        if any(op.value not in ARITHMETIC for op in node.children[1::2]):
+            return False
+        return all(_is_int(ctx, o, seen) for o in node.children[::2])
+    if t in ("atom_expr", "power"):
+        ps = sx.parts(node)
+        return (
+            len(ps) == 2
+            and ps[0].type == "name"
+            and ps[0].value in INT_BUILTINS
+            and not _shadowed(ctx, ps[0].value)
+            and sx.is_call_trailer(ps[1])
         )
+    if t == "name":
+        return _name_is_int(ctx, node, seen)
+    return False
+
+
+def _name_is_int(ctx: Context, leaf, seen: set) -> bool:
+    scope = ctx.scope(leaf)
+    key = (id(scope), leaf.value)
+    if key in seen:
+        return True  # `n = n + 1`: int when every other binding is
+    seen.add(key)
+    bindings = _bindings(ctx, leaf.value, scope)
+    if bindings is None:
+        return False
+    if not bindings and scope.type == "funcdef":
+        scope = ctx.scope(scope)  # a module constant read in a function
+        if scope.type != "file_input":
+            return False
+        bindings = _bindings(ctx, leaf.value, scope)
+    if not bindings:
+        return False
+    return all(_binding_is_int(ctx, b, seen) for b in bindings)
+
+
+def _bindings(ctx: Context, name: str, scope) -> list | None:
+    """Every leaf that binds ``name`` in ``scope``; None when a ``global`` or
+    ``nonlocal`` statement hands it to another scope."""
+    out = []
+    for n in _used_names(ctx).get(name, ()):
+        p = n.parent
+        if p.type in ("global_stmt", "nonlocal_stmt"):
+            if ctx.scope(n) is scope:
+                return None
+            continue
+        if not n.is_definition(include_setitem=False):
+            continue
+        owner = ctx.scope(p) if p.type in ("funcdef", "classdef") and p.children[1] is n else None
+        if (owner or ctx.scope(n)) is scope:
+            out.append(n)
+    return out
+
+
+def _binding_is_int(ctx: Context, leaf, seen: set) -> bool:
+    p = leaf.parent
+    if p.type == "tfpdef":  # n: int
+        return _int_annotation(p.children[2])
+    if p.type == "expr_stmt":
+        ch = p.children
+        if len(ch) >= 3 and all(c.type == "operator" and c.value == "=" for c in ch[1:-1:2]):
+            return any(c is leaf for c in ch[:-1:2]) and _is_int(ctx, ch[-1], seen)
+        if len(ch) == 3 and ch[0] is leaf and ch[1].type == "operator" and ch[1].value in AUGMENTED:
+            return _is_int(ctx, ch[2], seen)
+        if len(ch) == 2 and ch[0] is leaf and ch[1].type == "annassign":
+            ann = ch[1].children
+            return len(ann) == 4 and (_int_annotation(ann[1]) or _is_int(ctx, ann[3], seen))
+        return False
+    if p.type in ("for_stmt", "sync_comp_for") and p.children[1] is leaf:
+        return _builtin_call(ctx, p.children[3], "range")  # for i in range(n)
+    if (
+        p.type in ("exprlist", "testlist_star_expr")
+        and p.children[0] is leaf
+        and p.parent.type in ("for_stmt", "sync_comp_for")
+        and p.parent.children[1] is p
+    ):
+        return _builtin_call(ctx, p.parent.children[3], "enumerate")  # for i, x in enumerate()
+    return False
+
+
+def _builtin_call(ctx: Context, node, name: str) -> bool:
+    if node.type not in ("atom_expr", "power"):
+        return False
+    ps = sx.parts(node)
+    return (
+        len(ps) == 2
+        and ps[0].type == "name"
+        and ps[0].value == name
+        and not _shadowed(ctx, name)
+        and sx.is_call_trailer(ps[1])
+    )
+
+
+def _shadowed(ctx: Context, builtin: str) -> bool:
+    """Whether the file binds the builtin's name itself (an import, a def, an assignment)."""
+    return builtin in ctx.facts.imports or any(
+        n.is_definition() for n in _used_names(ctx).get(builtin, ())
+    )
+
+
+def _used_names(ctx: Context):
+    used = ctx.memo.get("used_names")
+    if used is None:
+        used = ctx.memo["used_names"] = ctx.module.get_used_names()
+    return used
+
+
+def _int_annotation(node) -> bool:
+    """``int``, ``int | None``, ``Optional[int]`` (None formats as ``None``: no quote)."""
+    text = sx.code(node).replace(" ", "").strip("\"'")
+    return text in ("int", "int|None", "None|int", "Optional[int]", "typing.Optional[int]")
 
 
 MARK = "\ue000"  # stands for a placeholder while the text is rebuilt

@@ -643,7 +643,7 @@ def _writes(ctx: Context, funcdef) -> list:
 
 @detector("MIG005", section=SECTION)
 def handler_writes_without_transaction(ctx: Context):
-    from ._helpers import atomic_context, is_atomic_decorated
+    from ._helpers import atomic_context, is_atomic_decorated, transaction_holders
 
     if ctx.facts.is_test or ctx.facts.is_migration or not ctx.facts.imports:
         return
@@ -655,16 +655,24 @@ def handler_writes_without_transaction(ctx: Context):
         writes = [(n, c) for n, c in _writes(ctx, funcdef) if not atomic_context(n, ctx)[0]]
         if len(writes) < 2:
             continue
-        node, call = writes[1]
-        first_node, first_call = writes[0]
-        site = ctx.site(node, call.trailer)
-        first = f"{first_call.callee or first_call.method}()"
-        second = f"{call.callee or call.method}()"
+        # (site, what it calls, the project decorators / context managers around it)
+        found = [
+            (ctx.site(n, c.trailer), f"{c.callee or c.method}()", transaction_holders(n, ctx))
+            for n, c in writes
+        ]
         name = funcdef.children[1].value
 
-        def judge(index, site=site, first=first, second=second, name=name, facts=ctx.facts):
+        def judge(index, found=found, name=name, facts=ctx.facts):
             if index.atomic_requests(facts):
                 return  # every request already runs in a transaction
+            outside = [
+                (site, called)
+                for site, called, holders in found
+                if not any(index.is_transaction_wrapper(h) for h in holders)
+            ]
+            if len(outside) < 2:
+                return  # @project_tx / with project_tx(): a project wrapper of atomic()
+            (_, first), (site, second) = outside[:2]
             yield make_finding(
                 "MIG005",
                 site,
@@ -673,4 +681,4 @@ def handler_writes_without_transaction(ctx: Context):
                 "wrap the writes in transaction.atomic()",
             )
 
-        yield ctx.defer(("settings",), judge)
+        yield ctx.defer(("settings", "calls", "models"), judge)

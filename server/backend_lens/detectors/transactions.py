@@ -8,7 +8,12 @@ import re
 
 from ..model import Fix
 from ..source import syntax as sx
-from ._helpers import append_argument_edit, atomic_context, last_assignment
+from ._helpers import (
+    append_argument_edit,
+    atomic_context,
+    last_assignment,
+    transaction_holders,
+)
 from .base import Context, detector, make_finding
 
 EVALUATING = {
@@ -61,10 +66,13 @@ def select_for_update_outside_atomic(ctx: Context):
         ):
             continue  # a signal receiver runs inside whatever transaction sent the signal
         fname = func.children[1].value if func is not None else None
+        holders = transaction_holders(node, ctx)
 
-        def judge(index, site=site, fname=fname, facts=ctx.facts):
+        def judge(index, site=site, fname=fname, holders=holders, facts=ctx.facts):
             if index.atomic_requests(facts):
                 return
+            if any(index.is_transaction_wrapper(h) for h in holders):
+                return  # @project_tx / with project_tx(): a project wrapper of atomic()
             if fname and index.called_in_transaction(fname):
                 return  # a helper its callers run inside their transaction
             yield make_finding(
@@ -74,7 +82,7 @@ def select_for_update_outside_atomic(ctx: Context):
                 "Django raises TransactionManagementError, and no row stays locked",
             )
 
-        yield ctx.defer(("settings", "calls"), judge)
+        yield ctx.defer(("settings", "calls", "models"), judge)
 
 
 # ---------------------------------------------------------------------------

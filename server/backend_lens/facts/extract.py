@@ -4,6 +4,7 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -541,14 +542,45 @@ def _atomic_calls(by_type, calls_of) -> frozenset[str]:
     for region in regions:
         if id(region) in covered:
             continue
+        dispatched: set[str] = set()
+        table_call = False
         for n in sx.walk(region):
             if id(n) in inner:
                 covered.add(id(n))
             if n.type in ("atom_expr", "power"):
+                table_call = table_call or _calls_a_looked_up_value(n)
                 for call in calls_of(n):
                     if call.method:
                         names.add(call.method)
+            elif n.type == "dictorsetmaker":
+                dispatched |= _dict_value_names(n)
+        if table_call:  # handlers = {"a": handle_a}; handlers[kind](...)
+            names |= dispatched
     return frozenset(names)
+
+
+def _dict_value_names(node) -> set[str]:
+    """The plain names given as values in a dict display (``{"paid": on_paid}``)."""
+    ch = node.children
+    return {
+        v.value
+        for i, v in enumerate(ch)
+        if v.type == "name" and i >= 2 and ch[i - 1].type == "operator" and ch[i - 1].value == ":"
+    }
+
+
+def _calls_a_looked_up_value(node) -> bool:
+    """``table[key](...)`` or ``table.get(key)(...)``: a function picked from a table."""
+    ps = sx.parts(node)
+    for a, b in zip(ps[1:], ps[2:], strict=False):
+        if sx.is_call_trailer(b) and a.type == "trailer":
+            if a.children[0].value == "[":
+                return True
+            if sx.is_call_trailer(a) and a.get_previous_sibling() is not None:
+                prev = a.get_previous_sibling()
+                if sx.is_attr_trailer(prev) and prev.children[1].value == "get":
+                    return True
+    return False
 
 
 def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
@@ -573,6 +605,7 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
             owner[key] = found
         return found
 
+    table_calls: set[int] = set()  # functions that call a value picked from a table
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
         func = function_of(node)
         if func is None:
@@ -581,6 +614,222 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
         for call in calls_of(node):
             if call.method:
                 names.add(call.method)
+        if _calls_a_looked_up_value(node):
+            table_calls.add(id(func))
+    if table_calls:  # what the table holds runs when the function calls it
+        for node in by_type.get("dictorsetmaker", ()):
+            func = function_of(node)
+            if func is not None and id(func) in table_calls:
+                out.setdefault(func.children[1].value, set()).update(_dict_value_names(node))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _or_empty(func):
+    """A fact of a half-typed tree that cannot be read is left empty, and only that
+    fact: the file's other facts (models, routes, settings) are kept."""
+
+    @functools.wraps(func)
+    def read(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (IndexError, AttributeError, ValueError):
+            return {}
+
+    return read
+
+
+def int_literalish(node) -> bool:
+    """A number, ``len(...)``, ``int(...)`` or arithmetic of those, as written."""
+    t = node.type
+    if t == "number":
+        return True
+    if t == "factor":
+        return int_literalish(node.children[1])
+    if t == "atom" and len(node.children) == 3 and node.children[0].value == "(":
+        return int_literalish(node.children[1])
+    if t in ("arith_expr", "term") or (t == "power" and node.children[1].type == "operator"):
+        return all(
+            op.value in ("+", "-", "*", "//", "%", "**") for op in node.children[1::2]
+        ) and all(int_literalish(o) for o in node.children[::2])
+    if t in ("atom_expr", "power"):
+        ps = sx.parts(node)
+        return (
+            len(ps) == 2
+            and ps[0].type == "name"
+            and ps[0].value in ("len", "int")
+            and sx.is_call_trailer(ps[1])
+        )
+    return False
+
+
+@_or_empty
+def _int_arguments(by_type, calls_of) -> dict[str, frozenset[str]]:
+    """Name called -> the arguments every call of it in this file gives as an integer
+    (``#0`` for the first positional one, ``kw:limit`` for a keyword): VAL001 asks
+    whether a parameter formatted into SQL only ever receives integers."""
+    out: dict[str, frozenset[str]] = {}
+    for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+        for call in calls_of(node):
+            if not call.method:
+                continue
+            slots: set[str] = set()
+            args = call.args
+            if not any(a.kind not in ("pos", "kw") for a in args):
+                for i, a in enumerate(args):
+                    if int_literalish(a.value):
+                        slots.add(f"#{i}" if a.kind == "pos" else f"kw:{a.name}")
+            known = out.get(call.method)
+            out[call.method] = frozenset(slots) if known is None else known & slots
+    return out
+
+
+# -- project transaction wrappers ---------------------------------------------
+CONTEXT_MANAGER_DECORATORS = ("contextmanager", "asynccontextmanager")
+BEGIN_METHODS = ("begin", "begin_nested")
+
+
+def with_items(with_stmt) -> list:
+    return [
+        c.children[0] if c.type == "with_item" else c
+        for c in with_stmt.children[1:-2]
+        if not (c.type == "operator" and c.value == ",")
+    ]
+
+
+def held_name(expr) -> str | None:
+    """What a ``with`` item, a decorator or a returned value holds, as written:
+    ``my_tx`` for ``with my_tx(using=db):``, ``transaction.atomic`` for ``@transaction.atomic``."""
+    if expr.type == "decorator":
+        return sx.decorator_name(expr)
+    if expr.type in ("atom_expr", "power"):
+        ps = sx.parts(expr)
+        calls = sx.calls_in(expr)
+        if calls and calls[0].index == len(ps) - 1:
+            return calls[0].callee
+    return sx.dotted(expr)
+
+
+def opens_transaction(name: str | None) -> bool:
+    """``transaction.atomic``, a wrapper named for it, ``session.begin``/``begin_nested``."""
+    from ..detectors._helpers import transaction_like
+
+    if not name:
+        return False
+    return transaction_like(name) or ("." in name and name.rsplit(".", 1)[-1] in BEGIN_METHODS)
+
+
+def _top_level(funcdef) -> bool:
+    p = funcdef.parent
+    while p is not None and p.type in ("decorated", "async_stmt", "async_funcdef"):
+        p = p.parent
+    return p is not None and p.type == "file_input"
+
+
+def module_locals(by_type) -> set[str]:
+    """Names a module binds at its top level with ``def`` or ``name = ...``."""
+    out = {f.children[1].value for f in by_type.get("funcdef", ()) if _top_level(f)}
+    for stmt in by_type.get("expr_stmt", ()):
+        if stmt.parent is not None and stmt.parent.parent is not None:
+            if stmt.parent.parent.type == "file_input" and stmt.children[0].type == "name":
+                out.add(stmt.children[0].value)
+    return out
+
+
+@_or_empty
+def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, frozenset[str]]:
+    """Module-level functions (and aliases) that can hold a transaction around the
+    code they wrap -> what they hold it with: "" for a transaction itself, else the
+    qualified names of what they use (a wrapper of a wrapper: the index follows them).
+    A ``@contextmanager`` counts when its ``yield`` is inside the block; a decorator
+    when a function nested in it opens the block (or is decorated with it); any of
+    them when it returns ``transaction.atomic(...)``."""
+    local = module_locals(by_type)
+
+    def name(held: str | None) -> str | None:
+        if held is None:
+            return None
+        if opens_transaction(held):
+            return ""
+        if held.split(".")[0] not in imports and held.split(".")[0] not in local:
+            return None  # open(...), a local object's method: not a project wrapper
+        return qualify(held, imports, module, local)
+
+    out: dict[str, frozenset[str]] = {}
+    for func in by_type.get("funcdef", ()):
+        if not _top_level(func):
+            continue
+        decorators = sx.function_decorators(func)
+        is_cm = any(
+            (sx.decorator_name(d) or "").rsplit(".", 1)[-1] in CONTEXT_MANAGER_DECORATORS
+            for d in decorators
+        )
+        held: set[str | None] = set()
+        owner = sx.Nearest(("funcdef", "lambdef"))
+        for n in sx.walk(func.children[-1]):
+            if n.type == "with_stmt":
+                if owner(n) is not func or (
+                    is_cm and any(x.type == "keyword" and x.value == "yield" for x in sx.walk(n))
+                ):
+                    held.update(name(held_name(it)) for it in with_items(n))
+            elif n.type == "funcdef":
+                held.update(name(held_name(d)) for d in sx.function_decorators(n))
+            elif n.type == "return_stmt" and len(n.children) == 2 and owner(n) is func:
+                value = n.children[1]
+                if value.type in ("atom_expr", "power", "name"):
+                    returned = (held_name(value) or "").rsplit(".", 1)[-1]
+                    if returned in ("atomic", *BEGIN_METHODS):  # return transaction.atomic(...)
+                        held.add("")  # (not create_transaction(...): a row, not a block)
+        held.discard(None)
+        if held:
+            out[func.children[1].value] = frozenset(h for h in held if h is not None)
+    for stmt in sx.top_level_expr_stmts(module_tree):
+        ch = stmt.children
+        if len(ch) == 3 and ch[0].type == "name" and ch[1].type == "operator":
+            value = ch[2]
+            if value.type in ("atom_expr", "power"):
+                calls = sx.calls_in(value)
+                if calls and calls[0].method == "partial" and calls[0].args:
+                    value = calls[0].args[0].value  # partial(transaction.atomic, using="x")
+            if opens_transaction(sx.dotted(value)):
+                out[ch[0].value] = frozenset({""})  # atomic = transaction.atomic
+    return out
+
+
+@_or_empty
+def _held_calls(by_type, calls_of, imports, module) -> dict[str, frozenset[str]]:
+    """Qualified name of a project context manager or decorator that might hold a
+    transaction (judged by the index) -> the names of what runs while it does: the
+    functions called in its ``with`` blocks, the functions it decorates."""
+    from ..detectors._helpers import is_atomic_with
+
+    local = module_locals(by_type)
+    out: dict[str, set[str]] = {}
+
+    def key(held: str | None) -> str | None:
+        if not held or opens_transaction(held):
+            return None  # a transaction itself: atomic_calls has it
+        head = held.split(".")[0]
+        if head not in imports and head not in local:
+            return None  # a local object's method (app.route), a builtin (property)
+        return qualify(held, imports, module, local)
+
+    for w in by_type.get("with_stmt", ()):
+        if is_atomic_with(w):
+            continue
+        keys = {k for k in (key(held_name(it)) for it in with_items(w)) if k}
+        if not keys:
+            continue
+        names: set[str] = set()
+        for n in sx.walk(w.children[-1]):
+            if n.type in ("atom_expr", "power"):
+                names.update(c.method for c in calls_of(n) if c.method)
+        for k in keys:
+            out.setdefault(k, set()).update(names)
+    for func in by_type.get("funcdef", ()):
+        for d in sx.function_decorators(func):
+            k = key(held_name(d))
+            if k:
+                out.setdefault(k, set()).add(func.children[1].value)
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -814,6 +1063,9 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         migration_ops=tuple(ops),
         atomic_calls=_atomic_calls(by_type, calls_of),
         function_calls=_function_calls(by_type, calls_of),
+        transaction_wrappers=_transaction_wrappers(module_tree, by_type, imports, module),
+        held_calls=_held_calls(by_type, calls_of, imports, module),
+        int_arguments=_int_arguments(by_type, calls_of),
         path=path,
         module=module,
         imports=imports,

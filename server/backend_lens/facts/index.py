@@ -98,6 +98,8 @@ class ProjectIndex:
         self._settings: dict[str | None, dict] | None = None  # service folder -> settings
         self._jedi_cache: dict[tuple, str | None] = {}
         self._atomic_calls: frozenset[str] | None = None
+        self._wrappers: dict[str, bool] = {}  # qualified name -> holds a transaction
+        self._int_arguments: dict[str, frozenset[str]] | None = None
         self._roots: frozenset[str] | None = None
         # id(facts) -> (facts, the names of its classes)
         self._class_names: dict[int, tuple[FileFacts, set[str]]] = {}
@@ -130,8 +132,10 @@ class ProjectIndex:
             self._class_names.clear()
         if "settings" in changed or "models" in changed:
             self._settings = None
-        if "calls" in changed:
+        if "calls" in changed or "models" in changed:
             self._atomic_calls = None
+            self._wrappers.clear()
+            self._int_arguments = None
 
     # -- classes ----------------------------------------------------------
     def _build(self) -> None:
@@ -447,6 +451,9 @@ class ProjectIndex:
                 names |= f.atomic_calls
                 for fn, called in f.function_calls.items():
                     calls.setdefault(fn, set()).update(called)
+                for holder, held in f.held_calls.items():
+                    if self.is_transaction_wrapper(holder):
+                        names |= held  # under a project decorator / context manager
             # and what those functions call, transitively (by name: a helper's helper)
             todo = list(names)
             while todo:
@@ -456,6 +463,44 @@ class ProjectIndex:
                         todo.append(callee)
             self._atomic_calls = frozenset(names)
         return function in self._atomic_calls
+
+    def always_given_an_integer(self, function: str, slots: tuple[str, ...]) -> bool:
+        """Whether ``function`` (by name) is called somewhere in the project and every
+        call gives an integer in one of ``slots`` (FileFacts.int_arguments)."""
+        if self._int_arguments is None:
+            merged: dict[str, frozenset[str]] = {}
+            for f in self.files.values():
+                for name, given in f.int_arguments.items():
+                    known = merged.get(name)
+                    merged[name] = given if known is None else known & given
+            self._int_arguments = merged
+        given = self._int_arguments.get(function)
+        return given is not None and any(s in given for s in slots)
+
+    def is_transaction_wrapper(self, qualname: str) -> bool:
+        """Whether ``qualname`` names a project decorator or context manager that
+        holds a transaction around what it wraps (FileFacts.transaction_wrappers),
+        followed through re-exports and wrappers of wrappers."""
+        known = self._wrappers.get(qualname)
+        if known is None:
+            known = self._wrappers[qualname] = self._wrapper(qualname, set())
+        return known
+
+    def _wrapper(self, qualname: str, seen: set[str]) -> bool:
+        if qualname in seen or len(seen) > 20:
+            return False
+        seen.add(qualname)
+        found = False
+        mod, _, name = qualname.rpartition(".")
+        f = self.module(mod) if mod else None
+        if f is not None:
+            f = self.files.get(f.path, f)  # the module table outlives a change of "calls"
+            held = f.transaction_wrappers.get(name)
+            if held is not None:
+                found = any(h == "" or self._wrapper(h, seen) for h in held)
+            elif name in f.imports:  # re-exported: from .tracing import atomic_span
+                found = self._wrapper(f.imports[name], seen)
+        return found
 
     # -- settings ---------------------------------------------------------
     def settings(self, facts: FileFacts | None = None) -> dict:

@@ -131,6 +131,14 @@ class FileFacts:
     selects_settings: tuple[str, ...] = ()
     # background work, websocket consumers and GraphQL schemas as written (facts/work.py)
     work: tuple[WorkFact, ...] = ()
+    # module-level functions and aliases that hold a transaction around what they wrap
+    # (a decorator, a context manager, `atomic = transaction.atomic`) -> what they hold it
+    # with: "" for a transaction itself, else qualified names the index follows
+    transaction_wrappers: dict[str, frozenset[str]] = field(default_factory=dict)
+    # qualified name of a project decorator / context manager -> names of what runs under it
+    held_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    # name called -> arguments every call of it here gives as an integer ("#0", "kw:limit")
+    int_arguments: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -147,5 +155,11 @@ class FileFacts:
         if kind == "tasks":
             return self.tasks
         if kind == "calls":
-            return (self.atomic_calls, self.function_calls)
+            return (
+                self.atomic_calls,
+                self.function_calls,
+                self.transaction_wrappers,
+                self.held_calls,
+                self.int_arguments,
+            )
         raise KeyError(kind)
