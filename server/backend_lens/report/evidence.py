@@ -92,11 +92,9 @@ class Evidence:
     frameworks: list[str] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
     roots: set[str] = field(default_factory=set)
-    routes: list = field(default_factory=list)  # (rel path, RouteFact)
     drf_views: list[ClassRef] = field(default_factory=list)
     models: list[ClassRef] = field(default_factory=list)
     sa_models: list[ClassRef] = field(default_factory=list)  # SQLAlchemy mapped classes
-    tasks: list = field(default_factory=list)  # (rel path, TaskFact)
     calls: Counter = field(default_factory=Counter)
     settings: dict = field(default_factory=dict)
     test_files: int = 0
@@ -128,8 +126,6 @@ class Evidence:
             modules |= set(f.imported_modules)
             if "/" in rel:
                 packages.add(rel.split("/")[0])
-            ev.routes.extend((rel, rt) for rt in f.routes)
-            ev.tasks.extend((rel, t) for t in f.tasks)
             if not f.is_migration:
                 ev.calls.update(f.calls)
             for c in f.classes:
@@ -175,9 +171,6 @@ class Evidence:
 
     def model_count(self) -> int:
         return len(self.inv.models)
-
-    def count_routes(self, framework: str | None = None) -> int:
-        return sum(1 for _, r in self.routes if framework is None or r.framework == framework)
 
 
 def show(value) -> str:
