@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
+from .routes import extract_route_facts
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey"}
@@ -778,6 +779,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         functions=tuple(functions),
         settings=settings,
         routes=tuple(routes),
+        route_facts=extract_route_facts(module_tree, by_type),
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,

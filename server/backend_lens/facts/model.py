@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .routes import RouteFacts
+
 Pos = tuple[int, int]
 
 
@@ -107,6 +109,8 @@ class FileFacts:
     # the name the project's own code imports it by, when its import root is not the
     # project root (netbox/dcim/models.py is `dcim.models`: netbox/ holds manage.py)
     import_module: str = ""
+    # what the endpoint inventory links across files (facts/routes.py)
+    route_facts: RouteFacts = field(default_factory=RouteFacts)
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
