@@ -603,3 +603,121 @@ def test_nothing_that_only_looks_like_a_route_is_an_endpoint(tmp_path):
         },
     )
     assert eps == []
+
+
+def test_django_include_of_a_module_object_a_router_and_an_inline_list(tmp_path):
+    files = {
+        "proj/settings.py": """
+            ROOT_URLCONF = "proj.urls"
+            REST_FRAMEWORK = {
+                "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+            }
+        """,
+        "proj/__init__.py": "",
+        "proj/urls.py": """
+            from django.conf.urls import url
+            from django.urls import include, path
+
+            from catalog import urls as catalog_urls
+            from catalog.api import router
+            from catalog.views import search
+
+            urlpatterns = [
+                path("catalog/", include(catalog_urls)),
+                path("api/v2/", include(router.urls)),
+                url(r"^search/$", include([path("go/", search)])),
+            ]
+        """,
+        "catalog/__init__.py": "",
+        "catalog/urls.py": """
+            from django.urls import path
+            from django_ratelimit.decorators import ratelimit
+
+            from . import views
+
+            urlpatterns = [path("<slug:slug>/", ratelimit(key="ip")(views.item))]
+        """,
+        "catalog/views.py": """
+            from django.http import HttpResponse
+
+
+            def item(request, slug):
+                return HttpResponse(slug)
+
+
+            def search(request):
+                return HttpResponse("results")
+        """,
+        "catalog/api.py": """
+            from rest_framework import mixins, viewsets
+            from rest_framework.decorators import action
+            from rest_framework.routers import SimpleRouter
+
+
+            class ReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
+                                viewsets.GenericViewSet):
+                pagination_class = None
+
+                @action(detail=True, methods=["post"])
+                def flag(self, request, pk=None):
+                    pass
+
+
+            router = SimpleRouter()
+            router.register(r"reviews", ReviewViewSet, basename="review")
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [
+        (e.framework, e.methods, e.route, e.path, e.handler, e.auth, e.throttled, e.paginated)
+        for e in eps
+    ] == [
+        ("drf", ("GET", "POST"), "/api/v2/reviews/", "catalog/api.py", "ReviewViewSet", "none",
+         True, False),
+        ("django", (), "/catalog/<slug:slug>/", "catalog/views.py", "item", "none", True, None),
+        ("django", (), "/search/go/", "catalog/views.py", "search", "none", False, None),
+    ]  # fmt: skip
+    by = {e.handler: e for e in eps}
+    assert by["ReviewViewSet"].throttled_by == "DEFAULT_THROTTLE_CLASSES"
+    assert by["item"].throttled_by == "ratelimit"
+
+
+def test_fastapi_app_dependencies_security_schemes_and_a_limiter(tmp_path):
+    files = {
+        "svc/__init__.py": "",
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, Request, Security
+            from fastapi.security import APIKeyHeader, HTTPBearer
+            from slowapi import Limiter
+            from slowapi.util import get_remote_address
+
+            api_key = APIKeyHeader(name="X-Key")
+            bearer = HTTPBearer()
+            limiter = Limiter(key_func=get_remote_address)
+
+            internal = FastAPI(dependencies=[Depends(api_key)])
+            public = FastAPI()
+
+
+            @internal.get("/stats")
+            def stats():
+                return {}
+
+
+            @public.get("/feed")
+            @limiter.limit("5/minute")
+            def feed(request: Request):
+                return []
+
+
+            @public.post("/token")
+            def token(credentials=Security(bearer)):
+                return {}
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.route, e.auth, e.auth_by, e.throttled, e.throttled_by) for e in eps] == [
+        ("/stats", "required", "api_key", False, ""),
+        ("/feed", "none", "", True, "limiter.limit"),
+        ("/token", "required", "Security(bearer)", False, ""),
+    ]

@@ -200,22 +200,41 @@ def callee_name(value) -> str | None:
 
 
 # -- tokens of a body ---------------------------------------------------------
+_TOKEN_OF: dict[str, bool] = {}  # name -> it is a token (names repeat: one search each)
+
+
 def _tokens(node) -> frozenset[str]:
     out: set[str] = set()
-    for n in sx.walk(node):
+    add = out.add
+    memo = _TOKEN_OF
+    search = TOKEN_RE.search
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        n = pop()
+        children = getattr(n, "children", None)
+        if children is not None:
+            extend(children)
+            continue
         t = n.type
         if t == "name":
-            if TOKEN_RE.search(n.value):
-                out.add(n.value)
+            v = n.value
+            hit = memo.get(v)
+            if hit is None:
+                hit = bool(search(v))
+                if len(memo) < 100_000:
+                    memo[v] = hit
+            if hit:
+                add(v)
         elif t == "number":
             if n.value in STATUS_TOKENS:
-                out.add(n.value)
+                add(n.value)
         elif t == "string":
             v = n.value.lower()
             if "login" in v or "signin" in v:
-                out.add("str:login")
+                add("str:login")
             if "too many" in v:
-                out.add("str:too_many")
+                add("str:too_many")
     return frozenset(out)
 
 
