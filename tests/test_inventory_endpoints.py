@@ -721,3 +721,74 @@ def test_fastapi_app_dependencies_security_schemes_and_a_limiter(tmp_path):
         ("/feed", "none", "", True, "limiter.limit"),
         ("/token", "required", "Security(bearer)", False, ""),
     ]
+
+
+def test_project_decorators_and_hooks_that_wrap_or_check_the_user(tmp_path):
+    files = {
+        "site/__init__.py": "",
+        "site/guards.py": """
+            from functools import wraps
+
+            from django.contrib.auth.decorators import login_required
+            from django.http import HttpResponseForbidden
+
+
+            def members_area(view):
+                return login_required(view)
+
+
+            def gate(view):
+                @wraps(view)
+                def inner(request, *args, **kwargs):
+                    if request.user.is_authenticated and request.GET.get("closed"):
+                        return HttpResponseForbidden()
+                    return view(request, *args, **kwargs)
+                return inner
+        """,
+        "site/views.py": """
+            from django.http import HttpResponse
+
+            from .guards import gate, members_area
+
+
+            @members_area
+            def lounge(request):
+                return HttpResponse("welcome")
+
+
+            @gate
+            def door(request):
+                return HttpResponse("door")
+        """,
+        "site/urls.py": """
+            from django.urls import path
+
+            from . import views
+
+            urlpatterns = [path("lounge/", views.lounge), path("door/", views.door)]
+        """,
+        "admin_app/__init__.py": "",
+        "admin_app/views.py": """
+            from flask import Blueprint, abort
+            from flask_login import current_user
+
+            admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+            @admin.before_request
+            def check_admin():
+                if not current_user.is_admin:
+                    abort(403)
+
+
+            @admin.route("/users")
+            def users():
+                return []
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.route, e.handler, e.auth, e.auth_by) for e in eps] == [
+        ("/admin/users", "users", "required", "before_request check_admin"),
+        ("/lounge/", "lounge", "required", "members_area (login_required)"),
+        ("/door/", "door", "unknown", "gate (checks the user)"),
+    ]

@@ -758,16 +758,25 @@ class _Collector:
     def django_function_auth(self, facts, info: FunctionInfo, wrappers: tuple) -> tuple[str, str]:
         for wf, w in wrappers:
             a, _ = self.decorator_effects(wf, w)
-            if a and not a.startswith("-"):
+            if a and not a.startswith(("-", "?")):
                 return "required", a
+        maybe = ""
+        for wf, w in wrappers:
+            a, _ = self.decorator_effects(wf, w)
+            if a.startswith("?"):
+                maybe = maybe or a[1:]
         for d in info.decorators:
             a, _ = self.decorator_effects(facts, d)
             if a.startswith("-"):
                 return "none", a[1:]
-            if a:
+            if a.startswith("?"):
+                maybe = maybe or a[1:]
+            elif a:
                 return "required", a
         if self.login_middleware:
             return "required", self.login_middleware
+        if maybe:
+            return "unknown", f"{maybe} (checks the user)"
         if _any(USER_CHECK, info.tokens) and _any(DENY, info.tokens):
             return "unknown", "checks in the view body"
         return "none", ""
@@ -827,11 +836,14 @@ class _Collector:
     def django_class_auth(self, ref: ClassRef, cinfo, wrappers) -> tuple[str, str]:
         for wf, w in wrappers:
             a, _ = self.decorator_effects(wf, w)
-            if a and not a.startswith("-"):
+            if a and not a.startswith(("-", "?")):
                 return "required", a
+        maybe = ""
         for d in cinfo.decorators if cinfo else ():
             a, _ = self.decorator_effects(ref.facts, d)
-            if a and not a.startswith("-"):
+            if a.startswith("?"):
+                maybe = maybe or a[1:]
+            elif a and not a.startswith("-"):
                 return "required", a
         libs, projs = self.index.ancestors(ref)
         for b in libs:
@@ -847,12 +859,14 @@ class _Collector:
                 if short == "dispatch":
                     for d in m.decorators:
                         a, _ = self.decorator_effects(p.facts, d)
-                        if a and not a.startswith("-"):
+                        if a and not a.startswith(("-", "?")):
                             return "required", f"{p.cls.name}.dispatch ({a})"
                     if _any(USER_CHECK, m.tokens) and _any(DENY, m.tokens):
                         return "required", f"{p.cls.name}.dispatch"
         if self.login_middleware:
             return "required", self.login_middleware
+        if maybe:
+            return "unknown", f"{maybe} (checks the user)"
         if "GraphQL" in ref.cls.name or any("graphql" in b.lower() for b in libs):
             return "unknown", "GraphQL: checked per query or field, not per view"
         if cinfo is not None and _any(USER_CHECK, cinfo.tokens) and _any(DENY, cinfo.tokens):
@@ -936,7 +950,7 @@ class _Collector:
         auth, auth_by = self.drf_auth(perms, auth_classes, False)
         for d in info.decorators:
             a, _ = self.decorator_effects(facts, d)
-            if a and not a.startswith("-") and auth != "required":
+            if a and not a.startswith(("-", "?")) and auth != "required":
                 auth, auth_by = "required", a
         throttled, throttled_by = self.drf_throttle(throttles)
         if throttled is not True:
@@ -1037,7 +1051,7 @@ class _Collector:
         if auth != "required":
             for d in cinfo.decorators if cinfo else ():
                 a, _ = self.decorator_effects(ref.facts, d)
-                if a and not a.startswith("-"):
+                if a and not a.startswith(("-", "?")):
                     auth, auth_by = "required", a
         throttles = self._class_names_attr(ref, "throttle_classes")
         throttled, throttled_by = self.drf_throttle(throttles)
@@ -1181,6 +1195,12 @@ class _Collector:
                     obj.parents.append((pk, None, ()))
             for call in f.route_facts.calls:
                 self.wire(f, call)
+            for info in f.route_facts.functions:  # @bp.before_request def check(): ...
+                for d in info.decorators:
+                    dn = _dec_name(d) or ""
+                    if dn.endswith((".before_request", ".before_app_request")):
+                        key = self.object_key(f, dn.rsplit(".", 1)[0], "flask")
+                        self._objects[key].hooks.append((f, info))
         limiters = [o for o in objects.values() if o.kind == "limiter" and o.default_limits]
         self.default_limits = limiters[0].default_limits if limiters else ""
         self.limiters = [o for o in objects.values() if o.kind == "limiter"]
@@ -1360,7 +1380,7 @@ class _Collector:
         deco_auth = ""
         for d in info.decorators:
             a, t = self.decorator_effects(facts, d)
-            if a and not a.startswith("-"):
+            if a and not a.startswith(("-", "?")):
                 deco_auth = deco_auth or a
             if t and not t.startswith("-"):
                 throttle = throttle or t
@@ -1384,7 +1404,7 @@ class _Collector:
             a, t = self.decorator_effects(facts, d)
             if a.startswith("?"):
                 maybe = maybe or a[1:]
-            elif a and not a.startswith("-"):
+            elif a and not a.startswith(("-", "?")):
                 auth = auth or a
             if t == "-exempt":
                 exempt = True
