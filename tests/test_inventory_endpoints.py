@@ -621,8 +621,10 @@ def test_django_include_of_a_module_object_a_router_and_an_inline_list(tmp_path)
             from catalog import urls as catalog_urls
             from catalog.api import router
             from catalog.views import search
+            from django.views.generic import TemplateView
 
             urlpatterns = [
+                path("about/", TemplateView.as_view(template_name="about.html")),
                 path("catalog/", include(catalog_urls)),
                 path("api/v2/", include(router.urls)),
                 url(r"^search/$", include([path("go/", search)])),
@@ -676,6 +678,8 @@ def test_django_include_of_a_module_object_a_router_and_an_inline_list(tmp_path)
          True, False),
         ("django", (), "/catalog/<slug:slug>/", "catalog/views.py", "item", "none", True, None),
         ("django", (), "/search/go/", "catalog/views.py", "search", "none", False, None),
+        ("django", ("GET",), "/about/", "proj/urls.py", "django.views.generic.TemplateView",
+         "unknown", False, None),
     ]  # fmt: skip
     by = {e.handler: e for e in eps}
     assert by["ReviewViewSet"].throttled_by == "DEFAULT_THROTTLE_CLASSES"

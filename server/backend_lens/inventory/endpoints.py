@@ -615,7 +615,7 @@ class _Collector:
             name = (callee_name(value) or "").rsplit(".", 1)[-1]
             args, kwargs = value[2], dict(value[3])
             if name in ("path", "re_path", "url"):
-                self.url_entry(facts, name, args, kwargs, prefix, wrappers, depth)
+                self.url_entry(facts, name, args, kwargs, prefix, wrappers, depth, value[4])
             elif name in ("format_suffix_patterns", "i18n_patterns"):
                 for a in args:
                     self.walk_patterns(facts, a, prefix, wrappers, depth + 1)
@@ -650,7 +650,7 @@ class _Collector:
             for b in self.lib_names(facts, callee)
         ) or callee.endswith("Router")
 
-    def url_entry(self, facts, fn, args, kwargs, prefix, wrappers, depth) -> None:
+    def url_entry(self, facts, fn, args, kwargs, prefix, wrappers, depth, line: int) -> None:
         route_v = args[0] if args else kwargs.get("route") or kwargs.get("regex")
         view = args[1] if len(args) > 1 else kwargs.get("view")
         if route_v is None or view is None:
@@ -661,9 +661,9 @@ class _Collector:
         if fn != "path":
             route = _strip_regex(route)
         full = prefix + route
-        self.url_view(facts, view, full, wrappers, depth)
+        self.url_view(facts, view, full, wrappers, depth, line)
 
-    def url_view(self, facts, view, route: str, wrappers: tuple, depth: int) -> None:
+    def url_view(self, facts, view, route: str, wrappers: tuple, depth: int, line: int = 0) -> None:
         if depth > 40 or not isinstance(view, tuple):
             return
         if view[0] == "c":
@@ -677,21 +677,23 @@ class _Collector:
             if last == "as_view" and "." in cname:
                 cls = cname.rsplit(".", 1)[0]
                 actions = _actions_of(view)
-                self.class_view(facts, cls, route, wrappers, actions)
+                self.class_view(facts, cls, route, wrappers, actions, line)
                 return
             if view[1][0] == "a" and view[1][2] == "as_view":
                 inner = view[1][1]
                 if inner[0] == "n":
-                    self.class_view(facts, inner[1], route, wrappers, _actions_of(view))
+                    self.class_view(facts, inner[1], route, wrappers, _actions_of(view), line)
                 return
             # a wrapper: csrf_exempt(view), login_required(view), cache_page(60)(view)
             if args:
                 wrapper = view[1] if cname == "" else ("n", cname)
-                self.url_view(facts, args[0], route, (*wrappers, (facts, wrapper)), depth + 1)
+                self.url_view(facts, args[0], route, (*wrappers, (facts, wrapper)), depth + 1, line)
             return
         if view[0] == "n":
             found = self.resolve(facts, view[1])
             if found is None:
+                if view[1].split(".")[0] in facts.imports:
+                    self.library_view(facts, view[1], route, wrappers, line)
                 return
             ffacts, name, what, rest = found
             if rest:
@@ -701,7 +703,7 @@ class _Collector:
             elif what[0] == "class":
                 self.class_view(ffacts, name, route, wrappers, ())
             elif what[0] == "assign":
-                self.url_view(ffacts, what[1], route, wrappers, depth + 1)
+                self.url_view(ffacts, what[1], route, wrappers, depth + 1, line)
 
     def include(self, facts, target, prefix: str, wrappers: tuple, depth: int) -> None:
         if target[0] == "s":
@@ -755,6 +757,38 @@ class _Collector:
             )
         )
 
+    def library_view(self, facts, written: str, route: str, wrappers: tuple, line: int) -> None:
+        """A view the project takes from a library (TemplateView, django's serve, a
+        schema view): at the line of its URL pattern, auth unknown unless the
+        pattern wraps it or a middleware requires login."""
+        q = qualify(written, facts.imports, facts.module) or written
+        if self.module_file(q.rpartition(".")[0]) is not None:
+            return  # a project module we could not read the name from
+        auth, auth_by = "unknown", f"library view {q}"
+        for wf, w in wrappers:
+            a, _ = self.decorator_effects(wf, w)
+            if a and not a.startswith(("-", "?")):
+                auth, auth_by = "required", a
+                break
+        else:
+            if self.login_middleware:
+                auth, auth_by = "required", self.login_middleware
+        throttled, throttled_by = self.decorated_throttle(facts, (), wrappers)
+        self.add(
+            Endpoint(
+                framework="drf" if q.startswith("rest_framework") else "django",
+                methods=DJANGO_GENERIC_METHODS.get(q.rsplit(".", 1)[-1], ()),
+                route=_route(route),
+                path=self.rel(facts),
+                line=line,
+                handler=q,
+                auth=auth,
+                auth_by=auth_by,
+                throttled=throttled,
+                throttled_by=throttled_by,
+            )
+        )
+
     def django_function_auth(self, facts, info: FunctionInfo, wrappers: tuple) -> tuple[str, str]:
         for wf, w in wrappers:
             a, _ = self.decorator_effects(wf, w)
@@ -799,9 +833,13 @@ class _Collector:
             return None, f"cannot tell: {self.unattributed_throttling[0]}"
         return False, ""
 
-    def class_view(self, facts, written: str, route: str, wrappers: tuple, actions) -> None:
+    def class_view(
+        self, facts, written: str, route: str, wrappers: tuple, actions, line: int = 0
+    ) -> None:
         ref = self.class_ref(facts, written)
         if ref is None:
+            if line and written.split(".")[0] in facts.imports:
+                self.library_view(facts, written, route, wrappers, line)
             return
         if self.uses_drf and self.index.is_drf_view(ref):
             self.add(self.drf_endpoint(ref, _route(route), actions))
