@@ -788,11 +788,26 @@ def test_project_decorators_and_hooks_that_wrap_or_check_the_user(tmp_path):
             @admin.route("/users")
             def users():
                 return []
+
+
+            public = Blueprint("public", __name__)
+
+
+            @public.before_request
+            def turn_banned_away():
+                if current_user.is_authenticated and current_user.banned:
+                    abort(403)
+
+
+            @public.route("/news")
+            def news():
+                return []
         """,
     }
     eps = endpoints(tmp_path, files)
     assert [(e.route, e.handler, e.auth, e.auth_by) for e in eps] == [
         ("/admin/users", "users", "required", "before_request check_admin"),
+        ("/news", "news", "none", ""),  # its hook turns banned users away: not a login
         ("/lounge/", "lounge", "required", "members_area (login_required)"),
         ("/door/", "door", "unknown", "gate (checks the user)"),
     ]

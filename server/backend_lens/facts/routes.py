@@ -396,7 +396,13 @@ def extract_route_facts(module_tree, by_type) -> RouteFacts:
         owner = nearest(node)
         if owner is None or owner.type != "funcdef":
             continue
-        functions.append(_function_info(node, node.children[1].value, False))
+        # an app factory's hooks (@app.before_request) are judged by what their body checks
+        decorators = sx.function_decorators(node)
+        hook = any(
+            (sx.decorator_name(d) or "").endswith(("before_request", "before_app_request"))
+            for d in decorators
+        )
+        functions.append(_function_info(node, node.children[1].value, hook))
 
     calls: list[CallInfo] = []
     owner_of = sx.Nearest(("funcdef", "file_input"))

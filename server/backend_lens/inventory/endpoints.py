@@ -107,6 +107,11 @@ AUTH_NAME = re.compile(
     r"credential|signed_in|members?_only|users?_only|verify_(user|access)",
     re.IGNORECASE,
 )
+HOOK_REQUIRES = re.compile(
+    r"(require|ensure|check|verify|enforce)_?(login|logged_in|auth|admin|staff|user|perm)|"
+    r"login_required|auth_required|(admins?|staff|users?|members?)_only",
+    re.IGNORECASE,
+)
 NOT_AUTH_NAME = re.compile(r"not_required|optional|exempt|public|allow_?any", re.IGNORECASE)
 THROTTLE_NAME = re.compile(r"rate_?limit|throttl|limiter", re.IGNORECASE)
 USER_CHECK = re.compile(
@@ -1449,9 +1454,14 @@ class _Collector:
             elif t:
                 throttle = throttle or t
         if not auth:
-            for hfacts, hook in chain.hooks:
-                a, _ = self.judge_project_function(hfacts, hook)
-                if a or (_any(USER_CHECK, hook.tokens) and _any(DENY, hook.tokens)):
+            # a hook that requires a user (not one that reads an optional token or
+            # turns banned users away): its name says so and its body checks and denies
+            for _hfacts, hook in chain.hooks:
+                if (
+                    HOOK_REQUIRES.search(hook.name)
+                    and _user_check(hook.tokens)
+                    and _any(DENY, hook.tokens)
+                ):
                     auth = f"before_request {hook.name}"
                     break
         if throttle:
