@@ -811,3 +811,42 @@ def test_project_decorators_and_hooks_that_wrap_or_check_the_user(tmp_path):
         ("/lounge/", "lounge", "required", "members_area (login_required)"),
         ("/door/", "door", "unknown", "gate (checks the user)"),
     ]
+
+
+def test_flask_smorest_blueprints_and_method_views(tmp_path):
+    files = {
+        "pets/__init__.py": "",
+        "pets/app.py": """
+            from flask import Flask
+            from flask_smorest import Api
+
+            from pets.resources import blp
+
+            app = Flask(__name__)
+            api = Api(app)
+            api.register_blueprint(blp, url_prefix="/v1/pets")
+        """,
+        "pets/resources.py": """
+            from flask.views import MethodView
+            from flask_login import login_required
+            from flask_smorest import Blueprint
+
+            blp = Blueprint("pets", __name__, url_prefix="/pets")
+
+
+            @blp.route("/<int:pet_id>")
+            class Pet(MethodView):
+                decorators = [login_required]
+
+                def get(self, pet_id):
+                    return {}
+
+                def put(self, pet_id):
+                    return {}
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.methods, e.route, e.handler, e.auth, e.auth_by) for e in eps] == [
+        (("GET",), "/v1/pets/<int:pet_id>", "Pet.get", "required", "login_required"),
+        (("PUT",), "/v1/pets/<int:pet_id>", "Pet.put", "required", "login_required"),
+    ]
