@@ -100,7 +100,7 @@ KNOWN_AUTH_DECORATORS = {
     "token_required",
     "verify_jwt_in_request",
 }
-KNOWN_THROTTLE_DECORATORS = {"ratelimit", "rate_limit", "throttle", "limits", "sleep_and_retry"}
+KNOWN_THROTTLE_DECORATORS = {"ratelimit", "rate_limit", "throttle"}
 AUTH_NAME = re.compile(
     r"login|auth|permission|perms?_|_perms?\b|admin|staff|superuser|registered|jwt|token|"
     r"roles?_required|scopes?|current_(active_)?(super)?user|logged_in|api_?key|oauth|bearer|"
@@ -141,7 +141,6 @@ class Chain:
     prefix: str = ""
     deps: tuple = ()  # (facts, encoded Depends call)
     hooks: tuple = ()  # (facts, FunctionInfo) before_request functions
-    default_limits: str = ""  # the limiter that applies to every route of the app
 
 
 @dataclass
@@ -891,7 +890,7 @@ class _Collector:
         libs, projs = self.index.ancestors(ref)
         for b in libs:
             if b.startswith("django") and b.rsplit(".", 1)[-1] in DJANGO_AUTH_MIXINS:
-                via = _via(ref, projs, b, self.index)
+                via = _via(ref, projs, b)
                 return "required", via
         for p in (ref, *projs):
             info = self.class_info(p)
@@ -1246,7 +1245,6 @@ class _Collector:
                         self._objects[key].hooks.append((f, info))
         limiters = [o for o in objects.values() if o.kind == "limiter" and o.default_limits]
         self.default_limits = limiters[0].default_limits if limiters else ""
-        self.limiters = [o for o in objects.values() if o.kind == "limiter"]
 
     def object_key(self, facts: FileFacts, written: str, framework: str) -> tuple[str, str]:
         found = self.resolve(facts, written) if written else None
@@ -1336,11 +1334,7 @@ class _Collector:
                     prefix = up.prefix + (
                         edge_prefix if edge_prefix is not None else obj.own_prefix
                     )
-                out.append(
-                    Chain(
-                        prefix, up.deps + edge_deps + own_deps, up.hooks + hooks, up.default_limits
-                    )
-                )
+                out.append(Chain(prefix, up.deps + edge_deps + own_deps, up.hooks + hooks))
         self._chains[key] = out
         return out
 
@@ -1731,7 +1725,7 @@ def _ordered(methods: Iterable[str]) -> tuple[str, ...]:
     return tuple(m for m in order if m in ms) + tuple(sorted(ms - set(order)))
 
 
-def _via(ref: ClassRef, projs, lib: str, index) -> str:
+def _via(ref: ClassRef, projs, lib: str) -> str:
     """The project class that brings a library auth mixin in, and the mixin."""
     mixin = lib.rsplit(".", 1)[-1]
     for p in (ref, *projs):
