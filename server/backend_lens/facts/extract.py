@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
-from .routes import EMPTY as EMPTY_ROUTE_FACTS
 from .routes import extract_route_facts
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
@@ -765,14 +764,6 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     ops.append((call.method, reverse))
                 elif callee.startswith("op.") and call.method:
                     ops.append((f"op.{call.method}", True))
-    is_test = (
-        "/tests/" in p
-        or "/test/" in p
-        or "/testing/" in p
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
     return FileFacts(
         migration_ops=tuple(ops),
         atomic_calls=_atomic_calls(by_type, calls_of),
@@ -788,16 +779,16 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         functions=tuple(functions),
         settings=settings,
         routes=tuple(routes),
-        # endpoints are not read from tests or migrations: their route facts stay empty
-        route_facts=(
-            EMPTY_ROUTE_FACTS
-            if is_test or "/migrations/" in p or "/alembic/versions/" in p
-            else extract_route_facts(module_tree, by_type)
-        ),
+        route_facts=extract_route_facts(module_tree, by_type, rel_path),
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,
-        is_test=is_test,
+        is_test="/tests/" in p
+        or "/test/" in p
+        or "/testing/" in p
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py",
         is_migration="/migrations/" in p or "/alembic/versions/" in p,
         is_settings=settings_module,
     )

@@ -360,7 +360,26 @@ def _module_statements(module_tree):
             yield n
 
 
-def extract_route_facts(module_tree, by_type) -> RouteFacts:
+def serves_endpoints(rel_path: str) -> bool:
+    """Tests and migrations declare no endpoint of the running project (a test
+    URL conf is not one): their route facts stay empty, and cost nothing."""
+    p = "/" + rel_path.replace("\\", "/")
+    name = p.rsplit("/", 1)[-1]
+    return not (
+        "/tests/" in p
+        or "/test/" in p
+        or "/testing/" in p
+        or "/migrations/" in p
+        or "/alembic/versions/" in p
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def extract_route_facts(module_tree, by_type, rel_path: str = "") -> RouteFacts:
+    if rel_path and not serves_endpoints(rel_path):
+        return EMPTY
     assigns: list[tuple[str, object, int]] = []
     extends: list[tuple[str, object, int]] = []
     functions: list[FunctionInfo] = []
