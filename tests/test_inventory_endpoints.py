@@ -850,3 +850,59 @@ def test_flask_smorest_blueprints_and_method_views(tmp_path):
         (("GET",), "/v1/pets/<int:pet_id>", "Pet.get", "required", "login_required"),
         (("PUT",), "/v1/pets/<int:pet_id>", "Pet.put", "required", "login_required"),
     ]
+
+
+def test_a_view_registered_through_a_project_registry_is_listed_without_a_route(tmp_path):
+    files = {
+        "inv/__init__.py": "",
+        "inv/registry.py": """
+            VIEWS = []
+
+
+            def register_model_view(model, name):
+                def decorator(cls):
+                    VIEWS.append((model, name, cls))
+                    return cls
+                return decorator
+
+
+            def get_model_urls(model):
+                return [v for v in VIEWS if v[0] == model]
+        """,
+        "inv/views.py": """
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views import View
+
+            from .registry import register_model_view
+
+
+            @register_model_view("site", "edit")
+            class SiteEditView(LoginRequiredMixin, View):
+                def get(self, request):
+                    pass
+
+                def post(self, request):
+                    pass
+
+
+            class HomeView(View):
+                def get(self, request):
+                    pass
+        """,
+        "inv/urls.py": """
+            from django.urls import include, path
+
+            from .registry import get_model_urls
+            from .views import HomeView
+
+            urlpatterns = [
+                path("", HomeView.as_view()),
+                path("sites/", include(get_model_urls("site"))),
+            ]
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.methods, e.route, e.handler, e.auth, e.auth_by) for e in eps] == [
+        (("GET", "POST"), "", "SiteEditView", "required", "LoginRequiredMixin"),
+        (("GET",), "/", "HomeView", "none", ""),
+    ]

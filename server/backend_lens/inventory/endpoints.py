@@ -107,6 +107,7 @@ AUTH_NAME = re.compile(
     r"credential|signed_in|members?_only|users?_only|verify_(user|access)",
     re.IGNORECASE,
 )
+REGISTERS_VIEW = re.compile(r"^register\w*_view$", re.IGNORECASE)
 HOOK_REQUIRES = re.compile(
     r"(require|ensure|check|verify|enforce)_?(login|logged_in|auth|admin|staff|user|perm)|"
     r"login_required|auth_required|(admins?|staff|users?|members?)_only",
@@ -586,6 +587,29 @@ class _Collector:
             self.walk_conf(root, "", (), 0)
         if self.uses_drf:
             self._unrouted_drf()
+        self._registered_views()
+
+    def _registered_views(self) -> None:
+        """Views a project registers through its own decorator (netbox's
+        ``@register_model_view``) and wires into URL confs at run time: they are
+        endpoints whose route cannot be read, listed with route ""."""
+        listed = {(e.path, e.line) for e in self.out.values()}
+        for f in self.files:
+            for cinfo in f.route_facts.classes:
+                if not any(
+                    REGISTERS_VIEW.search((_dec_name(d) or "").rsplit(".", 1)[-1])
+                    for d in cinfo.decorators
+                ):
+                    continue
+                if (self.rel(f), cinfo.line) in listed:
+                    continue
+                ref = self.class_ref(f, cinfo.name)
+                if ref is None:
+                    continue
+                libs, _ = self.index.ancestors(ref)
+                if not any(b.startswith(("django.views", "rest_framework")) for b in libs):
+                    continue
+                self.class_view(f, cinfo.name, None, (), ())
 
     def conf_patterns(self, facts: FileFacts, name: str = "urlpatterns"):
         items: list = []
@@ -838,7 +862,7 @@ class _Collector:
         return False, ""
 
     def class_view(
-        self, facts, written: str, route: str, wrappers: tuple, actions, line: int = 0
+        self, facts, written: str, route: str | None, wrappers: tuple, actions, line: int = 0
     ) -> None:
         ref = self.class_ref(facts, written)
         if ref is None:
@@ -846,7 +870,7 @@ class _Collector:
                 self.library_view(facts, written, route, wrappers, line)
             return
         if self.uses_drf and self.index.is_drf_view(ref):
-            self.add(self.drf_endpoint(ref, _route(route), actions))
+            self.add(self.drf_endpoint(ref, _shown(route), actions))
             return
         cinfo = self.class_info(ref)
         libs, projs = self.index.ancestors(ref)
@@ -864,7 +888,7 @@ class _Collector:
             Endpoint(
                 framework="django",
                 methods=_ordered(methods),
-                route=_route(route),
+                route=_shown(route),
                 path=self.rel(ref.facts),
                 line=ref.cls.start[0],
                 handler=ref.cls.name,
@@ -1712,6 +1736,11 @@ def _strip_regex(route: str) -> str:
     if route.endswith("$"):
         route = route[:-1]
     return route
+
+
+def _shown(route: str | None) -> str:
+    """A route as shown; None (a view whose route cannot be read) is shown as ""."""
+    return "" if route is None else _route(route)
 
 
 def _route(route: str) -> str:
