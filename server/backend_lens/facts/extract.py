@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
+from .routes import extract_route_facts
 from .work import extract_work
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
@@ -1077,6 +1078,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         functions=tuple(functions),
         settings=settings,
         routes=tuple(routes),
+        route_facts=extract_route_facts(module_tree, by_type, rel_path),
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .routes import RouteFacts
+
 Pos = tuple[int, int]
 
 
@@ -139,6 +141,8 @@ class FileFacts:
     held_calls: dict[str, frozenset[str]] = field(default_factory=dict)
     # name called -> arguments every call of it here gives as an integer ("#0", "kw:limit")
     int_arguments: dict[str, frozenset[str]] = field(default_factory=dict)
+    # what the endpoint inventory links across files (facts/routes.py)
+    route_facts: RouteFacts = field(default_factory=RouteFacts)
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
