@@ -1027,7 +1027,14 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     )
     for d in by_type.get("decorator", ()):
         dn = sx.decorator_name(d)
-        if dn and dn.rsplit(".", 1)[-1] in INTERESTING_CALLS:
+        inner = d.children[1] if len(d.children) > 1 else None
+        called = (
+            inner is not None
+            and inner.type in ("atom_expr", "power")
+            and sx.is_call_trailer(inner.children[-1])
+        )
+        # `@cache_page(60)` is a call, counted with the calls above; `@lru_cache` is not
+        if dn and not called and dn.rsplit(".", 1)[-1] in INTERESTING_CALLS:
             calls[dn.rsplit(".", 1)[-1]] += 1
 
     p = "/" + rel_path.replace("\\", "/")
