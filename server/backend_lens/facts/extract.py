@@ -978,9 +978,9 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
             m = call.method
             if m in INTERESTING_CALLS:
                 calls[m] += 1
-            if m in ("create_engine", "create_async_engine") and "sqlalchemy" in (
+            if m in ("create_engine", "create_async_engine") and (
                 qualify(call.callee, imports, module) or ""
-            ):
+            ).startswith(("sqlalchemy", "sqlmodel")):
                 engines.append(
                     (
                         call.node.start_pos,

@@ -365,6 +365,7 @@ def auth(ev: Evidence, s: Section) -> None:
             "authlib": "Authlib",
             "django_otp": "django-otp",
             "passlib": "passlib",
+            "pwdlib": "pwdlib",
             "bcrypt": "bcrypt",
             "argon2": "argon2",
         }
@@ -413,24 +414,22 @@ def schema(ev: Evidence, s: Section) -> None:
             "report cannot tell, and the database sections rest on no evidence."
         )
         return
-    parts = []
-    if ev.models:
-        parts.append(_plural(len(ev.models), "Django model"))
-    if ev.sa_models:
-        parts.append(
-            _plural(len(ev.sa_models), "SQLAlchemy mapped class", "SQLAlchemy mapped classes")
-        )
-    files = {m.facts.path for m in (*ev.models, *ev.sa_models)}
-    s.observations.append(
-        f"{' and '.join(parts)} in {_plural(len(files), 'file')}; the entity table is below."
-    )
-    s.table.append(["Model", "ORM", "File", "Fields", "Relations", "Indexed or unique"])
     labels = {
         "django": "Django",
         "sqlalchemy": "SQLAlchemy",
         "flask-sqlalchemy": "Flask-SQLAlchemy",
         "sqlmodel": "SQLModel",
     }
+    by_orm: dict[str, int] = {}
+    for m in ev.inv.models:
+        by_orm[labels[m.orm]] = by_orm.get(labels[m.orm], 0) + 1
+    files = {m.path for m in ev.inv.models}
+    s.observations.append(
+        f"{_plural(len(ev.inv.models), 'ORM model')} in {_plural(len(files), 'file')} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(by_orm.items()))
+        + "); the entity table is below."
+    )
+    s.table.append(["Model", "ORM", "File", "Fields", "Relations", "Indexed or unique"])
     rows = [(m, labels[ev.orm_of[id(m.cls)]]) for m in (*ev.models, *ev.sa_models)]
     for m, orm in sorted(rows, key=lambda r: (ev.rel(r[0]), r[0].cls.name)):
         # each field once: the class's own declaration wins over a base class's
@@ -670,7 +669,8 @@ def performance(ev: Evidence, s: Section) -> None:
     asyncs = sum(1 for f in ev.project.index.files.values() for fn in f.functions if fn.is_async)
     if asyncs:
         s.observations.append(
-            f"{_plural(asyncs, 'async function')} (the event loop must never block in them)."
+            f"{_plural(asyncs, 'async function')} (nothing that blocks may run in "
+            f"{'it' if asyncs == 1 else 'them'}: it would stall the event loop)."
         )
     if ev.has("httpx", "aiohttp"):
         s.observations.append(
