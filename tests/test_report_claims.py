@@ -251,6 +251,10 @@ def test_file_kinds(tmp_path):
             "shop/management/commands/rebuild.py": "x = 1\n",
             "scripts/load.py": "x = 1\n",
             "shop/fixtures/make.py": "x = 1\n",
+            "populate.py": "def main():\n    pass\n\n\nif __name__ == '__main__':\n    main()\n",
+            "serve.py": "from shop import views\n\nif __name__ == '__main__':\n    views.run()\n",
+            "helpers.py": "if __name__ == '__main__':\n    pass\n",
+            "uses_helpers.py": "import helpers\n",
         },
     )
     project = Project(tmp_path, use_jedi=False)
@@ -270,4 +274,8 @@ def test_file_kinds(tmp_path):
         "shop/management/commands/rebuild.py": "script",
         "scripts/load.py": "script",
         "shop/fixtures/make.py": "test",
+        "populate.py": "script",
+        "serve.py": "script",
+        "helpers.py": "source",  # imported by the project
+        "uses_helpers.py": "source",
     }

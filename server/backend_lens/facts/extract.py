@@ -1066,7 +1066,14 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     ops.append((call.method, reverse))
                 elif callee.startswith("op.") and call.method:
                     ops.append((f"op.{call.method}", True))
+    main_guard = any(
+        stmt.type == "if_stmt"
+        and "__name__" in sx.code(stmt.children[1])
+        and "__main__" in sx.code(stmt.children[1])
+        for stmt in module_tree.children
+    )
     return FileFacts(
+        main_guard=main_guard,
         selects_settings=selects,
         migration_ops=tuple(ops),
         atomic_calls=_atomic_calls(by_type, calls_of),

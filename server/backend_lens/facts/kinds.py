@@ -107,9 +107,18 @@ def file_kind(facts: FileFacts, rel: str, index) -> str:
         return "script"
     if any(p in SCRIPT_FOLDERS for p in parts[:-1]):
         return "script"
+    if len(parts) == 1 and facts.main_guard and not facts.routes and not _imported(facts, index):
+        return "script"  # populate.py, export.py beside the package: run by hand
     if "/management/commands/" in "/" + "/".join(parts[:-1]) + "/":
         return "script"  # Django management commands: operators' one-off runs
     return "source"
+
+
+def _imported(facts: FileFacts, index) -> bool:
+    name = facts.module
+    return any(
+        name in other.imported_modules for other in index.files.values() if other is not facts
+    )
 
 
 KIND_NAMES = {

@@ -131,6 +131,8 @@ class FileFacts:
     import_root: str = ""
     # DJANGO_SETTINGS_MODULE values this file selects (manage.py, wsgi.py, asgi.py)
     selects_settings: tuple[str, ...] = ()
+    # the module ends in `if __name__ == "__main__":` (run as a script)
+    main_guard: bool = False
     # background work, websocket consumers and GraphQL schemas as written (facts/work.py)
     work: tuple[WorkFact, ...] = ()
     # module-level functions and aliases that hold a transaction around what they wrap
