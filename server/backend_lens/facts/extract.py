@@ -855,10 +855,17 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
     routes: list[RouteFact] = []
     settings_module = is_settings_path(rel_path)
     top_names: set[str] = set()
+    revisions: dict[str, tuple[str, ...]] = {}  # Alembic: revision, down_revision
     for expr in sx.top_level_expr_stmts(module_tree):
         lhs, value = expr.children[0], expr.children[-1]
         if lhs.type == "name":
             top_names.add(lhs.value)
+            if lhs.value in ("revision", "down_revision"):
+                v = literalish(value)
+                if isinstance(v, str):
+                    revisions[lhs.value] = (v,)
+                elif isinstance(v, (list, tuple)):
+                    revisions[lhs.value] = tuple(x for x in v if isinstance(x, str))
         if lhs.type == "name" and value.type in ("atom_expr", "power"):
             calls = sx.calls_in(value)
             if calls and calls[0].callee:
@@ -1073,6 +1080,8 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         for stmt in module_tree.children
     )
     return FileFacts(
+        revision=revisions.get("revision", ("",))[0] if revisions.get("revision") else "",
+        down_revisions=revisions.get("down_revision", ()),
         main_guard=main_guard,
         selects_settings=selects,
         migration_ops=tuple(ops),

@@ -99,7 +99,7 @@ def file_kind(facts: FileFacts, rel: str, index) -> str:
     if facts.is_test:
         return "test"
     if facts.is_migration:
-        return "migration"
+        return "migration" if is_latest_migration(facts, index) else "applied-migration"
     parts = rel.replace("\\", "/").split("/")
     if "fixtures" in parts[:-1]:
         return "test"
@@ -114,6 +114,32 @@ def file_kind(facts: FileFacts, rel: str, index) -> str:
     return "source"
 
 
+def is_latest_migration(facts: FileFacts, index) -> bool:
+    """Whether no other migration of the same folder builds on this one: the
+    migration a deploy may still have to run. The others are applied wherever a
+    later one is (a Django migration with a higher number in its app, an Alembic
+    revision some other names as its down_revision)."""
+    folder = facts.path.replace("\\", "/").rsplit("/", 1)[0]
+    siblings = [
+        f
+        for f in index.files.values()
+        if f.is_migration
+        and f is not facts
+        and f.path.replace("\\", "/").rsplit("/", 1)[0] == folder
+    ]
+    if facts.revision:
+        return not any(facts.revision in f.down_revisions for f in siblings)
+    number = _number(facts.path)
+    if number is None:
+        return True
+    return not any((_number(f.path) or -1) > number for f in siblings)
+
+
+def _number(path: str) -> int | None:
+    m = re.match(r"(\d+)_", path.replace("\\", "/").rsplit("/", 1)[-1])
+    return int(m.group(1)) if m else None
+
+
 def _imported(facts: FileFacts, index) -> bool:
     name = facts.module
     return any(
@@ -124,7 +150,8 @@ def _imported(facts: FileFacts, index) -> bool:
 KIND_NAMES = {
     "test": "tests",
     "test-settings": "test settings",
-    "migration": "migrations (rules other than the migration rules)",
+    "migration": "the latest migrations (rules other than the migration rules)",
+    "applied-migration": "migrations that later migrations build on (applied wherever those run)",
     "script": "scripts, management commands and docs",
 }
 

@@ -133,6 +133,9 @@ class FileFacts:
     selects_settings: tuple[str, ...] = ()
     # the module ends in `if __name__ == "__main__":` (run as a script)
     main_guard: bool = False
+    # Alembic revision ids: this file's, and the ones it follows
+    revision: str = ""
+    down_revisions: tuple[str, ...] = ()
     # background work, websocket consumers and GraphQL schemas as written (facts/work.py)
     work: tuple[WorkFact, ...] = ()
     # module-level functions and aliases that hold a transaction around what they wrap
