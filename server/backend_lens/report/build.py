@@ -58,6 +58,7 @@ class Report:
     findings: list[Item]
     skipped: list[str]
     not_scored: list[str] = field(default_factory=list)
+    not_scored_count: int = 0
     inventory: str = ""
     version: str = __version__
 
@@ -1121,6 +1122,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
             for p, why in sorted(project.skipped.items())
         ],
         not_scored=not_scored,
+        not_scored_count=sum(len(g) for g in unscored.values()),
         inventory=_inventory_summary(ev),
     )
 
