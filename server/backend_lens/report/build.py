@@ -531,7 +531,7 @@ def integrity(ev: Evidence, s: Section) -> None:
         s.observations.append(f"{_plural(uniques, 'field')} carry `unique=True`.")
     if ev.calls.get("atomic"):
         s.observations.append(
-            f"`transaction.atomic` wraps multi-step writes in {_plural(ev.calls['atomic'], 'place')}."
+            f"`transaction.atomic` blocks or decorators: {_plural(ev.calls['atomic'], 'place')}."
         )
 
 
@@ -725,7 +725,8 @@ def caching(ev: Evidence, s: Section) -> None:
             {
                 ev.project.rel(f.path)
                 for f in ev.project.index.files.values()
-                if any(m.startswith("django.core.cache") for m in f.imported_modules)
+                if not f.is_test
+                and any(m.startswith("django.core.cache") for m in f.imported_modules)
             }
         )
         s.observations.append(
@@ -828,7 +829,7 @@ def input_validation(ev: Evidence, s: Section) -> None:
 
 def data_protection(ev: Evidence, s: Section) -> None:
     if ev.has("cryptography"):
-        s.observations.append("The cryptography library is used for encryption.")
+        s.observations.append("The cryptography library is imported.")
     if any(k.startswith("SECURE_") for k in ev.settings):
         s.observations.append("HTTPS hardening settings (`SECURE_*`) are present.")
     validators = ev.setting("AUTH_PASSWORD_VALIDATORS")

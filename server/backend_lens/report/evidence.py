@@ -176,7 +176,8 @@ class Evidence:
 def show(value) -> str:
     """A settings value as short text for the report."""
     if isinstance(value, Expr):
-        return value.code
+        code = " ".join(value.code.split())  # one line: the code as written, re-spaced
+        return code if len(code) <= 80 else code[:77] + "..."
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v).rsplit(".", 1)[-1] for v in value)
     return str(value)
