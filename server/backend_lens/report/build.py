@@ -14,7 +14,7 @@ from ..catalogue import SECTIONS
 from ..engine.project import Project
 from ..model import Finding, Severity
 from . import scoring
-from .evidence import SERVICE_FILES, Evidence, show
+from .evidence import Evidence, is_service_module, show
 from .mdtext import code as md_code
 from .mdtext import message as md_message
 from .mdtext import text as md_text
@@ -537,6 +537,11 @@ def integrity(ev: Evidence, s: Section) -> None:
 
 def connections(ev: Evidence, s: Section) -> None:
     dbs = ev.setting("DATABASES")
+    if dbs is not None and not isinstance(dbs, dict):
+        s.observations.append(
+            f"`DATABASES` is computed when the settings load ({md_code(show(dbs))}), so this "
+            "report cannot tell the database engine or whether connections are reused."
+        )
     if isinstance(dbs, dict):
         for alias, conf in sorted(dbs.items()):
             if isinstance(conf, dict):
@@ -617,8 +622,7 @@ def business_logic(ev: Evidence, s: Section) -> None:
         | {
             ev.project.rel(p)
             for p in ev.project.results
-            if ev.project.rel(p).rsplit("/", 1)[-1] in SERVICE_FILES
-            and not ev.project.results[p].facts.is_test
+            if is_service_module(ev.project.rel(p)) and not ev.project.results[p].facts.is_test
         }
     )
     if service_files:
@@ -726,6 +730,7 @@ def caching(ev: Evidence, s: Section) -> None:
                 ev.project.rel(f.path)
                 for f in ev.project.index.files.values()
                 if not f.is_test
+                and not f.is_migration
                 and any(m.startswith("django.core.cache") for m in f.imported_modules)
             }
         )

@@ -82,6 +82,30 @@ SERVICE_FILES = (
 )
 
 
+# folders whose services.py is about something else (netbox's ipam/models/services.py
+# holds the network Service model, not a service layer)
+NOT_SERVICE_FOLDERS = {
+    "models",
+    "tables",
+    "forms",
+    "filtersets",
+    "filters",
+    "serializers",
+    "serializers_",
+    "graphql",
+    "views",
+    "templates",
+    "migrations",
+    "tests",
+    "admin",
+}
+
+
+def is_service_module(rel: str) -> bool:
+    parts = rel.split("/")
+    return parts[-1] in SERVICE_FILES and not (set(parts[:-1]) & NOT_SERVICE_FOLDERS)
+
+
 def _roots(modules) -> set[str]:
     return {m.split(".")[0] for m in modules}
 
@@ -132,7 +156,7 @@ class Evidence:
                 ref = ClassRef(f, c)
                 if index.is_drf_view(ref):
                     ev.drf_views.append(ref)
-                elif rel.rsplit("/", 1)[-1] in SERVICE_FILES:
+                elif is_service_module(rel):
                     ev.user_classes.append((rel, c))
         # the models are the inventory's, so every section counts the same ones
         ev.inv = build_inventory(project)
