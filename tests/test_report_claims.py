@@ -285,3 +285,35 @@ def test_file_kinds(tmp_path):
         "helpers.py": "source",  # imported by the project
         "uses_helpers.py": "source",
     }
+
+
+def test_what_the_code_does_not_show_is_said_to_be_unknown(tmp_path, capsys):
+    write_files(
+        tmp_path,
+        {
+            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_.settings')\n",
+            "site_/__init__.py": "",
+            "site_/settings.py": "import conf\nDATABASES = conf.load('DATABASES')\n",
+            "ipam/__init__.py": "",
+            "ipam/models/__init__.py": "",
+            "ipam/models/services.py": "class Service:\n    pass\n",
+            "orders/__init__.py": "",
+            "orders/services.py": "def place_order():\n    pass\n",
+            "db/__init__.py": "",
+            "db/core.py": """
+                from sqlalchemy import create_engine
+
+                options = {"pool_pre_ping": True}
+                engine = create_engine("postgresql://", **options)
+            """,
+        },
+    )
+    report = run(tmp_path, capsys, "report")
+    assert (
+        "`DATABASES` is computed when the settings load (`conf.load('DATABASES')`), so this "
+        "report cannot tell the database engine" in report
+    )
+    assert "Database `default`" not in report
+    assert "1 service module keeps domain logic outside the views: `orders/services.py`." in report
+    assert "SQLAlchemy engine at `db/core.py:4`: its arguments come through `**options`" in report
+    assert "no pre-ping" not in report

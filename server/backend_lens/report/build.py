@@ -627,7 +627,7 @@ def business_logic(ev: Evidence, s: Section) -> None:
     )
     if service_files:
         s.observations.append(
-            f"{_plural(len(service_files), 'service module')} keep domain logic outside the views: {_names(service_files)}."
+            f"{_plural(len(service_files), 'service module')} {'keeps' if len(service_files) == 1 else 'keep'} domain logic outside the views: {_names(service_files)}."
         )
     methods = sum(len([x for x in m.cls.methods if not x.startswith("__")]) for m in ev.models)
     if methods:
