@@ -325,3 +325,41 @@ def test_val001_parameter_a_caller_may_give_text_is_still_found(tmp_path, call):
         callers = callers.replace("        Rule.next_ids(1)\n", "")
     found = sequences(tmp_path, callers)
     assert pos_of(SEQUENCES, 'f"SELECT nextval') in [f.start for f in found]
+
+
+def test_val001_a_name_proven_free_of_quotes_between_quotes_is_quiet(tmp_path):
+    # CTFd's restore: the table name is checked for both quote characters and only
+    # ever formatted between quotes, so it cannot end its literal
+    guarded = (
+        "def restore(db, table_name):\n"
+        "    if '\"' not in table_name and \"'\" not in table_name:\n"
+        "        db.execute(\n"
+        '            "SELECT setval(\'{table_name}\', 1) FROM \\"{table_name}\\"".format(table_name=table_name)\n'
+        "        )\n"
+    )
+    assert only(analyze_files(tmp_path, {"guarded.py": guarded}), "VAL001") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # one quote character checked: the other still ends the literal
+        '    if "\'" not in name:\n'
+        "        db.execute(\"SELECT 1 FROM t WHERE n = '{name}'\".format(name=name))\n",
+        # not between quotes: `1 OR 1=1` needs no quote
+        "    if '\"' not in name and \"'\" not in name:\n"
+        '        db.execute("SELECT 1 FROM t WHERE id = {name}".format(name=name))\n',
+        # the check guards the other branch
+        "    if '\"' not in name and \"'\" not in name:\n"
+        "        pass\n"
+        "    else:\n"
+        "        db.execute(\"SELECT 1 FROM t WHERE n = '{name}'\".format(name=name))\n",
+        # `or`: either check may fail
+        "    if '\"' not in name or \"'\" not in name:\n"
+        "        db.execute(\"SELECT 1 FROM t WHERE n = '{name}'\".format(name=name))\n",
+    ],
+    ids=["one-quote", "unquoted", "else-branch", "or"],
+)
+def test_val001_quote_checks_that_do_not_prove_it_keep_the_finding(tmp_path, body):
+    found = only(analyze_files(tmp_path, {"q.py": "def run(db, name):\n" + body}), "VAL001")
+    assert len(found) == 1

@@ -134,6 +134,10 @@ def sql_string_formatting(ctx: Context):
             # compiled subquery, a column list), the way ORMs build SQL themselves
             continue
         values = _formatted_values(built)
+        if values is not None:
+            # a name checked for both quote characters around this code, and only
+            # ever put between quotes, cannot end its literal
+            values = [v for v in values if not _quote_guarded(arg, built, v)]
         pending = _parameters_left(ctx, values) if values is not None else None
         if pending == []:
             continue  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
@@ -208,6 +212,35 @@ INT_CONVERSIONS = set("diuxXo")  # "%d" % x raises unless x is a number
 CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
 ARITHMETIC = {"+", "-", "*", "//", "%", "**"}
 AUGMENTED = {"+=", "-=", "*=", "//=", "%=", "**="}
+
+
+def _quote_guarded(arg, built, value) -> bool:
+    """``value`` is a name that an enclosing ``if`` proves free of both quote
+    characters (``if '"' not in t and "'" not in t:``), and every place the SQL
+    text formats it sits between quotes (``'{t}'``, ``"{t}"``): it cannot end the
+    literal it is in, so it cannot change the statement."""
+    if value.type != "name":
+        return False
+    name = re.escape(value.value)
+    text = sx.code(built)
+    slots = list(re.finditer(r"\{" + name + r"\}", text))
+    if not slots or not all(
+        text[m.start() - 1 : m.start()] in ("'", '"')
+        and text[m.end() : m.end() + 1] in ("'", '"', "\\")
+        for m in slots
+    ):
+        return False
+    double = re.compile(r"""(['"])(\\"|")\1\s+not\s+in\s+""" + name + r"\b")
+    single = re.compile(r"""(\"'\"|'\\'')\s+not\s+in\s+""" + name + r"\b")
+    node = arg
+    while node is not None and node.type not in ("funcdef", "file_input"):
+        parent = node.parent
+        if parent is not None and parent.type == "if_stmt" and node is parent.children[3]:
+            test = sx.code(parent.children[1])
+            if double.search(test) and single.search(test) and " or " not in test:
+                return True
+        node = parent
+    return False
 
 
 def _formatted_values(built) -> list | None:
