@@ -63,3 +63,32 @@ def test_a_plain_class_named_model_elsewhere_is_not_a_mapped_class(tmp_path):
     project = Project(tmp_path, use_jedi=False)
     project.scan()
     assert only(project.all_findings(), "ORM001") == []
+
+
+def test_single_table_inheritance_subclasses_are_mapped_onto_their_base_table(tmp_path):
+    from backend_lens.inventory import build_inventory
+
+    write_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": MODELS
+            + """
+
+class PageFileKind(PageFile):
+    __mapper_args__ = {"polymorphic_identity": "kind"}
+
+
+class NotMapped:
+    __mapper_args__ = {"polymorphic_identity": "x"}
+""",
+        },
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    inv = build_inventory(project)
+    assert [(m.name, m.table) for m in inv.models] == [
+        ("Page", "pages"),
+        ("PageFile", "page_files"),
+        ("PageFileKind", "page_files"),
+    ]

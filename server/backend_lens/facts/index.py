@@ -332,6 +332,10 @@ class ProjectIndex:
         mapped = ref.cls.attr("__tablename__") is not None or any(
             f.kind.startswith(("Column", "mapped_column")) for f in ref.cls.fields
         )
+        if not mapped and ref.cls.attr("__mapper_args__") is not None:
+            # single-table inheritance: `class Fails(Submissions): __mapper_args__ =
+            # {"polymorphic_identity": ...}` is mapped, onto its base's table
+            return any(self.is_sqlalchemy_model(p) for p in self.ancestors(ref)[1])
         if not mapped:
             return False
         libs, _ = self.ancestors(ref)
