@@ -906,3 +906,16 @@ def test_a_view_registered_through_a_project_registry_is_listed_without_a_route(
         (("GET", "POST"), "", "SiteEditView", "required", "LoginRequiredMixin"),
         (("GET",), "/", "HomeView", "none", ""),
     ]
+
+
+def test_the_report_says_which_routes_it_cannot_read(tmp_path, capsys):
+    from backend_lens.cli import main
+
+    test_a_view_registered_through_a_project_registry_is_listed_without_a_route(tmp_path)
+    assert main(["report", str(tmp_path), "-q"]) == 0
+    report = capsys.readouterr().out
+    assert "2 endpoints in 1 file: 2 Django URL-conf views" in report
+    assert (
+        "For 1 endpoint the code does not state the URL in a way this tool can read "
+        "(a project registry, a computed path): first at `inv/views.py:8`." in report
+    )

@@ -177,6 +177,12 @@ def api_design(ev: Evidence, s: Section) -> None:
         + ", ".join(f"{v} {FW_NAMES.get(k, k)}" for k, v in sorted(by_fw.items()))
         + " (the inventory lists each with its full path)."
     )
+    no_route = [e for e in eps if not e.route]
+    if no_route:
+        s.observations.append(
+            f"For {_plural(len(no_route), 'endpoint')} the code does not state the URL in a way this "
+            f"tool can read (a project registry, a computed path): first at {_where(no_route)}."
+        )
     verbs: dict[str, int] = {}
     for e in eps:
         for m in e.methods or ("any method",):
