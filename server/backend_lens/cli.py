@@ -135,6 +135,20 @@ def _write_output(args, text: str) -> bool:
     return True
 
 
+def _emit(args, text: str, what: str) -> None:
+    """``text`` to stdout, or atomically to ``--output`` with a line saying so."""
+    if _write_output(args, text):
+        return
+    from .report.output import write_atomic
+
+    try:
+        write_atomic(Path(args.output), text)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    if not args.quiet:
+        _err(f"wrote {what} to {args.output}")
+
+
 def format_text(findings: list[Finding]) -> str:
     cat = catalogue.load()
     out = []
@@ -202,15 +216,7 @@ def cmd_check(args) -> int:
         text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
     else:
         text = printable(format_text(findings))
-    if not _write_output(args, text):
-        from .report.output import write_atomic
-
-        try:
-            write_atomic(Path(args.output), text)
-        except OSError as exc:
-            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        if not args.quiet:
-            _err(f"wrote {len(findings)} findings to {args.output}")
+    _emit(args, text, f"{len(findings)} findings")
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
@@ -248,15 +254,7 @@ def cmd_inventory(args) -> int:
     project = _build_project(_paths([args.path]), args.quiet)
     inv = build_inventory(project)
     text = to_json_text(inv) if args.format == "json" else printable(to_text(inv))
-    if not _write_output(args, text):
-        from .report.output import write_atomic
-
-        try:
-            write_atomic(Path(args.output), text)
-        except OSError as exc:
-            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        if not args.quiet:
-            _err(f"wrote the inventory to {args.output}")
+    _emit(args, text, "the inventory")
     return EXIT_CLEAN
 
 
