@@ -228,7 +228,11 @@ def test_test_settings_secrets_are_not_high_priority(tmp_path, capsys):
     high = report.split("### High Priority Implementations")[1].split("###")[0]
     assert "SEC001" not in high
     assert "1 finding in test settings: SEC001 ×1 (`shop/tests/settings.py:1`)" in report
-    # and the setting brings it back
+    # the switch brings it back
+    assert main(["report", str(tmp_path), "-q", "--include-tests"]) == 0
+    high = capsys.readouterr().out.split("### High Priority Implementations")[1].split("###")[0]
+    assert "SEC001" in high
+    # and so does the setting
     (tmp_path / "pyproject.toml").write_text("[tool.backend-lens]\ninclude-tests = true\n")
     report = run(tmp_path, capsys, "report")
     assert "SEC001" in report.split("### High Priority Implementations")[1].split("###")[0]

@@ -226,6 +226,8 @@ def cmd_report(args) -> int:
     started = time.monotonic()
     _check_output(args.output, make_folders=True)
     project = _build_project(_paths([args.path]), args.quiet)
+    if args.include_tests:
+        project.config.include_tests = True
     report = build_report(project)
     text = printable(render(report, args.format))
     if not _write_output(args, text):
@@ -347,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="render the Backend Development Report")
     p.add_argument("path")
     p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    p.add_argument(
+        "--include-tests",
+        action="store_true",
+        help="score findings in tests, test settings, scripts and applied migrations too",
+    )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_report)
