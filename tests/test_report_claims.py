@@ -161,9 +161,9 @@ def check_agrees(inv: dict, report: str) -> None:
     if eps:
         assert f"{len(eps)} endpoint{'s' if len(eps) != 1 else ''} in " in report
         required = sum(1 for e in eps if e["auth"] == "required")
-        assert f"{required} of {len(eps)} endpoint" in report.split("require authentication")[0]
+        assert re.search(rf"\b{required} of {len(eps)} endpoints? requires? authentication", report)
         throttled = sum(1 for e in eps if e["throttled"] is True)
-        assert f"{throttled} of {len(eps)} endpoint" in report.split("are rate limited")[0]
+        assert re.search(rf"\b{throttled} of {len(eps)} endpoints? (is|are) rate limited", report)
         assert re.search(r"API Design Score\*\*: \d", report)
     else:
         assert "API Design Score**: not enough evidence" in report

@@ -325,7 +325,8 @@ def auth(ev: Evidence, s: Section) -> None:
         open_ = [e for e in eps if e.auth == "none"]
         unknown = [e for e in eps if e.auth == "unknown"]
         s.observations.append(
-            f"{len(req)} of {_plural(len(eps), 'endpoint')} require authentication"
+            f"{len(req)} of {_plural(len(eps), 'endpoint')} "
+            f"{'requires' if len(req) == 1 else 'require'} authentication"
             + (f" ({_by(req, 'auth_by')})" if req else "")
             + "."
         )
@@ -388,7 +389,7 @@ def rate_limit(ev: Evidence, s: Section) -> None:
         no = [e for e in eps if e.throttled is False]
         unknown = [e for e in eps if e.throttled is None]
         s.observations.append(
-            f"{len(yes)} of {_plural(len(eps), 'endpoint')} are rate limited"
+            f"{len(yes)} of {_plural(len(eps), 'endpoint')} {'is' if len(yes) == 1 else 'are'} rate limited"
             + (f" ({_by(yes, 'throttled_by')}; {_where(yes)})" if yes else "")
             + "."
         )
