@@ -38,7 +38,7 @@ def report_of(tmp_path) -> str:
 def test_a_table_is_a_model_and_a_schema_is_not(tmp_path):
     write_files(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS})
     report = report_of(tmp_path)
-    assert "1 SQLAlchemy mapped class in 1 file" in report
+    assert "1 ORM model in 1 file (SQLModel 1)" in report
     rows = [line for line in report.splitlines() if "| SQLModel |" in line]
     assert [r.split("|")[1].strip() for r in rows] == ["User"]  # not UserBase, not UserCreate
     # the unique, indexed email is declared on the base class the table inherits
