@@ -85,6 +85,17 @@ def _first_sentence(text: str) -> str:
 SQLALCHEMY_ROOTS = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"}
 
 
+def _advice(text: str) -> str:
+    """The first sentence of a rule's advice; when that only says no automatic fix
+    exists, the sentence after it too (what to do by hand)."""
+    first = _first_sentence(text)
+    if re.match(r"No (automatic|quick) (fix|edit)", first):
+        rest = " ".join(text.split())[len(first) :].strip()
+        if rest:
+            return f"{first} {_first_sentence(rest)}"
+    return first
+
+
 def _fix_text(project: Project, f: Finding, rule) -> str:
     """The fix advice that fits the framework of the finding's file: a rule's
     "Fix with SQLAlchemy" for a file that uses SQLAlchemy and not Django."""
@@ -96,10 +107,10 @@ def _fix_text(project: Project, f: Finding, rule) -> str:
         or (not index.uses("django") and any(index.uses(r) for r in SQLALCHEMY_ROOTS))
     )
     if rule.sections.get("Fix with SQLAlchemy") and sqlalchemy:
-        return _first_sentence(rule.sections["Fix with SQLAlchemy"])
+        return _advice(rule.sections["Fix with SQLAlchemy"])
     if f.fix:
-        return _first_sentence(rule.sections.get("Fix", ""))
-    return _first_sentence(
+        return _advice(rule.sections.get("Fix", ""))
+    return _advice(
         rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")
     )
 
