@@ -331,6 +331,24 @@ class _Collector:
         self._apps()
         return sorted(self.out.values(), key=lambda e: (e.path, e.line, e.route, e.methods))
 
+    def emit(self, framework, methods, route, path, line, handler, effects) -> None:
+        """One endpoint; ``effects`` is (auth, auth_by, throttled, throttled_by)."""
+        auth, auth_by, throttled, throttled_by = effects
+        self.add(
+            Endpoint(
+                framework,
+                methods,
+                route,
+                path,
+                line,
+                handler,
+                auth,
+                auth_by,
+                throttled,
+                throttled_by,
+            )
+        )
+
     def add(self, ep: Endpoint) -> None:
         key = (ep.path, ep.line, ep.route, ep.methods, ep.handler)
         self.out.setdefault(key, ep)
@@ -770,19 +788,14 @@ class _Collector:
                 methods = tuple(s.upper() for s in _strings(d[2][0]) if s.upper() in _UPPER_VERBS)
         auth, auth_by = self.django_function_auth(facts, info, wrappers)
         throttled, throttled_by = self.decorated_throttle(facts, info.decorators, wrappers)
-        self.add(
-            Endpoint(
-                framework="django",
-                methods=methods,
-                route=_route(route),
-                path=self.rel(facts),
-                line=info.line,
-                handler=info.name,
-                auth=auth,
-                auth_by=auth_by,
-                throttled=throttled,
-                throttled_by=throttled_by,
-            )
+        self.emit(
+            "django",
+            methods,
+            _route(route),
+            self.rel(facts),
+            info.line,
+            info.name,
+            (auth, auth_by, throttled, throttled_by),
         )
 
     def library_view(self, facts, written: str, route: str, wrappers: tuple, line: int) -> None:
@@ -802,19 +815,14 @@ class _Collector:
             if self.login_middleware:
                 auth, auth_by = "required", self.login_middleware
         throttled, throttled_by = self.decorated_throttle(facts, (), wrappers)
-        self.add(
-            Endpoint(
-                framework="drf" if q.startswith("rest_framework") else "django",
-                methods=DJANGO_GENERIC_METHODS.get(q.rsplit(".", 1)[-1], ()),
-                route=_route(route),
-                path=self.rel(facts),
-                line=line,
-                handler=q,
-                auth=auth,
-                auth_by=auth_by,
-                throttled=throttled,
-                throttled_by=throttled_by,
-            )
+        self.emit(
+            "drf" if q.startswith("rest_framework") else "django",
+            DJANGO_GENERIC_METHODS.get(q.rsplit(".", 1)[-1], ()),
+            _route(route),
+            self.rel(facts),
+            line,
+            q,
+            (auth, auth_by, throttled, throttled_by),
         )
 
     def django_function_auth(self, facts, info: FunctionInfo, wrappers: tuple) -> tuple[str, str]:
@@ -884,19 +892,14 @@ class _Collector:
         auth, auth_by = self.django_class_auth(ref, cinfo, wrappers)
         decorators = cinfo.decorators if cinfo else ()
         throttled, throttled_by = self.decorated_throttle(ref.facts, decorators, wrappers)
-        self.add(
-            Endpoint(
-                framework="django",
-                methods=_ordered(methods),
-                route=_shown(route),
-                path=self.rel(ref.facts),
-                line=ref.cls.start[0],
-                handler=ref.cls.name,
-                auth=auth,
-                auth_by=auth_by,
-                throttled=throttled,
-                throttled_by=throttled_by,
-            )
+        self.emit(
+            "django",
+            _ordered(methods),
+            _shown(route),
+            self.rel(ref.facts),
+            ref.cls.start[0],
+            ref.cls.name,
+            (auth, auth_by, throttled, throttled_by),
         )
 
     def django_class_auth(self, ref: ClassRef, cinfo, wrappers) -> tuple[str, str]:
@@ -1415,19 +1418,14 @@ class _Collector:
                 auth, auth_by, throttled, throttled_by = self.flask_effects(
                     facts, info.decorators, info.tokens, chain
                 )
-            self.add(
-                Endpoint(
-                    framework="fastapi" if fastapi else "flask",
-                    methods=methods,
-                    route=_route(route),
-                    path=self.rel(facts),
-                    line=info.line,
-                    handler=info.name,
-                    auth=auth,
-                    auth_by=auth_by,
-                    throttled=throttled,
-                    throttled_by=throttled_by,
-                )
+            self.emit(
+                "fastapi" if fastapi else "flask",
+                methods,
+                _route(route),
+                self.rel(facts),
+                info.line,
+                info.name,
+                (auth, auth_by, throttled, throttled_by),
             )
 
     def fastapi_effects(self, facts, info: FunctionInfo, deps) -> tuple:
@@ -1554,19 +1552,14 @@ class _Collector:
                 eff = self.fastapi_effects(found[0], info, chain.deps)
             else:
                 eff = self.flask_effects(found[0], info.decorators, info.tokens, chain)
-            self.add(
-                Endpoint(
-                    framework="fastapi" if fastapi else "flask",
-                    methods=methods or ("GET",),
-                    route=_route(chain.prefix + url),
-                    path=self.rel(found[0]),
-                    line=info.line,
-                    handler=info.name,
-                    auth=eff[0],
-                    auth_by=eff[1],
-                    throttled=eff[2],
-                    throttled_by=eff[3],
-                )
+            self.emit(
+                "fastapi" if fastapi else "flask",
+                methods or ("GET",),
+                _route(chain.prefix + url),
+                self.rel(found[0]),
+                info.line,
+                info.name,
+                eff,
             )
 
     def resource_endpoints(self, facts, cinfo: ClassInfo, route: str, chain: Chain) -> None:
@@ -1594,19 +1587,14 @@ class _Collector:
             eff = self.flask_effects(
                 facts, (*m.decorators, *class_decorators, *cinfo.decorators), m.tokens, chain
             )
-            self.add(
-                Endpoint(
-                    framework="flask",
-                    methods=(short.upper(),),
-                    route=_route(route),
-                    path=self.rel(facts),
-                    line=m.line,
-                    handler=m.name,
-                    auth=eff[0],
-                    auth_by=eff[1],
-                    throttled=eff[2],
-                    throttled_by=eff[3],
-                )
+            self.emit(
+                "flask",
+                (short.upper(),),
+                _route(route),
+                self.rel(facts),
+                m.line,
+                m.name,
+                eff,
             )
 
 
