@@ -548,7 +548,8 @@ function M.inventory(callback)
       done(result, nil, bufnr)
     end)
   end
-  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, vim.api.nvim_get_current_buf())
+  local bufnr = vim.api.nvim_get_current_buf()
+  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
   if not ok or sent == false then
     local msg = "could not send the inventory command to the server" .. (ok and "" or (": " .. tostring(sent)))
     notify(msg, vim.log.levels.ERROR)
