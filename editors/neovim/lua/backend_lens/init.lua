@@ -489,8 +489,13 @@ M.inventory_keys = {
 --- Shows text in a scratch buffer (buftype=nofile) named `name`, in a split: the
 --- window already showing that buffer, else a new one. Returns the buffer.
 local function show_scratch(name, text, filetype)
-  local bufnr = vim.fn.bufnr("^" .. vim.fn.escape(name, "\\[]*?{}~.^$") .. "$")
-  if bufnr == -1 or not vim.api.nvim_buf_is_valid(bufnr) then
+  local bufnr = -1
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_valid(buf) and vim.api.nvim_buf_get_name(buf) == name then
+      bufnr = buf
+    end
+  end
+  if bufnr == -1 then
     bufnr = vim.api.nvim_create_buf(true, true) -- listed, scratch (buftype=nofile, no swap file)
     vim.api.nvim_buf_set_name(bufnr, name)
   end
