@@ -147,6 +147,39 @@ def test_report_command_writes_and_opens_the_report(run_nvim, workspace):
     assert any("report written" in m for m in messages), messages
 
 
+def test_inventory_command_shows_the_project_model_as_json(run_nvim, workspace):
+    result = run_nvim("inventory")
+    assert result["opened"], result["windows_after"]
+    assert len(result["windows_after"]) == len(result["windows_before"]) + 1
+    assert result["current"] == "backend-lens://inventory/workspace.json"
+    assert (result["buftype"], result["filetype"]) == ("nofile", "json")
+    assert result["modifiable"] is False and result["modified"] is False
+    shown = "\n".join(result["lines"])
+    assert shown.startswith('{\n  "source_roots": '), shown[:200]
+    inventory = json.loads(shown)
+    assert list(inventory)[:8] == [
+        "source_roots",
+        "frameworks",
+        "models",
+        "endpoints",
+        "tasks",
+        "consumers",
+        "graphql_schemas",
+        "settings",
+    ]
+    # the two models of shop/models.py, with the path relative to the workspace
+    models = {(m["name"], m["orm"], m["path"]) for m in inventory["models"]}
+    assert models == {
+        ("Customer", "django", "shop/models.py"),
+        ("Order", "django", "shop/models.py"),
+    }, inventory["models"]
+    assert [f.lower() for f in inventory["frameworks"]] == ["django"], inventory["frameworks"]
+    # run again: the same buffer is refreshed, no new split
+    assert result["refreshed"] and result["second_buf_same"], result
+    assert result["windows_after_second"] == result["windows_after"]
+    assert [n for n in result["notifications"] if n["level"] and n["level"] >= 3] == []
+
+
 def test_checkhealth_reports_the_working_server(run_nvim):
     result = run_nvim("health")
     text = "\n".join(result["health"])
@@ -224,13 +257,16 @@ def test_settings_reach_the_server_and_can_change(run_nvim):
 
 def test_commands_explain_when_there_is_no_server(run_nvim, workspace):
     result = run_nvim("noclient")
-    assert result["commands"] == {"report": True, "restart": True}
+    assert result["commands"] == {"report": True, "inventory": True, "restart": True}
     before = " | ".join(result["before_setup"])
-    assert before.count("setup() first") == 2, result["before_setup"]
+    assert before.count("setup() first") == 3, result["before_setup"]
     assert result["clients"] == 0
     assert result["report_called_back"] and result.get("report_path") is None
     assert "no Backend Lens server is running" in result["report_error"]
-    assert [n["level"] for n in result["after_setup"]] == [4]  # vim.log.levels.ERROR
+    assert result["inventory_called_back"] and result.get("inventory") is None
+    assert "no Backend Lens server is running" in result["inventory_error"]
+    # one error for the report, one for the inventory (vim.log.levels.ERROR)
+    assert [n["level"] for n in result["after_setup"]] == [4, 4]
     assert len(result["windows"]) == 1
     assert not (workspace / "backend-lens-report.md").exists()
 

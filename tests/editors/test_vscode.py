@@ -374,6 +374,46 @@ def test_vscode_extension_says_how_to_install_the_server(run_vscode, tmp_path):
     )
     assert "Backend Lens is not installed in" in result["notification"]
     assert "Backend Lens: error" in result["status"]
+    # Show Project Inventory then says there is no server, and offers to restart it
+    assert (
+        "Backend Lens: the server is not running, so there is no inventory."
+        in result["inventoryNotification"]
+    ), result["inventoryNotification"]
+    assert "Restart Server" in result["inventoryButtons"], result["inventoryButtons"]
+
+
+def test_vscode_show_project_inventory(run_vscode, workspace):
+    """Backend Lens: Show Project Inventory, from the command palette: the project
+    model as pretty-printed JSON in a read-only document whose language is JSON,
+    with the two models of shop/models.py."""
+    searches = [
+        '"source_roots": [',
+        '"models": [',
+        '"name": "Customer"',
+        '"name": "Order"',
+        '"orm": "django"',
+        '"path": "shop/models.py"',
+        '"endpoints": [',
+        '"settings": [',
+    ]
+    result, user_data = run_vscode(
+        mode="inventory",
+        expectedFindings=EXPECTED_FINDINGS,
+        inventoryTab="workspace inventory.json",
+        inventorySearches=searches,
+    )
+    assert result["language"] == "JSON", result["language"]
+    counts = result["matches"]
+    assert all(" of " in counts[text] for text in searches), counts
+    # one entry per model of shop/models.py, each with its path and ORM
+    assert counts['"name": "Customer"'].endswith("of 1"), counts
+    assert counts['"name": "Order"'].endswith("of 1"), counts
+    assert counts['"orm": "django"'].endswith("of 2"), counts
+    assert result["inventoryFirstLines"].startswith('{ "source_roots": ['), result
+    # typing into it is refused: the document is read-only
+    assert "Cannot edit in read-only editor" in (result["readOnlyMessage"] or ""), result
+    assert result["inventoryDirty"] is False
+    assert "the inventory failed" not in _extension_log(user_data)
 
 
 def test_vscode_extension_uses_the_python_extensions_interpreter(

@@ -5,7 +5,9 @@
 //    and per mode:
 //    "full": expectedFindings, line, code, codeText, reportFile, reportTitle,
 //       quickFixTitle, fixedFile
-//    "missing-server": installCommand
+//    "missing-server": installCommand (then Show Project Inventory says the server is not running)
+//    "inventory": expectedFindings, inventoryTab, inventorySearches (texts the document
+//       must contain, each checked with the editor's Find widget)
 //    "python-extension" (with the Python extension stand-in installed):
 //       expectedFindings, python, otherPython, pickerPrompt, installCommand
 //    "old-server": minVersion, upgradeCommand
@@ -180,6 +182,63 @@ try {
     }
     result.status = await waitStatus(/Backend Lens: error/, 'the status bar to say "Backend Lens: error"');
     step("status bar", { text: result.status });
+    // no server: Show Project Inventory says so, with a way out
+    await runCommand("Backend Lens: Show Project Inventory");
+    const noServer = await toastWith("so there is no inventory");
+    result.inventoryNotification = squash(await noServer.innerText());
+    result.inventoryButtons = await buttonsOf(noServer);
+    step("inventory without a server", { text: result.inventoryNotification, buttons: result.inventoryButtons });
+    throw new Done();
+  }
+  if (cfg.mode === "inventory") {
+    // the server is up once views.py's findings are counted
+    result.status = await waitStatus(findingsPattern(cfg.expectedFindings), `the status bar to say "${cfg.expectedFindings} findings"`);
+    step("status bar", { text: result.status });
+    await runCommand("Backend Lens: Show Project Inventory");
+    const tabs = page.locator(".tabs-container .tab");
+    let tabTexts = [];
+    result.inventoryTab = await waitFor(`a tab "${cfg.inventoryTab}"`, async () => {
+      tabTexts = (await tabs.evaluateAll((els) => els.map((e) => e.textContent ?? ""))).map(squash);
+      return tabTexts.find((t) => t.includes(cfg.inventoryTab));
+    }, 15000).catch((err) => {
+      throw new CheckFailed(`${err.message}; the tabs are ${JSON.stringify(tabTexts)}`);
+    });
+    step("inventory tab open", { tab: result.inventoryTab });
+    const editor = page.locator(".editor-group-container.active .monaco-editor").first();
+    await editor.locator(".view-lines").waitFor();
+    result.inventoryFirstLines = squash(await editor.locator(".view-lines").innerText()).slice(0, 300);
+    // the language the status bar shows for the document
+    result.language = await waitFor("the JSON language mode in the status bar", async () => {
+      const texts = (await page.locator(".statusbar-item").allInnerTexts()).map(squash);
+      return texts.find((t) => t === "JSON" || t === "JSON with Comments");
+    });
+    // every expected text is in the document: the Find widget counts it
+    await editor.locator(".view-lines").click();
+    result.matches = {};
+    for (const text of cfg.inventorySearches) {
+      await page.keyboard.press("Control+f");
+      const find = page.locator(".editor-group-container.active .find-widget.visible").first();
+      await find.waitFor({ state: "visible" });
+      await find.locator("textarea, input").first().fill(text);
+      const count = find.locator(".matchesCount");
+      // "1 of 2", "? of 2" (the cursor is on no match); else what it says ("No results")
+      result.matches[text] = await waitFor(`the Find widget to count "${text}"`, async () => {
+        const shown = squash(await count.innerText());
+        return /\bof \d+/.test(shown) ? shown : false;
+      }, 5000).catch(async () => squash(await count.innerText()) || "nothing");
+      await page.keyboard.press("Escape");
+    }
+    step("searched the inventory", { matches: result.matches });
+    // read-only: typing into it changes nothing (the tab does not turn dirty)
+    await editor.locator(".view-lines").click();
+    await page.keyboard.type("x");
+    const refusal = page.locator(".monaco-editor-overlaymessage", { hasText: "read-only" }).first();
+    result.readOnlyMessage = await refusal.waitFor({ state: "visible", timeout: 10000 }).then(
+      async () => squash(await refusal.innerText()), () => null);
+    const activeTab = page.locator(".tabs-container .tab.active").first();
+    result.inventoryDirty = /\bdirty\b/.test((await activeTab.getAttribute("class")) ?? "");
+    step("typed into the inventory", { dirty: result.inventoryDirty, message: result.readOnlyMessage });
+    await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "-inventory.png"), timeout: 10000 }).catch(() => {});
     throw new Done();
   }
   if (cfg.mode === "python-extension") {

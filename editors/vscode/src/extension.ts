@@ -29,6 +29,9 @@ import {
 import { StatusItem } from "./status";
 
 const SERVER_REPORT_COMMAND = "backendLens.generateReport";
+const SERVER_INVENTORY_COMMAND = "backendLens.inventory";
+/** scheme of the read-only documents that show the inventory */
+const INVENTORY_SCHEME = "backend-lens-inventory";
 /** settings that need a new server process */
 const RESTART_SETTINGS = ["backendLens.interpreter", "backendLens.serverPath", "backendLens.trace.server"];
 /** settings the running server takes through workspace/didChangeConfiguration */
@@ -51,6 +54,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.show(true);
     }),
     vscode.commands.registerCommand("backendLens.report", (arg?: { format?: string }) => generateReport(arg)),
+    vscode.commands.registerCommand("backendLens.showInventory", () => showInventory()),
+    vscode.workspace.registerTextDocumentContentProvider(INVENTORY_SCHEME, inventoryDocuments),
+    inventoryDocuments,
     vscode.languages.onDidChangeDiagnostics(() => {
       status.updateCount();
     }),
@@ -281,18 +287,24 @@ async function chooseInterpreter(): Promise<void> {
   await config().update("interpreter", file.fsPath, target);
 }
 
-async function generateReport(arg?: { format?: string }): Promise<string | undefined> {
+/** The running client, or undefined after telling the user that the server is not
+ * running (with buttons to restart it or to see why). */
+async function runningClient(what: string): Promise<LanguageClient | undefined> {
   const lc = client;
-  if (lc === undefined || !lc.isRunning()) {
-    const choice = await vscode.window.showErrorMessage(
-      "Backend Lens: the server is not running, so there is no report.",
-      "Restart Server",
-      "Show output",
-    );
-    if (choice === "Restart Server") await vscode.commands.executeCommand("backendLens.restart");
-    else if (choice === "Show output") output.show(true);
-    return undefined;
-  }
+  if (lc !== undefined && lc.isRunning()) return lc;
+  const choice = await vscode.window.showErrorMessage(
+    `Backend Lens: the server is not running, so there is no ${what}.`,
+    "Restart Server",
+    "Show output",
+  );
+  if (choice === "Restart Server") await vscode.commands.executeCommand("backendLens.restart");
+  else if (choice === "Show output") output.show(true);
+  return undefined;
+}
+
+async function generateReport(arg?: { format?: string }): Promise<string | undefined> {
+  const lc = await runningClient("report");
+  if (lc === undefined) return undefined;
   const format = arg?.format === "html" ? "html" : "markdown";
   let uri: unknown;
   try {
@@ -318,4 +330,57 @@ async function generateReport(arg?: { format?: string }): Promise<string | undef
     await vscode.window.showTextDocument(target, { preview: false });
   }
   return uri;
+}
+
+/** The inventory text of each inventory document (by URI), served read-only;
+ * running the command again refreshes the document already open. */
+class InventoryDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? "";
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+const inventoryDocuments = new InventoryDocuments();
+
+/** Asks the server for the project model (source roots, frameworks, models,
+ * endpoints, tasks, ...) and shows it, pretty-printed JSON, in a read-only document. */
+async function showInventory(): Promise<vscode.TextDocument | undefined> {
+  const lc = await runningClient("inventory");
+  if (lc === undefined) return undefined;
+  let inventory: unknown;
+  try {
+    inventory = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Backend Lens: building the project inventory" },
+      () => lc.sendRequest(ExecuteCommandRequest.type, { command: SERVER_INVENTORY_COMMAND, arguments: [] }),
+    );
+  } catch (err) {
+    output.error(`the inventory failed: ${String(err)}`);
+    void vscode.window.showErrorMessage(`Backend Lens: the inventory could not be built: ${String(err)}`);
+    return undefined;
+  }
+  // null: the server could not build it, and has said why (window/showMessage)
+  if (inventory === null || typeof inventory !== "object") {
+    output.warn("the server returned no inventory");
+    return undefined;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.name ?? "workspace";
+  const uri = vscode.Uri.from({ scheme: INVENTORY_SCHEME, path: `/${folder} inventory.json` });
+  inventoryDocuments.set(uri, JSON.stringify(inventory, null, 2) + "\n");
+  let document = await vscode.workspace.openTextDocument(uri);
+  if (document.languageId !== "json") document = await vscode.languages.setTextDocumentLanguage(document, "json");
+  await vscode.window.showTextDocument(document, { preview: false });
+  return document;
 }

@@ -1,6 +1,6 @@
 --- Backend Lens for Neovim: starts the Backend Lens language server for Python
---- buffers and adds :BackendLensReport, :BackendLensRestart and
---- :checkhealth backend_lens. See :help backend_lens.
+--- buffers and adds :BackendLensReport, :BackendLensInventory, :BackendLensRestart
+--- and :checkhealth backend_lens. See :help backend_lens.
 local M = {}
 
 --- Name of the LSP client (and of the vim.lsp.config entry on Neovim 0.11+).
@@ -8,6 +8,7 @@ M.name = "backend_lens"
 --- Oldest server version this plugin is written for (checked by :checkhealth).
 M.min_server_version = "0.1.0"
 M.report_command = "backendLens.generateReport"
+M.inventory_command = "backendLens.inventory"
 
 --- Keys the server understands in its settings (anything else gets a warning from it).
 M.known_settings = { "select", "ignore", "severity", "exclude", "maxFileSize", "diagnosticMode" }
@@ -375,6 +376,19 @@ local function show_file(path)
   return vim.api.nvim_get_current_win()
 end
 
+--- The Backend Lens client for the current buffer, or nil and the message (also
+--- shown with vim.notify) that says why there is none.
+local function running_client()
+  local client = M.get_client(0)
+  if client then
+    return client, nil
+  end
+  local msg = "no Backend Lens server is running for this buffer"
+    .. (M.options and "; open a Python file of the project first" or "; call require('backend_lens').setup() first")
+  notify(msg, vim.log.levels.ERROR)
+  return nil, msg
+end
+
 --- Asks the server to write the report and opens it in a split.
 --- opts: { format = "markdown"|"html", output = "relative/path" }, callback(path|nil, err|nil)
 function M.report(opts, callback)
@@ -384,12 +398,9 @@ function M.report(opts, callback)
       callback(path, err)
     end
   end
-  local client = M.get_client(0)
+  local client, no_client = running_client()
   if not client then
-    local msg = "no Backend Lens server is running for this buffer"
-      .. (M.options and "; open a Python file of the project first" or "; call require('backend_lens').setup() first")
-    notify(msg, vim.log.levels.ERROR)
-    return done(nil, msg)
+    return done(nil, no_client)
   end
   local arguments = { show = false }
   if opts.format then
@@ -422,6 +433,130 @@ function M.report(opts, callback)
   local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
   if not ok or sent == false then
     local msg = "could not send the report command to the server" .. (ok and "" or (": " .. tostring(sent)))
+    notify(msg, vim.log.levels.ERROR)
+    return done(nil, msg)
+  end
+end
+
+--- JSON text, indented by two spaces per level, keys in the order of `keys` first
+--- (then sorted), for a value decoded by vim.json (vim.NIL for null; empty tables
+--- are written as [] unless they are vim.empty_dict()).
+function M.pretty_json(value, keys, indent)
+  indent = indent or ""
+  local inner = indent .. "  "
+  if type(value) ~= "table" or value == vim.NIL then
+    -- Neovim 0.10 writes "/" as "\/": valid JSON, but paths read better without it
+    return (vim.json.encode(value):gsub("\\/", "/"))
+  end
+  if next(value) == nil then
+    return getmetatable(value) ~= nil and "{}" or "[]"
+  end
+  if vim.islist(value) then
+    local items = {}
+    for _, item in ipairs(value) do
+      table.insert(items, inner .. M.pretty_json(item, keys, inner))
+    end
+    return "[\n" .. table.concat(items, ",\n") .. "\n" .. indent .. "]"
+  end
+  local names = {}
+  for name in pairs(value) do
+    table.insert(names, tostring(name))
+  end
+  local rank = {}
+  for i, name in ipairs(keys or {}) do
+    rank[name] = i
+  end
+  table.sort(names, function(a, b)
+    local ra, rb = rank[a] or math.huge, rank[b] or math.huge
+    if ra ~= rb then
+      return ra < rb
+    end
+    return a < b
+  end)
+  local items = {}
+  for _, name in ipairs(names) do
+    table.insert(items, inner .. M.pretty_json(name, nil, inner) .. ": " .. M.pretty_json(value[name], keys, inner))
+  end
+  return "{\n" .. table.concat(items, ",\n") .. "\n" .. indent .. "}"
+end
+
+--- Keys of the inventory (and of its entries) shown first, in this order.
+M.inventory_keys = {
+  "source_roots", "frameworks", "models", "endpoints", "tasks", "consumers", "graphql_schemas", "settings",
+  "name", "framework", "orm", "system", "methods", "route", "path", "line",
+}
+
+--- Shows text in a scratch buffer (buftype=nofile) named `name`, in a split: the
+--- window already showing that buffer, else a new one. Returns the buffer.
+local function show_scratch(name, text, filetype)
+  local bufnr = -1
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_valid(buf) and vim.api.nvim_buf_get_name(buf) == name then
+      bufnr = buf
+    end
+  end
+  if bufnr == -1 then
+    bufnr = vim.api.nvim_create_buf(true, true) -- listed, scratch (buftype=nofile, no swap file)
+    vim.api.nvim_buf_set_name(bufnr, name)
+  end
+  local win = vim.fn.bufwinid(bufnr)
+  if win == -1 then
+    vim.cmd("split")
+    win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(win, bufnr)
+  else
+    vim.api.nvim_set_current_win(win)
+  end
+  vim.bo[bufnr].buftype = "nofile"
+  vim.bo[bufnr].bufhidden = "hide"
+  vim.bo[bufnr].swapfile = false
+  vim.bo[bufnr].modifiable = true
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(text, "\n", { plain = true }))
+  vim.bo[bufnr].modifiable = false
+  vim.bo[bufnr].modified = false
+  vim.bo[bufnr].filetype = filetype
+  return bufnr
+end
+
+--- Asks the server for the project model (source roots, frameworks, models,
+--- endpoints, tasks, consumers, GraphQL schemas, settings) and shows it as JSON
+--- in a scratch buffer in a split. callback(inventory|nil, err|nil, bufnr|nil).
+function M.inventory(callback)
+  local function done(inventory, err, bufnr)
+    if callback then
+      callback(inventory, err, bufnr)
+    end
+  end
+  local client, no_client = running_client()
+  if not client then
+    return done(nil, no_client)
+  end
+  local root = client.config and client.config.root_dir or vim.fn.getcwd()
+  local params = { command = M.inventory_command, arguments = {} }
+  local function handler(err, result)
+    vim.schedule(function()
+      if err then
+        local msg = "the inventory failed: "
+          .. (type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err))
+        notify(msg, vim.log.levels.ERROR)
+        return done(nil, msg)
+      end
+      if type(result) ~= "table" then
+        local msg = "the server returned no inventory (see its message, or the LSP log: "
+          .. vim.lsp.log.get_filename()
+          .. ")"
+        notify(msg, vim.log.levels.ERROR)
+        return done(nil, msg)
+      end
+      local name = "backend-lens://inventory/" .. vim.fn.fnamemodify(root, ":t") .. ".json"
+      local bufnr = show_scratch(name, M.pretty_json(result, M.inventory_keys), "json")
+      done(result, nil, bufnr)
+    end)
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
+  if not ok or sent == false then
+    local msg = "could not send the inventory command to the server" .. (ok and "" or (": " .. tostring(sent)))
     notify(msg, vim.log.levels.ERROR)
     return done(nil, msg)
   end
@@ -486,6 +621,9 @@ function M.create_commands()
     end,
     desc = "Backend Lens: write the report into the workspace and open it",
   })
+  vim.api.nvim_create_user_command("BackendLensInventory", function()
+    M.inventory()
+  end, { desc = "Backend Lens: show the project model (models, endpoints, tasks, ...) as JSON" })
   vim.api.nvim_create_user_command("BackendLensRestart", function()
     M.restart()
   end, { desc = "Backend Lens: restart the language server" })
