@@ -87,7 +87,6 @@ SERVICE_FILES = (
 NOT_SERVICE_FOLDERS = {
     "models",
     "tables",
-    "forms",
     "filtersets",
     "filters",
     "serializers",
