@@ -326,7 +326,7 @@ def _is_int(ctx: Context, node, seen: set) -> bool:
             len(ps) == 2
             and ps[0].type == "name"
             and ps[0].value in INT_BUILTINS
-            and not _shadowed(ctx, ps[0].value)
+            and not _shadowed(ctx, ps[0].value, ctx.scope(node))
             and sx.is_call_trailer(ps[1])
         )
     if t == "name":
@@ -357,7 +357,7 @@ def _bindings(ctx: Context, name: str, scope) -> list | None:
     """Every leaf that binds ``name`` in ``scope``; None when a ``global`` or
     ``nonlocal`` statement hands it to another scope."""
     out = []
-    for n in _used_names(ctx).get(name, ()):
+    for n in _scope_names(ctx, scope).get(name, ()):
         p = n.parent
         if p.type in ("global_stmt", "nonlocal_stmt"):
             if ctx.scope(n) is scope:
@@ -405,23 +405,48 @@ def _builtin_call(ctx: Context, node, name: str) -> bool:
         len(ps) == 2
         and ps[0].type == "name"
         and ps[0].value == name
-        and not _shadowed(ctx, name)
+        and not _shadowed(ctx, name, ctx.scope(node))
         and sx.is_call_trailer(ps[1])
     )
 
 
-def _shadowed(ctx: Context, builtin: str) -> bool:
-    """Whether the file binds the builtin's name itself (an import, a def, an assignment)."""
-    return builtin in ctx.facts.imports or any(
-        n.is_definition() for n in _used_names(ctx).get(builtin, ())
-    )
+def _shadowed(ctx: Context, builtin: str, scope) -> bool:
+    """Whether the code binds the builtin's name itself where ``scope`` looks it
+    up: an import anywhere in the file, or a def, assignment, parameter... in the
+    module or in the scope itself."""
+    if builtin in ctx.facts.imports:
+        return True
+    for where in {id(ctx.module): ctx.module, id(scope): scope}.values():
+        if any(n.is_definition() for n in _scope_names(ctx, where).get(builtin, ())):
+            return True
+    return False
 
 
-def _used_names(ctx: Context):
-    used = ctx.memo.get("used_names")
-    if used is None:
-        used = ctx.memo["used_names"] = ctx.module.get_used_names()
-    return used
+NESTED_SCOPES = ("funcdef", "classdef", "lambdef")
+
+
+def _scope_names(ctx: Context, scope) -> dict[str, list]:
+    """The name leaves of ``scope`` by value, nested functions and classes left out
+    except for their own names (what they bind in ``scope``): a walk of the scope,
+    not of the file (parso's ``get_used_names`` walks the whole module on every
+    edit)."""
+    key = ("scope_names", id(scope))
+    found = ctx.memo.get(key)
+    if found is not None:
+        return found
+    names: dict[str, list] = {}
+    stack = list(reversed(scope.children))
+    while stack:
+        n = stack.pop()
+        if n.type == "name":
+            names.setdefault(n.value, []).append(n)
+        elif n.type in NESTED_SCOPES:
+            if n.type != "lambdef":
+                names.setdefault(n.children[1].value, []).append(n.children[1])
+        elif hasattr(n, "children"):
+            stack.extend(reversed(n.children))
+    ctx.memo[key] = names
+    return names
 
 
 def _int_annotation(node) -> bool:

@@ -756,33 +756,77 @@ def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, fr
         return qualify(held, imports, module, local)
 
     out: dict[str, frozenset[str]] = {}
-    for func in by_type.get("funcdef", ()):
-        if not _top_level(func):
-            continue
-        decorators = sx.function_decorators(func)
-        is_cm = any(
+    tops = [f for f in by_type.get("funcdef", ()) if _top_level(f)]
+    if not tops:
+        return _aliases(module_tree, out)
+    top_ids = {id(f) for f in tops}
+    is_cm = {
+        id(f): any(
             (sx.decorator_name(d) or "").rsplit(".", 1)[-1] in CONTEXT_MANAGER_DECORATORS
-            for d in decorators
+            for d in sx.function_decorators(f)
         )
-        held: set[str | None] = set()
-        owner = sx.Nearest(("funcdef", "lambdef"))
-        for n in sx.walk(func.children[-1]):
-            if n.type == "with_stmt":
-                if owner(n) is not func or (
-                    is_cm and any(x.type == "keyword" and x.value == "yield" for x in sx.walk(n))
-                ):
-                    held.update(name(held_name(it)) for it in with_items(n))
-            elif n.type == "funcdef":
-                held.update(name(held_name(d)) for d in sx.function_decorators(n))
-            elif n.type == "return_stmt" and len(n.children) == 2 and owner(n) is func:
-                value = n.children[1]
-                if value.type in ("atom_expr", "power", "name"):
-                    returned = (held_name(value) or "").rsplit(".", 1)[-1]
-                    if returned in ("atomic", *BEGIN_METHODS):  # return transaction.atomic(...)
-                        held.add("")  # (not create_transaction(...): a row, not a block)
-        held.discard(None)
-        if held:
-            out[func.children[1].value] = frozenset(h for h in held if h is not None)
+        for f in tops
+    }
+    owner = sx.Nearest(("funcdef", "lambdef"))
+    outer: dict[int, object] = {}  # id(node) -> its top-level function, memoised
+
+    def top_function(node):
+        chain = []
+        p = node.parent
+        found = None
+        while p is not None:
+            key = id(p)
+            if key in outer:
+                found = outer[key]
+                break
+            chain.append(key)
+            if key in top_ids:
+                found = p
+                break
+            p = p.parent
+        for key in chain:
+            outer[key] = found
+        return found
+
+    held: dict[int, set[str | None]] = {}
+    # the nodes that can hold a transaction, from the index (not a walk of every body)
+    for n in by_type.get("with_stmt", ()):
+        func = top_function(n)
+        if func is None:
+            continue
+        if owner(n) is not func or (
+            is_cm[id(func)] and any(x.type == "keyword" and x.value == "yield" for x in sx.walk(n))
+        ):
+            held.setdefault(id(func), set()).update(name(held_name(it)) for it in with_items(n))
+    for n in by_type.get("funcdef", ()):
+        if id(n) in top_ids:
+            continue
+        func = top_function(n)
+        if func is not None:
+            held.setdefault(id(func), set()).update(
+                name(held_name(d)) for d in sx.function_decorators(n)
+            )
+    for n in by_type.get("return_stmt", ()):
+        if len(n.children) != 2:
+            continue
+        func = top_function(n)
+        if func is None or owner(n) is not func:
+            continue
+        value = n.children[1]
+        if value.type in ("atom_expr", "power", "name"):
+            returned = (held_name(value) or "").rsplit(".", 1)[-1]
+            if returned in ("atomic", *BEGIN_METHODS):  # return transaction.atomic(...)
+                held.setdefault(id(func), set()).add("")  # (not create_transaction(...))
+    for func in tops:
+        found = held.get(id(func), set())
+        found.discard(None)
+        if found:
+            out[func.children[1].value] = frozenset(h for h in found if h is not None)
+    return _aliases(module_tree, out)
+
+
+def _aliases(module_tree, out: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """``atomic = transaction.atomic``, ``tx = partial(transaction.atomic, ...)``."""
     for stmt in sx.top_level_expr_stmts(module_tree):
         ch = stmt.children
         if len(ch) == 3 and ch[0].type == "name" and ch[1].type == "operator":
