@@ -81,10 +81,7 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
         _err(f"warning: {problem}")
     project = Project(root, config, use_jedi=use_jedi)
     show = sys.stderr.isatty() and not quiet
-
-    def progress(i: int, n: int, rel: str) -> None:
-        if show and (i % 25 == 0 or i == n - 1):
-            print(f"\ranalysing {i + 1}/{n} files", end="", file=sys.stderr, flush=True)
+    progress = ProgressLine() if show else (lambda i, n, rel: None)
 
     if all(p.is_dir() for p in paths) and len(paths) == 1:
         project.scan(progress)
@@ -103,13 +100,49 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
             progress(i, len(files), str(f))
             project.analyze_file(f)
     if show:
-        print(file=sys.stderr)
+        progress.finish()
     for path, reason in sorted(project.skipped.items()):
         _err(f"skipped {project.rel(path)}: {reason}")
     for path, result in sorted(project.results.items()):
         for problem in result.errors:
             _err(f"warning: {project.rel(path)}: {problem}")
     return project
+
+
+class ProgressLine:
+    """One line on a terminal's stderr, redrawn at most ten times a second:
+    a bar, files done, files per second and the time left."""
+
+    WIDTH = 24
+
+    def __init__(self, clock=time.monotonic, stream=None):
+        self.clock = clock
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = clock()
+        self.shown_at = -1.0
+        self.done = 0
+
+    def __call__(self, i: int, n: int, rel: str) -> None:
+        self.done = i + 1
+        now = self.clock()
+        if now - self.shown_at < 0.1 and i != n - 1:
+            return
+        self.shown_at = now
+        self.stream.write("\r" + self.text(i + 1, n, now - self.started) + "\x1b[K")
+        self.stream.flush()
+
+    def text(self, done: int, total: int, elapsed: float) -> str:
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else None
+        eta = "" if left is None else f"  {int(left) // 60}:{int(left) % 60:02d} left"
+        return f"[{bar}] {done}/{total} files  {rate:.0f} files/s{eta}"
+
+    def finish(self) -> None:
+        elapsed = self.clock() - self.started
+        self.stream.write(f"\ranalysed {self.done} files in {elapsed:.1f} s\x1b[K\n")
+        self.stream.flush()
 
 
 def _paths(given: list[str]) -> list[Path]:
