@@ -47,7 +47,9 @@ TARGET_P95_MS = 100.0
 INSERTED = ["a", "é", "x", "日", "s", "ß"]
 
 
-def server_command() -> list[str]:
+def server_command(which: str = "backend-lens") -> list[str]:
+    if which == "floor":  # the bare pygls + ast re-parse server (floor_server.py)
+        return [sys.executable, str(HERE / "floor_server.py")]
     script = Path(sys.executable).parent / "backend-lens"
     if script.exists():
         return [str(script), "serve"]
@@ -225,7 +227,7 @@ async def run(args) -> int:
         waiting[(uri, version)] = fut
         return fut
 
-    cmd = server_command()
+    cmd = server_command(args.server)
     t_spawn = time.perf_counter()
     await client.start_io(cmd[0], *cmd[1:], cwd=str(ws))
     pid = client.pid
@@ -253,7 +255,10 @@ async def run(args) -> int:
         )
         t_init = time.perf_counter()
         client.initialized(T.InitializedParams())
-        t_scan_end = await asyncio.wait_for(scan_done, args.timeout)
+        if args.server == "floor":  # it indexes nothing and reports no progress
+            t_scan_end = time.perf_counter()
+        else:
+            t_scan_end = await asyncio.wait_for(scan_done, args.timeout)
         results["startup"] = (t_init - t_spawn, t_scan_end - t_init)
 
         # -- didOpen: the first full analysis of the open document ----------
@@ -447,6 +452,12 @@ def main() -> int:
     )
     p.add_argument(
         "--pause", type=float, default=0.0, help="pause between edits (s); 0 = back to back"
+    )
+    p.add_argument(
+        "--server",
+        choices=("backend-lens", "floor"),
+        default="backend-lens",
+        help="floor: a bare pygls server re-parsing with ast on every edit (floor_server.py)",
     )
     p.add_argument("--data", default=str(HERE / ".data"), help="where to write the workspace")
     p.add_argument("-v", "--verbose", action="store_true", help="print every edit")
