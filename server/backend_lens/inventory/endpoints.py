@@ -134,6 +134,21 @@ FASTAPI_SECURITY = re.compile(
 )
 
 
+# (top-level package, class) -> what an object made from it is
+APP_KINDS = {
+    ("fastapi", "FastAPI"): "fastapi-app",
+    ("fastapi", "APIRouter"): "fastapi-router",
+    ("flask", "Flask"): "flask-app",
+    ("flask", "Blueprint"): "flask-bp",
+    **{(r, "Api"): "restx-api" for r in ("flask_restx", "flask_restplus", "flask_restful")},
+    **{(r, "Namespace"): "restx-ns" for r in ("flask_restx", "flask_restplus", "flask_restful")},
+    ("flask_smorest", "Api"): "smorest-api",
+    ("flask_smorest", "Blueprint"): "flask-bp",
+    ("starlette", "Starlette"): "fastapi-app",
+    ("starlette", "Router"): "fastapi-app",
+}
+
+
 @dataclass
 class Chain:
     """What the objects above a route add: its prefix, FastAPI dependencies,
@@ -1185,28 +1200,9 @@ class _Collector:
         for b in self.lib_names(facts, cname):
             root = b.split(".")[0]
             last = b.rsplit(".", 1)[-1]
-            if root == "fastapi":
-                if last == "FastAPI":
-                    return "fastapi-app"
-                if last == "APIRouter":
-                    return "fastapi-router"
-            elif root == "flask":
-                if last == "Flask":
-                    return "flask-app"
-                if last == "Blueprint":
-                    return "flask-bp"
-            elif root in ("flask_restx", "flask_restplus", "flask_restful"):
-                if last == "Api":
-                    return "restx-api"
-                if last == "Namespace":
-                    return "restx-ns"
-            elif root == "flask_smorest":
-                if last == "Api":
-                    return "smorest-api"
-                if last == "Blueprint":
-                    return "flask-bp"
-            elif root in ("starlette",) and last in ("Starlette", "Router"):
-                return "fastapi-app"
+            kind = APP_KINDS.get((root, last))
+            if kind is not None:
+                return kind
             if "limiter" in b.lower() and last == "Limiter":
                 return "limiter"
         return None
