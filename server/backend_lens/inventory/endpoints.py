@@ -1635,24 +1635,23 @@ def _short(value) -> str:
     return ""
 
 
-def _strings(value) -> list[str]:
+def _items(value, kind: str) -> list[str]:
+    """The ``kind`` items ("s" strings, "n" names) of a value or of a list of them."""
     if not isinstance(value, tuple):
         return []
-    if value[0] == "s":
+    if value[0] == kind:
         return [value[1]]
     if value[0] == "l":
-        return [v[1] for v in value[1] if isinstance(v, tuple) and v[0] == "s"]
+        return [v[1] for v in value[1] if isinstance(v, tuple) and v[0] == kind]
     return []
+
+
+def _strings(value) -> list[str]:
+    return _items(value, "s")
 
 
 def _names(value) -> list[str]:
-    if not isinstance(value, tuple):
-        return []
-    if value[0] == "n":
-        return [value[1]]
-    if value[0] == "l":
-        return [v[1] for v in value[1] if isinstance(v, tuple) and v[0] == "n"]
-    return []
+    return _items(value, "n")
 
 
 def _names_of_setting(value) -> list[str] | None:

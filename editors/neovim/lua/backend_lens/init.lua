@@ -389,6 +389,16 @@ local function running_client()
   return nil, msg
 end
 
+--- Sends workspace/executeCommand; if it cannot be sent, says so and calls done(nil, msg).
+local function send_command(client, params, handler, bufnr, what, done)
+  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
+  if not ok or sent == false then
+    local msg = "could not send the " .. what .. " command to the server" .. (ok and "" or (": " .. tostring(sent)))
+    notify(msg, vim.log.levels.ERROR)
+    return done(nil, msg)
+  end
+end
+
 --- Asks the server to write the report and opens it in a split.
 --- opts: { format = "markdown"|"html", output = "relative/path" }, callback(path|nil, err|nil)
 function M.report(opts, callback)
@@ -430,12 +440,7 @@ function M.report(opts, callback)
       done(path, nil)
     end)
   end
-  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
-  if not ok or sent == false then
-    local msg = "could not send the report command to the server" .. (ok and "" or (": " .. tostring(sent)))
-    notify(msg, vim.log.levels.ERROR)
-    return done(nil, msg)
-  end
+  send_command(client, params, handler, bufnr, "report", done)
 end
 
 --- JSON text, indented by two spaces per level, keys in the order of `keys` first
@@ -554,12 +559,7 @@ function M.inventory(callback)
     end)
   end
   local bufnr = vim.api.nvim_get_current_buf()
-  local ok, sent = pcall(call, client, "request", "workspace/executeCommand", params, handler, bufnr)
-  if not ok or sent == false then
-    local msg = "could not send the inventory command to the server" .. (ok and "" or (": " .. tostring(sent)))
-    notify(msg, vim.log.levels.ERROR)
-    return done(nil, msg)
-  end
+  send_command(client, params, handler, bufnr, "inventory", done)
 end
 
 --- Stops the Backend Lens clients and starts them again for the open Python buffers.
