@@ -4,14 +4,14 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
-from .routes import extract_route_facts
+from .routes import EMPTY as EMPTY_ROUTES
+from .routes import assemble_route_facts, route_parts, serves_endpoints
 from .work import extract_work
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
@@ -507,10 +507,12 @@ HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 SELECTING_MODULES = ("manage", "wsgi", "asgi", "celery")
 
 
-def _selected_settings(by_type, calls_of) -> tuple[str, ...]:
-    """DJANGO_SETTINGS_MODULE values set by ``os.environ.setdefault(...)`` or
-    ``os.environ["DJANGO_SETTINGS_MODULE"] = ...``."""
+def _selected_settings_parts(by_type, calls_of) -> tuple[list[str], list[str]]:
+    """DJANGO_SETTINGS_MODULE values set by ``os.environ.setdefault(...)``, and by
+    ``os.environ["DJANGO_SETTINGS_MODULE"] = ...`` (joined in that order, duplicates
+    dropped)."""
     found: list[str] = []
+    assigned: list[str] = []
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
         for call in calls_of(node):
             if call.method == "setdefault" and len(call.args) > 1:
@@ -523,8 +525,8 @@ def _selected_settings(by_type, calls_of) -> tuple[str, ...]:
         if "DJANGO_SETTINGS_MODULE" in sx.code(lhs) and len(expr.children) == 3:
             v = sx.string_value(expr.children[-1])
             if v:
-                found.append(v)
-    return tuple(dict.fromkeys(found))
+                assigned.append(v)
+    return found, assigned
 
 
 def _atomic_calls(by_type, calls_of) -> frozenset[str]:
@@ -625,20 +627,6 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def _or_empty(func):
-    """A fact of a half-typed tree that cannot be read is left empty, and only that
-    fact: the file's other facts (models, routes, settings) are kept."""
-
-    @functools.wraps(func)
-    def read(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (IndexError, AttributeError, ValueError):
-            return {}
-
-    return read
-
-
 def int_literalish(node) -> bool:
     """A number, ``len(...)``, ``int(...)`` or arithmetic of those, as written."""
     t = node.type
@@ -663,7 +651,6 @@ def int_literalish(node) -> bool:
     return False
 
 
-@_or_empty
 def _int_arguments(by_type, calls_of) -> dict[str, frozenset[str]]:
     """Name called -> the arguments every call of it in this file gives as an integer
     (``#0`` for the first positional one, ``kw:limit`` for a keyword): VAL001 asks
@@ -736,8 +723,7 @@ def module_locals(by_type) -> set[str]:
     return out
 
 
-@_or_empty
-def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, frozenset[str]]:
+def _wrapper_functions(by_type, imports, module, local) -> dict[str, frozenset[str]]:
     """Module-level functions (and aliases) that can hold a transaction around the
     code they wrap -> what they hold it with: "" for a transaction itself, else the
     qualified names of what they use (a wrapper of a wrapper: the index follows them).
@@ -758,7 +744,7 @@ def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, fr
     out: dict[str, frozenset[str]] = {}
     tops = [f for f in by_type.get("funcdef", ()) if _top_level(f)]
     if not tops:
-        return _aliases(module_tree, out)
+        return out
     top_ids = {id(f) for f in tops}
     is_cm = {
         id(f): any(
@@ -822,7 +808,7 @@ def _transaction_wrappers(module_tree, by_type, imports, module) -> dict[str, fr
         found.discard(None)
         if found:
             out[func.children[1].value] = frozenset(h for h in found if h is not None)
-    return _aliases(module_tree, out)
+    return out
 
 
 def _aliases(module_tree, out: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
@@ -840,14 +826,12 @@ def _aliases(module_tree, out: dict[str, frozenset[str]]) -> dict[str, frozenset
     return out
 
 
-@_or_empty
-def _held_calls(by_type, calls_of, imports, module) -> dict[str, frozenset[str]]:
+def _held_calls(by_type, calls_of, imports, module, local) -> dict[str, frozenset[str]]:
     """Qualified name of a project context manager or decorator that might hold a
     transaction (judged by the index) -> the names of what runs while it does: the
     functions called in its ``with`` blocks, the functions it decorates."""
     from ..detectors._helpers import is_atomic_with
 
-    local = module_locals(by_type)
     out: dict[str, set[str]] = {}
 
     def key(held: str | None) -> str | None:
@@ -878,25 +862,41 @@ def _held_calls(by_type, calls_of, imports, module) -> dict[str, frozenset[str]]
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of=None) -> FileFacts:
-    if calls_of is None:
-        calls_of = sx.CallCache()
+@dataclass
+class FileContext:
+    """What the facts of every part of a file read from the file as a whole: its
+    imports, class names, module-level objects and settings. Computed from the
+    module-level statements and the import and class nodes; two contexts compare
+    equal when the parts' facts cannot differ (the language server re-extracts
+    every part of a file when its context changed)."""
+
+    module: str
+    rel_path: str
+    imports: dict
+    stars: tuple
+    modules: frozenset
+    local_classes: frozenset
+    app_objects: dict
+    declarative: tuple
+    settings: dict
+    settings_module: bool
+    top_names: frozenset
+    revisions: dict
+    locals: frozenset  # module_locals
+    aliases: dict | None  # `atomic = transaction.atomic`; None: unreadable
+    main_guard: bool
+    arq: bool
+
+
+def file_context(module_tree, by_type, rel_path: str) -> FileContext:
     module = module_name(rel_path)
     is_package = rel_path.replace("\\", "/").endswith("__init__.py")
     imports, stars, modules = extract_imports(by_type, module, is_package)
-    local_classes = {c.children[1].value for c in by_type.get("classdef", ())}
-    classes = []
-    for node in by_type.get("classdef", ()):
-        try:
-            classes.append(extract_class(node, imports, module, local_classes))
-        except (IndexError, AttributeError):  # half-typed class statement
-            continue
-
+    class_names = [c.children[1].value for c in by_type.get("classdef", ())]
     # module-level objects: app = FastAPI(), router = APIRouter(), app = Celery(...)
     app_objects: dict[str, str] = {}
     declarative: list[str] = []
     settings: dict = {}
-    routes: list[RouteFact] = []
     settings_module = is_settings_path(rel_path)
     top_names: set[str] = set()
     revisions: dict[str, tuple[str, ...]] = {}  # Alembic: revision, down_revision
@@ -923,7 +923,89 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                 _settings_assign(settings, expr)
             except (IndexError, AttributeError):
                 pass
+    try:
+        aliases: dict | None = _aliases(module_tree, {})
+    except (IndexError, AttributeError, ValueError):
+        aliases = None
+    return FileContext(
+        module=module,
+        rel_path=rel_path,
+        imports=imports,
+        stars=stars,
+        modules=modules,
+        local_classes=frozenset(class_names),
+        app_objects=app_objects,
+        declarative=tuple(declarative),
+        settings=settings,
+        settings_module=settings_module,
+        top_names=frozenset(top_names),
+        revisions=revisions,
+        locals=frozenset(module_locals(by_type)),
+        aliases=aliases,
+        main_guard=any(
+            stmt.type == "if_stmt"
+            and "__name__" in sx.code(stmt.children[1])
+            and "__main__" in sx.code(stmt.children[1])
+            for stmt in module_tree.children
+        ),
+        arq=any(q == "arq" or q.startswith("arq.") for q in imports.values())
+        or any(n.endswith("WorkerSettings") for n in class_names),
+    )
 
+
+def is_migration_path(rel_path: str, top_names) -> bool:
+    # Django migrations, and Alembic revisions wherever their folder is
+    # (alembic/versions/, or dispatch's database/revisions/.../versions/)
+    p = "/" + rel_path.replace("\\", "/")
+    return "/migrations/" in p or (
+        "/versions/" in p and ("down_revision" in top_names or "/alembic/" in p)
+    )
+
+
+@dataclass
+class PartFacts:
+    """The facts one part of a file adds (the whole file, or one unit of the
+    language server's incremental analysis); ``assemble`` joins the parts of a
+    file in source order into its FileFacts."""
+
+    classes: list
+    functions: list
+    tasks: list
+    routes: list  # from decorators
+    url_routes: list  # from path(...) / router.register(...) calls
+    calls: Counter
+    engines: list
+    ops: list
+    selects: tuple[list, list]  # (from setdefault calls, from assignments)
+    atomic: frozenset
+    function_calls: dict
+    wrappers: dict | None  # None: unreadable (the file's fact is left empty)
+    held: dict | None
+    ints: dict | None
+    route_parts: object  # routes.RouteParts, or None (the file serves no endpoints)
+    work: list
+
+
+def part_facts(
+    ctx: FileContext,
+    by_type,
+    calls_of,
+    statements=(),
+    class_head=None,
+    member=None,
+) -> PartFacts:
+    """The facts of the nodes in ``by_type`` (a whole file's, or one unit's).
+    ``statements``, ``class_head`` and ``member`` say where the part sits among the
+    module's statements (see ``routes.route_parts``)."""
+    imports, module, app_objects = ctx.imports, ctx.module, ctx.app_objects
+    classes = []
+    for node in by_type.get("classdef", ()):
+        try:
+            classes.append(extract_class(node, imports, module, ctx.local_classes))
+        except (IndexError, AttributeError):  # half-typed class statement
+            continue
+
+    routes: list[RouteFact] = []
     functions = []
     tasks = []
     owner_of = sx.Nearest(("funcdef", "classdef", "file_input"))  # one walk up for all functions
@@ -1022,6 +1104,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
             )
 
     # Django URL patterns and DRF routers
+    url_routes: list[RouteFact] = []
     calls = Counter()
     engines = []
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
@@ -1055,7 +1138,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                 if args and args[0].kind == "pos":
                     p = sx.string_value(args[0].value)
                     if p is not None and len(args) > 1:
-                        routes.append(
+                        url_routes.append(
                             RouteFact(
                                 "django", (), p, sx.code(args[1].value)[:80], call.node.start_pos
                             )
@@ -1067,7 +1150,7 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
             ):
                 args = call.args
                 if args and args[0].kind == "pos":
-                    routes.append(
+                    url_routes.append(
                         RouteFact(
                             "drf-router",
                             (),
@@ -1088,20 +1171,11 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         if dn and not called and dn.rsplit(".", 1)[-1] in INTERESTING_CALLS:
             calls[dn.rsplit(".", 1)[-1]] += 1
 
-    p = "/" + rel_path.replace("\\", "/")
-    name = p.rsplit("/", 1)[-1]
-    selects = (
-        _selected_settings(by_type, calls_of)
-        if module.rsplit(".", 1)[-1] in SELECTING_MODULES
-        else ()
-    )
-    # Django migrations, and Alembic revisions wherever their folder is
-    # (alembic/versions/, or dispatch's database/revisions/.../versions/)
-    is_migration = "/migrations/" in p or (
-        "/versions/" in p and ("down_revision" in top_names or "/alembic/" in p)
-    )
+    selects: tuple[list, list] = ([], [])
+    if module.rsplit(".", 1)[-1] in SELECTING_MODULES:
+        selects = _selected_settings_parts(by_type, calls_of)
     ops: list[tuple[str, bool]] = []
-    if is_migration:
+    if is_migration_path(ctx.rel_path, ctx.top_names):
         for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
             for call in calls_of(node):
                 callee = call.callee or ""
@@ -1117,35 +1191,120 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
                     ops.append((call.method, reverse))
                 elif callee.startswith("op.") and call.method:
                     ops.append((f"op.{call.method}", True))
-    main_guard = any(
-        stmt.type == "if_stmt"
-        and "__name__" in sx.code(stmt.children[1])
-        and "__main__" in sx.code(stmt.children[1])
-        for stmt in module_tree.children
+    return PartFacts(
+        classes=classes,
+        functions=functions,
+        tasks=tasks,
+        routes=routes,
+        url_routes=url_routes,
+        calls=calls,
+        engines=engines,
+        ops=ops,
+        selects=selects,
+        atomic=_atomic_calls(by_type, calls_of),
+        function_calls=_function_calls(by_type, calls_of),
+        wrappers=_failed_as_none(_wrapper_functions, by_type, imports, module, ctx.locals),
+        held=_failed_as_none(_held_calls, by_type, calls_of, imports, module, ctx.locals),
+        ints=_failed_as_none(_int_arguments, by_type, calls_of),
+        route_parts=route_parts(statements, by_type, class_head, member)
+        if serves_endpoints(ctx.rel_path)
+        else None,
+        work=list(extract_work(by_type, imports, calls_of, ctx.arq)),
     )
+
+
+def _failed_as_none(func, *args):
+    """A fact of a half-typed tree that cannot be read: None (the file's fact is
+    then left empty, and only that fact)."""
+    try:
+        return func(*args)
+    except (IndexError, AttributeError, ValueError):
+        return None
+
+
+def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) -> FileFacts:
+    """The FileFacts of a file from its context and its parts, in source order."""
+    classes: list = []
+    functions: list = []
+    tasks: list = []
+    routes: list = []
+    url_routes: list = []
+    calls: Counter = Counter()
+    engines: list = []
+    ops: list = []
+    selected: list = []
+    selected_late: list = []
+    atomic: set = set()
+    function_calls: dict[str, frozenset[str]] = {}
+    wrappers: dict | None = {}
+    held: dict[str, frozenset[str]] | None = {}
+    ints: dict[str, frozenset[str]] | None = {}
+    work: list = []
+    for part in parts:
+        classes += part.classes
+        functions += part.functions
+        tasks += part.tasks
+        routes += part.routes
+        url_routes += part.url_routes
+        calls.update(part.calls)
+        engines += part.engines
+        ops += part.ops
+        selected += part.selects[0]
+        selected_late += part.selects[1]
+        atomic |= part.atomic
+        for k, v in part.function_calls.items():
+            known = function_calls.get(k)
+            function_calls[k] = v if known is None else known | v
+        if wrappers is not None:
+            wrappers = None if part.wrappers is None else {**wrappers, **part.wrappers}
+        if held is not None:
+            if part.held is None:
+                held = None
+            else:
+                for k, v in part.held.items():
+                    known = held.get(k)
+                    held[k] = v if known is None else known | v
+        if ints is not None:
+            if part.ints is None:
+                ints = None
+            else:
+                for k, v in part.ints.items():
+                    known = ints.get(k)
+                    ints[k] = v if known is None else known & v
+        work += part.work
+    if wrappers is None or ctx.aliases is None:
+        wrappers = {}
+    else:
+        wrappers.update(ctx.aliases)
+    work.sort(key=lambda w: w.start)
+    p = "/" + ctx.rel_path.replace("\\", "/")
+    name = p.rsplit("/", 1)[-1]
+    revisions = ctx.revisions
     return FileFacts(
         revision=revisions.get("revision", ("",))[0] if revisions.get("revision") else "",
         down_revisions=revisions.get("down_revision", ()),
-        main_guard=main_guard,
-        selects_settings=selects,
+        main_guard=ctx.main_guard,
+        selects_settings=tuple(dict.fromkeys(selected + selected_late)),
         migration_ops=tuple(ops),
-        atomic_calls=_atomic_calls(by_type, calls_of),
-        function_calls=_function_calls(by_type, calls_of),
-        transaction_wrappers=_transaction_wrappers(module_tree, by_type, imports, module),
-        held_calls=_held_calls(by_type, calls_of, imports, module),
-        int_arguments=_int_arguments(by_type, calls_of),
+        atomic_calls=frozenset(atomic),
+        function_calls=function_calls,
+        transaction_wrappers=wrappers,
+        held_calls=held or {},
+        int_arguments=ints or {},
         path=path,
-        module=module,
-        imports=imports,
-        star_imports=stars,
-        declarative_bases=tuple(declarative),
+        module=ctx.module,
+        imports=ctx.imports,
+        star_imports=ctx.stars,
+        declarative_bases=ctx.declarative,
         engines=tuple(engines),
-        imported_modules=modules,
+        imported_modules=ctx.modules,
         classes=tuple(classes),
         functions=tuple(functions),
-        settings=settings,
-        routes=tuple(routes),
-        route_facts=extract_route_facts(module_tree, by_type, rel_path),
+        settings=ctx.settings,
+        routes=tuple(routes + url_routes),
+        route_facts=assemble_route_facts([x.route_parts for x in parts])
+        if serves_endpoints(ctx.rel_path)
+        else EMPTY_ROUTES,
         tasks=tuple(tasks),
         calls=dict(calls),
         lines=lines,
@@ -1155,7 +1314,15 @@ def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of
         or name.startswith("test_")
         or name.endswith("_test.py")
         or name == "conftest.py",
-        is_migration=is_migration,
-        is_settings=settings_module,
-        work=extract_work(by_type, imports, calls_of),
+        is_migration=is_migration_path(ctx.rel_path, ctx.top_names),
+        is_settings=ctx.settings_module,
+        work=tuple(work),
     )
+
+
+def extract(module_tree, by_type, path: str, rel_path: str, lines: int, calls_of=None) -> FileFacts:
+    if calls_of is None:
+        calls_of = sx.CallCache()
+    ctx = file_context(module_tree, by_type, rel_path)
+    part = part_facts(ctx, by_type, calls_of, statements=module_tree.children)
+    return assemble(ctx, [part], path, lines)

@@ -26,7 +26,7 @@ its size."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..source import syntax as sx
 
@@ -380,29 +380,72 @@ def serves_endpoints(rel_path: str) -> bool:
 def extract_route_facts(module_tree, by_type, rel_path: str = "") -> RouteFacts:
     if rel_path and not serves_endpoints(rel_path):
         return EMPTY
-    assigns: list[tuple[str, object, int]] = []
-    extends: list[tuple[str, object, int]] = []
-    functions: list[FunctionInfo] = []
-    classes: list[ClassInfo] = []
-    for stmt in _module_statements(module_tree):
+    return assemble_route_facts([route_parts(module_tree.children, by_type)])
+
+
+@dataclass
+class RouteParts:
+    """What one part of a file (the whole file, or one unit of the language
+    server's incremental analysis, see ``source/units.py``) adds to its RouteFacts.
+    ``assemble_route_facts`` joins the parts of a file in source order."""
+
+    assigns: list = field(default_factory=list)
+    extends: list = field(default_factory=list)
+    functions: list = field(default_factory=list)  # module-level functions
+    classes: list = field(default_factory=list)  # ClassInfo, or a split class's head
+    nested: list = field(default_factory=list)  # decorated functions inside functions
+    calls: list = field(default_factory=list)
+    method: tuple | None = None  # (FunctionInfo or None if unreadable) of a split class
+
+
+@dataclass
+class ClassHead:
+    """A class whose statements are separate units: its methods come as the
+    ``method`` of the parts that follow it."""
+
+    name: str
+    line: int
+    decorators: tuple
+
+
+def route_parts(statements, by_type, class_head=None, member=None) -> RouteParts:
+    """``statements``: the module-level statements this part holds (all of the
+    module's, one, or none); ``class_head``: the class node when this part is the
+    head of a split class; ``member``: (class, statement) when this part is one
+    of the statements of a split class."""
+    out = RouteParts()
+    for stmt in _module_statements_of(statements):
         target = stmt
         if target.type == "decorated":
             target = target.children[-1]
         if target.type in ("async_stmt", "async_funcdef"):
             target = target.children[-1]
         if target.type == "funcdef":
-            functions.append(_function_info(target, target.children[1].value, True))
+            out.functions.append(_function_info(target, target.children[1].value, True))
             continue
         if target.type == "classdef":
             try:
-                classes.append(_class_info(target))
+                out.classes.append(_class_info(target))
             except (IndexError, AttributeError):
                 pass
             continue
         if stmt.type != "simple_stmt":
             continue
         for expr in stmt.children:
-            _module_expr(expr, assigns, extends)
+            _module_expr(expr, out.assigns, out.extends)
+    if class_head is not None:
+        try:
+            out.classes.append(
+                ClassHead(
+                    class_head.children[1].value,
+                    class_head.children[1].start_pos[0],
+                    _decorators(class_head),
+                )
+            )
+        except (IndexError, AttributeError):
+            out.classes.append(None)
+    if member is not None:
+        out.method = (_method_info(*member),)
 
     # decorated functions inside functions (routes declared in an app factory)
     nearest = sx.Nearest(("funcdef", "classdef", "file_input"))
@@ -421,9 +464,8 @@ def extract_route_facts(module_tree, by_type, rel_path: str = "") -> RouteFacts:
             (sx.decorator_name(d) or "").endswith(("before_request", "before_app_request"))
             for d in decorators
         )
-        functions.append(_function_info(node, node.children[1].value, hook))
+        out.nested.append(_function_info(node, node.children[1].value, hook))
 
-    calls: list[CallInfo] = []
     owner_of = sx.Nearest(("funcdef", "file_input"))
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
         ps = sx.parts(node)
@@ -440,7 +482,7 @@ def extract_route_facts(module_tree, by_type, rel_path: str = "") -> RouteFacts:
         if e[0] != "c":
             continue
         owner = owner_of(node)
-        calls.append(
+        out.calls.append(
             CallInfo(
                 receiver or "",
                 method,
@@ -450,13 +492,100 @@ def extract_route_facts(module_tree, by_type, rel_path: str = "") -> RouteFacts:
                 owner is not None and owner.type == "funcdef",
             )
         )
+    return out
+
+
+_UNREADABLE = object()
+
+
+def _method_info(cls, stmt):
+    """What ``_class_info`` reads from one statement of ``cls``: its FunctionInfo,
+    None when it is not a method, ``_UNREADABLE`` when it cannot be read (the
+    whole class is then left out, as ``_class_info`` does)."""
+    target = stmt
+    try:
+        if target.type == "decorated":
+            target = target.children[-1]
+        if target.type in ("async_stmt", "async_funcdef"):
+            target = target.children[-1]
+        if target.type != "funcdef":
+            return None
+        return _function_info(
+            target, f"{cls.children[1].value}.{target.children[1].value}", True, True
+        )
+    except (IndexError, AttributeError):
+        return _UNREADABLE
+
+
+def assemble_route_facts(parts: list[RouteParts]) -> RouteFacts:
+    assigns: list = []
+    extends: list = []
+    functions: list = []
+    classes: list = []
+    nested: list = []
+    calls: list = []
+    head = None  # [ClassHead, methods, readable] of the split class being assembled
+
+    def close():
+        if head is not None and head[0] is not None and head[2]:
+            h = head[0]
+            tokens: set[str] = set()
+            for m in head[1]:
+                tokens |= m.tokens
+            classes.append(
+                ClassInfo(h.name, h.line, h.decorators, tuple(head[1]), frozenset(tokens))
+            )
+
+    for part in parts:
+        if part.method is not None:
+            info = part.method[0]
+            if head is not None:
+                if info is _UNREADABLE:
+                    head[2] = False
+                elif info is not None:
+                    head[1].append(info)
+        else:
+            close()
+            head = None
+        assigns += part.assigns
+        extends += part.extends
+        functions += part.functions
+        for c in part.classes:
+            if isinstance(c, ClassHead) or c is None:
+                head = [c, [], True]
+            else:
+                classes.append(c)
+        nested += part.nested
+        calls += part.calls
+    close()
     return RouteFacts(
         assigns=tuple(assigns),
         extends=tuple(extends),
         calls=tuple(calls),
-        functions=tuple(functions),
+        functions=tuple(functions + nested),
         classes=tuple(classes),
     )
+
+
+def _module_statements_of(statements):
+    """``_module_statements`` of some of the module's statements."""
+    stack = list(reversed(statements))
+    depth_of: dict[int, int] = {}
+    while stack:
+        n = stack.pop()
+        if n.type in ("if_stmt", "try_stmt", "with_stmt", "else_clause", "except_clause"):
+            if depth_of.get(id(n), 0) > 4:
+                continue
+            kids = [c for c in n.children if c.type == "suite" or c.type.endswith("_stmt")]
+            for k in kids:
+                depth_of[id(k)] = depth_of.get(id(n), 0) + 1
+            stack.extend(reversed(kids))
+        elif n.type == "suite":
+            for c in n.children:
+                depth_of[id(c)] = depth_of.get(id(n), 0)
+            stack.extend(reversed(n.children))
+        else:
+            yield n
 
 
 def _dotted(ps) -> str | None:

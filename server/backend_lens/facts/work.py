@@ -137,7 +137,11 @@ def _assigned_to(node) -> str:
     return ""
 
 
-def extract_work(by_type, imports: dict[str, str], calls_of) -> tuple[WorkFact, ...]:
+def extract_work(
+    by_type, imports: dict[str, str], calls_of, arq: bool | None = None
+) -> tuple[WorkFact, ...]:
+    """``arq``: whether the file uses arq (an import, a ``...WorkerSettings`` class);
+    computed from ``by_type`` when not given (a part of a file cannot tell)."""
     out: list[WorkFact] = []
     function_of = sx.Nearest(("funcdef",))
 
@@ -223,9 +227,11 @@ def extract_work(by_type, imports: dict[str, str], calls_of) -> tuple[WorkFact, 
     for expr in by_type.get("expr_stmt", ()):
         if owner_of(expr) is None:
             _beat(expr, out)
-    if any(q == "arq" or q.startswith("arq.") for q in imports.values()) or any(
-        c.children[1].value.endswith("WorkerSettings") for c in by_type.get("classdef", ())
-    ):
+    if arq is None:
+        arq = any(q == "arq" or q.startswith("arq.") for q in imports.values()) or any(
+            c.children[1].value.endswith("WorkerSettings") for c in by_type.get("classdef", ())
+        )
+    if arq:
         for cls in by_type.get("classdef", ()):
             _arq(cls, imports, calls_of, out)
     out.sort(key=lambda w: w.start)
