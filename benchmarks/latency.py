@@ -171,16 +171,27 @@ def plan_edits(text: str, n_edits: int, seed: int) -> list[tuple[int, int, str, 
     ]
 
 
-async def run(args) -> int:
-    data = Path(args.data).resolve()
-    ws = data / "latency-workspace"
+def prepare(args) -> tuple[Path, Path]:
+    """(workspace root, the document to edit): the generated workspace, or the
+    given tree and file (never written to: edits stay in the editor's buffer)."""
+    if args.workspace:
+        ws = Path(args.workspace).resolve()
+        views = (ws / args.file).resolve()
+        if not views.is_file():
+            raise SystemExit(f"latency: {views} is not a file")
+        return ws, views
+    ws = Path(args.data).resolve() / "latency-workspace"
     shutil.rmtree(ws, ignore_errors=True)
-    views = _corpus.write_workspace(ws, args.lines)
+    return ws, _corpus.write_workspace(ws, args.lines)
+
+
+async def run(args, ws: Path, views: Path, server: str, quiet: bool = False) -> tuple[int, dict]:
+    data = Path(args.data).resolve()
     text = views.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     uri = from_fs_path(str(views))
     root_uri = from_fs_path(str(ws))
-    stderr_path = data / "latency-server.log"
+    stderr_path = data / f"latency-{server}.log"
 
     client = BenchClient(stderr_path)
     waiting: dict[tuple[str, int], asyncio.Future] = {}
@@ -227,7 +238,7 @@ async def run(args) -> int:
         waiting[(uri, version)] = fut
         return fut
 
-    cmd = server_command(args.server)
+    cmd = server_command(server)
     t_spawn = time.perf_counter()
     await client.start_io(cmd[0], *cmd[1:], cwd=str(ws))
     pid = client.pid
@@ -255,7 +266,7 @@ async def run(args) -> int:
         )
         t_init = time.perf_counter()
         client.initialized(T.InitializedParams())
-        if args.server == "floor":  # it indexes nothing and reports no progress
+        if server == "floor":  # it indexes nothing and reports no progress
             t_scan_end = time.perf_counter()
         else:
             t_scan_end = await asyncio.wait_for(scan_done, args.timeout)
@@ -344,11 +355,12 @@ async def run(args) -> int:
     finally:
         await shutdown(client, pid)
 
-    report(args, results, views, stderr_path)
+    if not quiet:
+        report(args, results, views, stderr_path)
     if failure:
-        print(f"\nFAILED: {failure}", file=sys.stderr)
-        return 2
-    return 0
+        print(f"\nFAILED ({server}): {failure}", file=sys.stderr)
+        return 2, results
+    return 0, results
 
 
 async def shutdown(client: BenchClient, pid: int | None) -> None:
@@ -460,12 +472,84 @@ def main() -> int:
         help="floor: a bare pygls server re-parsing with ast on every edit (floor_server.py)",
     )
     p.add_argument("--data", default=str(HERE / ".data"), help="where to write the workspace")
+    p.add_argument(
+        "--workspace",
+        help="an existing tree to open as the workspace (e.g. the Django source) instead of "
+        "the generated one; with --file",
+    )
+    p.add_argument("--file", help="the document to edit, relative to --workspace")
+    p.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="run the floor server and backend-lens alternately ROUNDS times each with the "
+        "same edits, and print both figures and their ratios",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="print every edit")
     args = p.parse_args()
     if args.edits < 30:
         p.error("--edits must be at least 30")
+    if bool(args.workspace) != bool(args.file):
+        p.error("--workspace and --file go together")
     Path(args.data).mkdir(parents=True, exist_ok=True)
-    return asyncio.run(run(args))
+    ws, views = prepare(args)
+    if args.compare:
+        return asyncio.run(compare(args, ws, views))
+    code, _ = asyncio.run(run(args, ws, views, args.server))
+    return code
+
+
+async def compare(args, ws: Path, views: Path) -> int:
+    """Floor and backend-lens alternately, the same edits each time: the ratios
+    are what the targets are about (the machine is shared: absolute figures move)."""
+    rows: dict[str, list[tuple[float, float]]] = {"floor": [], "backend-lens": []}
+    cpu: dict[str, list[float]] = {"floor": [], "backend-lens": []}
+    opened: list[float] = []
+    rss: list[str] = []
+    for r in range(args.compare):
+        for server in ("floor", "backend-lens"):
+            code, results = await run(args, ws, views, server, quiet=True)
+            if code:
+                return code
+            wire = [s["wire"] for s in results["samples"]]
+            rows[server].append((pct(wire, 50), pct(wire, 95)))
+            if "cpu_per_edit_ms" in results:
+                cpu[server].append(results["cpu_per_edit_ms"])
+            if server == "backend-lens":
+                opened.append(results["open"][0] * 1000)
+                rss.append(results.get("rss", ("?", "?"))[0])
+            print(
+                f"round {r + 1} {server:>12}: p50 {rows[server][-1][0]:6.1f} ms  "
+                f"p95 {rows[server][-1][1]:6.1f} ms",
+                flush=True,
+            )
+    n_lines = len(views.read_text(encoding="utf-8").splitlines())
+    print()
+    print(
+        f"{views} ({n_lines} lines), workspace {ws}; {len(rows['floor'][0:1]) and args.edits} "
+        f"one-character edits per run, {args.compare} runs each, alternating "
+        f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs)"
+    )
+    for q, i in (("p50", 0), ("p95", 1)):
+        f = [x[i] for x in rows["floor"]]
+        b = [x[i] for x in rows["backend-lens"]]
+        ratios = [bb / ff for bb, ff in zip(b, f, strict=True) if ff]
+        print(
+            f"{q}: floor {min(f):.1f}-{max(f):.1f} ms, backend-lens {min(b):.1f}-{max(b):.1f} ms; "
+            f"ratio per round {', '.join(f'{x:.2f}' for x in ratios)} "
+            f"(median {statistics.median(ratios):.2f}; target <= {0.4 if q == 'p50' else 0.6})"
+        )
+    if cpu["backend-lens"] and cpu["floor"]:
+        print(
+            f"server CPU per edit: floor {statistics.median(cpu['floor']):.1f} ms, "
+            f"backend-lens {statistics.median(cpu['backend-lens']):.1f} ms"
+        )
+    print(
+        f"backend-lens didOpen -> first diagnostics: {', '.join(f'{x:.0f}' for x in opened)} ms; "
+        f"peak RSS {', '.join(rss)}"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -219,7 +219,7 @@ def transaction_holders(node, ctx: Context) -> tuple[str, ...]:
 
     local = ctx.memo.get("module_locals")
     if local is None:
-        local = ctx.memo["module_locals"] = module_locals(ctx.by_type)
+        local = ctx.memo["module_locals"] = module_locals(ctx.all_nodes)
     imports = ctx.facts.imports
     found: list[str | None] = []
     p = node.parent

@@ -85,6 +85,14 @@ class Context:
     _scopes: dict = field(default_factory=dict)
     _unsafe: set[int] | None = None
     memo: dict = field(default_factory=dict)  # per-file tables a detector builds once
+    # the whole file's nodes by type when ``by_type`` holds one unit's (the language
+    # server's incremental analysis, ``within``): whole-file look-ups read it
+    file_by_type: dict | None = None
+
+    @property
+    def all_nodes(self) -> dict:
+        """The whole file's nodes by type (``by_type`` holds one unit's at times)."""
+        return self.by_type if self.file_by_type is None else self.file_by_type
 
     def within(self, start: tuple[int, int], end: tuple[int, int]) -> Context:
         """The same file with only the nodes that start in [start, end): used to
@@ -106,6 +114,7 @@ class Context:
             _calls=self._calls,
             _assignments=self._assignments,
             _scopes=self._scopes,
+            file_by_type=self.all_nodes,
         )
 
     def nodes(self, *types: str) -> Iterator:
@@ -179,7 +188,7 @@ class Context:
         """Every plain ``name = value`` statement of the file, in source order."""
         if self._assignments is None:
             table: dict[str, list] = {}
-            for stmt in self.by_type.get("expr_stmt", ()):
+            for stmt in self.all_nodes.get("expr_stmt", ()):
                 ch = stmt.children
                 if (
                     len(ch) == 3
@@ -243,14 +252,25 @@ class Detector:
     codes: tuple[str, ...]
     func: Callable[[Context], Iterable[Finding | Deferred]]
     section: str
+    # "unit": what it finds in one statement of a file (a function, one statement
+    # of a class body) depends on that statement, the file's facts and the file's
+    # statements that are not functions (imports, module-level names, class heads
+    # and attributes), never on another function's body: the language server
+    # re-runs it only on the statements an edit changed, and on all of them when
+    # those inputs changed. "file": it reads the whole file (its text, every
+    # statement): re-run on the whole file on every edit.
+    scope: str = "unit"
 
 
 REGISTRY: list[Detector] = []
 
 
-def detector(*codes: str, section: str):
+def detector(*codes: str, section: str, scope: str = "unit"):
+    if scope not in ("unit", "file"):
+        raise ValueError(f"scope must be 'unit' or 'file', not {scope!r}")
+
     def register(func):
-        REGISTRY.append(Detector(func.__name__, codes, func, section))
+        REGISTRY.append(Detector(func.__name__, codes, func, section, scope))
         return func
 
     return register

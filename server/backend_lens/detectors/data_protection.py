@@ -39,7 +39,7 @@ def _literal_secret(value):
     return None
 
 
-@detector("SEC001", section="Data Protection & Encryption")
+@detector("SEC001", section="Data Protection & Encryption", scope="file")
 def hardcoded_secret(ctx: Context):
     if (
         not ctx.facts.is_settings

@@ -311,7 +311,7 @@ def _is_initial(ctx: Context, mc: MigrationClass) -> bool:
     return mc.initial or name.startswith("0001_")
 
 
-@detector("MIG002", section=SECTION)
+@detector("MIG002", section=SECTION, scope="file")
 def add_non_null_column_without_default(ctx: Context):
     for mc in migration_classes(ctx):
         for op, args, model in _ops_on_existing_tables(ctx, mc, "AddField"):
@@ -460,11 +460,12 @@ def _concurrent_fix(ctx: Context, mc: MigrationClass, candidates: list[Operation
     return Fix(title, tuple(edits))
 
 
-@detector("MIG003", section=SECTION)
+@detector("MIG003", section=SECTION, scope="file")
 def index_created_without_concurrently(ctx: Context):
-    if ctx.calls_to(CONCURRENT):
-        return  # the migration author builds indexes concurrently where it matters
-    for mc in migration_classes(ctx):
+    classes = migration_classes(ctx)
+    if not classes or ctx.calls_to(CONCURRENT):
+        return  # not a migration; or its author builds indexes concurrently where it matters
+    for mc in classes:
         candidates: list[tuple[Operation, str, str | None]] = []
         for op, args, model in _ops_on_existing_tables(ctx, mc, "AddIndex"):
             index = _arg(args, "index", 1)
@@ -530,7 +531,7 @@ def _body_is_empty(funcdef) -> bool:
     return True
 
 
-@detector("MIG004", section=SECTION)
+@detector("MIG004", section=SECTION, scope="file")
 def alembic_migration_without_downgrade(ctx: Context):
     names: dict[str, object] = {}
     for stmt in _body_statements(ctx.module):

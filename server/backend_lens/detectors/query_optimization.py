@@ -433,7 +433,8 @@ def _truth_tests(ctx: Context):
         if expr.type == "name":
             # the rows are used later (iterated, indexed, passed on): the cached
             # evaluation is then reused, and `if qs:` is the right test
-            last = _last_use(ctx).get((expr.value, id(ctx.scope(stmt))))
+            scope = ctx.scope(stmt)
+            last = _last_use(ctx, scope).get(expr.value)
             if last is not None and last > cond.end_pos:
                 continue
         text = sx.code(expr)
@@ -448,17 +449,17 @@ def _truth_tests(ctx: Context):
         )
 
 
-def _last_use(ctx: Context) -> dict:
-    """(name, id of its scope) -> where the name last appears in that scope, for the
-    whole file in one walk (once per file, and only when a rule asks)."""
-    found = ctx.memo.get("last_use")
+def _last_use(ctx: Context, scope) -> dict:
+    """name -> where it last appears among the names whose scope is ``scope``: one
+    walk of that scope (once per scope, and only when a rule asks)."""
+    key = ("last_use", id(scope))
+    found = ctx.memo.get(key)
     if found is None:
-        found = ctx.memo["last_use"] = {}
-        for n in sx.walk(ctx.module):
-            if n.type == "name":
-                key = (n.value, id(ctx.scope(n)))
-                if key not in found or found[key] < n.start_pos:
-                    found[key] = n.start_pos
+        found = ctx.memo[key] = {}
+        for n in sx.walk(scope):
+            if n.type == "name" and ctx.scope(n) is scope:
+                if n.value not in found or found[n.value] < n.start_pos:
+                    found[n.value] = n.start_pos
     return found
 
 

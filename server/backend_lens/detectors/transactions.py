@@ -884,7 +884,7 @@ def _overridden(index, path: str, module: str, role: str) -> bool:
     return False
 
 
-@detector("CONN001", section="Connection Pooling & Transaction Management")
+@detector("CONN001", section="Connection Pooling & Transaction Management", scope="file")
 def conn_max_age_not_set(ctx: Context):
     role = _settings_role(ctx)
     if role is None:

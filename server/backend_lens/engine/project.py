@@ -298,6 +298,34 @@ class Project:
         self.results[p] = result
         return result, self.index.update(result.facts)
 
+    def analyze_open(
+        self, path: str, text: str, version: int | None, cache_key: str
+    ) -> tuple[FileResult | None, set[str]]:
+        """``analyze_file`` for a document open in the editor: analysed unit by unit
+        (engine/incremental.py), re-doing only what the edit changed."""
+        from .incremental import IncrementalFile
+
+        docs = self.__dict__.setdefault("_incremental", {})
+        try:
+            parsing.check_text(text, self.config.max_file_size)
+        except parsing.SkipFile as exc:
+            docs.pop(path, None)
+            self.skipped[path] = str(exc)
+            self.results.pop(path, None)
+            return None, self.index.remove(path)
+        self.skipped.pop(path, None)
+        rel = self.rel(path)
+        doc = docs.get(path)
+        if doc is None or doc.config is not self.config or doc.cache_key != cache_key:
+            doc = docs[path] = IncrementalFile(path, rel, cache_key, self.config)
+        result = doc.analyze(text, version, self.import_root(rel), self.import_module(rel))
+        self.results[path] = result
+        return result, self.index.update(result.facts)
+
+    def close_open(self, path: str) -> None:
+        """Forget what the incremental analysis of ``path`` kept."""
+        self.__dict__.get("_incremental", {}).pop(path, None)
+
     def forget(self, path: str) -> set[str]:
         self.results.pop(path, None)
         self.skipped.pop(path, None)

@@ -94,6 +94,7 @@ class AnalysisWorker:
             self._versions.pop(uri, None)
             parsing.forget(uri)
             if path is not None:
+                self.project.close_open(path)
                 self.project.overlay.pop(path, None)
                 # the file on disk is what the project sees now
                 changed = (
@@ -159,7 +160,7 @@ class AnalysisWorker:
         lines = split_lines(text)
         try:
             # binary or too large: skipped by the same rule as the CLI's (parsing.check_text)
-            result, changed = self.project.analyze_file(path, text, version, cache_key=uri)
+            result, changed = self.project.analyze_open(path, text, version, cache_key=uri)
             if result is None:
                 self.on_result(
                     Published(uri, path, version, [], lines, self.project.skipped.get(path))

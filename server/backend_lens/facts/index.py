@@ -108,6 +108,8 @@ class ProjectIndex:
     def update(self, facts: FileFacts) -> set[str]:
         """Store ``facts``; return the fact kinds whose content changed."""
         old = self.files.get(facts.path)
+        if old is facts:
+            return set()  # the incremental analysis kept the facts: nothing changed
         self.files[facts.path] = facts
         changed = {
             k for k in FACT_KINDS if old is None or old.kind_digest(k) != facts.kind_digest(k)

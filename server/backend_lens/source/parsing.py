@@ -16,6 +16,58 @@ import parso
 import parso.cache
 
 GRAMMAR = parso.load_grammar()
+
+
+class _OneChangeMatcher:
+    """The change between two versions of a document's lines, found by comparing
+    them from both ends: one replaced block between an equal head and an equal
+    tail. For an edit in one place it is what ``difflib.SequenceMatcher`` finds,
+    in a fraction of the time (SequenceMatcher indexes every line on every
+    keystroke: 5 ms of a 12 ms re-parse of a 2,800-line module). parso's diff
+    parser takes any valid diff; several edits far apart become one block
+    re-parsed, as a fresh parse would."""
+
+    def __init__(self, isjunk, a, b):
+        self.a, self.b = a, b
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        a, b = self.a, self.b
+        n, m = len(a), len(b)
+        limit = min(n, m)
+        head = 0
+        while head < limit and a[head] == b[head]:
+            head += 1
+        tail = 0
+        while tail < limit - head and a[n - 1 - tail] == b[m - 1 - tail]:
+            tail += 1
+        i2, j2 = n - tail, m - tail
+        ops = []
+        if head:
+            ops.append(("equal", 0, head, 0, head))
+        if head < i2 and head < j2:
+            ops.append(("replace", head, i2, head, j2))
+        elif head < i2:
+            ops.append(("delete", head, i2, head, head))
+        elif head < j2:
+            ops.append(("insert", head, head, head, j2))
+        if tail:
+            ops.append(("equal", i2, n, j2, m))
+        return ops
+
+
+def _use_one_change_matcher() -> None:
+    """parso's diff parser asks ``difflib`` (its module's global) for the diff."""
+    import difflib
+    import types
+
+    import parso.python.diff as diff
+
+    diff.difflib = types.SimpleNamespace(
+        SequenceMatcher=_OneChangeMatcher, unified_diff=difflib.unified_diff
+    )
+
+
+_use_one_change_matcher()
 DEFAULT_MAX_BYTES = 2_000_000
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 

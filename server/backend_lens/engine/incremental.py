@@ -1,0 +1,285 @@
+"""The language server's analysis of an open document, unit by unit.
+
+``analysis.analyze`` parses a file and runs everything over all of it: right
+for the command line, too much for a keystroke in a 3,000-line module. Here the
+document is cut into units (``source/units.py``: a top-level statement, or one
+statement of a top-level class's body), and each analysis re-does only what an
+edit can have changed:
+
+1. parso's diff parser re-parses the lines around the edit and re-uses the
+   other nodes; a unit whose key (span and text) is unchanged and whose node is
+   the same object keeps its node index;
+2. the file's context (imports, module-level objects, class names) is read from
+   the module-level statements; each unit's facts are kept unless the unit or
+   the context changed, then joined into the file's facts
+   (``facts.extract.assemble``: the same code the whole-file analysis runs);
+3. detectors declared ``scope="unit"`` keep their findings for a unit unless the
+   unit changed, or the file's facts or any unit that is not a function changed
+   (what such a detector may read besides its own statement); those declared
+   ``scope="file"`` run over the whole file every time.
+
+The result is the FileResult ``analyze`` would give for the same text: the
+tests compare them after every edit of long random edit sequences over real
+files (tests/test_incremental.py). When anything unexpected happens the
+document is analysed whole, and the next edit starts afresh.
+
+An edit that adds or removes lines moves every unit below it: those units have
+new keys (positions are part of the findings they hold) and are analysed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .. import catalogue
+from ..config import Config
+from ..detectors import Context
+from ..facts import extract as fx
+from ..model import Deferred, FileResult
+from ..source import parsing
+from ..source import syntax as sx
+from ..source import units as su
+from ..source.lines import split_lines
+from ..source.suppress import parse_suppressions
+from . import analysis
+from .analysis import analyze, run_detector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _UnitState:
+    node: object
+    by_type: dict
+    errors: int
+    facts: object = None  # PartFacts
+    found: list | None = None  # what the unit-scope detectors yielded
+    problems: list = field(default_factory=list)  # result.errors lines of those detectors
+    assignments: dict | None = None  # name -> its `name = value` statements in the unit
+
+    def assigned(self, name: str) -> list:
+        if self.assignments is None:
+            table: dict[str, list] = {}
+            for stmt in self.by_type.get("expr_stmt", ()):
+                ch = stmt.children
+                if (
+                    len(ch) == 3
+                    and ch[0].type == "name"
+                    and ch[1].type == "operator"
+                    and ch[1].value == "="
+                ):
+                    table.setdefault(ch[0].value, []).append(stmt)
+            self.assignments = table
+        return self.assignments.get(name, [])
+
+
+class _Assignments:
+    """``Context.assignments``' table of the whole file, joined from the units'
+    tables for the names asked about (a few per edit), not built for every name."""
+
+    def __init__(self, states: list[_UnitState]):
+        self._states = states
+        self._joined: dict[str, list] = {}
+
+    def get(self, name: str, default=None):
+        found = self._joined.get(name)
+        if found is None:
+            found = self._joined[name] = [s for st in self._states for s in st.assigned(name)]
+        return found if found else default
+
+
+@dataclass
+class Stats:
+    """What the last update re-did (for tests and the benchmark's log)."""
+
+    units: int = 0
+    indexed: int = 0
+    facts: int = 0
+    detected: int = 0
+    whole: bool = False
+
+
+class IncrementalFile:
+    def __init__(self, path: str, rel_path: str, cache_key: str, config: Config):
+        self.path = path
+        self.rel_path = rel_path
+        self.cache_key = cache_key
+        self.config = config
+        self._states: dict[tuple, _UnitState] = {}
+        self._context = None
+        self._facts = None
+        self._parts: list = []
+        self._inputs: tuple | None = None  # what unit-scope detectors read besides their unit
+        self.stats = Stats()
+
+    def analyze(
+        self, text: str, version: int | None, import_root: str = "", import_module: str = ""
+    ) -> FileResult:
+        """The FileResult of ``text``; ``import_root`` and ``import_module`` are set
+        on its facts (as ``Project.analyze_file`` does) before they are compared
+        with the last ones."""
+        self._names = (import_root, import_module)
+        try:
+            return self._update(text, version)
+        except Exception:
+            # half-typed code the parts did not expect (RecursionError included):
+            # the whole-file analysis, which knows how to report it
+            log.debug(
+                "incremental analysis of %s failed; analysing it whole", self.path, exc_info=True
+            )
+            self._states = {}
+            self._context = self._facts = self._inputs = None
+            self._parts = []
+            self.stats = Stats(whole=True)
+            result = analyze(text, self.path, self.rel_path, version, self.cache_key, self.config)
+            result.facts.import_root, result.facts.import_module = self._names
+            return result
+
+    def _update(self, text: str, version: int | None) -> FileResult:
+        config = self.config
+        module = parsing.parse(text, self.cache_key)
+        lines = split_lines(text) or [""]
+        stats = self.stats = Stats()
+        units = su.units(module, lines)
+        stats.units = len(units)
+        old = self._states
+        states: list[_UnitState] = []
+        fresh: list[bool] = []
+        for u in units:
+            st = old.get(u.key)
+            if st is None or st.node is not u.node:
+                by_type, errors = su.index_unit(u)
+                st = _UnitState(u.node, by_type, errors)
+                stats.indexed += 1
+                fresh.append(True)
+            else:
+                fresh.append(False)
+            states.append(st)
+        merged = su.MergedIndex(module, [st.by_type for st in states])
+        errors = sum(st.errors for st in states)
+        result = FileResult(
+            path=self.path, version=version, facts=None, lines=len(lines), syntax_errors=errors
+        )
+        calls_of = sx.CallCache()
+
+        # -- facts ------------------------------------------------------------------
+        context = fx.file_context(module, merged, self.rel_path)
+        same_context = context == self._context
+        for u, st, new in zip(units, states, fresh, strict=True):
+            if new or not same_context or st.facts is None:
+                st.facts = fx.part_facts(
+                    context,
+                    st.by_type,
+                    calls_of,
+                    statements=[u.node] if u.kind == "stmt" else (),
+                    class_head=u.cls if u.kind == "head" else None,
+                    member=(u.cls, u.node) if u.kind == "member" else None,
+                )
+                stats.facts += 1
+        parts = [st.facts for st in states]
+        old = self._facts
+        if (
+            old is not None
+            and same_context
+            and old.lines == len(lines)
+            and (old.import_root, old.import_module) == self._names
+            and len(parts) == len(self._parts)
+            and all(a is b or a == b for a, b in zip(parts, self._parts, strict=True))
+        ):
+            facts = old  # no part says anything new: the index sees no change
+        else:
+            facts = fx.assemble(context, parts, self.path, len(lines))
+            facts.import_root, facts.import_module = self._names
+            if facts == old:
+                facts = old
+        result.facts = facts
+
+        # -- findings ---------------------------------------------------------------
+        result.suppressions = parse_suppressions(lines)
+        cat = catalogue.load()
+        enabled = [
+            d
+            for d in analysis.REGISTRY  # the registry the engine runs (tests patch it)
+            if any(config.rule_enabled(c, cat.rules[c].name) for c in d.codes if c in cat.rules)
+        ]
+        inputs = (
+            facts,
+            tuple(u.own for u in units if not u.is_function),
+            tuple(d.name for d in enabled),
+        )
+        same_inputs = inputs == self._inputs
+        shared_scopes: dict = {}
+        assignments = _Assignments(states)
+        for u, st, new in zip(units, states, fresh, strict=True):
+            if not new and same_inputs and st.found is not None:
+                continue
+            stats.detected += 1
+            ctx = Context(
+                self.path,
+                self.rel_path,
+                text,
+                lines,
+                module,
+                st.by_type,
+                facts,
+                _calls=calls_of,
+                _assignments=assignments,
+                _scopes=shared_scopes,
+                file_by_type=merged,
+            )
+            found: list = []
+            problems: list[str] = []
+            for det in enabled:
+                if det.scope != "unit":
+                    continue
+                try:
+                    found.extend(det.func(ctx))
+                except Exception as exc:  # as run_detector reports a failing statement
+                    log.debug(
+                        "detector %s failed on %s:%d",
+                        det.name,
+                        self.path,
+                        u.start[0],
+                        exc_info=True,
+                    )
+                    first, last = u.start[0], max(u.start[0], u.end[0] - (u.end[1] == 0))
+                    where = f"line {first}" if first == last else f"lines {first}-{last}"
+                    why = (
+                        "nested too deeply"
+                        if isinstance(exc, RecursionError)
+                        else f"internal error {type(exc).__name__}"
+                    )
+                    codes = ", ".join(det.codes)
+                    problems.append(
+                        f"{codes} not checked on {where} ({why}); the rest of the file was checked"
+                    )
+            st.found = found
+            st.problems = problems
+        file_ctx = Context(
+            self.path,
+            self.rel_path,
+            text,
+            lines,
+            module,
+            merged,
+            facts,
+            _calls=calls_of,
+            _assignments=assignments,
+            _scopes=shared_scopes,
+        )
+        for st in states:
+            for item in st.found:
+                (result.deferred if isinstance(item, Deferred) else result.local).append(item)
+            result.errors.extend(st.problems)
+        for det in enabled:
+            if det.scope == "file":
+                for item in run_detector(det, file_ctx, result.errors):
+                    (result.deferred if isinstance(item, Deferred) else result.local).append(item)
+
+        self._states = {u.key: st for u, st in zip(units, states, strict=True)}
+        self._context = context
+        self._facts = facts
+        self._parts = parts
+        self._inputs = inputs
+        return result

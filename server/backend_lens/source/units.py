@@ -1,0 +1,186 @@
+"""A module's units: the pieces the language server analyses one by one.
+
+A unit is a statement of the module, except that a class at the top level is
+cut into its head (decorators, ``class`` line, bases) and each statement of its
+body (a method, a field, a nested ``Meta``): a keystroke in one method of a
+2,000-line class re-analyses that method. This is the cut of
+``engine.analysis.units_of`` (which the whole-file analysis uses when a detector
+fails on a file), so both analyses agree on what a statement is.
+
+Each unit has a key: its kind, its span and the text of the lines it covers
+(for a class head, the whole class: its facts read the shape of every
+statement of the body). Equal keys and the same node object mean the unit, and
+every node under it, is unchanged since the last analysis: parso's diff parser
+re-uses the node objects of the lines it did not re-parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parso.tree import BaseNode
+
+from .syntax import RECORDED_LEAVES
+
+Pos = tuple[int, int]
+
+
+@dataclass
+class Unit:
+    node: object  # the module's child, or a statement of a split class's body
+    kind: str  # "stmt", "head" (of a split class) or "member" (of a split class)
+    start: Pos
+    end: Pos
+    key: tuple
+    cls: object = None  # head / member: the classdef
+    is_function: bool = False  # a def (decorated or not): what it holds is its own
+    own: tuple = ()  # the key of the unit's own lines (a head: without the class body)
+
+    def __post_init__(self):
+        if not self.own:
+            self.own = self.key
+
+
+def _unwrap(node):
+    while node.type in ("decorated", "async_stmt", "async_funcdef"):
+        node = node.children[-1]
+    return node
+
+
+def units(module, lines: list[str]) -> list[Unit]:
+    out: list[Unit] = []
+
+    def text(first: int, last: int) -> tuple[str, ...]:
+        return tuple(lines[first - 1 : last])
+
+    for child in module.children:
+        if child.type == "endmarker":
+            continue
+        node = child.children[-1] if child.type == "decorated" else child
+        suite = node.children[-1] if node.type == "classdef" else None
+        start, end = child.start_pos, child.end_pos
+        if suite is not None and suite.type == "suite":
+            head_end = suite.children[0].end_pos
+            out.append(
+                Unit(
+                    child,
+                    "head",
+                    start,
+                    head_end,
+                    ("head", start, end, text(start[0], end[0])),
+                    node,
+                    own=("head", start, head_end, text(start[0], head_end[0])),
+                )
+            )
+            for stmt in suite.children[1:]:
+                s, e = stmt.start_pos, stmt.end_pos
+                out.append(
+                    Unit(
+                        stmt,
+                        "member",
+                        s,
+                        e,
+                        ("member", s, e, text(s[0], e[0])),
+                        node,
+                        _unwrap(stmt).type == "funcdef",
+                    )
+                )
+        else:
+            out.append(
+                Unit(
+                    child,
+                    "stmt",
+                    start,
+                    end,
+                    ("stmt", start, end, text(start[0], end[0])),
+                    None,
+                    _unwrap(child).type == "funcdef",
+                )
+            )
+    return out
+
+
+def index_unit(unit: Unit) -> tuple[dict[str, list], int]:
+    """``syntax.index_by_type`` of the nodes of one unit (a class head: without
+    the statements of its body), and its count of error nodes and leaves."""
+    by_type: dict[str, list] = {}
+    get = by_type.get
+    base = BaseNode
+    recorded = RECORDED_LEAVES
+    root = unit.node
+    if not isinstance(root, base):
+        if root.type in recorded:
+            by_type[root.type] = [root]
+        return by_type, int(root.type == "error_leaf")
+    skip_suite = unit.cls.children[-1] if unit.kind == "head" else None
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        found = get(n.type)
+        if found is None:
+            found = by_type[n.type] = []
+        found.append(n)
+        children = n.children
+        if n is skip_suite:
+            children = children[:1]  # the newline after the colon; the body is in units
+        for c in reversed(children):
+            if isinstance(c, base):
+                push(c)
+            elif c.type in recorded:
+                leaves = get(c.type)
+                if leaves is None:
+                    leaves = by_type[c.type] = []
+                leaves.append(c)
+    for leaves in ("string", "error_leaf", "fstring_string"):
+        if leaves in by_type:
+            by_type[leaves].sort(key=lambda leaf: leaf.start_pos)
+    errors = len(by_type.get("error_node", ())) + len(by_type.get("error_leaf", ()))
+    return by_type, errors
+
+
+class MergedIndex(dict):
+    """The whole file's ``index_by_type``, joined from its units' on first use of
+    each node type (most edits need a few types, not all of them)."""
+
+    def __init__(self, module, parts: list[dict[str, list]]):
+        super().__init__()
+        self._module = module
+        self._parts = parts
+
+    def _merge(self, t: str) -> list:
+        out: list = [self._module] if t == self._module.type else []
+        for part in self._parts:
+            found = part.get(t)
+            if found:
+                out += found
+        if t in RECORDED_LEAVES:
+            out.sort(key=lambda leaf: leaf.start_pos)
+        dict.__setitem__(self, t, out)
+        return out
+
+    def get(self, t, default=None):
+        found = dict.get(self, t)
+        if found is None:
+            found = self._merge(t)
+        return found if found else default
+
+    def __getitem__(self, t):
+        found = dict.get(self, t)
+        if found is None:
+            found = self._merge(t)
+        if not found:
+            raise KeyError(t)
+        return found
+
+    def __contains__(self, t):
+        return bool(self.get(t))
+
+    def types(self) -> set[str]:
+        found = {self._module.type}
+        for part in self._parts:
+            found.update(part)
+        return found
+
+    def items(self):
+        return [(t, self.get(t, [])) for t in sorted(self.types())]
