@@ -147,3 +147,35 @@ def test_incremental_equals_a_fresh_analysis_after_every_edit(project, name, tex
     # the point of it: edits inside functions re-ran the detectors on few of the units
     # (a settings module is all module-level names: every edit re-runs all of it)
     assert kept_units > 0 or not has_functions
+
+
+def test_closing_a_document_frees_its_parse_tree():
+    """parso keys its trees by Path(key): dropping the string key would keep every
+    closed document's tree for the life of the server."""
+    import parso.cache
+
+    key = "file:///tmp/closing-frees.py"
+    parsing.parse("x = 1\n", key)
+    trees = parso.cache.parser_cache[parsing.GRAMMAR._hashed]
+    assert any(str(k).endswith("closing-frees.py") for k in trees)
+    parsing.forget(key)
+    assert not any(str(k).endswith("closing-frees.py") for k in trees)
+
+
+def test_an_edit_reanalyses_only_the_units_around_it(project):
+    """A keystroke in one method of a long module re-runs the detectors on a few
+    units, not on the file; a line added above moves (and re-runs) what is below."""
+    text = _corpus.views_module(600)
+    doc = IncrementalFile(str(EXAMPLE / "v.py"), "v.py", "test-incremental:few", project.config)
+    try:
+        doc.analyze(text, 1)
+        total = doc.stats.units
+        lines = text.splitlines(keepends=True)
+        n = next(i for i, line in enumerate(lines) if i > len(lines) // 2 and "#" in line)
+        lines[n] = lines[n].rstrip("\n") + " typed\n"
+        doc.analyze("".join(lines), 2)
+        assert not doc.stats.whole
+        assert doc.stats.detected <= total // 4, (doc.stats, total)
+        assert doc.stats.facts <= 6
+    finally:
+        parsing.forget("test-incremental:few")

@@ -30,7 +30,7 @@ new keys (positions are part of the findings they hold) and are analysed again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import catalogue
 from ..config import Config
@@ -54,8 +54,6 @@ class _UnitState:
     by_type: dict
     errors: int
     facts: object = None  # PartFacts
-    found: list | None = None  # what the unit-scope detectors yielded
-    problems: list = field(default_factory=list)  # result.errors lines of those detectors
     assignments: dict | None = None  # name -> its `name = value` statements in the unit
 
     def assigned(self, name: str) -> list:
@@ -76,17 +74,44 @@ class _UnitState:
 
 class _Assignments:
     """``Context.assignments``' table of the whole file, joined from the units'
-    tables for the names asked about (a few per edit), not built for every name."""
+    tables (kept for the units an edit did not change) on first use."""
 
     def __init__(self, states: list[_UnitState]):
         self._states = states
-        self._joined: dict[str, list] = {}
+        self._table: dict[str, list] | None = None
 
     def get(self, name: str, default=None):
-        found = self._joined.get(name)
-        if found is None:
-            found = self._joined[name] = [s for st in self._states for s in st.assigned(name)]
-        return found if found else default
+        if self._table is None:
+            table: dict[str, list] = {}
+            for st in self._states:
+                st.assigned("")
+                for k, v in st.assignments.items():
+                    found = table.get(k)
+                    if found is None:
+                        table[k] = list(v)
+                    else:
+                        found += v
+            self._table = table
+        return self._table.get(name, default)
+
+
+CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines
+
+
+def _chunks(units: list[su.Unit]) -> list[tuple[int, int]]:
+    """Runs of consecutive units the detectors are run on together: a detector
+    costs a little per run whatever its size, and a 2,000-line class has a
+    hundred statements. A run ends after a unit picked by its own text (one in
+    three), or when it has CHUNK_LINES lines: where the runs end moves only
+    around the units an edit changed."""
+    out = []
+    first = 0
+    for i, u in enumerate(units):
+        span = u.end[0] - units[first].start[0]
+        if hash(u.key[3]) % 3 == 0 or span >= CHUNK_LINES or i == len(units) - 1:
+            out.append((first, i + 1))
+            first = i + 1
+    return out
 
 
 @dataclass
@@ -107,10 +132,14 @@ class IncrementalFile:
         self.cache_key = cache_key
         self.config = config
         self._states: dict[tuple, _UnitState] = {}
+        self._moved: dict[int, tuple[_UnitState, tuple]] = {}  # id(node) -> (state, text)
         self._context = None
         self._facts = None
         self._parts: list = []
-        self._inputs: tuple | None = None  # what unit-scope detectors read besides their unit
+        self._inputs: tuple | None = None
+        self._chunks: dict[
+            tuple, tuple[list, list]
+        ] = {}  # units' keys -> (found, problems)  # what unit-scope detectors read besides their unit
         self.stats = Stats()
 
     def analyze(
@@ -129,8 +158,10 @@ class IncrementalFile:
                 "incremental analysis of %s failed; analysing it whole", self.path, exc_info=True
             )
             self._states = {}
+            self._moved = {}
             self._context = self._facts = self._inputs = None
             self._parts = []
+            self._chunks = {}
             self.stats = Stats(whole=True)
             result = analyze(text, self.path, self.rel_path, version, self.cache_key, self.config)
             result.facts.import_root, result.facts.import_module = self._names
@@ -139,19 +170,31 @@ class IncrementalFile:
     def _update(self, text: str, version: int | None) -> FileResult:
         config = self.config
         module = parsing.parse(text, self.cache_key)
+        reparsed = parsing.reparsed()
         lines = split_lines(text) or [""]
         stats = self.stats = Stats()
         units = su.units(module, lines)
         stats.units = len(units)
         old = self._states
+        moved = self._moved
         states: list[_UnitState] = []
         fresh: list[bool] = []
         for u in units:
             st = old.get(u.key)
-            if st is None or st.node is not u.node:
-                by_type, errors = su.index_unit(u)
-                st = _UnitState(u.node, by_type, errors)
-                stats.indexed += 1
+            # parso re-parsed lines of the unit: its node may hold new children
+            touched = reparsed is None or any(
+                a <= u.end[0] and u.start[0] <= b for a, b in reparsed
+            )
+            if touched or st is None or st.node is not u.node:
+                # a unit moved by lines added or removed above it: the same nodes (parso
+                # moved them) and text; its node index holds, its findings do not
+                was = moved.get(id(u.node))
+                if not touched and was is not None and was[0].node is u.node and was[1] == u.key[3]:
+                    st = _UnitState(u.node, was[0].by_type, was[0].errors)
+                else:
+                    by_type, errors = su.index_unit(u)
+                    st = _UnitState(u.node, by_type, errors)
+                    stats.indexed += 1
                 fresh.append(True)
             else:
                 fresh.append(False)
@@ -211,31 +254,90 @@ class IncrementalFile:
         same_inputs = inputs == self._inputs
         shared_scopes: dict = {}
         assignments = _Assignments(states)
-        for u, st, new in zip(units, states, fresh, strict=True):
-            if not new and same_inputs and st.found is not None:
-                continue
-            stats.detected += 1
-            ctx = Context(
+        unit_detectors = [d for d in enabled if d.scope == "unit"]
+
+        def make_ctx(by_type) -> Context:
+            return Context(
                 self.path,
                 self.rel_path,
                 text,
                 lines,
                 module,
-                st.by_type,
+                by_type,
                 facts,
                 _calls=calls_of,
                 _assignments=assignments,
                 _scopes=shared_scopes,
                 file_by_type=merged,
             )
-            found: list = []
-            problems: list[str] = []
-            for det in enabled:
-                if det.scope != "unit":
-                    continue
+
+        old_chunks = self._chunks if same_inputs else {}
+        chunks: dict[tuple, tuple[list, list]] = {}
+        for first, last in _chunks(units):
+            key = tuple(u.key for u in units[first:last])
+            done = old_chunks.get(key)
+            if done is None or any(fresh[first:last]):
+                stats.detected += last - first
+                done = self._detect(make_ctx, unit_detectors, units[first:last], states[first:last])
+            chunks[key] = done
+            result.local.extend(x for x in done[0] if not isinstance(x, Deferred))
+            result.deferred.extend(x for x in done[0] if isinstance(x, Deferred))
+            result.errors.extend(done[1])
+        file_ctx = Context(
+            self.path,
+            self.rel_path,
+            text,
+            lines,
+            module,
+            merged,
+            facts,
+            _calls=calls_of,
+            _assignments=assignments,
+            _scopes=shared_scopes,
+        )
+        for det in enabled:
+            if det.scope == "file":
+                for item in run_detector(det, file_ctx, result.errors):
+                    (result.deferred if isinstance(item, Deferred) else result.local).append(item)
+
+        self._states = {u.key: st for u, st in zip(units, states, strict=True)}
+        self._moved = {id(u.node): (st, u.key[3]) for u, st in zip(units, states, strict=True)}
+        self._context = context
+        self._facts = facts
+        self._parts = parts
+        self._inputs = inputs
+        self._chunks = chunks
+        return result
+
+    def _detect(self, make_ctx, detectors, units, states) -> tuple[list, list]:
+        """What ``detectors`` find in a run of consecutive units, run once over all
+        of them (a detector on several statements finds what it finds on each);
+        when a detector fails there, it is run unit by unit, as ``run_detector``
+        does on a whole file, so that the failure costs only its statements."""
+        by_type: dict[str, list] = {}
+        for st in states:
+            for t, nodes in st.by_type.items():
+                found = by_type.get(t)
+                if found is None:
+                    by_type[t] = list(nodes)
+                else:
+                    found += nodes
+        for t in sx.RECORDED_LEAVES:
+            if t in by_type and len(states) > 1:
+                by_type[t].sort(key=lambda leaf: leaf.start_pos)
+        ctx = make_ctx(by_type)
+        items: list = []
+        problems: list[str] = []
+        for det in detectors:
+            try:
+                items.extend(det.func(ctx))
+                continue
+            except Exception:
+                log.debug("detector %s failed on %s", det.name, self.path, exc_info=True)
+            for u, st in zip(units, states, strict=True):
                 try:
-                    found.extend(det.func(ctx))
-                except Exception as exc:  # as run_detector reports a failing statement
+                    items.extend(det.func(make_ctx(st.by_type)))
+                except Exception as exc:
                     log.debug(
                         "detector %s failed on %s:%d",
                         det.name,
@@ -250,36 +352,8 @@ class IncrementalFile:
                         if isinstance(exc, RecursionError)
                         else f"internal error {type(exc).__name__}"
                     )
-                    codes = ", ".join(det.codes)
                     problems.append(
-                        f"{codes} not checked on {where} ({why}); the rest of the file was checked"
+                        f"{', '.join(det.codes)} not checked on {where} ({why}); "
+                        "the rest of the file was checked"
                     )
-            st.found = found
-            st.problems = problems
-        file_ctx = Context(
-            self.path,
-            self.rel_path,
-            text,
-            lines,
-            module,
-            merged,
-            facts,
-            _calls=calls_of,
-            _assignments=assignments,
-            _scopes=shared_scopes,
-        )
-        for st in states:
-            for item in st.found:
-                (result.deferred if isinstance(item, Deferred) else result.local).append(item)
-            result.errors.extend(st.problems)
-        for det in enabled:
-            if det.scope == "file":
-                for item in run_detector(det, file_ctx, result.errors):
-                    (result.deferred if isinstance(item, Deferred) else result.local).append(item)
-
-        self._states = {u.key: st for u, st in zip(units, states, strict=True)}
-        self._context = context
-        self._facts = facts
-        self._parts = parts
-        self._inputs = inputs
-        return result
+        return items, problems

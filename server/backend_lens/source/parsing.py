@@ -65,6 +65,28 @@ def _use_one_change_matcher() -> None:
     diff.difflib = types.SimpleNamespace(
         SequenceMatcher=_OneChangeMatcher, unified_diff=difflib.unified_diff
     )
+    parse_part = diff.DiffParser._parse
+
+    def traced(self, until_line):
+        # the lines this call re-parses: new nodes there, and the old nodes around
+        # them (a class, a function) get new children; everything else is re-used
+        first = self._nodes_tree.parsed_until_line + 1
+        try:
+            return parse_part(self, until_line)
+        finally:
+            _REPARSED.append((first, max(first, self._nodes_tree.parsed_until_line)))
+
+    diff.DiffParser._parse = traced
+
+
+_REPARSED: list[tuple[int, int]] = []
+_WHOLE = [True]
+
+
+def reparsed() -> list[tuple[int, int]] | None:
+    """The (first, last) lines the last ``parse`` with a cache key re-parsed, in the
+    new text's numbering; None when it parsed the whole text (no earlier tree)."""
+    return None if _WHOLE[0] else list(_REPARSED)
 
 
 _use_one_change_matcher()
@@ -179,9 +201,11 @@ def parse(text: str, cache_key: str | None = None):
     same key: keep positions and strings, never nodes."""
     if cache_key is None:
         return GRAMMAR.parse(text)
+    _REPARSED.clear()
+    _WHOLE[0] = Path(cache_key) not in parso.cache.parser_cache.get(GRAMMAR._hashed, {})
     return GRAMMAR.parse(text, path=cache_key, diff_cache=True, cache=False)
 
 
 def forget(cache_key: str) -> None:
-    """Drop the cached tree of a closed document."""
-    parso.cache.parser_cache.get(GRAMMAR._hashed, {}).pop(cache_key, None)
+    """Drop the cached tree of a closed document (parso keys it by ``Path(key)``)."""
+    parso.cache.parser_cache.get(GRAMMAR._hashed, {}).pop(Path(cache_key), None)
