@@ -9,7 +9,9 @@ fixes, related locations) and the file's facts must be equal.
 
 BACKEND_LENS_INCREMENTAL_EDITS=N runs N edits per file instead of the quick
 default (the long run is a few minutes); BACKEND_LENS_INCREMENTAL_SEED=S
-replays a seed.
+replays a seed; BACKEND_LENS_INCREMENTAL_FILES=a.py:dir/ runs on those files
+instead (a folder: its largest .py files, BACKEND_LENS_INCREMENTAL_MAX of them,
+default 20), e.g. a checkout of Django or of your own project.
 """
 
 from __future__ import annotations
@@ -111,6 +113,19 @@ def project() -> Project:
 def _files() -> list[tuple[str, str]]:
     """(name, text): the example's largest modules and a generated 600-line module
     of varied Django/DRF/Celery code (benchmarks/_corpus.py)."""
+    given = os.environ.get("BACKEND_LENS_INCREMENTAL_FILES")
+    if given:
+        out = []
+        limit = int(os.environ.get("BACKEND_LENS_INCREMENTAL_MAX", "20"))
+        for item in given.split(":"):
+            p = Path(item)
+            found = (
+                sorted(p.rglob("*.py"), key=lambda f: -f.stat().st_size)[:limit]
+                if p.is_dir()
+                else [p]
+            )
+            out += [(str(f), f.read_text(encoding="utf-8", errors="replace")) for f in found]
+        return out
     picked = sorted(EXAMPLE.rglob("*.py"), key=lambda p: -p.stat().st_size)[:6]
     out = [(p.relative_to(EXAMPLE).as_posix(), p.read_text(encoding="utf-8")) for p in picked]
     out.append(("views_generated.py", _corpus.views_module(600)))
@@ -123,8 +138,8 @@ FILES = _files()
 @pytest.mark.parametrize("name,text", FILES, ids=[name for name, _ in FILES])
 def test_incremental_equals_a_fresh_analysis_after_every_edit(project, name, text):
     config = project.config
-    path = str(EXAMPLE / name)
-    rel = name
+    path = name if os.path.isabs(name) else str(EXAMPLE / name)
+    rel = Path(name).name if os.path.isabs(name) else name
     key = f"test-incremental:{name}"
     rng = random.Random(f"{SEED}:{name}")
     doc = IncrementalFile(path, rel, key, config)

@@ -215,11 +215,11 @@ def transaction_holders(node, ctx: Context) -> tuple[str, ...]:
     """Qualified names of the project decorators and context managers that hold
     ``node``: its ``with`` items and the decorators of its function, up to that
     function (``ProjectIndex.is_transaction_wrapper`` tells which hold a transaction)."""
-    from ..facts.extract import held_name, module_locals, qualify, with_items
+    from ..facts.extract import held_name, module_locals_of, qualify, with_items
 
-    local = ctx.memo.get("module_locals")
+    local = ctx.file_memo.get("module_locals")
     if local is None:
-        local = ctx.memo["module_locals"] = module_locals(ctx.all_nodes)
+        local = ctx.file_memo["module_locals"] = module_locals_of(ctx.module)
     imports = ctx.facts.imports
     found: list[str | None] = []
     p = node.parent

@@ -10,7 +10,7 @@ from ..facts.model import FileFacts
 from ..model import Deferred, Edit, Finding, Fix, Related
 from ..source import syntax as sx
 from ..source.suppress import PATTERN as SUPPRESS_PATTERN
-from ..source.suppress import unsafe_comment_lines
+from ..source.suppress import string_lines
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Context:
     # the whole file's nodes by type when ``by_type`` holds one unit's (the language
     # server's incremental analysis, ``within``): whole-file look-ups read it
     file_by_type: dict | None = None
+    # tables about the whole file, shared by every Context of one analysis
+    file_memo: dict = field(default_factory=dict)
 
     @property
     def all_nodes(self) -> dict:
@@ -115,6 +117,7 @@ class Context:
             _assignments=self._assignments,
             _scopes=self._scopes,
             file_by_type=self.all_nodes,
+            file_memo=self.file_memo,
         )
 
     def nodes(self, *types: str) -> Iterator:
@@ -201,9 +204,14 @@ class Context:
         return self._assignments.get(name, [])
 
     def comment_safe(self, line: int) -> bool:
+        """Whether a comment can go at the end of ``line``: not a blank line, a
+        backslash continuation, or a line that ends inside a multi-line string."""
         if self._unsafe is None:
-            self._unsafe = unsafe_comment_lines(self.by_type, self.lines)
-        return 0 < line <= len(self.lines) and line not in self._unsafe
+            self._unsafe = string_lines(self.by_type)
+        if not 0 < line <= len(self.lines) or line in self._unsafe:
+            return False
+        body = self.lines[line - 1].rstrip()
+        return bool(body) and body[-1] != "\\"
 
     def site(self, node, end_node=None) -> Site:
         key = (id(node), id(end_node))

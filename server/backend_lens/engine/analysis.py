@@ -8,6 +8,7 @@ findings a user sees (deferred checks judged, suppressions and settings applied)
 from __future__ import annotations
 
 import logging
+import weakref
 
 from .. import catalogue
 from ..config import Config
@@ -22,6 +23,9 @@ from ..source.suppress import is_suppressed, parse_suppressions
 
 log = logging.getLogger(__name__)
 _TOLD: set[tuple[str, str]] = set()  # (file, error) of failed deferred checks already logged
+# Deferred -> (index, generations of what it reads, its findings): the language server
+# keeps most of a document's Deferreds from one edit to the next (engine/incremental.py)
+_JUDGED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def check_registry() -> None:
@@ -161,9 +165,20 @@ def findings_for(result: FileResult, index, config: Config | None = None) -> lis
     config = config or Config()
     cat = catalogue.load()
     found: list[Finding] = list(result.local)
+    generation = getattr(index, "generation", None)
     for d in result.deferred:
+        key = None
+        if generation is not None:
+            key = tuple(generation.get(k, 0) for k in sorted(d.reads))
+            known = _JUDGED.get(d)
+            if known is not None and known[0] is index and known[1] == key:
+                found.extend(known[2])
+                continue
         try:
-            found.extend(d.judge(index))
+            judged = list(d.judge(index))
+            found.extend(judged)
+            if key is not None:
+                _JUDGED[d] = (index, key, judged)
         except Exception as exc:
             log.debug("a deferred check failed on %s", result.path, exc_info=True)
             key = (result.path, type(exc).__name__)

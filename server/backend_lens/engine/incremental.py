@@ -107,8 +107,8 @@ def _chunks(units: list[su.Unit]) -> list[tuple[int, int]]:
     out = []
     first = 0
     for i, u in enumerate(units):
-        span = u.end[0] - units[first].start[0]
-        if hash(u.key[3]) % 3 == 0 or span >= CHUNK_LINES or i == len(units) - 1:
+        span = u.last - units[first].start[0]
+        if hash(u.own[3]) % 3 == 0 or span >= CHUNK_LINES or i == len(units) - 1:
             out.append((first, i + 1))
             first = i + 1
     return out
@@ -182,9 +182,7 @@ class IncrementalFile:
         for u in units:
             st = old.get(u.key)
             # parso re-parsed lines of the unit: its node may hold new children
-            touched = reparsed is None or any(
-                a <= u.end[0] and u.start[0] <= b for a, b in reparsed
-            )
+            touched = reparsed is None or any(a <= u.last and u.start[0] <= b for a, b in reparsed)
             if touched or st is None or st.node is not u.node:
                 # a unit moved by lines added or removed above it: the same nodes (parso
                 # moved them) and text; its node index holds, its findings do not
@@ -253,6 +251,7 @@ class IncrementalFile:
         )
         same_inputs = inputs == self._inputs
         shared_scopes: dict = {}
+        file_memo: dict = {}
         assignments = _Assignments(states)
         unit_detectors = [d for d in enabled if d.scope == "unit"]
 
@@ -269,6 +268,7 @@ class IncrementalFile:
                 _assignments=assignments,
                 _scopes=shared_scopes,
                 file_by_type=merged,
+                file_memo=file_memo,
             )
 
         old_chunks = self._chunks if same_inputs else {}
@@ -294,6 +294,7 @@ class IncrementalFile:
             _calls=calls_of,
             _assignments=assignments,
             _scopes=shared_scopes,
+            file_memo=file_memo,
         )
         for det in enabled:
             if det.scope == "file":

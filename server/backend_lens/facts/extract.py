@@ -706,6 +706,22 @@ def opens_transaction(name: str | None) -> bool:
     return transaction_like(name) or ("." in name and name.rsplit(".", 1)[-1] in BEGIN_METHODS)
 
 
+def module_locals_of(module_tree) -> set[str]:
+    """``module_locals`` from the module's statements alone (no walk of the file):
+    the same names, found where they can be."""
+    out: set[str] = set()
+    for child in module_tree.children:
+        node = child
+        while node.type in ("decorated", "async_stmt", "async_funcdef"):
+            node = node.children[-1]
+        if node.type == "funcdef":
+            out.add(node.children[1].value)
+        for c in getattr(child, "children", ()):
+            if c.type == "expr_stmt" and c.children[0].type == "name":
+                out.add(c.children[0].value)
+    return out
+
+
 def _top_level(funcdef) -> bool:
     p = funcdef.parent
     while p is not None and p.type in ("decorated", "async_stmt", "async_funcdef"):
@@ -940,7 +956,7 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
         settings_module=settings_module,
         top_names=frozenset(top_names),
         revisions=revisions,
-        locals=frozenset(module_locals(by_type)),
+        locals=frozenset(module_locals_of(module_tree)),
         aliases=aliases,
         main_guard=any(
             stmt.type == "if_stmt"

@@ -88,6 +88,9 @@ class ModelField:
 class ProjectIndex:
     def __init__(self, resolver: Callable[[str, tuple[int, int]], str | None] | None = None):
         self.files: dict[str, FileFacts] = {}
+        # fact kind -> how many times it changed: a deferred judgement made at the
+        # same generations of what it reads gives the same findings
+        self.generation: dict[str, int] = {}
         self.resolver = resolver  # jedi fallback: (path, position) -> qualified class name
         self._by_qualname: dict[str, ClassRef] | None = None
         self._by_name: dict[str, list[ClassRef]] | None = None
@@ -126,6 +129,8 @@ class ProjectIndex:
         return changed
 
     def _invalidate(self, changed: set[str]) -> None:
+        for kind in changed:
+            self.generation[kind] = self.generation.get(kind, 0) + 1
         if "models" in changed:
             self._by_qualname = self._by_name = self._modules = None
             self._ancestors.clear()

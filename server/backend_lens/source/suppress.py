@@ -12,6 +12,8 @@ PATTERN = re.compile(r"#\s*backend-lens:\s*ignore(?:\[([^\]]*)\])?", re.I)
 def parse_suppressions(lines: list[str]) -> dict[int, frozenset[str] | None]:
     """Line (1-based) -> the codes/names it silences, or None for all rules."""
     out: dict[int, frozenset[str] | None] = {}
+    if not any("backend-lens" in line for line in lines):
+        return out
     for n, line in enumerate(lines, 1):
         if "backend-lens" not in line:
             continue
@@ -37,14 +39,9 @@ def is_suppressed(
     return False
 
 
-def unsafe_comment_lines(by_type, lines: list[str]) -> set[int]:
-    """Lines whose end is no place for a comment: blank lines, backslash
-    continuations, and lines that end inside a string spanning several lines."""
-    unsafe = set()
-    for n, text in enumerate(lines, 1):
-        body = text.rstrip()
-        if not body or body[-1] == "\\":
-            unsafe.add(n)
+def string_lines(by_type) -> set[int]:
+    """Lines that end inside a string spanning several lines."""
+    unsafe: set[int] = set()
     for leaf in (*by_type.get("string", ()), *by_type.get("fstring_string", ())):
         # only strings spanning several lines matter; most strings are short
         if "\n" in leaf.value or "\r" in leaf.value:

@@ -30,8 +30,8 @@ class Unit:
     node: object  # the module's child, or a statement of a split class's body
     kind: str  # "stmt", "head" (of a split class) or "member" (of a split class)
     start: Pos
-    end: Pos
-    key: tuple
+    last: int  # the last line the unit's key covers: the line before the next unit
+    key: tuple  # (kind, start, last, the text of lines start..last)
     cls: object = None  # head / member: the classdef
     is_function: bool = False  # a def (decorated or not): what it holds is its own
     own: tuple = ()  # the key of the unit's own lines (a head: without the class body)
@@ -39,6 +39,13 @@ class Unit:
     def __post_init__(self):
         if not self.own:
             self.own = self.key
+
+    @property
+    def end(self) -> Pos:
+        """Where the unit's last node ends (a head: its ``class ...:`` line)."""
+        if self.kind == "head":
+            return self.cls.children[-1].children[0].end_pos
+        return self.node.end_pos
 
 
 def _unwrap(node):
@@ -48,53 +55,58 @@ def _unwrap(node):
 
 
 def units(module, lines: list[str]) -> list[Unit]:
-    out: list[Unit] = []
-
-    def text(first: int, last: int) -> tuple[str, ...]:
-        return tuple(lines[first - 1 : last])
-
-    for child in module.children:
+    """The units of ``module`` in source order. A unit's key covers its lines and
+    the comment and blank lines after it, up to the next unit (so an edit there
+    re-analyses it: over-cautious, never wrong); positions come from first
+    leaves only (``end_pos`` of every statement walks to its last leaf)."""
+    found: list[tuple] = []  # (node, kind, start, cls, head_of)
+    children = module.children
+    for child in children:
         if child.type == "endmarker":
             continue
         node = child.children[-1] if child.type == "decorated" else child
         suite = node.children[-1] if node.type == "classdef" else None
-        start, end = child.start_pos, child.end_pos
         if suite is not None and suite.type == "suite":
-            head_end = suite.children[0].end_pos
+            found.append((child, "head", child.start_pos, node))
+            for stmt in suite.children[1:]:
+                found.append((stmt, "member", stmt.start_pos, node))
+        else:
+            found.append((child, "stmt", child.start_pos, None))
+    n_lines = len(lines)
+    out: list[Unit] = []
+    class_end = 0  # the last line of the class being cut
+    for i, (node, kind, start, cls) in enumerate(found):
+        nxt = found[i + 1][2][0] if i + 1 < len(found) else n_lines + 1
+        last = max(start[0], nxt - 1)
+        text = tuple(lines[start[0] - 1 : last])
+        if kind == "head":
+            # the class ends before the next unit that is not one of its statements
+            j = i + 1
+            while j < len(found) and found[j][1] == "member" and found[j][3] is cls:
+                j += 1
+            class_end = max(start[0], (found[j][2][0] if j < len(found) else n_lines + 1) - 1)
+            whole = tuple(lines[start[0] - 1 : class_end])
             out.append(
                 Unit(
-                    child,
+                    node,
                     "head",
                     start,
-                    head_end,
-                    ("head", start, end, text(start[0], end[0])),
-                    node,
-                    own=("head", start, head_end, text(start[0], head_end[0])),
+                    class_end,
+                    ("head", start, class_end, whole),
+                    cls,
+                    own=("head", start, last, text),
                 )
             )
-            for stmt in suite.children[1:]:
-                s, e = stmt.start_pos, stmt.end_pos
-                out.append(
-                    Unit(
-                        stmt,
-                        "member",
-                        s,
-                        e,
-                        ("member", s, e, text(s[0], e[0])),
-                        node,
-                        _unwrap(stmt).type == "funcdef",
-                    )
-                )
         else:
             out.append(
                 Unit(
-                    child,
-                    "stmt",
+                    node,
+                    kind,
                     start,
-                    end,
-                    ("stmt", start, end, text(start[0], end[0])),
-                    None,
-                    _unwrap(child).type == "funcdef",
+                    last,
+                    (kind, start, last, text),
+                    cls,
+                    _unwrap(node).type == "funcdef",
                 )
             )
     return out
