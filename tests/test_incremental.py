@@ -194,3 +194,33 @@ def test_an_edit_reanalyses_only_the_units_around_it(project):
         assert doc.stats.facts <= 6
     finally:
         parsing.forget("test-incremental:few")
+
+
+def test_opening_a_scanned_file_shows_the_scan_s_findings_then_edits_stay_exact(tmp_path):
+    """didOpen of a file as it is on disk: the workspace scan's findings at once,
+    the units analysed afterwards (``warm``); the first edit then re-analyses only
+    what it changed, and gives what a fresh analysis gives."""
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, root)
+    p = Project(root, load_config(root), use_jedi=False)
+    p.scan()
+    path = str(root / "orders" / "views.py")
+    text = Path(path).read_text(encoding="utf-8")
+    scanned = p.findings(path)
+    assert scanned  # the example's views have findings
+    result, changed = p.analyze_open(path, text, 1, "test-incremental:open")
+    try:
+        assert result is p.results[path] and changed == set()
+        assert p.findings(path) == scanned
+        assert p.needs_warm(path)
+        p.warm(path)
+        assert not p.needs_warm(path)
+        assert _shown(p.results[path], p.index, p.config) == _shown(result, p.index, p.config)
+        edited = text.replace("\n", "\n# typed\n", 1)
+        inc, _ = p.analyze_open(path, edited, 2, "test-incremental:open")
+        full = analyze(edited, path, p.rel(path), 2, None, p.config)
+        assert _shown(inc, p.index, p.config) == _shown(full, p.index, p.config)
+    finally:
+        parsing.forget("test-incremental:open")

@@ -318,9 +318,43 @@ class Project:
         doc = docs.get(path)
         if doc is None or doc.config is not self.config or doc.cache_key != cache_key:
             doc = docs[path] = IncrementalFile(path, rel, cache_key, self.config)
+            known = self.results.get(path)
+            if known is not None and known.version is None and text == self.source_on_disk(path):
+                # opened as it is on disk, which the workspace scan analysed: those are
+                # its findings now; the units are analysed when the thread is free
+                # (``warm``), before the first edit needs them
+                doc.pending = text
+                known.version = version
+                return known, set()
+        doc.pending = None
         result = doc.analyze(text, version, self.import_root(rel), self.import_module(rel))
         self.results[path] = result
         return result, self.index.update(result.facts)
+
+    def source_on_disk(self, path: str) -> str | None:
+        try:
+            return self.read(path)
+        except parsing.SkipFile:
+            return None
+
+    def needs_warm(self, path: str) -> bool:
+        doc = self.__dict__.get("_incremental", {}).get(path)
+        return doc is not None and doc.pending is not None
+
+    def warm(self, path: str) -> None:
+        """Analyse the units of an open document whose findings came from the scan,
+        so that its first edit re-analyses only what it changed."""
+        doc = self.__dict__.get("_incremental", {}).get(path)
+        if doc is None or doc.pending is None:
+            return
+        text, doc.pending = doc.pending, None
+        rel = self.rel(path)
+        known = self.results.get(path)
+        result = doc.analyze(
+            text, known.version if known else None, self.import_root(rel), self.import_module(rel)
+        )
+        self.results[path] = result
+        self.index.update(result.facts)
 
     def close_open(self, path: str) -> None:
         """Forget what the incremental analysis of ``path`` kept."""

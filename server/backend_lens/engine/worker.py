@@ -182,6 +182,11 @@ class AnalysisWorker:
                 )
             if changed:
                 self.rejudge(changed, exclude=uri)
+            if self.project.needs_warm(path):
+                # the units of a document opened as the scan saw it: analysed when no
+                # edit waits (an edit that comes first analyses them itself)
+                with self._cond:
+                    self._tasks.append((lambda p=path: self.project.warm(p), _done()))
         except Exception:
             log.warning("analysis of %s failed (internal error); see the debug log", uri)
             log.debug("analysis of %s failed", uri, exc_info=True)
@@ -232,6 +237,10 @@ class AnalysisWorker:
             return True
 
         return self.call(apply)
+
+
+def _done() -> concurrent.futures.Future:
+    return concurrent.futures.Future()
 
 
 def _exists(path: str) -> bool:
