@@ -74,25 +74,38 @@ class _UnitState:
 
 class _Assignments:
     """``Context.assignments``' table of the whole file, joined from the units'
-    tables (kept for the units an edit did not change) on first use."""
+    tables (kept for the units an edit did not change): name by name for the few
+    names an edit's checks ask about, the whole table when they ask about many."""
+
+    MANY = 32
 
     def __init__(self, states: list[_UnitState]):
         self._states = states
-        self._table: dict[str, list] | None = None
+        self._joined: dict[str, list] = {}
+        self._whole = False
 
     def get(self, name: str, default=None):
-        if self._table is None:
-            table: dict[str, list] = {}
-            for st in self._states:
-                st.assigned("")
-                for k, v in st.assignments.items():
-                    found = table.get(k)
-                    if found is None:
-                        table[k] = list(v)
-                    else:
-                        found += v
-            self._table = table
-        return self._table.get(name, default)
+        found = self._joined.get(name)
+        if found is None and not self._whole:
+            if len(self._joined) < self.MANY:
+                found = self._joined[name] = [s for st in self._states for s in st.assigned(name)]
+            else:
+                self._join_all()
+                found = self._joined.get(name)
+        return found if found else default
+
+    def _join_all(self) -> None:
+        table: dict[str, list] = {}
+        for st in self._states:
+            st.assigned("")
+            for k, v in st.assignments.items():
+                known = table.get(k)
+                if known is None:
+                    table[k] = list(v)
+                else:
+                    known += v
+        self._joined = table
+        self._whole = True
 
 
 CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines

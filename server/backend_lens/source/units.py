@@ -98,16 +98,16 @@ def units(module, lines: list[str]) -> list[Unit]:
                 )
             )
         else:
+            is_function = _unwrap(node).type == "funcdef"
+            own: tuple = ()
+            if not is_function:
+                # what the other units' detectors may read of it: its own lines, not
+                # the comments after it (a comment typed there re-checks only it)
+                end_pos = node.end_pos
+                end = max(start[0], min(last, end_pos[0] - (end_pos[1] == 0)))
+                own = (kind, start, end, text[: end - start[0] + 1])
             out.append(
-                Unit(
-                    node,
-                    kind,
-                    start,
-                    last,
-                    (kind, start, last, text),
-                    cls,
-                    _unwrap(node).type == "funcdef",
-                )
+                Unit(node, kind, start, last, (kind, start, last, text), cls, is_function, own)
             )
     return out
 
