@@ -103,8 +103,10 @@ def units(module, lines: list[str]) -> list[Unit]:
             if not is_function:
                 # what the other units' detectors may read of it: its own lines, not
                 # the comments after it (a comment typed there re-checks only it)
-                end_pos = node.end_pos
-                end = max(start[0], min(last, end_pos[0] - (end_pos[1] == 0)))
+                leaf = node.get_last_leaf() if isinstance(node, BaseNode) else node
+                # a statement ends with its newline: its line is the statement's last
+                line = leaf.start_pos[0] if leaf.type == "newline" else leaf.end_pos[0]
+                end = max(start[0], min(last, line))
                 own = (kind, start, end, text[: end - start[0] + 1])
             out.append(
                 Unit(node, kind, start, last, (kind, start, last, text), cls, is_function, own)
