@@ -224,3 +224,35 @@ def test_opening_a_scanned_file_shows_the_scan_s_findings_then_edits_stay_exact(
         assert _shown(inc, p.index, p.config) == _shown(full, p.index, p.config)
     finally:
         parsing.forget("test-incremental:open")
+
+
+def test_an_edit_inside_a_function_body_re_judges_no_other_file(tmp_path):
+    """Typing in a view's body changes no fact another file reads: the index sees
+    no change (no open document is re-judged); a new model field does change the
+    "models" facts."""
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, root)
+    p = Project(root, load_config(root), use_jedi=False)
+    p.scan()
+    views = str(root / "orders" / "views.py")
+    models = str(root / "orders" / "models.py")
+    try:
+        text = Path(views).read_text(encoding="utf-8")
+        p.analyze_open(views, text + "\n", 1, "test-incremental:views")
+        lines = (text + "\n").splitlines(keepends=True)
+        n = next(i for i, line in enumerate(lines) if line.startswith("        return "))
+        lines[n] = lines[n].rstrip("\n") + "  # typed in a body\n"
+        _, changed = p.analyze_open(views, "".join(lines), 2, "test-incremental:views")
+        assert changed == set()
+        m = Path(models).read_text(encoding="utf-8")
+        p.analyze_open(models, m, 1, "test-incremental:models")
+        cls = m.index("class Order(")
+        at = m.index("\n", cls) + 1  # the first statement of Order's body
+        added = m[:at] + "    note = models.CharField(max_length=20, db_index=True)\n" + m[at:]
+        _, changed = p.analyze_open(models, added, 2, "test-incremental:models")
+        assert "models" in changed
+    finally:
+        parsing.forget("test-incremental:views")
+        parsing.forget("test-incremental:models")
