@@ -197,3 +197,18 @@ def test_settings_on_a_last_line_without_newline_are_read(tmp_path):
     project = Project(tmp_path, use_jedi=False)
     project.scan()
     assert "AUTH001" not in [c for c, _, _ in codes(project)]
+
+
+def test_facts_of_many_files_share_their_names_and_empty_sets():
+    """What a scan keeps per file is small: the method names its facts record are
+    one string per name for the whole project, and the empty sets of
+    ``int_arguments``/``function_calls`` one object, not one per file and name."""
+    from backend_lens.engine.analysis import analyze
+
+    a = analyze("def f():\n    x.filter(y)\n    g(1)\n", "/p/a.py", "a.py").facts
+    b = analyze("def h():\n    z.filter(w)\n    q.filter()\n", "/p/b.py", "b.py").facts
+    name_a = next(n for n in a.function_calls["f"] if n == "filter")
+    name_b = next(n for n in b.function_calls["h"] if n == "filter")
+    assert name_a is name_b
+    assert a.int_arguments["g"] == {"#0"}
+    assert a.int_arguments["filter"] is b.int_arguments["filter"]  # both empty

@@ -7,6 +7,7 @@ code cannot exhaust Python's stack through these helpers.
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
@@ -223,6 +224,12 @@ class Call:
         return call_args(self.trailer)
 
 
+# What facts keep for a whole scan is shared where it repeats: names are interned,
+# and empty sets are one object (each ``frozenset()`` is a new one of 216 bytes).
+intern = sys.intern
+NOTHING: frozenset = frozenset()
+
+
 def calls_in(atom_expr: BaseNode) -> list[Call]:
     """Every call in a chain ``a.b(x).c(y)``, left to right.
 
@@ -237,10 +244,12 @@ def calls_in(atom_expr: BaseNode) -> list[Call]:
         if is_call_trailer(t):
             prev = ps[i - 1]
             method = None
+            # interned: the facts keep the method names of every file (one "filter"
+            # string for the project, not one per file and call)
             if prev.type == "name":
-                method = prev.value
+                method = intern(prev.value)
             elif is_attr_trailer(prev):
-                method = prev.children[1].value
+                method = intern(prev.children[1].value)
             callee = ".".join(names) if names is not None else None
             out.append(Call(atom_expr, i, callee, method, t))
         if names is not None:
