@@ -98,6 +98,8 @@ def analyze(
                 result.deferred.append(item)
             else:
                 result.local.append(item)
+    if cache_key is None:  # no diff parser keeps the tree: free it now (see sx.release)
+        sx.release(by_type)
     return result
 
 

@@ -613,7 +613,7 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
         func = function_of(node)
         if func is None:
             continue
-        names = out.setdefault(func.children[1].value, set())
+        names = out.setdefault(sx.intern(func.children[1].value), set())
         for call in calls_of(node):
             if call.method:
                 names.add(call.method)
@@ -623,8 +623,10 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
         for node in by_type.get("dictorsetmaker", ()):
             func = function_of(node)
             if func is not None and id(func) in table_calls:
-                out.setdefault(func.children[1].value, set()).update(_dict_value_names(node))
-    return {k: frozenset(v) for k, v in out.items()}
+                out.setdefault(sx.intern(func.children[1].value), set()).update(
+                    map(sx.intern, _dict_value_names(node))
+                )
+    return {k: frozenset(v) if v else sx.NOTHING for k, v in out.items()}
 
 
 def int_literalish(node) -> bool:
@@ -667,7 +669,8 @@ def _int_arguments(by_type, calls_of) -> dict[str, frozenset[str]]:
                     if int_literalish(a.value):
                         slots.add(f"#{i}" if a.kind == "pos" else f"kw:{a.name}")
             known = out.get(call.method)
-            out[call.method] = frozenset(slots) if known is None else known & slots
+            found = frozenset(slots) if known is None else known & slots
+            out[call.method] = found or sx.NOTHING  # most are empty
     return out
 
 

@@ -235,7 +235,7 @@ def _tokens(node) -> frozenset[str]:
                 add("str:login")
             if "too many" in v:
                 add("str:too_many")
-    return frozenset(out)
+    return frozenset(out) if out else sx.NOTHING
 
 
 # -- functions --------------------------------------------------------------
@@ -306,7 +306,7 @@ def _function_info(node, name: str, with_tokens: bool, is_method: bool = False) 
         decorators=_decorators(node),
         depends=deps,
         annotations=annotations,
-        tokens=_tokens(node.children[-1]) if with_tokens else frozenset(),
+        tokens=_tokens(node.children[-1]) if with_tokens else sx.NOTHING,
         is_method=is_method,
     )
 
@@ -334,7 +334,7 @@ def _class_info(node) -> ClassInfo:
         line=node.children[1].start_pos[0],
         decorators=_decorators(node),
         methods=tuple(methods),
-        tokens=frozenset(tokens),
+        tokens=frozenset(tokens) if tokens else sx.NOTHING,
     )
 
 
