@@ -114,9 +114,8 @@ def _open_cache(args, root: Path, config):
 def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=None):
     import gc
 
-    from .engine.parallel import default_jobs
-
     from .engine.analysis import check_registry
+    from .engine.parallel import default_jobs
     from .engine.project import Project
 
     # parse trees are large, short-lived object graphs: collect less often
