@@ -49,7 +49,11 @@ def code_fingerprint() -> str:
         from .. import catalogue
 
         h = hashlib.blake2b(digest_size=16)
+        import jedi
+        import parso
+
         h.update(f"{__version__}\0{sys.implementation.cache_tag}\0{sys.version}\0".encode())
+        h.update(f"parso {parso.__version__}\0jedi {jedi.__version__}\0".encode())
         package = Path(__file__).resolve().parents[1]
         for folder, pattern in ((package, "*.py"), (catalogue.rules_dir(), "*.md")):
             for path in sorted(folder.rglob(pattern)):
@@ -59,17 +63,14 @@ def code_fingerprint() -> str:
     return _FINGERPRINT
 
 
+def _settings(config: Config) -> tuple:
+    """The settings that change a file's result."""
+    return (config.select, config.ignore, config.max_file_size, config.src, config.declared_src)
+
+
 def settings_digest(config: Config) -> bytes:
     """The digest of everything but the file itself that a file's result depends on."""
-    parts = (
-        code_fingerprint(),
-        FORMAT,
-        config.select,
-        config.ignore,
-        config.max_file_size,
-        config.src,
-        config.declared_src,
-    )
+    parts = (code_fingerprint(), FORMAT, _settings(config))
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
@@ -105,7 +106,7 @@ class ResultCache:
         self, folder: Path, config: Config, warn: Callable[[str], None] | None = None
     ) -> None:
         self.folder = folder
-        self.settings = settings_digest(config)
+        self._settings_of: tuple = (_settings(config), settings_digest(config))
         self.warn_user = warn or (lambda msg: log.warning("%s", msg))
         self.db: sqlite3.Connection | None = None
         self.broken = False
@@ -196,8 +197,18 @@ class ResultCache:
         return db
 
     # -- rows ---------------------------------------------------------------------
-    def key(self, path: str, rel: str, root: str, module: str, data: bytes) -> bytes:
-        return file_key(self.settings, path, rel, root, module, data)
+    def settings(self, config: Config) -> bytes:
+        """The digest of ``config``'s settings that change results (remembered: the
+        server's settings may change while it runs)."""
+        current = _settings(config)
+        if self._settings_of[0] != current:
+            self._settings_of = (current, settings_digest(config))
+        return self._settings_of[1]
+
+    def key(
+        self, config: Config, path: str, rel: str, root: str, module: str, data: bytes
+    ) -> bytes:
+        return file_key(self.settings(config), path, rel, root, module, data)
 
     def holds(self, path: str, key: bytes) -> bool:
         """Whether the row of ``path`` has the key ``key``."""

@@ -323,7 +323,9 @@ class Project:
     def _cache_key(self, p: str, data: bytes) -> bytes:
         assert self.cache is not None
         rel = self.rel(p)
-        return self.cache.key(p, rel, self.import_root(rel), self.import_module(rel), data)
+        return self.cache.key(
+            self.config, p, rel, self.import_root(rel), self.import_module(rel), data
+        )
 
     def _merge(self, p: str, result: FileResult) -> set[str]:
         self.skipped.pop(p, None)
@@ -368,7 +370,7 @@ class Project:
         misses = [task for task in plan.values() if isinstance(task, tuple)]
         stream = None
         if self.jobs > 1 and len(misses) >= parallel.MIN_FILES:
-            settings = self.cache.settings if self.cache is not None else b""
+            settings = self.cache.settings(self.config) if self.cache is not None else b""
             stream = parallel.run(self.root, self.config, settings, misses, self.jobs, between)
         self._batch = True
         try:
@@ -419,7 +421,7 @@ class Project:
                 except parsing.SkipFile as exc:
                     plan[p] = exc
                     continue
-                key = cache.key(p, rel, root, module, data)
+                key = cache.key(self.config, p, rel, root, module, data)
                 if cache.holds(p, key):
                     plan[p] = key
                     continue
