@@ -28,7 +28,8 @@ START_METHOD_ENV = "BACKEND_LENS_START_METHOD"  # fork / spawn / forkserver (tes
 
 # (path, rel, import root, import module) -> what a worker sends back
 Task = tuple[str, str, str, str]
-# (path, "ok", (key, bytes)) | (path, "skip", reason) | (path, "again", why)
+# (path, "ok", (key, bytes)) | (path, "skip", reason) | (path, "again", why), and from
+# this process's own share: (path, "result", (key or None, FileResult))
 Outcome = tuple[str, str, object]
 
 _WORKER: dict = {}  # the worker process's project and settings digest
@@ -106,50 +107,101 @@ def run(
     tasks: list[Task],
     jobs: int,
     between: Callable[[], None] | None = None,
+    here: Callable[[Task], Outcome] | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes of ``tasks`` in their order, from ``jobs`` worker processes.
+    """Outcomes of ``tasks`` in their order, from ``jobs - 1`` worker processes and
+    this one: while the next batch in order is not done, this process takes the
+    last batch no worker has started and analyses it itself with ``here`` (so
+    ``jobs`` processes work, and none idles waiting). Without ``here``, ``jobs``
+    workers do it all.
 
-    ``between`` is called while waiting (at least every 50 ms) and after each
-    batch. If the pool cannot start or breaks, the tasks it did not finish come
-    back as "again" outcomes, for the parent to analyse."""
+    ``between`` is called after each file this process analyses, while waiting
+    (at least every 50 ms) and after each batch. If the pool cannot start or
+    breaks, the tasks it did not finish come back as "again" outcomes, for the
+    caller to analyse."""
+    workers = max(1, jobs - 1) if here is not None else jobs
     chunks = _chunks(tasks, jobs)
     try:
         pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)),
+            max_workers=min(workers, len(chunks)),
             mp_context=_context(),
             initializer=_init,
             initargs=(str(root), config, settings),
         )
-        futures = [pool.submit(_analyse, chunk) for chunk in chunks]
     except (OSError, RuntimeError, ImportError) as exc:
         log.warning("cannot start worker processes (%s); analysing in this process", exc)
         for task in tasks:
             yield (task[0], "again", "no worker processes")
         return
+    # batches go to the workers from the front, a few ahead of what they are doing;
+    # this process takes them from the back
+    futures: dict[int, concurrent.futures.Future] = {}
+    done_here: dict[int, list[Outcome]] = {}
+    front, back = 0, len(chunks) - 1
+    ahead = 2 * workers + 1
     broken = False
+
+    def feed() -> None:
+        nonlocal front, broken
+        while not broken and front <= back and sum(not f.done() for f in futures.values()) < ahead:
+            try:
+                futures[front] = pool.submit(_analyse, chunks[front])
+            except RuntimeError as exc:  # BrokenProcessPool: a worker died
+                fail(exc)
+                return
+            front += 1
+
+    def fail(exc: BaseException) -> None:
+        nonlocal broken
+        if not broken:
+            broken = True
+            log.warning("a worker process failed (%s); analysing the rest in this process", exc)
+
+    def take_back() -> bool:
+        """Analyse the last batch no worker has here; False if there is none left."""
+        nonlocal back
+        if here is None or back < front:
+            return False
+        j, back = back, back - 1
+        out = []
+        for task in chunks[j]:
+            out.append(here(task))
+            if between is not None:
+                between()
+        done_here[j] = out
+        return True
+
     try:
-        for chunk, fut in zip(chunks, futures, strict=True):
-            if not broken:
-                while True:
-                    try:
-                        outcomes = fut.result(timeout=0.05 if between is not None else None)
-                        break
-                    except concurrent.futures.TimeoutError:
-                        assert between is not None
+        feed()
+        for k, chunk in enumerate(chunks):
+            while not broken and k not in done_here and k not in futures:
+                if k < front or not take_back():  # k is the last batch: taken here
+                    break
+            fut = futures.get(k)
+            while fut is not None and not broken and not fut.done():
+                if take_back():
+                    feed()
+                    continue
+                try:
+                    fut.result(timeout=0.05 if between is not None else None)
+                except concurrent.futures.TimeoutError:
+                    if between is not None:
                         between()
-                    except Exception as exc:  # BrokenProcessPool: a worker died
-                        log.warning(
-                            "a worker process failed (%s); analysing the rest in this process",
-                            exc,
-                        )
-                        broken = True
-                        break
-            if broken:
+                except Exception as exc:
+                    fail(exc)
+            if k in done_here:
+                outcomes = done_here.pop(k)
+            elif fut is None:
                 outcomes = [(t[0], "again", "worker failed") for t in chunk]
+            else:
+                try:
+                    outcomes = fut.result()
+                except Exception as exc:  # BrokenProcessPool: a worker died
+                    fail(exc)
+                    outcomes = [(t[0], "again", "worker failed") for t in chunk]
             yield from outcomes
+            feed()
             if between is not None:
                 between()
     finally:
-        for fut in futures:
-            fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)

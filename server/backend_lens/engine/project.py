@@ -371,7 +371,9 @@ class Project:
         stream = None
         if self.jobs > 1 and len(misses) >= parallel.MIN_FILES:
             settings = self.cache.settings(self.config) if self.cache is not None else b""
-            stream = parallel.run(self.root, self.config, settings, misses, self.jobs, between)
+            stream = parallel.run(
+                self.root, self.config, settings, misses, self.jobs, between, self._here
+            )
         self._batch = True
         try:
             for i, p in enumerate(names):
@@ -428,6 +430,22 @@ class Project:
             plan[p] = (p, rel, root, module)
         return plan
 
+    def _here(self, task: parallel.Task) -> parallel.Outcome:
+        """Analyse one file of a scan here, as a worker would, without merging it."""
+        p, rel, root, module = task
+        try:
+            data = self.read_bytes(p)
+            text = parsing.decode(data, self.config.max_file_size)
+        except parsing.SkipFile as exc:
+            return (p, "skip", str(exc))
+        result = analyze(text, p, rel, None, None, self.config)
+        result.facts.import_root = root
+        result.facts.import_module = module
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(self.config, p, rel, root, module, data)
+        return (p, "result", (key, result))
+
     def _take(self, outcome: parallel.Outcome) -> None:
         """Merge what a worker sent back for one file."""
         p, kind, value = outcome
@@ -438,6 +456,11 @@ class Project:
             result = store.loads(data)
             if self.cache is not None:
                 self.cache.put(p, key, data)
+            self._merge(p, result)
+        elif kind == "result":
+            key, result = value  # type: ignore[misc]
+            if key is not None and self.cache is not None:
+                self.cache.put_result(p, key, result)
             self._merge(p, result)
         else:
             log.debug("%s analysed here: %s", p, value)
