@@ -23,6 +23,7 @@ from .analysis import analyze, findings_for
 from .cache import ResultCache
 
 log = logging.getLogger(__name__)
+_PROC_FD = os.path.isdir("/proc/self/fd")
 
 OTHER_FILES = (
     "Dockerfile",
@@ -63,6 +64,7 @@ class Project:
         self._rel_cache: dict[str, str] = {}
         self._packages: dict[str, bool] = {}  # folder (from the root) -> has __init__.py
         self._batch = False  # inside analyze_paths: the cache is committed at its end
+        self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
         resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
         self.index = ProjectIndex(resolver)
 
@@ -163,6 +165,9 @@ class Project:
 
     def rel(self, path: str) -> str:
         found = self._rel_cache.get(path)
+        if found is None and path.startswith(self._root_prefix) and os.sep + "." not in path:
+            # a plain path under the root (what discovery gives): no Path objects needed
+            found = self._rel_cache[path] = path[len(self._root_prefix) :].replace(os.sep, "/")
         if found is None:
             found = Path(path).name
             # the path as given (a link shows as the link); then its real place (a root
@@ -192,6 +197,9 @@ class Project:
         goes through a symlink is read at its real place, and only if that place
         is inside the project: a repository's links cannot make us read
         ``/etc/passwd`` or ``~/.ssh``."""
+        fast = self._read_opened(path)
+        if fast is not None:
+            return fast
         try:
             real = os.path.realpath(path, strict=True)
         except OSError as exc:
@@ -204,6 +212,29 @@ class Project:
             raise parsing.SkipFile("symlink to a file outside the project")
         # the last component is not followed: nothing can swap a link in since realpath
         return parsing.read_bytes(real, self.config.max_file_size, follow=False)
+
+    def _read_opened(self, path: str) -> bytes | None:
+        """:meth:`read_bytes` in a few system calls where /proc tells what a
+        descriptor really opened: the file is opened without following a link
+        in its last component, and its real place is read from
+        /proc/self/fd (no window between the check and the read). None: do
+        it the portable way (a link as the last component, an error, no /proc)."""
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        if not nofollow or not _PROC_FD:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | nofollow)
+        except OSError:
+            return None
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+            if real != os.path.abspath(path) and not self.inside(real):
+                raise parsing.SkipFile("symlink to a file outside the project")
+            return parsing.read_bytes(f"/proc/self/fd/{fd}", self.config.max_file_size)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     def source_for(self, path: str) -> str | None:
         if path in self.overlay:
