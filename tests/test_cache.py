@@ -182,3 +182,52 @@ def test_a_changed_rule_selection_is_a_different_result(proj, capsys, analysed):
     analysed.clear()
     out = check(capsys, proj)[1]
     assert len(analysed) == 4 and "INT001" not in out and "ORM001" in out
+
+
+JEDI_FILES = {
+    "core/__init__.py": "",
+    "core/base.py": (
+        "from django.db import models\n\n\n"
+        "class TimeStamped(models.Model):\n"
+        "    created = models.DateTimeField(auto_now_add=True)\n\n"
+        "    class Meta:\n        abstract = True\n\n\n"
+        "BaseModel = TimeStamped\n"
+    ),
+    "shop/__init__.py": "",
+    "shop/models.py": (
+        "from core.base import BaseModel\nfrom django.db import models\n\n\n"
+        "class Order(BaseModel):\n    status = models.CharField(max_length=20)\n"
+    ),
+    "shop/views.py": (
+        "from shop.models import Order\n\n\n"
+        "def pending():\n"
+        '    return Order.objects.filter(status="pending").first()\n'
+    ),
+}
+
+
+def test_jedi_answers_are_kept_until_a_file_jedi_read_changes(tmp_path, capsys, monkeypatch):
+    from backend_lens.source import names
+
+    asked: list[str] = []
+    real = names.JediResolver.__call__
+
+    def counting(self, path, pos):
+        asked.append(Path(path).name)
+        return real(self, path, pos)
+
+    monkeypatch.setattr(names.JediResolver, "__call__", counting)
+    for rel, text in JEDI_FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    first = check(capsys, tmp_path)
+    assert '"DBP001"' in first[1] and asked == ["models.py"]
+    asked.clear()
+    assert check(capsys, tmp_path) == first and asked == []  # the kept answer
+    base = tmp_path / "core" / "base.py"
+    base.write_text(base.read_text().replace("BaseModel = TimeStamped", "BaseModel = object"))
+    second = check(capsys, tmp_path)
+    assert asked == ["models.py"] and '"DBP001"' not in second[1]
+    asked.clear()
+    (tmp_path / "shop" / "extra.py").write_text("x = 1\n")  # another set of files: asked again
+    assert check(capsys, tmp_path)[1] == second[1] and asked == ["models.py"]

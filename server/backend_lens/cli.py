@@ -111,6 +111,12 @@ def _open_cache(args, root: Path, config):
     return ResultCache.for_project(root, config, base, warn)
 
 
+def _finish(project) -> None:
+    """Commit what the run added to the result cache (jedi's answers found while judging)."""
+    if project.cache is not None:
+        project.cache.close()
+
+
 def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=None):
     import gc
 
@@ -150,8 +156,7 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
                 # FIFO is still skipped with a message when it is read)
                 files.append(Path(os.path.realpath(p)))
         project.analyze_paths(files, progress)
-    if project.cache is not None:
-        project.cache.close()
+    project.remember_jedi()
     if show:
         progress.finish()
     for path, reason in sorted(project.skipped.items()):
@@ -302,6 +307,7 @@ def cmd_check(args) -> int:
         text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
     else:
         text = printable(format_text(findings))
+    _finish(project)
     _emit(args, text, f"{len(findings)} findings")
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
@@ -315,6 +321,7 @@ def cmd_report(args) -> int:
     if args.include_tests:
         project.config.include_tests = True
     report = build_report(project)
+    _finish(project)
     text = printable(render(report, args.format))
     if not _write_output(args, text):
         out = Path(args.output)
@@ -341,6 +348,7 @@ def cmd_inventory(args) -> int:
         raise CliError(f"{args.path}: inventory needs a folder (the project root)")
     project = _build_project(_paths([args.path]), args.quiet, args=args)
     inv = build_inventory(project)
+    _finish(project)
     text = to_json_text(inv) if args.format == "json" else printable(to_text(inv))
     _emit(args, text, "the inventory")
     return EXIT_CLEAN

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
 import sqlite3
 import sys
@@ -36,7 +37,7 @@ from . import store
 log = logging.getLogger(__name__)
 
 ENV = "BACKEND_LENS_CACHE_DIR"
-FORMAT = 1  # the layout of the table and of the rows' bytes
+FORMAT = 2  # the layout of the tables and of the rows' bytes
 DB_NAME = "results.sqlite"
 _FINGERPRINT: str | None = None
 
@@ -176,6 +177,10 @@ class ResultCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, key BLOB, data BLOB)"
             )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS resolutions (path BLOB, line INTEGER, col INTEGER,"
+                " stamp BLOB, answer TEXT, deps BLOB, PRIMARY KEY (path, line, col))"
+            )
             stamp = f"{FORMAT} {__version__} {sys.implementation.cache_tag}"
             row = db.execute("SELECT v FROM meta WHERE k = 'format'").fetchone()
             if row is None or row[0] != stamp:
@@ -186,6 +191,7 @@ class ResultCache:
                     )
                 db.execute("BEGIN")
                 db.execute("DELETE FROM files")
+                db.execute("DELETE FROM resolutions")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (stamp,))
                 db.execute("COMMIT")
             self.keys = {
@@ -261,6 +267,54 @@ class ResultCache:
             log.debug("not cached: %s", exc)
             return
         self.put(path, key, data)
+
+    # -- jedi's answers --------------------------------------------------------------
+    def resolution(
+        self, path: str, pos: tuple[int, int], stamp: bytes
+    ) -> tuple[str | None, list[tuple[str, bytes]]] | None:
+        """The stored answer to "what class is at ``pos`` of ``path``" with the files
+        it was read from and their digests, if stored under ``stamp``."""
+        db = self._open()
+        if db is None:
+            return None
+        try:
+            row = db.execute(
+                "SELECT answer, deps FROM resolutions WHERE path = ? AND line = ? AND col = ?"
+                " AND stamp = ?",
+                (_param(path), pos[0], pos[1], stamp),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return None
+        if row is None:
+            return None
+        try:
+            deps = marshal.loads(row[1])
+        except (EOFError, ValueError, TypeError):
+            return None
+        return row[0], deps
+
+    def put_resolution(
+        self,
+        path: str,
+        pos: tuple[int, int],
+        stamp: bytes,
+        answer: str | None,
+        deps: list[tuple[str, bytes]],
+    ) -> None:
+        db = self._open()
+        if db is None:
+            return
+        try:
+            if not self._dirty:
+                db.execute("BEGIN")
+                self._dirty = True
+            db.execute(
+                "INSERT OR REPLACE INTO resolutions VALUES (?, ?, ?, ?, ?, ?)",
+                (_param(path), pos[0], pos[1], stamp, answer, marshal.dumps(deps)),
+            )
+        except sqlite3.Error as exc:
+            self._fail("cannot be written", exc)
 
     def keep_only(self, paths: set[str]) -> None:
         """Drop the rows of files that are no longer part of the project."""

@@ -21,6 +21,7 @@ from ..source.names import JediResolver
 from . import parallel, store
 from .analysis import analyze, findings_for
 from .cache import ResultCache
+from .jedimemo import MemoResolver
 
 log = logging.getLogger(__name__)
 _PROC_FD = os.path.isdir("/proc/self/fd")
@@ -66,7 +67,8 @@ class Project:
         self._batch = False  # inside analyze_paths: the cache is committed at its end
         self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
         resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
-        self.index = ProjectIndex(resolver)
+        # jedi's answers kept in the cache between runs, once remember_jedi() is called
+        self.index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
 
     def import_module(self, rel: str) -> str:
         """The module name the project's code imports ``rel`` (a path from the root)
@@ -350,6 +352,13 @@ class Project:
             if not self._batch:
                 self.cache.flush()
         return result, self._merge(p, result)
+
+    def remember_jedi(self) -> None:
+        """Keep jedi's answers in the cache for the files analysed now (the command
+        line, after its scan: the set of files does not change until it ends)."""
+        resolver = self.index.resolver
+        if self.cache is not None and isinstance(resolver, MemoResolver):
+            resolver.set_files(list(self.results))
 
     def _cache_key(self, p: str, data: bytes) -> bytes:
         assert self.cache is not None
