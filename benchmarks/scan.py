@@ -39,6 +39,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -267,6 +268,8 @@ def main() -> int:
     ap.add_argument("--open", metavar="REL", help="also time the server opening REL, warm cache")
     ap.add_argument("--timeout", type=float, default=600.0)
     args = ap.parse_args()
+    # a kill (timeout, Ctrl-C) still undoes the one-file change (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
 
     DATA.mkdir(exist_ok=True)
     if args.tree:
