@@ -50,11 +50,16 @@ def code_fingerprint() -> str:
         from .. import catalogue
 
         h = hashlib.blake2b(digest_size=16)
-        import jedi
+        import importlib.util
+
         import parso
 
         h.update(f"{__version__}\0{sys.implementation.cache_tag}\0{sys.version}\0".encode())
-        h.update(f"parso {parso.__version__}\0jedi {jedi.__version__}\0".encode())
+        h.update(f"parso {parso.__version__}\0".encode())
+        # jedi's version (its __init__.py says it) without importing jedi
+        spec = importlib.util.find_spec("jedi")
+        if spec is not None and spec.origin:
+            h.update(Path(spec.origin).read_bytes() + b"\0")
         package = Path(__file__).resolve().parents[1]
         for folder, pattern in ((package, "*.py"), (catalogue.rules_dir(), "*.md")):
             for path in sorted(folder.rglob(pattern)):
