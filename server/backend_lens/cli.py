@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -211,7 +212,16 @@ def _paths(given: list[str]) -> list[Path]:
 
 def _display_path(path: str) -> str:
     try:
-        return str(Path(os.path.realpath(path)).relative_to(Path.cwd()))
+        return _display_from(path, os.getcwd())
+    except OSError:
+        return path
+
+
+@functools.lru_cache(maxsize=8192)
+def _display_from(path: str, cwd: str) -> str:
+    """``path`` from ``cwd`` (once per file: a file has many findings)."""
+    try:
+        return str(Path(os.path.realpath(path)).relative_to(Path(cwd)))
     except (ValueError, OSError):
         return path
 

@@ -167,9 +167,12 @@ class Project:
 
     def rel(self, path: str) -> str:
         found = self._rel_cache.get(path)
-        if found is None and path.startswith(self._root_prefix) and os.sep + "." not in path:
-            # a plain path under the root (what discovery gives): no Path objects needed
-            found = self._rel_cache[path] = path[len(self._root_prefix) :].replace(os.sep, "/")
+        if found is None:
+            # the path as given, under the root (what discovery gives): no Path objects
+            given = os.path.abspath(path)
+            if given.startswith(self._root_prefix):
+                found = given[len(self._root_prefix) :].replace(os.sep, "/")
+                self._rel_cache[path] = found
         if found is None:
             found = Path(path).name
             # the path as given (a link shows as the link); then its real place (a root
