@@ -68,3 +68,39 @@ async def test_a_corrupt_cache_is_one_log_message(corrupt):
     assert scanned(client).endswith("(0 from the cache)")
     uri = open_doc(client, client.root / "shop" / "views.py")
     assert "ORM001" in [d.code for d in await diagnostics(client, uri, 1)]
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def many(lsp_client: LanguageClient):
+    """The test workspace and 45 more modules (enough for worker processes), no cache."""
+    root = copy_workspace()
+    for i in range(45):
+        (root / "shop" / f"extra_{i:02d}.py").write_text(
+            "import requests\n\n\ndef ping():\n    return requests.get('http://x')\n"
+        )
+    await start_session(lsp_client, root, options={"cache": False})
+    yield
+    await lsp_client.shutdown_session()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_the_first_scan_in_worker_processes_indexes_everything(many):
+    client = many
+    n = python_files(client.root)
+    await wait_for(lambda: any(m.message.startswith("indexed ") for m in client.log_messages))
+    assert scanned(client).startswith(
+        f"indexed {n} Python files"
+    ) and "(0 from the cache)" in scanned(client)
+    assert list(Path(os.environ["BACKEND_LENS_CACHE_DIR"]).rglob("results.sqlite")) == []
+    # progress went up to every file, in order
+    reports = [
+        v.message
+        for vs in client.progress_reports.values()
+        for v in vs
+        if getattr(v, "kind", "") == "report" and v.message
+    ]
+    assert reports and reports[-1].startswith(f"{n}/{n} ")
+    uri = open_doc(client, client.root / "shop" / "views.py")
+    assert "ORM001" in [d.code for d in await diagnostics(client, uri, 1)]
+    uri = open_doc(client, client.root / "shop" / "extra_07.py")
+    assert "INT001" in [d.code for d in await diagnostics(client, uri, 1)]
