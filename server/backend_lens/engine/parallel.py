@@ -24,6 +24,7 @@ from . import store
 log = logging.getLogger(__name__)
 
 MIN_FILES = 40  # fewer files than this: in process (a pool costs more than it saves)
+HERE_MAX_BYTES = 64_000  # this process analyses only files up to this size (see run)
 START_METHOD_ENV = "BACKEND_LENS_START_METHOD"  # fork / spawn / forkserver (tests)
 
 # (path, rel, import root, import module) -> what a worker sends back
@@ -88,6 +89,13 @@ def _analyse(tasks: list[Task]) -> list[Outcome]:
     return out
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
+
+
 def _chunks(tasks: list[Task], jobs: int) -> list[list[Task]]:
     """Batches of tasks: large ones first, smaller towards the end so that the
     workers finish together."""
@@ -111,9 +119,9 @@ def run(
 ) -> Iterator[Outcome]:
     """Outcomes of ``tasks`` in their order, from ``jobs - 1`` worker processes and
     this one: while the next batch in order is not done, this process takes the
-    last batch no worker has started and analyses it itself with ``here`` (so
-    ``jobs`` processes work, and none idles waiting). Without ``here``, ``jobs``
-    workers do it all.
+    last batch of small files that no worker has, and analyses it itself with
+    ``here`` (so ``jobs`` processes work, and this one does not idle waiting).
+    Without ``here``, ``jobs`` workers do it all.
 
     ``between`` is called after each file this process analyses, while waiting
     (at least every 50 ms) and after each batch. If the pool cannot start or
@@ -134,22 +142,15 @@ def run(
             yield (task[0], "again", "no worker processes")
         return
     # batches go to the workers from the front, a few ahead of what they are doing;
-    # this process takes them from the back
+    # this process takes batches of small files from the back (large files make
+    # large parse trees: in a worker, they do not add to this process's peak memory)
     futures: dict[int, concurrent.futures.Future] = {}
     done_here: dict[int, list[Outcome]] = {}
-    front, back = 0, len(chunks) - 1
+    taken = [False] * len(chunks)  # given to a worker, or analysed here
+    sizes: dict[int, bool] = {}
+    front, back = 0, len(chunks) - 1  # below front / above back: every batch is taken
     ahead = 2 * workers + 1
     broken = False
-
-    def feed() -> None:
-        nonlocal front, broken
-        while not broken and front <= back and sum(not f.done() for f in futures.values()) < ahead:
-            try:
-                futures[front] = pool.submit(_analyse, chunks[front])
-            except RuntimeError as exc:  # BrokenProcessPool: a worker died
-                fail(exc)
-                return
-            front += 1
 
     def fail(exc: BaseException) -> None:
         nonlocal broken
@@ -157,26 +158,60 @@ def run(
             broken = True
             log.warning("a worker process failed (%s); analysing the rest in this process", exc)
 
-    def take_back() -> bool:
-        """Analyse the last batch no worker has here; False if there is none left."""
-        nonlocal back
-        if here is None or back < front:
-            return False
-        j, back = back, back - 1
+    def give(j: int) -> None:
+        try:
+            futures[j] = pool.submit(_analyse, chunks[j])
+        except RuntimeError as exc:  # BrokenProcessPool: a worker died
+            fail(exc)
+            return
+        taken[j] = True
+
+    def feed() -> None:
+        nonlocal front
+        while not broken and sum(not f.done() for f in futures.values()) < ahead:
+            while front < len(chunks) and taken[front]:
+                front += 1
+            if front >= len(chunks):
+                return
+            give(front)
+
+    def small(j: int) -> bool:
+        found = sizes.get(j)
+        if found is None:
+            found = sizes[j] = all(_size(t[0]) <= HERE_MAX_BYTES for t in chunks[j])
+        return found
+
+    def run_here(j: int) -> None:
+        assert here is not None
+        taken[j] = True
         out = []
         for task in chunks[j]:
             out.append(here(task))
             if between is not None:
                 between()
         done_here[j] = out
-        return True
+
+    def take_back() -> bool:
+        """Analyse here the last batch of small files that no worker has."""
+        nonlocal back
+        if here is None:
+            return False
+        while back >= front and taken[back]:
+            back -= 1
+        for j in range(back, front - 1, -1):
+            if not taken[j] and small(j):
+                run_here(j)
+                return True
+        return False
 
     try:
         feed()
         for k, chunk in enumerate(chunks):
-            while not broken and k not in done_here and k not in futures:
-                if k < front or not take_back():  # k is the last batch: taken here
-                    break
+            if not broken and not taken[k]:  # the next batch in order, not started
+                if here is not None and small(k):
+                    run_here(k)
+                else:
+                    give(k)
             fut = futures.get(k)
             while fut is not None and not broken and not fut.done():
                 if take_back():
