@@ -362,3 +362,8 @@ def _param(path: str) -> bytes:
 
 def _text(stored: bytes) -> str:
     return stored.decode("utf-8", "surrogateescape")
+
+
+# computed when the analysis code is imported: files edited later (a developer's
+# change while a long run goes on) cannot lend their fingerprint to the old code
+code_fingerprint()
