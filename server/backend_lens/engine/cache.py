@@ -366,4 +366,7 @@ def _text(stored: bytes) -> str:
 
 # computed when the analysis code is imported: files edited later (a developer's
 # change while a long run goes on) cannot lend their fingerprint to the old code
-code_fingerprint()
+try:
+    code_fingerprint()
+except Exception:  # a broken installation (no catalogue): said where the catalogue is loaded
+    pass
