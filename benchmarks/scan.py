@@ -232,6 +232,10 @@ async def time_open(tree: Path, rel: str, env: dict, timeout: float) -> dict:
         )
         t_diag, n = await asyncio.wait_for(got, timeout)
         t_scan = await asyncio.wait_for(scan_end, timeout)
+        for _ in range(100):  # the "indexed ..." log line follows the end of the progress
+            if any(m.startswith("indexed ") for m in logs):
+                break
+            await asyncio.sleep(0.02)
         return {
             "open": t_diag - t_open,
             "from_start": t_diag - t_spawn,

@@ -332,6 +332,7 @@ class ResultCache:
                 db.execute("BEGIN")
                 self._dirty = True
             db.executemany("DELETE FROM files WHERE path = ?", [(_param(p),) for p in gone])
+            db.executemany("DELETE FROM resolutions WHERE path = ?", [(_param(p),) for p in gone])
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
             return
