@@ -106,3 +106,18 @@ def test_closures_round_trip_with_cells_recursion_and_empty_cells():
 def test_bytes_that_are_not_a_result_are_refused():
     with pytest.raises(pickle.UnpicklingError):
         store.loads(pickle.dumps(["not", "a", "result"]))
+
+
+def test_facts_of_different_files_share_equal_values():
+    project = Project(SHOP, use_jedi=False)
+    project.scan()
+    a, b = (project.results[str(SHOP / f"{app}/views.py")].facts for app in ("orders", "catalog"))
+    before = store.loads(store.dumps(project.results[a.path])).facts
+    shared = [
+        k
+        for k in a.int_arguments
+        if k in b.int_arguments and a.int_arguments[k] == b.int_arguments[k]
+    ]
+    assert shared  # the example's views call the same names the same way
+    assert all(a.int_arguments[k] is b.int_arguments[k] for k in shared)
+    assert before == a  # equal values: nothing that reads them can tell

@@ -436,19 +436,25 @@ class Project:
                     assert self.cache is not None
                     cached = self.cache.get(p, step)
                     if cached is None:
-                        self.analyze_file(p)
+                        self._analyze_shared(p)
                     else:
+                        store.share(cached.facts)
                         self._merge(p, cached)
                 elif isinstance(step, parsing.SkipFile):
                     self._skip(p, str(step))
                 else:
-                    self.analyze_file(p)
+                    self._analyze_shared(p)
         finally:
             self._batch = False
             if stream is not None:
                 stream.close()  # stops the workers
         if self.cache is not None:
             self.cache.flush()
+
+    def _analyze_shared(self, p: str) -> None:
+        result, _ = self.analyze_file(p)
+        if result is not None:
+            store.share(result.facts)  # the index holds the facts object: it sees the same
 
     def _plan(self, names: list[str]) -> dict[str, object]:
         """What to do with each file: the key of its cached result (bytes), why it
@@ -499,15 +505,17 @@ class Project:
             result = store.loads(data)
             if self.cache is not None:
                 self.cache.put(p, key, data)
+            store.share(result.facts)
             self._merge(p, result)
         elif kind == "result":
             key, result = value  # type: ignore[misc]
             if key is not None and self.cache is not None:
                 self.cache.put_result(p, key, result)
+            store.share(result.facts)
             self._merge(p, result)
         else:
             log.debug("%s analysed here: %s", p, value)
-            self.analyze_file(p)
+            self._analyze_shared(p)
 
     def findings(self, path: str) -> list[Finding]:
         result = self.results.get(path)

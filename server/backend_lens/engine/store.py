@@ -152,6 +152,37 @@ def dumps(result: FileResult) -> bytes:
     return buf.getvalue()
 
 
+_SHARED: dict = {}  # a value -> the one instance every file's facts use
+
+
+def share(facts) -> None:
+    """Make ``facts`` use the same instances as other files for equal values: the
+    names in its call tables (interned) and their sets of names (one frozenset for
+    all equal ones). A scan holds every file's facts; on Django this is 14 MB of
+    90. The values stay equal, so nothing that reads them can tell."""
+    intern = sys.intern
+    for name in ("function_calls", "int_arguments", "held_calls", "transaction_wrappers"):
+        table = getattr(facts, name, None)
+        if table:
+            setattr(
+                facts,
+                name,
+                {
+                    intern(k) if type(k) is str else k: _SHARED.setdefault(v, v)
+                    for k, v in table.items()
+                },
+            )
+    imports = getattr(facts, "imports", None)
+    if imports and all(type(k) is str and type(v) is str for k, v in imports.items()):
+        facts.imports = {intern(k): intern(v) for k, v in imports.items()}
+    calls = getattr(facts, "calls", None)
+    if calls:
+        facts.calls = {intern(k) if type(k) is str else k: v for k, v in calls.items()}
+    modules = getattr(facts, "imported_modules", None)
+    if isinstance(modules, frozenset):
+        facts.imported_modules = _SHARED.setdefault(modules, modules)
+
+
 def loads(data: bytes) -> FileResult:
     """The FileResult saved by :func:`dumps` (any exception means unreadable bytes)."""
     result = pickle.loads(data)
