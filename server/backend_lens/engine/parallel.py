@@ -102,7 +102,7 @@ def _chunks(tasks: list[Task], jobs: int) -> list[list[Task]]:
     chunks: list[list[Task]] = []
     i, n = 0, len(tasks)
     while i < n:
-        size = max(1, min(16, (n - i) // (jobs * 4)))
+        size = max(1, min(6, (n - i) // (jobs * 4)))
         chunks.append(tasks[i : i + size])
         i += size
     return chunks
@@ -119,8 +119,9 @@ def run(
 ) -> Iterator[Outcome]:
     """Outcomes of ``tasks`` in their order, from ``jobs - 1`` worker processes and
     this one: while the next batch in order is not done, this process takes the
-    last batch of small files that no worker has, and analyses it itself with
-    ``here`` (so ``jobs`` processes work, and this one does not idle waiting).
+    last batch of small files that no worker has (else the last batch), and
+    analyses it itself with ``here`` (so ``jobs`` processes work, and this one
+    does not idle waiting).
     Without ``here``, ``jobs`` workers do it all.
 
     ``between`` is called after each file this process analyses, while waiting
@@ -192,7 +193,9 @@ def run(
         done_here[j] = out
 
     def take_back() -> bool:
-        """Analyse here the last batch of small files that no worker has."""
+        """Analyse here the last batch of small files that no worker has; if every
+        batch left has a large file, the last one all the same (this process
+        would only wait otherwise)."""
         nonlocal back
         if here is None:
             return False
@@ -202,6 +205,9 @@ def run(
             if not taken[j] and small(j):
                 run_here(j)
                 return True
+        if back >= front:
+            run_here(back)
+            return True
         return False
 
     try:
