@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -61,10 +62,67 @@ def _check_output(output: str | None, make_folders: bool) -> None:
         raise CliError(f"cannot write {output}: permission denied")
 
 
-def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes (1 or more), not {value!r}"
+        )
+    return n
+
+
+def _add_speed_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="worker processes for the analysis (default: the cores available; 1: this process only)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse every file again and keep nothing (see `cache` in the settings)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where results are kept between runs (default: $BACKEND_LENS_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/backend-lens or ~/.cache/backend-lens)",
+    )
+
+
+def _open_cache(args, root: Path, config):
+    """The result cache for ``root``, or None when it is turned off."""
+    from .engine.cache import ResultCache
+
+    if getattr(args, "no_cache", False) or not config.cache:
+        return None
+    told: list[str] = []
+
+    def warn(message: str) -> None:
+        if not told:  # one message per run, whatever else goes wrong
+            told.append(message)
+            _err(f"warning: {message}")
+
+    base = Path(args.cache_dir) if getattr(args, "cache_dir", None) else None
+    return ResultCache.for_project(root, config, base, warn)
+
+
+def _finish(project) -> None:
+    """Commit what the run added to the result cache (jedi's answers found while judging)."""
+    if project.cache is not None:
+        project.cache.close()
+
+
+def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=None):
     import gc
 
     from .engine.analysis import check_registry
+    from .engine.parallel import default_jobs
     from .engine.project import Project
 
     # parse trees are large, short-lived object graphs: collect less often
@@ -80,6 +138,8 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
     for problem in config.problems:
         _err(f"warning: {problem}")
     project = Project(root, config, use_jedi=use_jedi)
+    project.jobs = getattr(args, "jobs", None) or default_jobs()
+    project.cache = _open_cache(args, root, config)
     show = sys.stderr.isatty() and not quiet
     progress = ProgressLine() if show else (lambda i, n, rel: None)
 
@@ -96,9 +156,8 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True):
                 # named on the command line: followed wherever it leads (a loop or a
                 # FIFO is still skipped with a message when it is read)
                 files.append(Path(os.path.realpath(p)))
-        for i, f in enumerate(files):
-            progress(i, len(files), str(f))
-            project.analyze_file(f)
+        project.analyze_paths(files, progress)
+    project.remember_jedi()
     if show:
         progress.finish()
     for path, reason in sorted(project.skipped.items()):
@@ -153,7 +212,16 @@ def _paths(given: list[str]) -> list[Path]:
 
 def _display_path(path: str) -> str:
     try:
-        return str(Path(os.path.realpath(path)).relative_to(Path.cwd()))
+        return _display_from(path, os.getcwd())
+    except OSError:
+        return path
+
+
+@functools.lru_cache(maxsize=8192)
+def _display_from(path: str, cwd: str) -> str:
+    """``path`` from ``cwd`` (once per file: a file has many findings)."""
+    try:
+        return str(Path(os.path.realpath(path)).relative_to(Path(cwd)))
     except (ValueError, OSError):
         return path
 
@@ -239,7 +307,7 @@ def format_json(findings: list[Finding]) -> str:
 
 def cmd_check(args) -> int:
     _check_output(args.output, make_folders=False)
-    project = _build_project(_paths(args.paths), args.quiet)
+    project = _build_project(_paths(args.paths), args.quiet, args=args)
     findings = list(project.all_findings())
     if args.format == "json":
         text = format_json(findings)
@@ -249,6 +317,7 @@ def cmd_check(args) -> int:
         text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
     else:
         text = printable(format_text(findings))
+    _finish(project)
     _emit(args, text, f"{len(findings)} findings")
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
@@ -258,10 +327,11 @@ def cmd_report(args) -> int:
 
     started = time.monotonic()
     _check_output(args.output, make_folders=True)
-    project = _build_project(_paths([args.path]), args.quiet)
+    project = _build_project(_paths([args.path]), args.quiet, args=args)
     if args.include_tests:
         project.config.include_tests = True
     report = build_report(project)
+    _finish(project)
     text = printable(render(report, args.format))
     if not _write_output(args, text):
         out = Path(args.output)
@@ -286,8 +356,9 @@ def cmd_inventory(args) -> int:
     _check_output(args.output, make_folders=False)
     if Path(args.path).exists() and not Path(args.path).is_dir():
         raise CliError(f"{args.path}: inventory needs a folder (the project root)")
-    project = _build_project(_paths([args.path]), args.quiet)
+    project = _build_project(_paths([args.path]), args.quiet, args=args)
     inv = build_inventory(project)
+    _finish(project)
     text = to_json_text(inv) if args.format == "json" else printable(to_text(inv))
     _emit(args, text, "the inventory")
     return EXIT_CLEAN
@@ -377,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
+    _add_speed_options(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("report", help="render the Backend Development Report")
@@ -389,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
+    _add_speed_options(p)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
@@ -399,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
+    _add_speed_options(p)
     p.set_defaults(func=cmd_inventory)
 
     p = sub.add_parser("rules", help="list the rule catalogue")

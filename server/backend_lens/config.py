@@ -46,6 +46,8 @@ class Config:
     # findings in tests, test settings, migrations (other than migration rules) and
     # scripts count in the report's scores and priorities too
     include_tests: bool = False
+    # per-file results kept in the user's cache folder between runs (engine/cache.py)
+    cache: bool = True
     problems: list[str] = field(default_factory=list)  # messages for the user
 
     def rule_enabled(self, code: str, name: str) -> bool:
@@ -118,6 +120,7 @@ def apply(config: Config, data: dict, origin: str) -> Config:
         "include-tests",
         "include_tests",
         "includeTests",
+        "cache",
     }
     for key in data:
         if key not in known:
@@ -154,6 +157,11 @@ def apply(config: Config, data: dict, origin: str) -> Config:
                 config.include_tests = data[key]
             else:
                 problems.append(f"{origin}: `{key}` should be true or false; ignored")
+    if "cache" in data:
+        if isinstance(data["cache"], bool):
+            config.cache = data["cache"]
+        else:
+            problems.append(f"{origin}: `cache` should be true or false; ignored")
     sev = data.get("severity")
     if sev is not None:
         if not isinstance(sev, dict):

@@ -18,9 +18,13 @@ from ..facts.index import ProjectIndex
 from ..model import FileResult, Finding
 from ..source import parsing
 from ..source.names import JediResolver
+from . import parallel, store
 from .analysis import analyze, findings_for
+from .cache import ResultCache
+from .jedimemo import MemoResolver
 
 log = logging.getLogger(__name__)
+_PROC_FD = os.path.isdir("/proc/self/fd")
 
 OTHER_FILES = (
     "Dockerfile",
@@ -52,13 +56,19 @@ class Project:
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
     other_files: list[str] = field(default_factory=list)  # relative paths of deployment/CI files
     overlay: dict[str, str] = field(default_factory=dict)  # path -> text of open documents
+    # worker processes for a scan (1: in this process; see engine/parallel.py)
+    jobs: int = 1
+    cache: ResultCache | None = None  # per-file results kept on disk (engine/cache.py)
 
     def __post_init__(self):
         self.root = self.root.resolve()
         self._rel_cache: dict[str, str] = {}
         self._packages: dict[str, bool] = {}  # folder (from the root) -> has __init__.py
+        self._batch = False  # inside analyze_paths: the cache is committed at its end
+        self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
         resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
-        self.index = ProjectIndex(resolver)
+        # jedi's answers kept in the cache between runs, once remember_jedi() is called
+        self.index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
 
     def import_module(self, rel: str) -> str:
         """The module name the project's code imports ``rel`` (a path from the root)
@@ -158,6 +168,12 @@ class Project:
     def rel(self, path: str) -> str:
         found = self._rel_cache.get(path)
         if found is None:
+            # the path as given, under the root (what discovery gives): no Path objects
+            given = os.path.abspath(path)
+            if given.startswith(self._root_prefix):
+                found = given[len(self._root_prefix) :].replace(os.sep, "/")
+                self._rel_cache[path] = found
+        if found is None:
             found = Path(path).name
             # the path as given (a link shows as the link); then its real place (a root
             # reached through a symlink)
@@ -175,12 +191,20 @@ class Project:
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
     def read(self, path: str) -> str:
-        """The text of ``path`` on disk, or :class:`parsing.SkipFile` with the reason.
+        """The text of ``path`` on disk, or :class:`parsing.SkipFile` with the reason
+        (see :meth:`read_bytes`)."""
+        return parsing.decode(self.read_bytes(path), self.config.max_file_size)
+
+    def read_bytes(self, path: str) -> bytes:
+        """The bytes of ``path`` on disk, or :class:`parsing.SkipFile` with the reason.
 
         Only regular files are read (see :func:`parsing.read_bytes`). A path that
         goes through a symlink is read at its real place, and only if that place
         is inside the project: a repository's links cannot make us read
         ``/etc/passwd`` or ``~/.ssh``."""
+        fast = self._read_opened(path)
+        if fast is not None:
+            return fast
         try:
             real = os.path.realpath(path, strict=True)
         except OSError as exc:
@@ -192,7 +216,30 @@ class Project:
         if real != os.path.abspath(path) and not self.inside(real):
             raise parsing.SkipFile("symlink to a file outside the project")
         # the last component is not followed: nothing can swap a link in since realpath
-        return parsing.read_source(real, self.config.max_file_size, follow=False)
+        return parsing.read_bytes(real, self.config.max_file_size, follow=False)
+
+    def _read_opened(self, path: str) -> bytes | None:
+        """:meth:`read_bytes` in a few system calls where /proc tells what a
+        descriptor really opened: the file is opened without following a link
+        in its last component, and its real place is read from
+        /proc/self/fd (no window between the check and the read). None: do
+        it the portable way (a link as the last component, an error, no /proc)."""
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        if not nofollow or not _PROC_FD:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | nofollow)
+        except OSError:
+            return None
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+            if real != os.path.abspath(path) and not self.inside(real):
+                raise parsing.SkipFile("symlink to a file outside the project")
+            return parsing.read_bytes(f"/proc/self/fd/{fd}", self.config.max_file_size)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     def source_for(self, path: str) -> str | None:
         if path in self.overlay:
@@ -279,24 +326,59 @@ class Project:
         cache_key: str | None = None,
     ) -> tuple[FileResult | None, set[str]]:
         """Analyse one file (from ``text`` or disk) and merge its facts; returns the
-        result and the fact kinds that changed."""
+        result and the fact kinds that changed. A file read from disk is taken from
+        the result cache when it holds this file's content (engine/cache.py)."""
         p = str(path)
+        key = None
         try:
             if text is None:
-                text = self.read(p)
+                data = self.read_bytes(p)
+                if self.cache is not None:
+                    key = self._cache_key(p, data)
+                    cached = self.cache.get(p, key)
+                    if cached is not None:
+                        cached.version = version
+                        return cached, self._merge(p, cached)
+                text = parsing.decode(data, self.config.max_file_size)
             else:
                 parsing.check_text(text, self.config.max_file_size)
         except parsing.SkipFile as exc:
-            self.skipped[p] = str(exc)
-            self.results.pop(p, None)
-            return None, self.index.remove(p)
-        self.skipped.pop(p, None)
+            return None, self._skip(p, str(exc))
         rel = self.rel(p)
         result = analyze(text, p, rel, version, cache_key, self.config)
         result.facts.import_root = self.import_root(rel)
         result.facts.import_module = self.import_module(rel)
+        if key is not None and self.cache is not None:
+            # the key of the bytes that were analysed: a file changed meanwhile is
+            # stored under its old content's key, and read again next time
+            self.cache.put_result(p, key, result)
+            if not self._batch:
+                self.cache.flush()
+        return result, self._merge(p, result)
+
+    def remember_jedi(self) -> None:
+        """Keep jedi's answers in the cache for the files analysed now (the command
+        line, after its scan: the set of files does not change until it ends)."""
+        resolver = self.index.resolver
+        if self.cache is not None and isinstance(resolver, MemoResolver):
+            resolver.set_files(list(self.results))
+
+    def _cache_key(self, p: str, data: bytes) -> bytes:
+        assert self.cache is not None
+        rel = self.rel(p)
+        return self.cache.key(
+            self.config, p, rel, self.import_root(rel), self.import_module(rel), data
+        )
+
+    def _merge(self, p: str, result: FileResult) -> set[str]:
+        self.skipped.pop(p, None)
         self.results[p] = result
-        return result, self.index.update(result.facts)
+        return self.index.update(result.facts)
+
+    def _skip(self, p: str, reason: str) -> set[str]:
+        self.skipped[p] = reason
+        self.results.pop(p, None)
+        return self.index.remove(p)
 
     def analyze_open(
         self, path: str, text: str, version: int | None, cache_key: str
@@ -371,14 +453,131 @@ class Project:
         between: Callable[[], None] | None = None,
     ) -> None:
         paths = self.discover()
-        for i, path in enumerate(paths):
-            if between is not None:
-                between()
-            if progress is not None:
-                progress(i, len(paths), self.rel(str(path)))
-            if str(path) in self.overlay:
-                continue  # an open document's analysis owns it
-            self.analyze_file(path)
+        self.analyze_paths(paths, progress, between)
+        if self.cache is not None:
+            self.cache.keep_only({str(p) for p in paths})
+            self.cache.flush()
+
+    def analyze_paths(
+        self,
+        paths: list[Path] | list[str],
+        progress: Callable[[int, int, str], None] | None = None,
+        between: Callable[[], None] | None = None,
+    ) -> None:
+        """Analyse ``paths`` (files on disk) and merge them in that order: from the
+        cache where it holds them, the others in ``jobs`` worker processes when
+        there are enough of them, else here. Open documents (``overlay``) are left
+        to their own analysis. ``between`` runs before each file (and while
+        waiting for the workers): the server analyses edits there."""
+        names = [str(p) for p in paths]
+        n = len(names)
+        plan = self._plan(names)
+        misses = [task for task in plan.values() if isinstance(task, tuple)]
+        stream = None
+        if self.jobs > 1 and len(misses) >= parallel.MIN_FILES:
+            settings = self.cache.settings(self.config) if self.cache is not None else b""
+            stream = parallel.run(
+                self.root, self.config, settings, misses, self.jobs, between, self._here
+            )
+        self._batch = True
+        try:
+            for i, p in enumerate(names):
+                step = plan.get(p)
+                outcome = None
+                if stream is not None and isinstance(step, tuple):
+                    outcome = next(stream)
+                elif between is not None:
+                    between()
+                if progress is not None:
+                    progress(i, n, self.rel(p))
+                if p in self.overlay:
+                    continue  # an open document's analysis owns it
+                if outcome is not None:
+                    self._take(outcome)
+                elif isinstance(step, bytes):  # the cache holds it
+                    assert self.cache is not None
+                    cached = self.cache.get(p, step)
+                    if cached is None:
+                        self._analyze_shared(p)
+                    else:
+                        store.share(cached.facts)
+                        self._merge(p, cached)
+                elif isinstance(step, parsing.SkipFile):
+                    self._skip(p, str(step))
+                else:
+                    self._analyze_shared(p)
+        finally:
+            self._batch = False
+            if stream is not None:
+                stream.close()  # stops the workers
+        if self.cache is not None:
+            self.cache.flush()
+
+    def _analyze_shared(self, p: str) -> None:
+        result, _ = self.analyze_file(p)
+        if result is not None:
+            store.share(result.facts)  # the index holds the facts object: it sees the same
+
+    def _plan(self, names: list[str]) -> dict[str, object]:
+        """What to do with each file: the key of its cached result (bytes), why it
+        is skipped (SkipFile), or the task of analysing it (a tuple)."""
+        plan: dict[str, object] = {}
+        cache = self.cache
+        for p in names:
+            if p in self.overlay:
+                continue
+            rel = self.rel(p)
+            root, module = self.import_root(rel), self.import_module(rel)
+            if cache is not None:
+                try:
+                    data = self.read_bytes(p)
+                except parsing.SkipFile as exc:
+                    plan[p] = exc
+                    continue
+                key = cache.key(self.config, p, rel, root, module, data)
+                if cache.holds(p, key):
+                    plan[p] = key
+                    continue
+            plan[p] = (p, rel, root, module)
+        return plan
+
+    def _here(self, task: parallel.Task) -> parallel.Outcome:
+        """Analyse one file of a scan here, as a worker would, without merging it."""
+        p, rel, root, module = task
+        try:
+            data = self.read_bytes(p)
+            text = parsing.decode(data, self.config.max_file_size)
+        except parsing.SkipFile as exc:
+            return (p, "skip", str(exc))
+        result = analyze(text, p, rel, None, None, self.config)
+        result.facts.import_root = root
+        result.facts.import_module = module
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(self.config, p, rel, root, module, data)
+        return (p, "result", (key, result))
+
+    def _take(self, outcome: parallel.Outcome) -> None:
+        """Merge what a worker sent back for one file."""
+        p, kind, value = outcome
+        if kind == "skip":
+            self._skip(p, str(value))
+        elif kind == "ok":
+            key, data = value  # type: ignore[misc]
+            result = store.loads(data)
+            if self.cache is not None:
+                self.cache.put(p, key, data)
+            store.share(result.facts)
+            self._merge(p, result)
+        elif kind == "result":
+            key, result = value  # type: ignore[misc]
+            if key is not None and self.cache is not None:
+                self.cache.put_result(p, key, result)
+            store.share(result.facts)
+            self._merge(p, result)
+        else:
+            log.debug("%s analysed here: %s", p, value)
+            self._analyze_shared(p)
 
     def findings(self, path: str) -> list[Finding]:
         result = self.results.get(path)

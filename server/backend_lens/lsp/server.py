@@ -21,6 +21,8 @@ from .. import __version__, catalogue
 from ..config import Config
 from ..config import load as load_config
 from ..engine.analysis import check_registry
+from ..engine.cache import ResultCache
+from ..engine.parallel import default_jobs
 from ..engine.project import Project
 from ..engine.worker import AnalysisWorker, Published
 from ..model import Edit, Finding, Severity
@@ -286,6 +288,10 @@ async def scan_workspace(ls: BackendLensServer) -> None:
     assert ls.worker is not None and ls.project is not None and ls.loop is not None
     reporter = await Progress.start(ls, "Backend Lens: indexing the workspace")
     worker, project, loop = ls.worker, ls.project, ls.loop
+    # files the cache holds are read from it; the others are analysed in worker
+    # processes, while this thread goes on analysing the open documents' edits
+    project.jobs = default_jobs()
+    project.cache = _result_cache(ls, project)
 
     def run():
         def progress(i, n, rel):
@@ -297,17 +303,33 @@ async def scan_workspace(ls: BackendLensServer) -> None:
         project.scan(progress, between=worker.process_pending)
         worker.rejudge({"models", "settings", "tasks"}, exclude=None)
         skipped = [f"skipped {project.rel(p)}: {r}" for p, r in sorted(project.skipped.items())]
-        return len(project.results), skipped
+        return len(project.results), skipped, project.cache.hits if project.cache else 0
 
     try:
-        n, skipped = await asyncio.wrap_future(worker.call(run))
+        n, skipped, cached = await asyncio.wrap_future(worker.call(run))
         reporter.end(f"indexed {n} files")
-        ls.log(f"indexed {n} Python files under {project.root}")
+        ls.log(f"indexed {n} Python files under {project.root} ({cached} from the cache)")
         for line in skipped:  # the same lines as the command line's
             ls.log(line, T.MessageType.Warning)
     except Exception as exc:
         reporter.end("indexing failed")
         ls.notify_user(f"indexing the workspace failed: {exc}", T.MessageType.Error)
+
+
+def _result_cache(ls: BackendLensServer, project: Project) -> ResultCache | None:
+    """The result cache of the workspace (engine/cache.py), or None when the
+    settings turn it off; its problems are one log message."""
+    if not project.config.cache:
+        return None
+    loop = ls.loop
+    told: list[str] = []
+
+    def warn(message: str) -> None:  # called on the analysis thread
+        if not told and loop is not None:
+            told.append(message)
+            loop.call_soon_threadsafe(ls.log, message, T.MessageType.Warning)
+
+    return ResultCache.for_project(project.root, project.config, warn=warn)
 
 
 class Progress:

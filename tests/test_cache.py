@@ -1,0 +1,233 @@
+"""The result cache (engine/cache.py): a second run analyses only what changed,
+and a cache that is damaged, foreign or unwritable costs one message, never the run."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from backend_lens import cli
+from backend_lens.engine import cache as cache_mod
+from backend_lens.engine import project as project_mod
+
+FILES = {
+    "shop/models.py": (
+        "from django.db import models\n\n"
+        "class Order(models.Model):\n"
+        "    customer = models.ForeignKey('Customer', on_delete=models.CASCADE)\n\n"
+        "class Customer(models.Model):\n"
+        "    name = models.CharField(max_length=10)\n"
+    ),
+    "shop/views.py": (
+        "from .models import Order\n\n"
+        "def names(request):\n"
+        "    return [o.customer.name for o in Order.objects.all()]\n"
+    ),
+    "shop/client.py": "import requests\n\ndef ping():\n    return requests.get('http://x')\n",
+}
+
+
+@pytest.fixture
+def proj(tmp_path) -> Path:
+    root = tmp_path / "proj"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "shop" / "__init__.py").write_text("")
+    return root
+
+
+@pytest.fixture
+def analysed(monkeypatch) -> list[str]:
+    """Relative paths of the files analysed (parsed), in order."""
+    seen: list[str] = []
+    real = project_mod.analyze
+
+    def counting(text, path, rel_path, *args):
+        seen.append(rel_path)
+        return real(text, path, rel_path, *args)
+
+    monkeypatch.setattr(project_mod, "analyze", counting)
+    return seen
+
+
+def check(capsys, root: Path, *extra: str) -> tuple[int, str, str]:
+    code = cli.main(["check", str(root), "--format", "json", *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cache_files(base: Path) -> list[Path]:
+    return sorted(base.rglob("results.sqlite"))
+
+
+def test_second_run_analyses_only_the_changed_file(proj, capsys, analysed):
+    first = check(capsys, proj)
+    assert first[0] == 1 and "ORM001" in first[1] and "INT001" in first[1]
+    assert sorted(analysed) == [
+        "shop/__init__.py",
+        "shop/client.py",
+        "shop/models.py",
+        "shop/views.py",
+    ]
+    analysed.clear()
+    assert check(capsys, proj) == first  # nothing changed: nothing analysed
+    assert analysed == []
+    client = proj / "shop" / "client.py"
+    client.write_text(client.read_text().replace("')", "', timeout=5)"))
+    second = check(capsys, proj)
+    assert analysed == ["shop/client.py"]
+    assert "INT001" not in second[1] and "ORM001" in second[1]  # cross-file judgement still made
+    analysed.clear()
+    assert check(capsys, proj, "--no-cache") == second
+    assert len(analysed) == 4
+
+
+def test_a_models_change_is_judged_in_the_unchanged_views(proj, capsys, analysed):
+    assert "ORM001" in check(capsys, proj)[1]
+    models = proj / "shop" / "models.py"
+    models.write_text(
+        models.read_text().replace("models.ForeignKey('Customer'", "models.CharField(max_length=3")
+    )
+    analysed.clear()
+    out = check(capsys, proj)[1]
+    assert analysed == ["shop/models.py"] and "ORM001" not in out
+
+
+def test_the_cache_lives_in_the_user_cache_folder_not_in_the_project(
+    proj, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.delenv(cache_mod.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    before = sorted(p.relative_to(proj) for p in proj.rglob("*"))
+    check(capsys, proj)
+    assert sorted(p.relative_to(proj) for p in proj.rglob("*")) == before
+    [db] = cache_files(tmp_path / "xdg" / "backend-lens")
+    assert db.parent.name.startswith("proj-")
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+
+
+def test_cache_dir_option_and_no_cache(proj, capsys, tmp_path):
+    check(capsys, proj, "--no-cache")
+    assert cache_files(Path(os.environ[cache_mod.ENV])) == []
+    check(capsys, proj, "--cache-dir", str(tmp_path / "mine"))
+    assert len(cache_files(tmp_path / "mine")) == 1
+    assert cache_files(Path(os.environ[cache_mod.ENV])) == []
+
+
+def test_cache_false_in_pyproject_turns_it_off(proj, capsys, analysed):
+    (proj / "pyproject.toml").write_text("[tool.backend-lens]\ncache = false\n")
+    check(capsys, proj)
+    analysed.clear()
+    code, _, err = check(capsys, proj)
+    assert len(analysed) == 4 and "warning" not in err
+    assert cache_files(Path(os.environ[cache_mod.ENV])) == []
+
+
+def test_a_corrupt_cache_is_one_message_and_is_rebuilt(proj, capsys, analysed):
+    first = check(capsys, proj)
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    db.write_bytes(b"this is not a database" * 100)
+    code, out, err = check(capsys, proj)
+    assert (code, out) == first[:2]
+    assert err.count("backend-lens: warning:") == 1 and str(db) in err
+    analysed.clear()
+    assert check(capsys, proj) == first  # rebuilt: quiet and complete
+    assert analysed == []
+
+
+def test_a_damaged_row_is_analysed_again_quietly(proj, capsys, analysed):
+    first = check(capsys, proj)
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE files SET data = x'00ff' WHERE CAST(path AS TEXT) LIKE '%client.py'")
+    analysed.clear()
+    assert check(capsys, proj) == first
+    assert analysed == ["shop/client.py"]
+
+
+def test_a_cache_of_another_version_is_one_message(proj, capsys, analysed):
+    first = check(capsys, proj)
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET v = '0 9.9.9 cpython-99' WHERE k = 'format'")
+    analysed.clear()
+    code, out, err = check(capsys, proj)
+    assert (code, out) == first[:2] and len(analysed) == 4
+    assert err.count("backend-lens: warning:") == 1 and "another version" in err
+
+
+def test_an_unwritable_cache_folder_is_one_message(proj, capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, out, err = check(capsys, proj, "--cache-dir", str(blocker / "cache"))
+    assert code == 1 and "ORM001" in out
+    assert err.count("backend-lens: warning:") == 1 and "--no-cache" in err
+
+
+def test_changed_analysis_code_never_reads_old_results(proj, capsys, analysed, monkeypatch):
+    check(capsys, proj)
+    monkeypatch.setattr(cache_mod, "_FINGERPRINT", "a detector was edited")
+    analysed.clear()
+    check(capsys, proj)
+    assert len(analysed) == 4
+
+
+def test_a_changed_rule_selection_is_a_different_result(proj, capsys, analysed):
+    check(capsys, proj)
+    (proj / "pyproject.toml").write_text('[tool.backend-lens]\nignore = ["INT001"]\n')
+    analysed.clear()
+    out = check(capsys, proj)[1]
+    assert len(analysed) == 4 and "INT001" not in out and "ORM001" in out
+
+
+JEDI_FILES = {
+    "core/__init__.py": "",
+    "core/base.py": (
+        "from django.db import models\n\n\n"
+        "class TimeStamped(models.Model):\n"
+        "    created = models.DateTimeField(auto_now_add=True)\n\n"
+        "    class Meta:\n        abstract = True\n\n\n"
+        "BaseModel = TimeStamped\n"
+    ),
+    "shop/__init__.py": "",
+    "shop/models.py": (
+        "from core.base import BaseModel\nfrom django.db import models\n\n\n"
+        "class Order(BaseModel):\n    status = models.CharField(max_length=20)\n"
+    ),
+    "shop/views.py": (
+        "from shop.models import Order\n\n\n"
+        "def pending():\n"
+        '    return Order.objects.filter(status="pending").first()\n'
+    ),
+}
+
+
+def test_jedi_answers_are_kept_until_a_file_jedi_read_changes(tmp_path, capsys, monkeypatch):
+    from backend_lens.source import names
+
+    asked: list[str] = []
+    real = names.JediResolver.__call__
+
+    def counting(self, path, pos):
+        asked.append(Path(path).name)
+        return real(self, path, pos)
+
+    monkeypatch.setattr(names.JediResolver, "__call__", counting)
+    for rel, text in JEDI_FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    first = check(capsys, tmp_path)
+    assert '"DBP001"' in first[1] and asked == ["models.py"]
+    asked.clear()
+    assert check(capsys, tmp_path) == first and asked == []  # the kept answer
+    base = tmp_path / "core" / "base.py"
+    base.write_text(base.read_text().replace("BaseModel = TimeStamped", "BaseModel = object"))
+    second = check(capsys, tmp_path)
+    assert asked == ["models.py"] and '"DBP001"' not in second[1]
+    asked.clear()
+    (tmp_path / "shop" / "extra.py").write_text("x = 1\n")  # another set of files: asked again
+    assert check(capsys, tmp_path)[1] == second[1] and asked == ["models.py"]
