@@ -79,9 +79,10 @@ class _Assignments:
 
     MANY = 32
 
-    def __init__(self, states: list[_UnitState]):
+    def __init__(self, states: list[_UnitState], kept: dict[str, list] | None = None):
         self._states = states
-        self._joined: dict[str, list] = {}
+        # names whose statements are where the last edit left them (see ``carry``)
+        self._joined: dict[str, list] = dict(kept) if kept else {}
         self._whole = False
 
     def get(self, name: str, default=None):
@@ -149,10 +150,10 @@ class IncrementalFile:
         self._context = None
         self._facts = None
         self._parts: list = []
-        self._inputs: tuple | None = None
-        self._chunks: dict[
-            tuple, tuple[list, list]
-        ] = {}  # units' keys -> (found, problems)  # what unit-scope detectors read besides their unit
+        self._inputs: tuple | None = None  # what unit-scope detectors read besides their unit
+        self._chunks: dict[tuple, tuple[list, list]] = {}  # units' keys -> (found, problems)
+        self._assigned: tuple = ()  # (states, names joined) of the last analysis
+        self.pending: str | None = None  # text whose result came from the scan (Project.warm)
         self.stats = Stats()
 
     def analyze(
@@ -175,6 +176,7 @@ class IncrementalFile:
             self._context = self._facts = self._inputs = None
             self._parts = []
             self._chunks = {}
+            self._assigned = ()
             self.stats = Stats(whole=True)
             result = analyze(text, self.path, self.rel_path, version, self.cache_key, self.config)
             result.facts.import_root, result.facts.import_module = self._names
@@ -265,7 +267,18 @@ class IncrementalFile:
         same_inputs = inputs == self._inputs
         shared_scopes: dict = {}
         file_memo: dict = {}
-        assignments = _Assignments(states)
+        # the joined lists of names no new, gone or moved unit assigns are as they were
+        kept = None
+        if self._assigned and len(states) == len(self._assigned[0]):
+            touched: set[str] = set()
+            for st, was, new in zip(states, self._assigned[0], fresh, strict=True):
+                if new or st is not was:
+                    st.assigned("")
+                    was.assigned("")
+                    touched.update(st.assignments)
+                    touched.update(was.assignments)
+            kept = {k: v for k, v in self._assigned[1].items() if k not in touched}
+        assignments = _Assignments(states, kept)
         unit_detectors = [d for d in enabled if d.scope == "unit"]
 
         def make_ctx(by_type) -> Context:
@@ -315,6 +328,7 @@ class IncrementalFile:
                     (result.deferred if isinstance(item, Deferred) else result.local).append(item)
 
         self._states = {u.key: st for u, st in zip(units, states, strict=True)}
+        self._assigned = (states, assignments._joined if not assignments._whole else {})
         self._moved = {id(u.node): (st, u.key[3]) for u, st in zip(units, states, strict=True)}
         self._context = context
         self._facts = facts
