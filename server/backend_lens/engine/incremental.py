@@ -198,7 +198,25 @@ class IncrementalFile:
             st = old.get(u.key)
             # parso re-parsed lines of the unit: its node may hold new children
             touched = reparsed is None or any(a <= u.last and u.start[0] <= b for a, b in reparsed)
-            if touched or st is None or st.node is not u.node:
+            kept = False
+            if st is not None and (touched or st.node is not u.node):
+                # the same text at the same place, parsed again (parso re-parses a few
+                # lines around an edit, and the end of the class it is in): new nodes to
+                # index. Without a syntax error in it (error recovery depends on what is
+                # around), the same text parses the same: its facts and findings hold
+                by_type, errors = su.index_unit(u)
+                stats.indexed += 1
+                if errors == 0 and st.errors == 0 and st.node.type == u.node.type:
+                    st = _UnitState(u.node, by_type, errors, facts=st.facts)
+                    kept = True
+                else:
+                    st = _UnitState(u.node, by_type, errors)
+                    fresh.append(True)
+                    states.append(st)
+                    continue
+            if kept:
+                fresh.append(False)
+            elif touched or st is None:
                 # a unit moved by lines added or removed above it: the same nodes (parso
                 # moved them) and text; its node index holds, its findings do not
                 was = moved.get(id(u.node))
