@@ -67,6 +67,21 @@ def make_finding(
     )
 
 
+def assignment_table(expr_stmts) -> dict[str, list]:
+    """name -> its plain ``name = value`` statements among ``expr_stmts``, in order."""
+    table: dict[str, list] = {}
+    for stmt in expr_stmts:
+        ch = stmt.children
+        if (
+            len(ch) == 3
+            and ch[0].type == "name"
+            and ch[1].type == "operator"
+            and ch[1].value == "="
+        ):
+            table.setdefault(ch[0].value, []).append(stmt)
+    return table
+
+
 @dataclass
 class Context:
     path: str
@@ -190,17 +205,7 @@ class Context:
     def assignments(self, name: str) -> list:
         """Every plain ``name = value`` statement of the file, in source order."""
         if self._assignments is None:
-            table: dict[str, list] = {}
-            for stmt in self.all_nodes.get("expr_stmt", ()):
-                ch = stmt.children
-                if (
-                    len(ch) == 3
-                    and ch[0].type == "name"
-                    and ch[1].type == "operator"
-                    and ch[1].value == "="
-                ):
-                    table.setdefault(ch[0].value, []).append(stmt)
-            self._assignments = table
+            self._assignments = assignment_table(self.all_nodes.get("expr_stmt", ()))
         return self._assignments.get(name, [])
 
     def comment_safe(self, line: int) -> bool:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from .. import catalogue
 from ..config import Config
 from ..detectors import Context
+from ..detectors.base import assignment_table
 from ..facts import extract as fx
 from ..model import Deferred, FileResult
 from ..source import parsing
@@ -58,17 +59,7 @@ class _UnitState:
 
     def assigned(self, name: str) -> list:
         if self.assignments is None:
-            table: dict[str, list] = {}
-            for stmt in self.by_type.get("expr_stmt", ()):
-                ch = stmt.children
-                if (
-                    len(ch) == 3
-                    and ch[0].type == "name"
-                    and ch[1].type == "operator"
-                    and ch[1].value == "="
-                ):
-                    table.setdefault(ch[0].value, []).append(stmt)
-            self.assignments = table
+            self.assignments = assignment_table(self.by_type.get("expr_stmt", ()))
         return self.assignments.get(name, [])
 
 

@@ -339,27 +339,6 @@ def _class_info(node) -> ClassInfo:
 
 
 # -- module level -------------------------------------------------------------
-def _module_statements(module_tree):
-    """Module-level statements, also those inside top-level if / try / with blocks."""
-    stack = list(reversed(module_tree.children))
-    depth_of = {}
-    while stack:
-        n = stack.pop()
-        if n.type in ("if_stmt", "try_stmt", "with_stmt", "else_clause", "except_clause"):
-            if depth_of.get(id(n), 0) > 4:
-                continue
-            kids = [c for c in n.children if c.type == "suite" or c.type.endswith("_stmt")]
-            for k in kids:
-                depth_of[id(k)] = depth_of.get(id(n), 0) + 1
-            stack.extend(reversed(kids))
-        elif n.type == "suite":
-            for c in n.children:
-                depth_of[id(c)] = depth_of.get(id(n), 0)
-            stack.extend(reversed(n.children))
-        else:
-            yield n
-
-
 def serves_endpoints(rel_path: str) -> bool:
     """Tests and migrations declare no endpoint of the running project (a test
     URL conf is not one): their route facts stay empty, and cost nothing."""
@@ -568,7 +547,8 @@ def assemble_route_facts(parts: list[RouteParts]) -> RouteFacts:
 
 
 def _module_statements_of(statements):
-    """``_module_statements`` of some of the module's statements."""
+    """Module-level statements among ``statements`` (some of the module's), also
+    those inside top-level if / try / with blocks."""
     stack = list(reversed(statements))
     depth_of: dict[int, int] = {}
     while stack:

@@ -46,9 +46,15 @@ RECORDED_LEAVES = frozenset({"string", "error_leaf", "fstring_string"})
 def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
     """One walk over the tree: inner nodes grouped by type (in source order), the
     few leaf types anyone asks for, and the count of error nodes."""
+    return index_subtree(module)
+
+
+def index_subtree(root: BaseNode, cut: BaseNode | None = None) -> tuple[dict[str, list], int]:
+    """``index_by_type`` of the nodes under ``root``; under ``cut`` (a class's
+    suite whose statements are indexed on their own) only its first child."""
     by_type: dict[str, list[NodeOrLeaf]] = defaultdict(list)
     get = by_type.get
-    stack = [module]
+    stack = [root]
     pop, push = stack.pop, stack.append
     base = BaseNode
     recorded = RECORDED_LEAVES
@@ -58,7 +64,8 @@ def index_by_type(module: BaseNode) -> tuple[dict[str, list[NodeOrLeaf]], int]:
         if found is None:
             found = by_type[n.type] = []
         found.append(n)
-        for c in reversed(n.children):
+        children = n.children if n is not cut else n.children[:1]
+        for c in reversed(children):
             if isinstance(c, base):
                 push(c)
             elif c.type in recorded:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from parso.tree import BaseNode
 
-from .syntax import RECORDED_LEAVES
+from .syntax import RECORDED_LEAVES, index_subtree
 
 Pos = tuple[int, int]
 
@@ -117,40 +117,13 @@ def units(module, lines: list[str]) -> list[Unit]:
 def index_unit(unit: Unit) -> tuple[dict[str, list], int]:
     """``syntax.index_by_type`` of the nodes of one unit (a class head: without
     the statements of its body), and its count of error nodes and leaves."""
-    by_type: dict[str, list] = {}
-    get = by_type.get
-    base = BaseNode
-    recorded = RECORDED_LEAVES
     root = unit.node
-    if not isinstance(root, base):
-        if root.type in recorded:
-            by_type[root.type] = [root]
-        return by_type, int(root.type == "error_leaf")
-    skip_suite = unit.cls.children[-1] if unit.kind == "head" else None
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        n = pop()
-        found = get(n.type)
-        if found is None:
-            found = by_type[n.type] = []
-        found.append(n)
-        children = n.children
-        if n is skip_suite:
-            children = children[:1]  # the newline after the colon; the body is in units
-        for c in reversed(children):
-            if isinstance(c, base):
-                push(c)
-            elif c.type in recorded:
-                leaves = get(c.type)
-                if leaves is None:
-                    leaves = by_type[c.type] = []
-                leaves.append(c)
-    for leaves in ("string", "error_leaf", "fstring_string"):
-        if leaves in by_type:
-            by_type[leaves].sort(key=lambda leaf: leaf.start_pos)
-    errors = len(by_type.get("error_node", ())) + len(by_type.get("error_leaf", ()))
-    return by_type, errors
+    if not isinstance(root, BaseNode):
+        return ({root.type: [root]} if root.type in RECORDED_LEAVES else {}), int(
+            root.type == "error_leaf"
+        )
+    by_type, errors = index_subtree(root, unit.cls.children[-1] if unit.kind == "head" else None)
+    return dict(by_type), errors
 
 
 class MergedIndex(dict):
