@@ -259,3 +259,28 @@ def test_an_edit_inside_a_function_body_re_judges_no_other_file(tmp_path):
     finally:
         parsing.forget("test-incremental:views")
         parsing.forget("test-incremental:models")
+
+
+def test_a_unit_s_facts_read_the_module_s_names_not_only_its_own(project):
+    """A decorator-like function whose nested function holds a module-level object's
+    context manager (``app`` bound at module level, not in the function's unit):
+    the unit's facts must see ``app`` among the module's names, as the whole-file
+    facts do (found by the random edits on CTFd's tests)."""
+    text = (
+        "from flask import Flask\n\n"
+        "app = Flask(__name__)\n\n\n"
+        "def wrapper():\n"
+        "    def inner():\n"
+        "        with app.app_context():\n"
+        "            run()\n"
+        "    return inner\n"
+    )
+    doc = IncrementalFile(str(EXAMPLE / "w.py"), "w.py", "test-incremental:w", project.config)
+    try:
+        inc = doc.analyze(text, 1)
+        full = analyze(text, str(EXAMPLE / "w.py"), "w.py", 1, None, project.config)
+        assert full.facts.transaction_wrappers  # the case is there
+        assert inc.facts.transaction_wrappers == full.facts.transaction_wrappers
+        assert not doc.stats.whole
+    finally:
+        parsing.forget("test-incremental:w")

@@ -748,8 +748,8 @@ def _wrapper_functions(by_type, imports, module, local) -> dict[str, frozenset[s
     qualified names of what they use (a wrapper of a wrapper: the index follows them).
     A ``@contextmanager`` counts when its ``yield`` is inside the block; a decorator
     when a function nested in it opens the block (or is decorated with it); any of
-    them when it returns ``transaction.atomic(...)``."""
-    local = module_locals(by_type)
+    them when it returns ``transaction.atomic(...)``. ``local``: ``module_locals``
+    of the whole file (``FileContext.locals``); aliases are added by ``assemble``."""
 
     def name(held: str | None) -> str | None:
         if held is None:
