@@ -87,17 +87,23 @@ class _Assignments:
         return found if found else default
 
     def _join_all(self) -> None:
-        table: dict[str, list] = {}
         for st in self._states:
             st.assigned("")
-            for k, v in st.assignments.items():
-                known = table.get(k)
-                if known is None:
-                    table[k] = list(v)
-                else:
-                    known += v
-        self._joined = table
+        self._joined = _join(st.assignments for st in self._states)
         self._whole = True
+
+
+def _join(tables) -> dict[str, list]:
+    """Tables of lists (key -> items), joined key by key in the order given."""
+    out: dict[str, list] = {}
+    for table in tables:
+        for k, v in table.items():
+            known = out.get(k)
+            if known is None:
+                out[k] = list(v)
+            else:
+                known += v
+    return out
 
 
 CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines
@@ -351,14 +357,7 @@ class IncrementalFile:
         of them (a detector on several statements finds what it finds on each);
         when a detector fails there, it is run unit by unit, as ``run_detector``
         does on a whole file, so that the failure costs only its statements."""
-        by_type: dict[str, list] = {}
-        for st in states:
-            for t, nodes in st.by_type.items():
-                found = by_type.get(t)
-                if found is None:
-                    by_type[t] = list(nodes)
-                else:
-                    found += nodes
+        by_type = _join(st.by_type for st in states)
         for t in sx.RECORDED_LEAVES:
             if t in by_type and len(states) > 1:
                 by_type[t].sort(key=lambda leaf: leaf.start_pos)
