@@ -43,10 +43,19 @@ def main() -> int:
         "--no-profile", action="store_true", help="time the steps without cProfile's overhead"
     )
     p.add_argument("--data", default=str(HERE / ".data"))
+    p.add_argument("--callers", help="also print the callers of functions matching this pattern")
+    p.add_argument(
+        "--workspace", help="an existing tree to scan instead of the generated one (never written)"
+    )
+    p.add_argument("--file", help="the document to edit, relative to --workspace")
     args = p.parse_args()
+    if bool(args.workspace) != bool(args.file):
+        p.error("--workspace and --file go together")
 
     from backend_lens import catalogue
     from backend_lens.config import load as load_config
+    from backend_lens.engine.cache import ResultCache
+    from backend_lens.engine.parallel import default_jobs
     from backend_lens.engine.project import Project
     from backend_lens.engine.worker import Published
     from backend_lens.lsp.server import BackendLensServer
@@ -54,16 +63,25 @@ def main() -> int:
     from pygls.uris import from_fs_path
     from pygls.workspace import PositionCodec
 
-    ws = Path(args.data).resolve() / "profile-workspace"
-    shutil.rmtree(ws, ignore_errors=True)
-    views = _corpus.write_workspace(ws, args.lines)
+    if args.workspace:
+        ws = Path(args.workspace).resolve()
+        views = ws / args.file
+    else:
+        ws = Path(args.data).resolve() / "profile-workspace"
+        shutil.rmtree(ws, ignore_errors=True)
+        views = _corpus.write_workspace(ws, args.lines)
     text = views.read_text(encoding="utf-8")
     path, uri = str(views), from_fs_path(str(views))
 
     if args.server_gc:
         gc.set_threshold(50_000, 20, 50)
     project = Project(ws, load_config(ws, {}))
+    # as the server's workspace scan: worker processes, and the result cache
+    project.jobs = default_jobs()
+    project.cache = ResultCache.for_project(project.root, project.config)
+    t_scan = time.perf_counter()
     project.scan()
+    print(f"workspace scan: {time.perf_counter() - t_scan:.1f} s", file=sys.stderr)
     if args.server_gc:
         gc.collect()
         gc.freeze()
@@ -148,7 +166,10 @@ def main() -> int:
     )
     if not args.no_profile:
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(prof, stream=out).strip_dirs().sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
         print(out.getvalue())
     return 0
 

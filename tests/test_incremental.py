@@ -79,6 +79,13 @@ def _edit(text: str, rng: random.Random) -> str:
     op = rng.random()
     n = rng.randrange(len(lines))
     start = sum(len(x) for x in lines[:n])
+    if op < 0.2 and text:
+        # one character typed or deleted anywhere: mostly inside a name, a string or
+        # a comment, which the parser patches in place (source/parsing.py)
+        at = rng.randrange(len(text))
+        if rng.random() < 0.5:
+            return text[:at] + rng.choice("ax_1 '\"#é") + text[at:]
+        return text[:at] + text[at + 1 :]
     if op < 0.55:
         line = lines[n]
         col = rng.choice([0, len(line.rstrip("\r\n")), rng.randrange(len(line) + 1)])
@@ -284,3 +291,31 @@ def test_a_unit_s_facts_read_the_module_s_names_not_only_its_own(project):
         assert not doc.stats.whole
     finally:
         parsing.forget("test-incremental:w")
+
+
+def test_a_name_typed_on_a_line_two_broken_statements_share_is_seen(project):
+    """Half-typed code can leave two statements on one line (error recovery starts
+    the second in the middle of it). A name typed there, which the parser patches
+    in place, must reach the facts of the statement it belongs to."""
+    text = (
+        "from .models import Order\n"
+        "\n"
+        "LOGGING = {\n"
+        '    "handlers": [#\n'
+        "\n"
+        "er(pk):\n"
+        "    return Order.objects.get(pk=pk)\n"
+    )
+    key = "test-incremental:shared-line"
+    path = str(EXAMPLE / "shared.py")
+    doc = IncrementalFile(path, "shared.py", key, project.config)
+    try:
+        doc.analyze(text, 1)
+        typed = text.replace("er(pk)", "erx(pk)")
+        inc = doc.analyze(typed, 2)
+        assert parsing.patched_in_place()
+        full = analyze(typed, path, "shared.py", 2, None, project.config)
+        assert "erx" in full.facts.int_arguments
+        assert inc.facts == full.facts
+    finally:
+        parsing.forget(key)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import parso
 import parso.cache
+import parso.utils
 
 GRAMMAR = parso.load_grammar()
 
@@ -81,12 +82,19 @@ def _use_one_change_matcher() -> None:
 
 _REPARSED: list[tuple[int, int]] = []
 _WHOLE = [True]
+_IN_PLACE = [False]
 
 
 def reparsed() -> list[tuple[int, int]] | None:
     """The (first, last) lines the last ``parse`` with a cache key re-parsed, in the
     new text's numbering; None when it parsed the whole text (no earlier tree)."""
     return None if _WHOLE[0] else list(_REPARSED)
+
+
+def patched_in_place() -> bool:
+    """Whether the last ``parse`` with a cache key patched one leaf of the
+    previous tree (an edit inside a name, a string or a comment)."""
+    return _IN_PLACE[0]
 
 
 _use_one_change_matcher()
@@ -197,13 +205,154 @@ def read_source(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES, follow: bo
 def parse(text: str, cache_key: str | None = None):
     """Parse ``text``. With a ``cache_key`` (unique per open document) parso's diff
     parser re-uses the previous tree of that key, so an edit re-parses only the
-    lines around it. The returned tree may be mutated by the next parse of the
-    same key: keep positions and strings, never nodes."""
+    lines around it; an edit inside one name, string or comment (most keystrokes)
+    patches that leaf in place (:func:`_edit_in_place`). The returned tree may be
+    mutated by the next parse of the same key: keep positions and strings, never
+    nodes."""
     if cache_key is None:
         return GRAMMAR.parse(text)
     _REPARSED.clear()
-    _WHOLE[0] = Path(cache_key) not in parso.cache.parser_cache.get(GRAMMAR._hashed, {})
+    _IN_PLACE[0] = False
+    cached = parso.cache.parser_cache.get(GRAMMAR._hashed, {}).get(Path(cache_key))
+    _WHOLE[0] = cached is None
+    if cached is not None:
+        lines = parso.utils.split_lines(text, keepends=True)
+        line = _edit_in_place(cached.node, cached.lines, lines)
+        if line is not None:
+            cached.lines = lines
+            _REPARSED.append((line, line))
+            _IN_PLACE[0] = True
+            return cached.node
     return GRAMMAR.parse(text, path=cache_key, diff_cache=True, cache=False)
+
+
+# a character that ends a line or a comment somewhere (parso, the protocol, str.splitlines)
+_BREAKS = frozenset("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_QUOTES_OR_ESCAPES = frozenset("'\"\\")
+
+
+def _edit_in_place(module, old: list[str], new: list[str]) -> int | None:
+    """Apply an edit of one line that stays inside one name, one one-line string
+    or one comment to the tree of ``old`` lines by changing that leaf (and the
+    columns of the leaves after it on the line), as parsing ``new`` afresh would
+    give. Returns the (1-based) line, or None when the edit is anything else (the
+    diff parser's job). The tree is only changed when the edit qualifies."""
+    if len(old) != len(new):
+        return None
+    i = 0
+    n = len(old)
+    while i < n and old[i] == new[i]:
+        i += 1
+    if i == n or old[i + 1 :] != new[i + 1 :]:
+        return None
+    a, b = old[i], new[i]
+    # the changed span: a[p:ea] became b[p:eb]
+    limit = min(len(a), len(b))
+    p = 0
+    while p < limit and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < limit - p and a[-1 - s] == b[-1 - s]:
+        s += 1
+    ea, eb = len(a) - s, len(b) - s
+    removed, inserted = a[p:ea], b[p:eb]
+    if _BREAKS.intersection(removed) or _BREAKS.intersection(inserted):
+        return None
+    line = i + 1
+    try:
+        leaf = module.get_leaf_for_position((line, p), include_prefixes=True)
+    except ValueError:
+        return None
+    for cand in (leaf, leaf.get_previous_leaf() if leaf is not None else None):
+        if cand is None:
+            continue
+        moved = _patch_leaf(cand, line, p, ea, removed, inserted, a)
+        if moved is not False:
+            delta = len(inserted) - len(removed)
+            while moved is not None and moved.line == line:
+                moved.column += delta
+                moved = moved.get_next_leaf()
+            module._used_names = None
+            return line
+    return None
+
+
+def _patch_leaf(leaf, line: int, p: int, ea: int, removed: str, inserted: str, text: str):
+    """Patch ``leaf`` for the edit if it lies inside its name, string or comment:
+    returns the first leaf after the edit on the line (its column and those of
+    the leaves after it move), None if there is none, or False without touching
+    anything when the edit is not inside ``leaf``."""
+    kind = leaf.type
+    if kind == "name" or kind == "string":
+        if leaf.line != line or leaf.search_ancestor("fstring") is not None:
+            return False
+        col, value = leaf.column, leaf.value
+        if not (col <= p and ea <= col + len(value)) or text[col : col + len(value)] != value:
+            return False
+        new_value = value[: p - col] + inserted + value[ea - col :]
+        if kind == "name":
+            reserved = GRAMMAR._pgen_grammar.reserved_syntax_strings
+            if not _IDENTIFIER.match(new_value) or new_value in reserved:
+                return False
+            # a name against a neighbour with no space between could merge with it
+            # (``f`` before a string is an f-string prefix)
+            before = leaf.get_previous_leaf()
+            if leaf.prefix == "" and before is not None and before.type not in _LOOSE:
+                return False
+            after = leaf.get_next_leaf()
+            if after is not None and after.prefix == "" and after.type not in _LOOSE:
+                return False
+        else:
+            if "\n" in value or "\r" in value:
+                return False
+            q = 0
+            while q < len(value) and value[q] not in "'\"":
+                q += 1
+            quote = value[q : q + 3] if value[q : q + 3] in ('"""', "'''") else value[q : q + 1]
+            body = col + q + len(quote), col + len(value) - len(quote)
+            if (
+                not quote
+                or not value.endswith(quote)
+                or body[0] > body[1]
+                or not (body[0] <= p and ea <= body[1])
+                # an empty string against a quote is the start of a triple-quoted one
+                or len(new_value) == q + 2 * len(quote)
+                or _QUOTES_OR_ESCAPES.intersection(removed)
+                or _QUOTES_OR_ESCAPES.intersection(inserted)
+                or text[p - 1] == "\\"
+            ):
+                return False
+        leaf.value = new_value
+        return leaf.get_next_leaf()
+    # a comment in the prefix of ``leaf``
+    prefix = leaf.prefix
+    if "#" not in prefix:
+        return False
+    start_line, start_col = leaf.get_start_pos_of_prefix()
+    if not (start_line <= line <= leaf.line):
+        return False
+    parts = parso.utils.split_lines(prefix, keepends=True)
+    k = line - start_line
+    if k >= len(parts):
+        return False
+    col0 = start_col if k == 0 else 0
+    seg = parts[k]
+    off = sum(len(x) for x in parts[:k])
+    body = seg.rstrip("\r\n")
+    if (
+        text[col0 : col0 + len(body)] != body
+        or "\f" in body
+        or "#" not in body[: max(0, p - col0)]
+        or ea > col0 + len(body)
+    ):
+        return False
+    leaf.prefix = prefix[: off + p - col0] + inserted + prefix[off + ea - col0 :]
+    return leaf if leaf.line == line else None
+
+
+# leaves a name may touch without a space between and stay a name of its own
+_LOOSE = frozenset({"operator", "newline", "endmarker"})
 
 
 def forget(cache_key: str) -> None:

@@ -73,18 +73,29 @@ def units(module, lines: list[str]) -> list[Unit]:
         else:
             found.append((child, "stmt", child.start_pos, None))
     n_lines = len(lines)
+
+    def before(j: int) -> int:
+        """The last line of what comes before unit ``j``: the line before it, or
+        its own line when code precedes it there (error recovery can start a
+        statement in the middle of a line); a key covers every line of its nodes."""
+        if j >= len(found):
+            return n_lines
+        line, col = found[j][2]
+        if col and line <= n_lines and lines[line - 1][:col].strip():
+            return line
+        return line - 1
+
     out: list[Unit] = []
     class_end = 0  # the last line of the class being cut
     for i, (node, kind, start, cls) in enumerate(found):
-        nxt = found[i + 1][2][0] if i + 1 < len(found) else n_lines + 1
-        last = max(start[0], nxt - 1)
+        last = max(start[0], before(i + 1))
         text = tuple(lines[start[0] - 1 : last])
         if kind == "head":
             # the class ends before the next unit that is not one of its statements
             j = i + 1
             while j < len(found) and found[j][1] == "member" and found[j][3] is cls:
                 j += 1
-            class_end = max(start[0], (found[j][2][0] if j < len(found) else n_lines + 1) - 1)
+            class_end = max(start[0], before(j))
             whole = tuple(lines[start[0] - 1 : class_end])
             out.append(
                 Unit(
