@@ -1,6 +1,6 @@
-"""An edit inside one name, string or comment is applied to the open document's
-tree in place (source/parsing.py ``_edit_in_place``) instead of going through
-parso's diff parser. The tree must then be the one a fresh parse of the new text
+"""An edit inside one name, string or comment, or of the spaces between two
+tokens, is applied to the open document's tree in place (source/parsing.py
+``_edit_in_place``) instead of going through parso's diff parser. The tree must then be the one a fresh parse of the new text
 gives: same node types, leaf values, prefixes and positions.
 
 Random one-character edits (typing and deleting, mostly inside tokens, with
@@ -95,20 +95,33 @@ def test_an_edit_in_place_gives_the_tree_of_a_fresh_parse(name, text):
     assert EDITS // 10 <= in_place < EDITS
 
 
-def test_typing_a_name_a_string_and_a_comment_patches_the_tree_in_place():
+def test_typing_in_a_name_a_string_a_comment_or_spaces_patches_the_tree_in_place():
     key = "untitled:in-place/typing.py"
     text = 'def view(request):\n    name = request.GET["q"]  # the query\n    return name\n'
     parsing.forget(key)
     try:
         first = parsing.parse(text, key)
-        for old, new in (("name =", "names ="), ('"q"', '"qx"'), ("the query", "the queries")):
+        for old, new in (
+            ("name =", "names ="),
+            ('"q"', '"qx"'),
+            ("the query", "the queries"),
+            ("names =", "names  ="),
+            ("names  =", "names \t="),
+        ):
             text = text.replace(old, new, 1)
             tree = parsing.parse(text, key)
             assert tree is first and parsing.patched_in_place()  # the same tree, patched
             assert parsing.reparsed() == [(2, 2)]
             assert _dump(tree) == _dump(parsing.GRAMMAR.parse(text))
-        # a keyword, a quote, a line break: not in place (the diff parser's job)
-        for old, new in (("names =", "if ="), ('"qx"', '"q"x"'), ("return", "\nreturn")):
+        # a keyword, a quote, a line break, the last space between two tokens, an
+        # indentation: not in place (the diff parser's job)
+        for old, new in (
+            ("names \t=", "if \t="),
+            ('"qx"', '"q"x"'),
+            ("return", "\nreturn"),
+            ("if \t=", "if="),
+            ("    return", "     return"),
+        ):
             changed = text.replace(old, new, 1)
             tree = parsing.parse(changed, key)
             assert not parsing.patched_in_place()

@@ -230,11 +230,12 @@ def parse(text: str, cache_key: str | None = None):
 _BREAKS = frozenset("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _QUOTES_OR_ESCAPES = frozenset("'\"\\")
+_SPACING = frozenset(" \t")
 
 
 def _edit_in_place(module, old: list[str], new: list[str]) -> int | None:
-    """Apply an edit of one line that stays inside one name, one one-line string
-    or one comment to the tree of ``old`` lines by changing that leaf (and the
+    """Apply an edit of one line that stays inside one name, one one-line string,
+    one comment or the spaces between two tokens to the tree of ``old`` lines by changing that leaf (and the
     columns of the leaves after it on the line), as parsing ``new`` afresh would
     give. Returns the (1-based) line, or None when the edit is anything else (the
     diff parser's job). The tree is only changed when the edit qualifies."""
@@ -264,7 +265,9 @@ def _edit_in_place(module, old: list[str], new: list[str]) -> int | None:
         leaf = module.get_leaf_for_position((line, p), include_prefixes=True)
     except ValueError:
         return None
-    for cand in (leaf, leaf.get_previous_leaf() if leaf is not None else None):
+    if leaf is None:
+        return None
+    for cand in (leaf, leaf.get_previous_leaf(), leaf.get_next_leaf()):
         if cand is None:
             continue
         moved = _patch_leaf(cand, line, p, ea, removed, inserted, a)
@@ -279,10 +282,20 @@ def _edit_in_place(module, old: list[str], new: list[str]) -> int | None:
 
 
 def _patch_leaf(leaf, line: int, p: int, ea: int, removed: str, inserted: str, text: str):
-    """Patch ``leaf`` for the edit if it lies inside its name, string or comment:
-    returns the first leaf after the edit on the line (its column and those of
-    the leaves after it move), None if there is none, or False without touching
-    anything when the edit is not inside ``leaf``."""
+    """Patch ``leaf`` for the edit if it lies inside its name, its string, the
+    spaces before it on its line or a comment of its prefix: returns the first
+    leaf after the edit on the line (its column and those of the leaves after it
+    move), None if there is none, or False without touching anything when the
+    edit is not inside ``leaf``."""
+    for patch in (_patch_token, _patch_prefix):
+        moved = patch(leaf, line, p, ea, removed, inserted, text)
+        if moved is not False:
+            return moved
+    return False
+
+
+def _patch_token(leaf, line: int, p: int, ea: int, removed: str, inserted: str, text: str):
+    """The edit inside the name or the one-line string ``leaf``."""
     kind = leaf.type
     if kind == "name" or kind == "string":
         if leaf.line != line or leaf.search_ancestor("fstring") is not None:
@@ -325,8 +338,37 @@ def _patch_leaf(leaf, line: int, p: int, ea: int, removed: str, inserted: str, t
                 return False
         leaf.value = new_value
         return leaf.get_next_leaf()
-    # a comment in the prefix of ``leaf``
+    return False
+
+
+def _patch_prefix(leaf, line: int, p: int, ea: int, removed: str, inserted: str, text: str):
+    """The edit in the spaces before ``leaf`` on its line or in a comment of its prefix."""
     prefix = leaf.prefix
+    if (
+        leaf.line == line
+        and _SPACING.issuperset(removed)
+        and _SPACING.issuperset(inserted)
+        and _SPACING.issuperset(prefix)
+    ):
+        # spaces between two tokens of a line (not its indentation); at least one
+        # stays (two tokens that touch can become one)
+        start = leaf.column - len(prefix)
+        before = leaf.get_previous_leaf()
+        new_prefix = prefix[: p - start] + inserted + prefix[ea - start :]
+        if (
+            start <= p
+            and ea <= leaf.column
+            and new_prefix
+            and before is not None
+            and before.type not in ("newline", "error_leaf")
+            and leaf.type != "error_leaf"
+            and before.end_pos == (line, start)
+            and leaf.search_ancestor("fstring") is None
+        ):
+            leaf.prefix = new_prefix
+            return leaf
+        return False
+    # a comment in the prefix of ``leaf``
     if "#" not in prefix:
         return False
     start_line, start_col = leaf.get_start_pos_of_prefix()
