@@ -319,3 +319,22 @@ def test_a_name_typed_on_a_line_two_broken_statements_share_is_seen(project):
         assert inc.facts == full.facts
     finally:
         parsing.forget(key)
+
+
+def test_the_packages_a_project_imports_follow_an_edit_that_moves_lines_or_imports():
+    """ProjectIndex.uses (does any file import rest_framework? sqlmodel?) keeps its
+    answer when an edit only moves lines, and changes when the imports change."""
+    from backend_lens.facts.index import ProjectIndex
+
+    config = load_config(EXAMPLE)
+    path = str(EXAMPLE / "uses.py")
+    index = ProjectIndex()
+    text = "from rest_framework import viewsets\n\n\nclass A(viewsets.ModelViewSet):\n    pass\n"
+    index.update(analyze(text, path, "uses.py", 1, None, config).facts)
+    assert index.uses("rest_framework") and not index.uses("sqlmodel")
+    moved = "\n\n" + text
+    assert "models" in index.update(analyze(moved, path, "uses.py", 2, None, config).facts)
+    assert index.uses("rest_framework") and not index.uses("sqlmodel")
+    other = moved.replace("from rest_framework import viewsets", "import sqlmodel as viewsets")
+    index.update(analyze(other, path, "uses.py", 3, None, config).facts)
+    assert index.uses("sqlmodel") and not index.uses("rest_framework")

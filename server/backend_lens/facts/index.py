@@ -117,7 +117,10 @@ class ProjectIndex:
         changed = {
             k for k in FACT_KINDS if old is None or old.kind_digest(k) != facts.kind_digest(k)
         }
+        roots = self._roots
         self._invalidate(changed)
+        if old is not None and old.imported_modules == facts.imported_modules:
+            self._roots = roots  # the packages imported are the same (an edit moved lines)
         return changed
 
     def remove(self, path: str) -> set[str]:
