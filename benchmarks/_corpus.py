@@ -14,6 +14,7 @@ server's position conversion.
 from __future__ import annotations
 
 import io
+import keyword
 import tokenize
 from pathlib import Path
 from string import Template
@@ -440,13 +441,21 @@ def write_workspace(root: Path, target_lines: int = 3000) -> Path:
 
 
 def edit_sites(text: str) -> list[tuple[int, int, str]]:
-    """Places where typing is realistic: the end of a comment, just before the
-    closing quote of a one-line string. (0-based line, code-point column, kind)."""
+    """Places where typing is realistic: the end of a comment ("comment"), just
+    before the closing quote of a one-line string ("string"), the end of a name in
+    code ("name"), after a comma followed by a space ("space"), the end of a
+    statement ("line break"). (0-based line, code-point column, kind)."""
     sites = []
     for tok in tokenize.generate_tokens(io.StringIO(text).readline):
         (srow, scol), (erow, ecol) = tok.start, tok.end
         if tok.type == tokenize.COMMENT:
             sites.append((srow - 1, ecol, "comment"))
+        elif tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+            sites.append((srow - 1, ecol, "name"))
+        elif tok.type == tokenize.OP and tok.string == "," and tok.line[ecol : ecol + 1] == " ":
+            sites.append((srow - 1, ecol, "space"))
+        elif tok.type == tokenize.NEWLINE and srow == erow:
+            sites.append((srow - 1, scol, "line break"))
         elif tok.type == tokenize.STRING and srow == erow:
             close = 3 if tok.string.endswith(('"""', "'''")) else 1
             if ecol - close > scol and not tok.string.rstrip("'\"").endswith("\\"):

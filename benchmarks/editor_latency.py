@@ -48,7 +48,7 @@ def run(nvim: str, debounce: int | None, edits: int, lines: int) -> dict:
         (root / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
         text = views.read_text(encoding="utf-8")
         lines_of = text.splitlines()
-        sites = _corpus.edit_sites(text)
+        sites = [s for s in _corpus.edit_sites(text) if s[2] in ("comment", "string")]
         rng = random.Random(7)
         chosen = sorted(rng.sample(sites, min(edits, len(sites))))
         result = Path(tmp) / "result.json"

@@ -154,20 +154,33 @@ def _spread(items: list, n: int) -> list:
     return [items[round(k * step)] for k in range(n)]
 
 
-def plan_edits(text: str, n_edits: int, seed: int) -> list[tuple[int, int, str, str]]:
+SITES = {
+    # where the characters are typed (--sites): kinds of _corpus.edit_sites
+    "text": ("comment", "string"),  # the end of a comment, before a string's closing quote
+    "code": ("name", "space"),  # the end of a name in code, a space after a comma
+    "enter": ("line break",),  # a line break at the end of a statement (Enter)
+}
+
+
+def plan_edits(
+    text: str, n_edits: int, seed: int, sites: str = "text"
+) -> list[tuple[int, int, str, str]]:
     """(line, code-point column, site kind, character) for each insertion; each is
     followed by the deletion of the same character, so the text returns to the
-    original after every pair. Sites are spread evenly through the file, half of
-    them in comments and half in strings, visited in a shuffled order."""
-    sites = _corpus.edit_sites(text)
+    original after every pair. Sites are spread evenly through the file, in equal
+    parts of the kinds of ``sites`` (SITES), visited in a shuffled order."""
+    found = _corpus.edit_sites(text)
     n_sites = max(1, (n_edits + 1) // 2)
-    comments = [s for s in sites if s[2] == "comment"]
-    strings = [s for s in sites if s[2] == "string"]
-    picked = _spread(comments, n_sites // 2)
-    picked += _spread(strings, n_sites - len(picked))
+    kinds = SITES[sites]
+    picked: list = []
+    for i, kind in enumerate(kinds):
+        share = (n_sites - len(picked)) // (len(kinds) - i)
+        picked += _spread([s for s in found if s[2] == kind], share)
     random.Random(seed).shuffle(picked)  # jump around the file, as a user does
+    typed = {"name": "axs", "space": " ", "line break": "\n"}
     return [
-        (line, col, kind, INSERTED[k % len(INSERTED)]) for k, (line, col, kind) in enumerate(picked)
+        (line, col, kind, typed.get(kind, INSERTED)[k % len(typed.get(kind, INSERTED))])
+        for k, (line, col, kind) in enumerate(picked)
     ]
 
 
@@ -294,7 +307,7 @@ async def run(args, ws: Path, views: Path, server: str, quiet: bool = False) -> 
 
         # -- edits ------------------------------------------------------------
         edits = []
-        for line, col, kind, ch in plan_edits(text, args.edits, args.seed):
+        for line, col, kind, ch in plan_edits(text, args.edits, args.seed, args.sites):
             edits.append(("insert", line, col, kind, ch))
             edits.append(("delete", line, col, kind, ch))
         edits = edits[: args.edits]
@@ -310,8 +323,12 @@ async def run(args, ws: Path, views: Path, server: str, quiet: bool = False) -> 
                 lines[line] = cur[:col] + ch + cur[col:]
             else:
                 assert cur[col : col + len(ch)] == ch
-                end = T.Position(
-                    line=line, character=start.character + len(ch.encode("utf-16-le")) // 2
+                end = (
+                    T.Position(line=line + 1, character=0)
+                    if ch == "\n"
+                    else T.Position(
+                        line=line, character=start.character + len(ch.encode("utf-16-le")) // 2
+                    )
                 )
                 change = T.TextDocumentContentChangePartial(
                     range=T.Range(start=start, end=end), text=""
@@ -458,6 +475,14 @@ def main() -> int:
         "--lines", type=int, default=3000, help="size of the generated module (default 3000)"
     )
     p.add_argument("--seed", type=int, default=0, help="order of the edit sites")
+    p.add_argument(
+        "--sites",
+        choices=tuple(SITES),
+        default="text",
+        help="where to type: text = the end of comments and inside strings (default); "
+        "code = the end of names and a space after commas; enter = a line break at the "
+        "end of statements",
+    )
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for any one answer")
     p.add_argument(
         "--settle", type=float, default=0.5, help="pause after didOpen before the first edit (s)"
@@ -528,7 +553,7 @@ async def compare(args, ws: Path, views: Path) -> int:
     print()
     print(
         f"{views} ({n_lines} lines), workspace {ws}; {len(rows['floor'][0:1]) and args.edits} "
-        f"one-character edits per run, {args.compare} runs each, alternating "
+        f"one-character edits per run (sites: {args.sites}), {args.compare} runs each, alternating "
         f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs)"
     )
     for q, i in (("p50", 0), ("p95", 1)):

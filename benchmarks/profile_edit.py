@@ -48,6 +48,9 @@ def main() -> int:
         "--workspace", help="an existing tree to scan instead of the generated one (never written)"
     )
     p.add_argument("--file", help="the document to edit, relative to --workspace")
+    p.add_argument(
+        "--sites", choices=("text", "code", "enter"), default="text", help="as latency.py's"
+    )
     args = p.parse_args()
     if bool(args.workspace) != bool(args.file):
         p.error("--workspace and --file go together")
@@ -125,7 +128,7 @@ def main() -> int:
 
     docs = []
     lines = text.splitlines(keepends=True)
-    for line, col, _kind, ch in plan_edits(text, args.edits, 0):
+    for line, col, _kind, ch in plan_edits(text, args.edits, 0, args.sites):
         cur = lines[line]
         docs.append("".join(lines[:line] + [cur[:col] + ch + cur[col:]] + lines[line + 1 :]))
         docs.append(text)
