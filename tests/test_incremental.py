@@ -338,3 +338,31 @@ def test_the_packages_a_project_imports_follow_an_edit_that_moves_lines_or_impor
     other = moved.replace("from rest_framework import viewsets", "import sqlmodel as viewsets")
     index.update(analyze(other, path, "uses.py", 3, None, config).facts)
     assert index.uses("sqlmodel") and not index.uses("rest_framework")
+
+
+def test_a_call_renamed_in_a_function_body_re_checks_only_its_units(project):
+    """Renaming a call inside a function changes facts only the project index reads
+    (the calls a function makes, the integer arguments of calls): the detectors run
+    again on the units around the edit, not on the whole file, and the result is a
+    fresh analysis's."""
+    text = _corpus.views_module(600)
+    key = "test-incremental:call-renamed"
+    path = str(EXAMPLE / "v.py")
+    doc = IncrementalFile(path, "v.py", key, project.config)
+    try:
+        doc.analyze(text, 1)
+        total = doc.stats.units
+        lines = text.splitlines(keepends=True)
+        n = next(i for i, line in enumerate(lines) if line.endswith(" = int(quantity)\n"))
+        lines[n] = lines[n].replace("int(", "inta(", 1)
+        typed = "".join(lines)
+        inc = doc.analyze(typed, 2)
+        assert parsing.patched_in_place()
+        full = analyze(typed, path, "v.py", 2, None, project.config)
+        assert inc.facts == full.facts
+        assert _shown(inc, project.index, project.config) == _shown(
+            full, project.index, project.config
+        )
+        assert doc.stats.detected <= total // 10, (doc.stats, total)
+    finally:
+        parsing.forget(key)

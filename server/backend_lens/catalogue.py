@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from .model import Severity
@@ -83,8 +83,8 @@ class Rule:
     body: str
     sections: dict[str, str] = field(hash=False, compare=False)
 
-    @property
-    def uri(self) -> str:
+    @cached_property
+    def uri(self) -> str:  # asked for every diagnostic published: resolved once
         return self.path.resolve().as_uri()
 
     def code_block(self, heading: str) -> str | None:

@@ -30,7 +30,7 @@ new keys (positions are part of the findings they hold) and are analysed again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import catalogue
 from ..config import Config
@@ -104,6 +104,18 @@ def _join(tables) -> dict[str, list]:
             else:
                 known += v
     return out
+
+
+# facts of a file that unit detectors never read from the file's own facts (ctx.facts,
+# or the facts a judgement closes over): only through the project index, whose
+# changes re-judge what reads them (Deferred.reads). Typing in a function body
+# changes them (the calls it makes); it must not re-run the detectors on every unit.
+_INDEX_ONLY = ("calls", "function_calls", "int_arguments", "held_calls", "transaction_wrappers")
+
+
+def _as_detectors_read(facts):
+    """``facts`` without the fields only the index reads (for comparing)."""
+    return replace(facts, **{name: None for name in _INDEX_ONLY})
 
 
 CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines
@@ -275,7 +287,7 @@ class IncrementalFile:
             if any(config.rule_enabled(c, cat.rules[c].name) for c in d.codes if c in cat.rules)
         ]
         inputs = (
-            facts,
+            _as_detectors_read(facts),
             tuple(u.own for u in units if not u.is_function),
             tuple(d.name for d in enabled),
         )
