@@ -110,7 +110,21 @@ def _join(tables) -> dict[str, list]:
 # or the facts a judgement closes over): only through the project index, whose
 # changes re-judge what reads them (Deferred.reads). Typing in a function body
 # changes them (the calls it makes); it must not re-run the detectors on every unit.
-_INDEX_ONLY = ("calls", "function_calls", "int_arguments", "held_calls", "transaction_wrappers")
+_INDEX_ONLY = (
+    "calls",
+    "function_calls",
+    "int_arguments",
+    "held_calls",
+    "transaction_wrappers",
+    "functions",
+    "routes",
+    "route_facts",
+    "tasks",
+    "work",
+    "settings",
+    "selects_settings",
+    "engines",
+)
 
 
 def _as_detectors_read(facts):
