@@ -86,6 +86,9 @@ class Project:
         self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
         # path -> (size, mtime, ctime, inode, device) when discovered (engine/snapshot.py)
         self.stats: dict[str, tuple[int, ...]] = {}
+        # path -> the key of its content, known without reading it (the snapshot's
+        # stat check: engine/snapshot.py); used by the next analyze_paths only
+        self.known_keys: dict[str, bytes] = {}
 
     def __getattr__(self, name: str):
         if name != "index":
@@ -554,6 +557,7 @@ class Project:
         names = [str(p) for p in paths]
         n = len(names)
         plan = self._plan(names)
+        self.known_keys = {}
         misses = [task for task in plan.values() if isinstance(task, tuple)]
         stream = None
         if self.jobs > 1 and len(misses) >= parallel.MIN_FILES:
@@ -605,9 +609,15 @@ class Project:
         is skipped (SkipFile), or the task of analysing it (a tuple)."""
         plan: dict[str, object] = {}
         cache = self.cache
+        known = self.known_keys
         for p in names:
             if p in self.overlay:
                 continue
+            if cache is not None and p in known:
+                key = known[p]
+                if cache.holds(p, key):
+                    plan[p] = key
+                    continue
             rel = self.rel(p)
             root, module = self.import_root(rel), self.import_module(rel)
             if cache is not None:

@@ -130,12 +130,17 @@ def warm_check(
     files: dict[str, Entry] = snap["files"]
     dirty = False
     changed: list[tuple[str, bytes, bytes, Entry]] = []
+    # what the files are, for the full run if it comes to that (same settings and
+    # layout: the keys are the ones it would compute)
+    known = project.known_keys
     for p in paths:
         entry = files.get(p)
         if entry is None:
             return None
         now = project.stats.get(p)
         if now is not None and entry.stat is not None and now == entry.stat:
+            if entry.key is not None:
+                known[p] = entry.key
             continue
         try:
             data = project.read_bytes(p)
@@ -148,6 +153,7 @@ def warm_check(
         if entry.skip is not None or entry.key is None:
             return None
         key = project._cache_key(p, data)
+        known[p] = key
         if key == entry.key:
             entry.stat = trusted(now, started)
             dirty = dirty or entry.stat is not None
