@@ -371,3 +371,25 @@ def test_a_snapshot_of_another_root_layout_is_not_used(proj, capsys):
     (proj / "pkg").mkdir()
     (proj / "pkg" / "manage.py").write_text("")
     same_as_cold(capsys, proj)
+
+
+def test_a_change_only_jedi_sees_is_judged_again(tmp_path, capsys, monkeypatch):
+    """base.py's change moves no definition and no cross-file check (its facts are
+    the same), but jedi read it to place models.py's base class."""
+    from backend_lens.engine import snapshot
+
+    monkeypatch.setattr(snapshot, "RACY_NS", 0)  # trust the stats of files written just now
+    files = dict(JEDI_FILES)
+    files["core/base.py"] = files["core/base.py"].replace(
+        "BaseModel = TimeStamped",
+        "def _make():\n    return [TimeStamped, object][0]\n\n\nBaseModel = _make()",
+    )
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+        os.utime(tmp_path / rel, ns=(10**18, 10**18))
+    assert '"DBP001"' in check(capsys, tmp_path)[1]
+    base = tmp_path / "core" / "base.py"
+    edit(base, "[TimeStamped, object]", "[object, TimeStamped]")  # same size, same places
+    os.utime(base, ns=(10**18 + 10**9, 10**18 + 10**9))  # (parso's cache reads it in seconds)
+    assert '"DBP001"' not in same_as_cold(capsys, tmp_path)[1]

@@ -125,7 +125,6 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
     ``project.walk`` is set for :func:`_check_findings` to keep them."""
     import gc
 
-    from .engine.parallel import default_jobs
     from .engine.project import Project
 
     # parse trees are large, short-lived object graphs: collect less often
@@ -143,9 +142,10 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
     for problem in config.problems:
         _err(f"warning: {problem}")
     project = Project(root, config, use_jedi=use_jedi)
-    project.jobs = getattr(args, "jobs", None) or default_jobs()
     project.cache = _open_cache(args, root, config)
     project.warm = project.walk = None
+    if not (warm and single and project.cache is not None):
+        _set_jobs(project, args)
     show = sys.stderr.isatty() and not quiet
     progress = ProgressLine() if show else (lambda i, n, rel: None)
 
@@ -165,6 +165,7 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
             project.warm = snapshot.warm_check(project, names, walk, started, progress)
             if project.warm is None:
                 _check_registry()
+                _set_jobs(project, args)
                 project.analyze_paths(found, progress)
                 project.cache.keep_only(set(names))
                 project.cache.flush()
@@ -198,6 +199,12 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
         for problem in problems:
             _err(f"warning: {project.rel(path)}: {problem}")
     return project
+
+
+def _set_jobs(project, args) -> None:
+    from .engine.parallel import default_jobs  # the process pool: only for a scan
+
+    project.jobs = getattr(args, "jobs", None) or default_jobs()
 
 
 def _check_registry() -> None:
