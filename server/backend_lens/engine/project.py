@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _PROC_FD = os.path.isdir("/proc/self/fd")
+_INDEX_LOCK = threading.Lock()
 
 
 # the analysis modules (detectors, facts, jedi) are imported when first needed: a
@@ -93,18 +95,23 @@ class Project:
     def __getattr__(self, name: str):
         if name != "index":
             raise AttributeError(name)
-        # built on first use (see the imports above)
-        from ..facts.index import ProjectIndex
-        from .jedimemo import MemoResolver
+        # built on first use (see the imports above), once whichever thread asks first
+        with _INDEX_LOCK:
+            index = self.__dict__.get("index")
+            if index is None:
+                from ..facts.index import ProjectIndex
+                from .jedimemo import MemoResolver
 
-        resolver = None
-        if self.use_jedi:
-            from ..source.names import JediResolver
+                resolver = None
+                if self.use_jedi:
+                    from ..source.names import JediResolver
 
-            resolver = JediResolver(self.root, self.source_for)
-        # jedi's answers kept in the cache between runs, once remember_jedi() is called
-        self.index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
-        return self.index
+                    resolver = JediResolver(self.root, self.source_for)
+                # jedi's answers kept in the cache between runs, once remember_jedi()
+                # is called
+                index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
+                self.index = index
+        return index
 
     def import_module(self, rel: str) -> str:
         """The module name the project's code imports ``rel`` (a path from the root)
