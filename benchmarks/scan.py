@@ -324,7 +324,12 @@ def main() -> int:
                     extra = ["--jobs", "1"] if "jobs 1" in name else jobs
                     res = run_measured([*check, "--no-cache", *extra, str(tree)], out, env)
                 else:
-                    if "changed" in name:
+                    if name == "warm":
+                        # each round from the original file, the cache in step with it
+                        # (the last round ended with the definitions moved)
+                        touched.write_bytes(original)
+                        subprocess.run([*check, *jobs, str(tree)], env=env, capture_output=True)
+                    elif "changed" in name:
                         touched.write_bytes(original + f"\n# scan.py round {r}\n".encode())
                     elif "moved" in name:
                         touched.write_bytes(f"# scan.py round {r}\n".encode() + original)
