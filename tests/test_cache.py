@@ -393,3 +393,25 @@ def test_a_change_only_jedi_sees_is_judged_again(tmp_path, capsys, monkeypatch):
     edit(base, "[TimeStamped, object]", "[object, TimeStamped]")  # same size, same places
     os.utime(base, ns=(10**18 + 10**9, 10**18 + 10**9))  # (parso's cache reads it in seconds)
     assert '"DBP001"' not in same_as_cold(capsys, tmp_path)[1]
+
+
+def test_a_failed_cross_file_check_keeps_no_snapshot(proj, capsys, monkeypatch, caplog):
+    """Its warning is said by every run, as without the cache."""
+    from backend_lens.engine import analysis
+
+    check(capsys, proj)
+    real = analysis.judge
+
+    def failing(result, index):
+        for d in result.deferred:
+            object.__setattr__(d, "judge", lambda index: 1 / 0)
+        return real(result, index)
+
+    monkeypatch.setattr(analysis, "judge", failing)
+    (proj / "shop" / "views.py").write_text(FILES["shop/views.py"] + "x = 1\n")
+    monkeypatch.setattr(analysis, "_TOLD", set())
+    code, out, err = check(capsys, proj)
+    assert "cross-file check failed" in caplog.text and '"ORM001"' not in out
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM snapshot").fetchone() == (0,)

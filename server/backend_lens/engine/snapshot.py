@@ -308,7 +308,10 @@ def judge_all(project, paths: list[str], walk: bytes, started: int) -> list[Find
         findings.extend(final)
         files[p] = Entry(None, None, None, final, judged, list(result.errors))
     cache = project.cache
-    if cache is None or cache.broken or analysis.judge_failures != failures:
+    if cache is None or cache.broken:
+        return findings
+    if analysis.judge_failures != failures:  # its warning is said again next time
+        cache.put_snapshot(NAME, None)
         return findings
     resolver = index.resolver
     used: dict | None = {}
