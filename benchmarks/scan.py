@@ -9,6 +9,9 @@ In one session, round after round, each command runs in turn on the same tree
 * the same with ``--jobs 1`` (cold, one process: the path before issue 10)
 * ``backend-lens check`` with a warm cache, nothing changed
 * the same after a change to one file (a comment appended; undone at the end)
+* the same after a change that moves what that file defines (a line inserted at
+  its top: every position in it changes, so every cross-file check is judged
+  again; see engine/snapshot.py)
 
 For each: wall time, CPU time of the whole process tree, the ratio to Bandit's
 wall time, and the peak memory of all its processes together: the process tree
@@ -298,7 +301,14 @@ def main() -> int:
     print(f"cores available: {len(os.sched_getaffinity(0))}; rounds: {args.rounds}\n")
 
     runs: dict[str, list[dict]] = {}
-    order = ["bandit", "cold", "cold --jobs 1", "warm", "warm, one file changed"]
+    order = [
+        "bandit",
+        "cold",
+        "cold --jobs 1",
+        "warm",
+        "warm, one file changed",
+        "warm, its definitions moved",
+    ]
     failed = False
     try:
         subprocess.run([*check, *jobs, str(tree)], env=env, capture_output=True)  # fill the cache
@@ -314,8 +324,15 @@ def main() -> int:
                     extra = ["--jobs", "1"] if "jobs 1" in name else jobs
                     res = run_measured([*check, "--no-cache", *extra, str(tree)], out, env)
                 else:
-                    if "changed" in name:
+                    if name == "warm":
+                        # each round from the original file, the cache in step with it
+                        # (the last round ended with the definitions moved)
+                        touched.write_bytes(original)
+                        subprocess.run([*check, *jobs, str(tree)], env=env, capture_output=True)
+                    elif "changed" in name:
                         touched.write_bytes(original + f"\n# scan.py round {r}\n".encode())
+                    elif "moved" in name:
+                        touched.write_bytes(f"# scan.py round {r}\n".encode() + original)
                     res = run_measured([*check, *jobs, str(tree)], out, env)
                 if name != "bandit" and res["code"] not in (0, 1):
                     print(f"{name}: exit {res['code']}, see {out.with_suffix('.err')}")
@@ -347,7 +364,7 @@ def main() -> int:
             line += f"; RSS x bandit {fmt_range(mem, '')}"
         print(line)
     cold = runs.get("cold")
-    for name in ("warm", "warm, one file changed"):
+    for name in ("warm", "warm, one file changed", "warm, its definitions moved"):
         if cold and runs.get(name):
             share = [w["wall"] / c["wall"] for w, c in zip(runs[name], cold, strict=False)]
             print(f"  {name}: {fmt_range(share, '', 100)}% of the cold check")

@@ -144,6 +144,7 @@ def test_a_damaged_row_is_analysed_again_quietly(proj, capsys, analysed):
     [db] = cache_files(Path(os.environ[cache_mod.ENV]))
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE files SET data = x'00ff' WHERE CAST(path AS TEXT) LIKE '%client.py'")
+        conn.execute("DELETE FROM snapshot")  # else the judged findings answer, no row is read
     analysed.clear()
     assert check(capsys, proj) == first
     assert analysed == ["shop/client.py"]
@@ -231,3 +232,186 @@ def test_jedi_answers_are_kept_until_a_file_jedi_read_changes(tmp_path, capsys, 
     asked.clear()
     (tmp_path / "shop" / "extra.py").write_text("x = 1\n")  # another set of files: asked again
     assert check(capsys, tmp_path)[1] == second[1] and asked == ["models.py"]
+
+
+# -- the judged findings kept between runs (engine/snapshot.py) -----------------------
+@pytest.fixture
+def rows_read(monkeypatch) -> list[str]:
+    """Paths whose per-file result was read from the cache, in order."""
+    seen: list[str] = []
+    real = cache_mod.ResultCache.get
+
+    def counting(self, path, key):
+        seen.append(Path(path).name)
+        return real(self, path, key)
+
+    monkeypatch.setattr(cache_mod.ResultCache, "get", counting)
+    return seen
+
+
+def same_as_cold(capsys, root: Path) -> tuple[int, str, str]:
+    """A warm check, asserted to print exactly what a check without the cache prints."""
+    warm = check(capsys, root)
+    assert warm == check(capsys, root, "--no-cache")
+    return warm
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_nothing_changed_reads_no_result_and_judges_nothing(proj, capsys, analysed, rows_read):
+    first = check(capsys, proj)
+    analysed.clear()
+    rows_read.clear()
+    assert same_as_cold(capsys, proj) == first
+    # the --no-cache run analysed all four; the warm one nothing, and read no row
+    assert len(analysed) == 4 and rows_read == []
+
+
+def test_a_comment_added_analyses_that_file_only_and_reads_no_other(
+    proj, capsys, analysed, rows_read
+):
+    first = check(capsys, proj)
+    views = proj / "shop" / "views.py"
+    views.write_text(views.read_text() + "# a note\n")
+    analysed.clear()
+    rows_read.clear()
+    warm = check(capsys, proj)
+    assert analysed == ["shop/views.py"] and rows_read == []
+    assert warm == first and warm == check(capsys, proj, "--no-cache")
+
+
+def test_a_suppression_added_to_a_judged_finding_is_applied(proj, capsys):
+    assert '"ORM001"' in check(capsys, proj)[1]
+    edit(
+        proj / "shop" / "views.py",
+        "Order.objects.all()]\n",
+        "Order.objects.all()]  # backend-lens: ignore[ORM001]\n",
+    )
+    assert '"ORM001"' not in same_as_cold(capsys, proj)[1]
+
+
+def test_a_changed_cross_file_check_in_the_changed_file_is_judged_again(proj, capsys):
+    first = check(capsys, proj)
+    assert '"ORM001"' in first[1]
+    # the same lines and definitions, another relation followed in the loop
+    edit(proj / "shop" / "views.py", "o.customer.name for o", "o.pk for o          ")
+    assert '"ORM001"' not in same_as_cold(capsys, proj)[1]
+
+
+def test_a_models_change_makes_a_finding_appear_in_the_unchanged_views(proj, capsys, analysed):
+    models = proj / "shop" / "models.py"
+    edit(models, "models.ForeignKey('Customer'", "models.CharField(max_length=3")
+    assert '"ORM001"' not in check(capsys, proj)[1]
+    edit(models, "models.CharField(max_length=3", "models.ForeignKey('Customer'")
+    analysed.clear()
+    assert '"ORM001"' in same_as_cold(capsys, proj)[1]
+    assert analysed[0] == "shop/models.py"  # the warm run analysed models.py only
+    assert analysed.count("shop/views.py") == 1  # (the cold run all of them)
+
+
+def test_a_deleted_and_an_added_file(proj, capsys):
+    check(capsys, proj)
+    (proj / "shop" / "views.py").unlink()
+    assert '"ORM001"' not in same_as_cold(capsys, proj)[1]
+    (proj / "shop" / "views.py").write_text(FILES["shop/views.py"])
+    assert '"ORM001"' in same_as_cold(capsys, proj)[1]
+
+
+def test_changed_severities_and_rule_selection(proj, capsys):
+    check(capsys, proj)
+    (proj / "pyproject.toml").write_text('[tool.backend-lens.severity]\nORM001 = "critical"\n')
+    assert '"critical"' in same_as_cold(capsys, proj)[1]
+    (proj / "pyproject.toml").write_text('[tool.backend-lens]\nignore = ["ORM001"]\n')
+    assert '"ORM001"' not in same_as_cold(capsys, proj)[1]
+
+
+def test_a_file_that_became_unreadable_and_readable_again(proj, capsys):
+    first = check(capsys, proj)
+    client = proj / "shop" / "client.py"
+    client.write_bytes(b"x = 1\0\n")
+    code, out, err = same_as_cold(capsys, proj)
+    assert "skipped shop/client.py" in err and '"INT001"' not in out
+    client.write_text(FILES["shop/client.py"])
+    assert same_as_cold(capsys, proj) == first
+
+
+def test_an_unchanged_stat_is_trusted_a_changed_one_is_not(proj, capsys, monkeypatch):
+    from backend_lens.engine import snapshot
+
+    monkeypatch.setattr(snapshot, "RACY_NS", 0)  # the files here were written just now
+    for p in proj.rglob("*.py"):
+        os.utime(p, ns=(10**18, 10**18))
+    first = check(capsys, proj)
+    reads: list[str] = []
+    real = project_mod.Project.read_bytes
+
+    def counting(self, path):
+        reads.append(Path(path).name)
+        return real(self, path)
+
+    monkeypatch.setattr(project_mod.Project, "read_bytes", counting)
+    assert check(capsys, proj) == first and reads == []
+    # the same size, a later modification time: read, and judged as changed
+    client = proj / "shop" / "client.py"
+    client.write_text(FILES["shop/client.py"].replace("'http://x'", "'http://y'"))
+    os.utime(client, ns=(10**18 + 1, 10**18 + 1))
+    warm = check(capsys, proj)
+    assert reads == ["client.py"]
+    assert warm == check(capsys, proj, "--no-cache")
+
+
+def test_a_snapshot_of_another_root_layout_is_not_used(proj, capsys):
+    check(capsys, proj)
+    (proj / "shop" / "__init__.py").unlink()  # shop/ is no longer a package
+    same_as_cold(capsys, proj)
+    (proj / "pkg").mkdir()
+    (proj / "pkg" / "manage.py").write_text("")
+    same_as_cold(capsys, proj)
+
+
+def test_a_change_only_jedi_sees_is_judged_again(tmp_path, capsys, monkeypatch):
+    """base.py's change moves no definition and no cross-file check (its facts are
+    the same), but jedi read it to place models.py's base class."""
+    from backend_lens.engine import snapshot
+
+    monkeypatch.setattr(snapshot, "RACY_NS", 0)  # trust the stats of files written just now
+    files = dict(JEDI_FILES)
+    files["core/base.py"] = files["core/base.py"].replace(
+        "BaseModel = TimeStamped",
+        "def _make():\n    return [TimeStamped, object][0]\n\n\nBaseModel = _make()",
+    )
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+        os.utime(tmp_path / rel, ns=(10**18, 10**18))
+    assert '"DBP001"' in check(capsys, tmp_path)[1]
+    base = tmp_path / "core" / "base.py"
+    edit(base, "[TimeStamped, object]", "[object, TimeStamped]")  # same size, same places
+    os.utime(base, ns=(10**18 + 10**9, 10**18 + 10**9))  # (parso's cache reads it in seconds)
+    assert '"DBP001"' not in same_as_cold(capsys, tmp_path)[1]
+
+
+def test_a_failed_cross_file_check_keeps_no_snapshot(proj, capsys, monkeypatch, caplog):
+    """Its warning is said by every run, as without the cache."""
+    from backend_lens.engine import analysis
+
+    check(capsys, proj)
+    real = analysis.judge
+
+    def failing(result, index):
+        for d in result.deferred:
+            object.__setattr__(d, "judge", lambda index: 1 / 0)
+        return real(result, index)
+
+    monkeypatch.setattr(analysis, "judge", failing)
+    (proj / "shop" / "views.py").write_text(FILES["shop/views.py"] + "x = 1\n")
+    monkeypatch.setattr(analysis, "_TOLD", set())
+    code, out, err = check(capsys, proj)
+    assert "cross-file check failed" in caplog.text and '"ORM001"' not in out
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM snapshot").fetchone() == (0,)

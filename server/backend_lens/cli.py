@@ -118,18 +118,22 @@ def _finish(project) -> None:
         project.cache.close()
 
 
-def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=None):
+def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=None, warm=False):
+    """The project of ``paths``, analysed. ``warm`` (check): a folder whose result
+    cache holds the judged findings of the same files is not analysed or judged
+    again (engine/snapshot.py): ``project.warm`` holds them; otherwise
+    ``project.walk`` is set for :func:`_check_findings` to keep them."""
     import gc
 
-    from .engine.analysis import check_registry
-    from .engine.parallel import default_jobs
     from .engine.project import Project
 
     # parse trees are large, short-lived object graphs: collect less often
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
-    check_registry()
+    single = len(paths) == 1 and paths[0].is_dir()
+    if not (warm and single):
+        _check_registry()
     missing = [str(p) for p in paths if not (p.exists() or p.is_symlink())]
     if missing:
         raise CliError(f"no such file or directory: {', '.join(missing)}")
@@ -138,13 +142,36 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
     for problem in config.problems:
         _err(f"warning: {problem}")
     project = Project(root, config, use_jedi=use_jedi)
-    project.jobs = getattr(args, "jobs", None) or default_jobs()
     project.cache = _open_cache(args, root, config)
+    project.warm = project.walk = None
+    if not (warm and single and project.cache is not None):
+        _set_jobs(project, args)
     show = sys.stderr.isatty() and not quiet
     progress = ProgressLine() if show else (lambda i, n, rel: None)
 
-    if all(p.is_dir() for p in paths) and len(paths) == 1:
-        project.scan(progress)
+    if single:
+        if warm and project.cache is None:
+            _check_registry()
+            project.scan(progress)
+        elif warm:
+            from .engine import snapshot
+
+            started = time.time_ns()
+            found = project.discover()
+            names = [str(p) for p in found]
+            walk = snapshot.layout(project, names)
+            # the snapshot is kept only by a run that passed the registry check, with
+            # the same analysis code and catalogue (the settings digest says so)
+            project.warm = snapshot.warm_check(project, names, walk, started, progress)
+            if project.warm is None:
+                _check_registry()
+                _set_jobs(project, args)
+                project.analyze_paths(found, progress)
+                project.cache.keep_only(set(names))
+                project.cache.flush()
+                project.walk = (names, walk, started)
+        else:
+            project.scan(progress)
     else:
         files: list[Path] = []
         for p in paths:
@@ -157,15 +184,44 @@ def _build_project(paths: list[Path], quiet: bool, use_jedi: bool = True, args=N
                 # FIFO is still skipped with a message when it is read)
                 files.append(Path(os.path.realpath(p)))
         project.analyze_paths(files, progress)
-    project.remember_jedi()
+    if project.warm is None:
+        project.remember_jedi()
     if show:
         progress.finish()
     for path, reason in sorted(project.skipped.items()):
         _err(f"skipped {project.rel(path)}: {reason}")
-    for path, result in sorted(project.results.items()):
-        for problem in result.errors:
+    errors = (
+        project.warm.errors
+        if project.warm is not None
+        else {path: result.errors for path, result in project.results.items()}
+    )
+    for path, problems in sorted(errors.items()):
+        for problem in problems:
             _err(f"warning: {project.rel(path)}: {problem}")
     return project
+
+
+def _set_jobs(project, args) -> None:
+    from .engine.parallel import default_jobs  # the process pool: only for a scan
+
+    project.jobs = getattr(args, "jobs", None) or default_jobs()
+
+
+def _check_registry() -> None:
+    from .engine.analysis import check_registry
+
+    check_registry()
+
+
+def _check_findings(project) -> list[Finding]:
+    """Every finding of a project that ``_build_project`` analysed."""
+    if project.warm is not None:
+        return project.warm.findings
+    if project.walk is not None:
+        from .engine import snapshot
+
+        return snapshot.judge_all(project, *project.walk)
+    return list(project.all_findings())
 
 
 class ProgressLine:
@@ -307,8 +363,8 @@ def format_json(findings: list[Finding]) -> str:
 
 def cmd_check(args) -> int:
     _check_output(args.output, make_folders=False)
-    project = _build_project(_paths(args.paths), args.quiet, args=args)
-    findings = list(project.all_findings())
+    project = _build_project(_paths(args.paths), args.quiet, args=args, warm=True)
+    findings = _check_findings(project)
     if args.format == "json":
         text = format_json(findings)
     elif args.format == "sarif":

@@ -26,6 +26,7 @@ _TOLD: set[tuple[str, str]] = set()  # (file, error) of failed deferred checks a
 # Deferred -> (index, generations of what it reads, its findings): the language server
 # keeps most of a document's Deferreds from one edit to the next (engine/incremental.py)
 _JUDGED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+judge_failures = 0  # deferred checks that failed in this process (engine/snapshot.py)
 
 
 def check_registry() -> None:
@@ -164,9 +165,13 @@ def units_of(module) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 def findings_for(result: FileResult, index, config: Config | None = None) -> list[Finding]:
     """The findings a user sees for one analysed file, judged against ``index``."""
-    config = config or Config()
-    cat = catalogue.load()
-    found: list[Finding] = list(result.local)
+    return finish(result, [*result.local, *judge(result, index)], config)
+
+
+def judge(result: FileResult, index) -> list[Finding]:
+    """The findings of ``result``'s deferred checks, judged against ``index``."""
+    global judge_failures
+    found: list[Finding] = []
     generation = getattr(index, "generation", None)
     for d in result.deferred:
         key = None
@@ -182,6 +187,7 @@ def findings_for(result: FileResult, index, config: Config | None = None) -> lis
             if key is not None:
                 _JUDGED[d] = (index, key, judged)
         except Exception as exc:
+            judge_failures += 1
             log.debug("a deferred check failed on %s", result.path, exc_info=True)
             key = (result.path, type(exc).__name__)
             if key not in _TOLD:  # once, not on every re-judgement
@@ -191,6 +197,15 @@ def findings_for(result: FileResult, index, config: Config | None = None) -> lis
                     result.path,
                     type(exc).__name__,
                 )
+    return found
+
+
+def finish(result: FileResult, found: list[Finding], config: Config | None = None) -> list[Finding]:
+    """``found`` (a file's local and judged findings) as the user sees them: rules
+    turned off and suppressed findings left out, duplicates once, severities from
+    the settings, in order."""
+    config = config or Config()
+    cat = catalogue.load()
     out = []
     seen = set()
     for f in found:

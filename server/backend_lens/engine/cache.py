@@ -118,6 +118,7 @@ class ResultCache:
         self.broken = False
         self.keys: dict[str, bytes] = {}  # path -> key of its row
         self.hits = self.misses = self.writes = 0
+        self.unstored: set[str] = set()  # files whose result could not be saved
         self._dirty = False
 
     @classmethod
@@ -182,6 +183,7 @@ class ResultCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, key BLOB, data BLOB)"
             )
+            db.execute("CREATE TABLE IF NOT EXISTS snapshot (k TEXT PRIMARY KEY, v BLOB)")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS resolutions (path BLOB, line INTEGER, col INTEGER,"
                 " stamp BLOB, answer TEXT, deps BLOB, PRIMARY KEY (path, line, col))"
@@ -197,6 +199,7 @@ class ResultCache:
                 db.execute("BEGIN")
                 db.execute("DELETE FROM files")
                 db.execute("DELETE FROM resolutions")
+                db.execute("DELETE FROM snapshot")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (stamp,))
                 db.execute("COMMIT")
             self.keys = {
@@ -270,8 +273,52 @@ class ResultCache:
             data = store.dumps(result)
         except store.StoreError as exc:
             log.debug("not cached: %s", exc)
+            self.unstored.add(path)
             return
         self.put(path, key, data)
+
+    def stored(self, path: str) -> FileResult | None:
+        """The stored result of ``path`` whatever its key (the file's previous
+        content: engine/snapshot.py compares it with the new one)."""
+        db = self._open()
+        if db is None or path not in self.keys:
+            return None
+        try:
+            row = db.execute("SELECT data FROM files WHERE path = ?", (_param(path),)).fetchone()
+            return None if row is None else store.loads(row[0])
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+        except Exception:  # a damaged row
+            log.debug("cache row of %s unreadable", path, exc_info=True)
+        return None
+
+    # -- the judged findings of a whole check (engine/snapshot.py) -------------------
+    def snapshot(self, name: str) -> bytes | None:
+        db = self._open()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT v FROM snapshot WHERE k = ?", (name,)).fetchone()
+        except sqlite3.Error as exc:
+            self._fail("cannot be read", exc)
+            return None
+        return None if row is None else row[0]
+
+    def put_snapshot(self, name: str, data: bytes | None) -> None:
+        """Store ``data`` as the snapshot ``name`` (None: drop it)."""
+        db = self._open()
+        if db is None:
+            return
+        try:
+            if not self._dirty:
+                db.execute("BEGIN")
+                self._dirty = True
+            if data is None:
+                db.execute("DELETE FROM snapshot WHERE k = ?", (name,))
+            else:
+                db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?)", (name, data))
+        except sqlite3.Error as exc:
+            self._fail("cannot be written", exc)
 
     # -- jedi's answers --------------------------------------------------------------
     def resolution(

@@ -8,23 +8,39 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..facts.extract import module_name
-from ..facts.index import ProjectIndex
 from ..model import FileResult, Finding
 from ..source import parsing
-from ..source.names import JediResolver
-from . import parallel, store
-from .analysis import analyze, findings_for
+from . import store
 from .cache import ResultCache
-from .jedimemo import MemoResolver
+
+if TYPE_CHECKING:
+    from . import parallel
 
 log = logging.getLogger(__name__)
 _PROC_FD = os.path.isdir("/proc/self/fd")
+_INDEX_LOCK = threading.Lock()
+
+
+# the analysis modules (detectors, facts, jedi) are imported when first needed: a
+# warm `check` that finds every file unchanged reads none of them (engine/snapshot.py)
+def analyze(*args, **kwargs) -> FileResult:
+    from .analysis import analyze as run
+
+    return run(*args, **kwargs)
+
+
+def findings_for(*args, **kwargs) -> list[Finding]:
+    from .analysis import findings_for as run
+
+    return run(*args, **kwargs)
+
 
 OTHER_FILES = (
     "Dockerfile",
@@ -47,6 +63,10 @@ OTHER_FILES = (
 )
 
 
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 @dataclass
 class Project:
     root: Path
@@ -66,9 +86,32 @@ class Project:
         self._packages: dict[str, bool] = {}  # folder (from the root) -> has __init__.py
         self._batch = False  # inside analyze_paths: the cache is committed at its end
         self._root_prefix = str(self.root).rstrip(os.sep) + os.sep
-        resolver = JediResolver(self.root, self.source_for) if self.use_jedi else None
-        # jedi's answers kept in the cache between runs, once remember_jedi() is called
-        self.index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
+        # path -> (size, mtime, ctime, inode, device) when discovered (engine/snapshot.py)
+        self.stats: dict[str, tuple[int, ...]] = {}
+        # path -> the key of its content, known without reading it (the snapshot's
+        # stat check: engine/snapshot.py); used by the next analyze_paths only
+        self.known_keys: dict[str, bytes] = {}
+
+    def __getattr__(self, name: str):
+        if name != "index":
+            raise AttributeError(name)
+        # built on first use (see the imports above), once whichever thread asks first
+        with _INDEX_LOCK:
+            index = self.__dict__.get("index")
+            if index is None:
+                from ..facts.index import ProjectIndex
+                from .jedimemo import MemoResolver
+
+                resolver = None
+                if self.use_jedi:
+                    from ..source.names import JediResolver
+
+                    resolver = JediResolver(self.root, self.source_for)
+                # jedi's answers kept in the cache between runs, once remember_jedi()
+                # is called
+                index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
+                self.index = index
+        return index
 
     def import_module(self, rel: str) -> str:
         """The module name the project's code imports ``rel`` (a path from the root)
@@ -76,6 +119,8 @@ class Project:
         root = self.import_root(rel)
         if not root:
             return ""
+        from ..facts.extract import module_name
+
         return module_name(rel[len(root) + 1 :])
 
     def import_root(self, rel: str) -> str:
@@ -261,46 +306,89 @@ class Project:
         found: list[Path] = []
         seen: set[str] = set()
         others: list[str] = []
-
-        def unreadable(exc: OSError) -> None:
-            where = exc.filename if isinstance(exc.filename, str) else str(self.root)
-            self.skipped[where] = f"folder cannot be read: {exc.strerror or exc}"
-
-        for dirpath, dirnames, filenames in os.walk(self.root, onerror=unreadable):
-            rel_dir = os.path.relpath(dirpath, self.root)
-            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-            kept = []
-            for d in sorted(dirnames):
-                if self.config.excluded(f"{rel_dir}/{d}/x" if rel_dir else f"{d}/x"):
-                    continue
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full):
-                    if not self.inside(os.path.realpath(full)):
-                        self.skipped[full] = "symlink to a folder outside the project"
-                    continue
-                kept.append(d)
-            dirnames[:] = kept
-            for name in sorted(filenames):
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                if name.endswith(".py"):
-                    if self.config.excluded(rel):
+        excluded = self.config.excluded
+        # the import roots the layout declares, found in the same walk (see
+        # _declared_roots, which walks the same folders when discover did not run)
+        declared: dict[str, str] | None = None
+        if not self.config.src and self.__dict__.get("_declared") is None:
+            declared = dict(self.config.declared_src)
+        stats = self.stats if self.cache is not None else None
+        root = str(self.root)
+        cut = len(root.rstrip(os.sep)) + 1
+        todo = [root]
+        while todo:
+            dirpath = todo.pop()
+            try:
+                with os.scandir(dirpath) as listing:
+                    entries = sorted(listing, key=_entry_name)
+            except OSError as exc:
+                where = exc.filename if isinstance(exc.filename, str) else root
+                self.skipped[where] = f"folder cannot be read: {exc.strerror or exc}"
+                continue
+            rel_dir = "" if dirpath == root else dirpath[cut:].replace(os.sep, "/")
+            prefix = f"{rel_dir}/" if rel_dir else ""
+            kept: list[str] = []
+            names: set[str] = set()
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if excluded(f"{prefix}{name}/x"):
                         continue
-                    full = os.path.join(dirpath, name)
-                    if os.path.islink(full):
+                    full = entry.path
+                    if entry.is_symlink():
+                        if not self.inside(os.path.realpath(full)):
+                            self.skipped[full] = "symlink to a folder outside the project"
+                        continue
+                    kept.append(full)
+                    continue
+                names.add(name)
+                rel = prefix + name
+                if name.endswith(".py"):
+                    if excluded(rel):
+                        continue
+                    full = entry.path
+                    if entry.is_symlink():
                         try:
                             full = self._link_target(full)
                         except parsing.SkipFile as exc:
-                            self.skipped[os.path.join(dirpath, name)] = str(exc)
+                            self.skipped[entry.path] = str(exc)
                             continue
                     if full not in seen:
                         seen.add(full)
                         found.append(Path(full))
+                        if stats is not None:
+                            try:
+                                st = os.stat(full) if full != entry.path else entry.stat()
+                                stats[full] = (
+                                    st.st_size,
+                                    st.st_mtime_ns,
+                                    st.st_ctime_ns,
+                                    st.st_ino,
+                                    st.st_dev,
+                                )
+                            except OSError:
+                                pass  # reading it will say what is wrong
                 elif (
                     name in OTHER_FILES
                     or rel.startswith(".github/workflows/")
                     or rel.startswith(".circleci/")
                 ):
                     others.append(rel)
+            if rel_dir:
+                if "__init__.py" not in names:
+                    self._packages[rel_dir] = False
+                if declared is not None and "__init__.py" not in names:
+                    if "manage.py" in names:
+                        declared.setdefault(rel_dir, "holds manage.py")
+                    elif rel_dir.rsplit("/", 1)[-1] == "src":
+                        declared.setdefault(rel_dir, "a src/ layout")
+            todo.extend(reversed(kept))  # depth first, in name order (as os.walk)
+        if declared is not None:
+            self._declared = declared
         self.other_files = sorted(others)
         return found
 
@@ -359,6 +447,8 @@ class Project:
     def remember_jedi(self) -> None:
         """Keep jedi's answers in the cache for the files analysed now (the command
         line, after its scan: the set of files does not change until it ends)."""
+        from .jedimemo import MemoResolver
+
         resolver = self.index.resolver
         if self.cache is not None and isinstance(resolver, MemoResolver):
             resolver.set_files(list(self.results))
@@ -469,9 +559,12 @@ class Project:
         there are enough of them, else here. Open documents (``overlay``) are left
         to their own analysis. ``between`` runs before each file (and while
         waiting for the workers): the server analyses edits there."""
+        from . import parallel
+
         names = [str(p) for p in paths]
         n = len(names)
         plan = self._plan(names)
+        self.known_keys = {}
         misses = [task for task in plan.values() if isinstance(task, tuple)]
         stream = None
         if self.jobs > 1 and len(misses) >= parallel.MIN_FILES:
@@ -523,9 +616,15 @@ class Project:
         is skipped (SkipFile), or the task of analysing it (a tuple)."""
         plan: dict[str, object] = {}
         cache = self.cache
+        known = self.known_keys
         for p in names:
             if p in self.overlay:
                 continue
+            if cache is not None and p in known:
+                key = known[p]
+                if cache.holds(p, key):
+                    plan[p] = key
+                    continue
             rel = self.rel(p)
             root, module = self.import_root(rel), self.import_module(rel)
             if cache is not None:
