@@ -366,3 +366,32 @@ def test_a_call_renamed_in_a_function_body_re_checks_only_its_units(project):
         assert doc.stats.detected <= total // 10, (doc.stats, total)
     finally:
         parsing.forget(key)
+
+
+def test_a_production_settings_edit_re_judges_the_base_settings(tmp_path):
+    """CONN001 on base settings is quiet when a production module that builds on
+    them updates DATABASES: typing that ``.update()`` in the open production file
+    re-judges the base file at once (the settings facts say it, not only the calls)."""
+    files = {
+        "mysite/__init__.py": "",
+        "mysite/settings/__init__.py": "",
+        "mysite/settings/base.py": (
+            'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}\n'
+        ),
+        "mysite/settings/production.py": "from .base import *\n\nDEBUG = False\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    p = Project(tmp_path, load_config(tmp_path), use_jedi=False)
+    p.scan()
+    base = str(tmp_path / "mysite/settings/base.py")
+    prod = str(tmp_path / "mysite/settings/production.py")
+    assert [f.code for f in p.findings(base)] == ["CONN001"]
+    key = "test-incremental:production"
+    try:
+        text = files["mysite/settings/production.py"] + "DATABASES['default'].update(env.db())\n"
+        p.analyze_open(prod, text, 1, key)
+        assert [f.code for f in p.findings(base)] == []
+    finally:
+        parsing.forget(key)

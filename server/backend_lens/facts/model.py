@@ -160,7 +160,17 @@ class FileFacts:
                 self.declarative_bases,
             )
         if kind == "settings":
-            return (self.settings, self.selects_settings, self.import_root)
+            return (
+                self.settings,
+                self.selects_settings,
+                self.import_root,
+                self.is_settings,
+                # which settings module builds on which (the environment of each:
+                # kinds.settings_profile), and whether it updates what it imported
+                # (CONN001: a production module's DATABASES[...].update(...))
+                (self.imports, self.star_imports) if self.is_settings else None,
+                bool(self.calls.get("update")),
+            )
         if kind == "tasks":
             return self.tasks
         if kind == "calls":

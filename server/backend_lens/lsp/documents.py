@@ -9,6 +9,7 @@ rule the rest of Backend Lens uses (``source.lines.split_lines``)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from urllib.parse import quote_from_bytes, unquote, unquote_to_bytes, urlparse
@@ -44,6 +45,7 @@ def count_lines_as_the_protocol_does(workspace: Workspace) -> None:
         workspace.__class__ = LspWorkspace
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every related location and fix published
 def uri_of(path: str) -> str:
     """The file URI of ``path``. A name that is not valid UTF-8 (a Latin-1 folder
     name on disk, held by Python as surrogate escapes) is percent-encoded byte by
