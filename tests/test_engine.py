@@ -212,3 +212,53 @@ def test_facts_of_many_files_share_their_names_and_empty_sets():
     assert name_a is name_b
     assert a.int_arguments["g"] == {"#0"}
     assert a.int_arguments["filter"] is b.int_arguments["filter"]  # both empty
+
+
+def test_a_nested_meta_naming_a_project_class_does_not_start_jedi(tmp_path, monkeypatch):
+    """`class Meta(TimeStamped.Meta)`: the index knows `TimeStamped` (this file's class,
+    or an imported project class), so no jedi run (its import, helper process and
+    parse of the modules it follows: most of a cold scan's judging on netbox)."""
+    from backend_lens.source import names
+
+    asked = []
+    monkeypatch.setattr(names.JediResolver, "__call__", lambda self, path, pos: asked.append(pos))
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/base.py": BASE.replace("BaseModel = TimeStamped\n", ""),
+            "shop/models.py": (
+                "from django.db import models\n"
+                "from shop.base import TimeStamped\n\n\n"
+                "class Order(TimeStamped):\n"
+                "    status = models.CharField(max_length=20)\n\n"
+                "    class Meta(TimeStamped.Meta):\n"
+                "        ordering = ['status']\n\n\n"
+                "class Line(Order):\n"
+                "    class Meta(Order.Meta):\n"
+                "        pass\n"
+            ),
+            "shop/views.py": VIEWS,
+            "shop/api.py": (
+                "from rest_framework import generics, serializers\n"
+                "from shop.models import Order\n\n\n"
+                "class OrderSerializer(serializers.ModelSerializer):\n"
+                "    class Meta:\n"
+                "        model = Order\n"
+                "        fields = ['status']\n\n\n"
+                "class BriefSerializer(OrderSerializer):\n"
+                "    class Meta(OrderSerializer.Meta):\n"
+                "        fields = ['id']\n\n\n"
+                "class Orders(generics.ListAPIView):\n"
+                "    serializer_class = BriefSerializer\n"
+            ),
+        },
+    )
+    project = Project(tmp_path, use_jedi=True)
+    project.scan()
+    assert codes(project) == [
+        ("API001", "shop/api.py", 16),
+        ("AUTH001", "shop/api.py", 16),
+        ("DBP001", "shop/views.py", 5),
+    ]
+    assert asked == []
