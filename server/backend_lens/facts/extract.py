@@ -3,6 +3,7 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import re
 from collections import Counter
@@ -13,6 +14,8 @@ from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, Tas
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
 from .work import extract_work
+
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey"}
@@ -956,7 +959,7 @@ class FileContext:
     aliases: dict | None  # `atomic = transaction.atomic`; None: unreadable
     main_guard: bool
     arq: bool
-    bound: frozenset = frozenset()  # module_bindings: every name bound at module level
+    bound: frozenset = frozenset()  # module_bindings: the builtin names bound at module level
     class_aliases: dict = dataclasses.field(default_factory=dict)  # `Alias = Dotted.Name`
 
 
@@ -1054,6 +1057,8 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
     class_aliases = {
         k: v for k, v in class_aliases.items() if k not in imports and k not in class_names
     }
+    bound = BUILTIN_NAMES.intersection(bound)  # what the index asks (kept small: every
+    # file's facts stay in memory during a scan)
     return FileContext(
         module=module,
         rel_path=rel_path,
@@ -1425,7 +1430,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         imports=ctx.imports,
         star_imports=ctx.stars,
         declarative_bases=ctx.declarative,
-        bound_names=ctx.bound,
+        rebound_builtins=ctx.bound,
         class_aliases=ctx.class_aliases,
         engines=tuple(engines),
         imported_modules=ctx.modules,

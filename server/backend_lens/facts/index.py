@@ -4,17 +4,15 @@ its fields and indexes, the project's settings)."""
 
 from __future__ import annotations
 
-import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .extract import Expr, qualify
+from .extract import BUILTIN_NAMES, Expr, qualify
 from .model import ClassFact, FieldFact, FileFacts
 
 log = logging.getLogger(__name__)
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 FACT_KINDS = ("models", "settings", "tasks", "calls")
 
 DJANGO_MODEL_BASES = {
@@ -315,7 +313,7 @@ class ProjectIndex:
             name in BUILTIN_NAMES
             and name not in facts.imports
             and name not in local
-            and name not in facts.bound_names
+            and name not in facts.rebound_builtins
             and facts.star_imports
             and all(self._star_binds(star, name, set()) is False for star in facts.star_imports)
         ):
@@ -353,7 +351,7 @@ class ProjectIndex:
         f = self.module(module)
         if f is None:
             return None  # a library: anything
-        if name in f.imports or name in f.bound_names or self.module(f"{module}.{name}"):
+        if name in f.imports or name in f.rebound_builtins or self.module(f"{module}.{name}"):
             return True  # bound there (or a submodule of that name)
         for star in f.star_imports:
             found = self._star_binds(star, name, seen)

@@ -106,10 +106,10 @@ class FileFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     star_imports: tuple[str, ...] = ()
     declarative_bases: tuple[str, ...] = ()  # module-level Base = declarative_base() names
-    # every name bound at module level outside functions and classes, imports apart
-    # (extract.module_bindings), and the ones bound once at the top level to a plain
-    # dotted name: `BaseModel = TimeStamped` -> "TimeStamped" (as written)
-    bound_names: frozenset[str] = frozenset()
+    # the builtin names (`Exception`, `list`) the module binds itself outside functions
+    # and classes, imports apart (extract.module_bindings); the names bound once at the
+    # top level to a plain dotted name: `BaseModel = TimeStamped` -> "TimeStamped"
+    rebound_builtins: frozenset[str] = frozenset()
     class_aliases: dict[str, str] = field(default_factory=dict)
     imported_modules: frozenset[str] = frozenset()  # every module named by an import
     classes: tuple[ClassFact, ...] = ()
@@ -166,7 +166,7 @@ class FileFacts:
                 self.star_imports,
                 self.classes,
                 self.declarative_bases,
-                self.bound_names,
+                self.rebound_builtins,
                 self.class_aliases,
             )
         if kind == "settings":
