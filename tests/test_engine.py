@@ -20,10 +20,18 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
-
-
-BaseModel = TimeStamped
 """
+# a binding only jedi follows (through a call): the index itself follows plain
+# aliases (`BaseModel = TimeStamped`), see the tests of _as_jedi_would below
+JEDI_ONLY = """
+
+def _base():
+    return TimeStamped
+
+
+BaseModel = _base()
+"""
+BASE += JEDI_ONLY
 MODELS = """\
 from core.base import BaseModel
 from django.db import models
@@ -76,7 +84,7 @@ def test_star_imports_and_package_reexports_resolve_without_jedi(tmp_path):
         tmp_path,
         {
             "core/__init__.py": "",
-            "core/base.py": BASE.replace("BaseModel = TimeStamped\n", ""),
+            "core/base.py": BASE.replace(JEDI_ONLY, ""),
             "shop/__init__.py": "from .models import *\n",
             "shop/models.py": MODELS.replace(
                 "from core.base import BaseModel", "from core.base import *"
@@ -212,3 +220,139 @@ def test_facts_of_many_files_share_their_names_and_empty_sets():
     assert name_a is name_b
     assert a.int_arguments["g"] == {"#0"}
     assert a.int_arguments["filter"] is b.int_arguments["filter"]  # both empty
+
+
+def test_a_nested_meta_naming_a_project_class_does_not_start_jedi(tmp_path, monkeypatch):
+    """`class Meta(TimeStamped.Meta)`: the index knows `TimeStamped` (this file's class,
+    or an imported project class), so no jedi run (its import, helper process and
+    parse of the modules it follows: most of a cold scan's judging on netbox)."""
+    from backend_lens.source import names
+
+    asked = []
+    monkeypatch.setattr(names.JediResolver, "__call__", lambda self, path, pos: asked.append(pos))
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/base.py": BASE.replace(JEDI_ONLY, ""),
+            "shop/models.py": (
+                "from django.db import models\n"
+                "from shop.base import TimeStamped\n\n\n"
+                "class Order(TimeStamped):\n"
+                "    status = models.CharField(max_length=20)\n\n"
+                "    class Meta(TimeStamped.Meta):\n"
+                "        ordering = ['status']\n\n\n"
+                "class Line(Order):\n"
+                "    class Meta(Order.Meta):\n"
+                "        pass\n"
+            ),
+            "shop/views.py": VIEWS,
+            "shop/api.py": (
+                "from rest_framework import generics, serializers\n"
+                "from shop.models import Order\n\n\n"
+                "class OrderSerializer(serializers.ModelSerializer):\n"
+                "    class Meta:\n"
+                "        model = Order\n"
+                "        fields = ['status']\n\n\n"
+                "class BriefSerializer(OrderSerializer):\n"
+                "    class Meta(OrderSerializer.Meta):\n"
+                "        fields = ['id']\n\n\n"
+                "class Orders(generics.ListAPIView):\n"
+                "    serializer_class = BriefSerializer\n"
+            ),
+        },
+    )
+    project = Project(tmp_path, use_jedi=True)
+    project.scan()
+    assert codes(project) == [
+        ("API001", "shop/api.py", 16),
+        ("AUTH001", "shop/api.py", 16),
+        ("DBP001", "shop/views.py", 5),
+    ]
+    assert asked == []
+
+
+def test_a_base_class_held_by_a_function_parameter_or_variable_does_not_start_jedi(
+    tmp_path, monkeypatch
+):
+    """`def factory(base): class View(base)`: which class `base` holds is known when
+    the code runs; jedi would guess it from the calls it searches the project for
+    (seconds on netbox) with its own environment's libraries. Not resolved, and no
+    jedi run; a module-level base next to it still is."""
+    from backend_lens.source import names
+
+    asked = []
+    monkeypatch.setattr(names.JediResolver, "__call__", lambda self, path, pos: asked.append(pos))
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/api.py": (
+                "from rest_framework import generics\n\n\n"
+                "def factory(base, *mixins):\n"
+                "    class View(base):\n"
+                "        pass\n\n"
+                "    meta = getattr(base, 'Meta')\n"
+                "    for (mixin, _) in mixins:\n"
+                "        class Mixed(mixin, meta):\n"
+                "            pass\n"
+                "    return View\n\n\n"
+                "class Orders(generics.ListAPIView):\n"
+                "    pass\n"
+            ),
+        },
+    )
+    project = Project(tmp_path, use_jedi=True)
+    project.scan()
+    assert codes(project) == [("API001", "shop/api.py", 15), ("AUTH001", "shop/api.py", 15)]
+    assert asked == []
+
+
+def test_plain_aliases_and_builtins_after_star_imports_are_resolved_without_jedi(
+    tmp_path, monkeypatch
+):
+    """What jedi would answer, when the facts alone tell it: `BaseModel = TimeStamped`
+    (bound once, to a project class) here or in the module it is imported from, and
+    `Exception` after star imports of project modules that do not bind it."""
+    from backend_lens.source import names
+
+    asked = []
+    monkeypatch.setattr(names.JediResolver, "__call__", lambda self, path, pos: asked.append(pos))
+    write(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/base.py": BASE.replace(JEDI_ONLY, "\n\nBaseModel = TimeStamped\n"),
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS
+            + "\n\nLocal = BaseModel\n\n\nclass Line(Local):\n"
+            + "    sku = models.CharField(max_length=20)\n",
+            "shop/views.py": VIEWS
+            + "\n\ndef lines():\n"
+            + "    from shop.models import Line\n\n"
+            + '    return Line.objects.filter(sku="x").first()\n',
+            "shop/api.py": (
+                "from rest_framework import generics\n"
+                "from shop.models import *\n\n\n"
+                "class Refused(Exception):\n"
+                "    pass\n\n\n"
+                "class Orders(generics.ListAPIView):\n"
+                "    pass\n"
+            ),
+        },
+    )
+    project = Project(tmp_path, use_jedi=True)
+    project.scan()
+    assert codes(project) == [
+        ("API001", "shop/api.py", 9),
+        ("AUTH001", "shop/api.py", 9),
+        ("DBP001", "shop/views.py", 5),
+        ("DBP001", "shop/views.py", 11),
+    ]
+    assert asked == []
+    # a star-imported module that binds the name: jedi is asked
+    (tmp_path / "shop" / "models.py").write_text(MODELS + "\n\nException = ValueError\n")
+    again = Project(tmp_path, use_jedi=True)
+    again.scan()
+    list(again.all_findings())
+    assert asked == [(5, 14)]

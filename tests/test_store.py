@@ -121,3 +121,17 @@ def test_facts_of_different_files_share_equal_values():
     assert shared  # the example's views call the same names the same way
     assert all(a.int_arguments[k] is b.int_arguments[k] for k in shared)
     assert before == a  # equal values: nothing that reads them can tell
+
+
+def test_deferred_judgements_share_the_set_of_what_they_read():
+    """A scan holds every deferred judgement (tens of thousands on Django): the
+    fact kinds each reads are one frozenset per distinct set, in the process that
+    made them and in the one that loads them from a worker or the cache."""
+    project = Project(SHOP, use_jedi=False)
+    project.scan()
+    made = [d for r in project.results.values() for d in r.deferred]
+    loaded = [d for r in project.results.values() for d in store.loads(store.dumps(r)).deferred]
+    for judgements in (made, loaded):
+        distinct = {d.reads for d in judgements}
+        assert 1 < len(distinct) < len(judgements)
+        assert len({id(d.reads) for d in judgements}) == len(distinct)

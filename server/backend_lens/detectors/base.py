@@ -12,6 +12,8 @@ from ..source import syntax as sx
 from ..source.suppress import PATTERN as SUPPRESS_PATTERN
 from ..source.suppress import string_lines
 
+_READS: dict[frozenset[str], frozenset[str]] = {}  # see Context.defer
+
 
 @dataclass(frozen=True)
 class Site:
@@ -251,7 +253,9 @@ class Context:
         return Edit(self.path, start, end, text)
 
     def defer(self, reads: Iterable[str], judge: Callable[[object], Iterable[Finding]]) -> Deferred:
-        return Deferred(frozenset(reads), judge)
+        kinds = frozenset(reads)
+        # one set per distinct set of kinds: a scan holds every file's judgements
+        return Deferred(_READS.setdefault(kinds, kinds), judge)
 
     def qualify(self, dotted: str | None) -> str | None:
         if dotted is None:

@@ -24,7 +24,7 @@ import types
 
 import parso.tree
 
-from ..model import FileResult
+from ..model import Deferred, FileResult
 
 _TABLES: dict[str, dict] = {}  # module -> its code objects (see _module_codes)
 _REFS: dict[types.CodeType, tuple | bytes] = {}  # code -> how it is saved
@@ -188,4 +188,7 @@ def loads(data: bytes) -> FileResult:
     result = pickle.loads(data)
     if not isinstance(result, FileResult):
         raise pickle.UnpicklingError(f"not a file result: {type(result).__name__}")
+    for d in result.deferred:  # one set per distinct set of kinds, as Context.defer makes
+        if isinstance(d, Deferred):
+            object.__setattr__(d, "reads", _SHARED.setdefault(d.reads, d.reads))
     return result

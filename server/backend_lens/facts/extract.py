@@ -3,6 +3,7 @@ settings, routes, tasks and a few call counts the report uses as evidence."""
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import re
 from collections import Counter
@@ -13,6 +14,8 @@ from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, Tas
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
 from .work import extract_work
+
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 FIELD_CALL = re.compile(r"(Field|ForeignKey|ManyToManyField|OneToOneField|Column|mapped_column)$")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TreeForeignKey"}
@@ -344,10 +347,56 @@ def _is_unique_constraint(argument) -> bool:
     )
 
 
+def _function_locals(node) -> set[str]:
+    """The names the function around ``node`` binds itself (its parameters and
+    names it assigns, loops or opens with ``as``), minus those it declares
+    ``global`` or ``nonlocal``: empty for a node outside a function."""
+    func = node.parent
+    while func is not None and func.type not in ("funcdef", "lambdef", "file_input"):
+        func = func.parent
+    if func is None or func.type != "funcdef":
+        return set()
+    found = {p.name.value for p in func.get_params()}
+    shared: set[str] = set()
+    todo = list(func.children[-1].children) if func.children[-1].type == "suite" else []
+    while todo:
+        n = todo.pop()
+        t = n.type
+        if t in ("funcdef", "classdef", "lambdef"):
+            continue
+        if t == "expr_stmt":
+            for target in n.children[:-1:2]:
+                found.update(leaf.value for leaf in _target_names(target))
+        elif t in ("for_stmt", "comp_for", "sync_comp_for"):
+            found.update(leaf.value for leaf in _target_names(n.children[1]))
+        elif t == "with_item" or t == "except_clause":
+            if len(n.children) >= 3 and n.children[-2].type == "keyword":
+                found.update(leaf.value for leaf in _target_names(n.children[-1]))
+        elif t == "namedexpr_test":
+            found.update(leaf.value for leaf in _target_names(n.children[0]))
+        elif t in ("global_stmt", "nonlocal_stmt"):
+            shared.update(c.value for c in n.children[1::2])
+        todo.extend(getattr(n, "children", ()))
+    return found - shared
+
+
+def _target_names(target):
+    """The names an assignment target binds (``a``, ``a, b``, ``(a, [b, *c])``)."""
+    if target.type == "name":
+        return [target]
+    if target.type in ("testlist_star_expr", "exprlist", "testlist", "atom", "star_expr"):
+        return [leaf for c in target.children for leaf in _target_names(c)]
+    if target.type in ("testlist_comp",):
+        return [leaf for c in target.children for leaf in _target_names(c)]
+    return []
+
+
 def extract_class(node, imports, module, local_classes) -> ClassFact:
     name = node.children[1].value
     bases: list[str] = []
     base_pos: list[tuple[int, int]] = []
+    runtime: list[int] = []  # bases named by the surrounding function's own names
+    in_function: set[str] | None = None
     keywords: list[tuple[str, str]] = []
     if (
         len(node.children) > 3
@@ -366,6 +415,10 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
                 continue
             d = sx.dotted(it)
             if d:
+                if in_function is None:
+                    in_function = _function_locals(node)
+                if d.partition(".")[0] in in_function:
+                    runtime.append(len(bases))
                 bases.append(qualify(d, imports, module, local_classes) or d)
                 base_pos.append(it.start_pos)
     suite = node.children[-1]
@@ -430,6 +483,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         abstract=abstract,
         methods=tuple(methods),
         base_positions=tuple(base_pos),
+        runtime_bases=tuple(runtime),
         keywords=tuple(keywords),
     )
 
@@ -905,6 +959,56 @@ class FileContext:
     aliases: dict | None  # `atomic = transaction.atomic`; None: unreadable
     main_guard: bool
     arq: bool
+    bound: frozenset = frozenset()  # module_bindings: the builtin names bound at module level
+    class_aliases: dict = dataclasses.field(default_factory=dict)  # `Alias = Dotted.Name`
+
+
+def module_bindings(module_tree) -> tuple[frozenset[str], dict[str, str]]:
+    """(every name the module binds outside its functions and classes, by an
+    assignment, a loop, ``with ... as``, ``except ... as``, ``def``, ``class`` or
+    ``global``; the names it binds exactly once, at its top level, to a plain
+    dotted name: ``BaseModel = TimeStamped`` -> "TimeStamped"). Imports are in
+    FileFacts.imports; a name bound by ``:=`` at module level is not seen."""
+    bound: list[str] = []
+    plain: dict[str, str] = {}
+    todo = list(module_tree.children)
+    while todo:
+        n = todo.pop()
+        t = n.type
+        if t in ("funcdef", "classdef"):
+            bound.append(n.children[1].value)
+            continue
+        if t in ("decorated", "async_stmt", "async_funcdef"):
+            todo.append(n.children[-1])
+        elif t == "expr_stmt":
+            for target in n.children[:-1:2]:
+                bound.extend(leaf.value for leaf in _target_names(target))
+            value = n.children[-1]
+            lhs = n.children[0]
+            if (
+                len(n.children) == 3
+                and lhs.type == "name"
+                and n.parent is not None
+                and n.parent.parent is module_tree
+                and value.type in ("name", "power", "atom_expr")
+            ):
+                d = sx.dotted(value)
+                if d and sx.code(value).replace(" ", "") == d:
+                    plain[lhs.value] = d
+        elif t == "simple_stmt":
+            todo.extend(n.children)
+        elif t in ("if_stmt", "try_stmt", "while_stmt", "for_stmt", "with_stmt", "suite"):
+            if t == "for_stmt":
+                bound.extend(leaf.value for leaf in _target_names(n.children[1]))
+            todo.extend(n.children)
+        elif t in ("with_item", "except_clause"):
+            if len(n.children) >= 3 and n.children[-2].type == "keyword":
+                bound.extend(leaf.value for leaf in _target_names(n.children[-1]))
+        elif t == "global_stmt":
+            bound.extend(c.value for c in n.children[1::2])
+    counts = Counter(bound)
+    aliases = {k: v for k, v in plain.items() if counts[k] == 1}
+    return frozenset(bound), aliases
 
 
 def file_context(module_tree, by_type, rel_path: str) -> FileContext:
@@ -946,6 +1050,15 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
         aliases: dict | None = _aliases(module_tree, {})
     except (IndexError, AttributeError, ValueError):
         aliases = None
+    try:
+        bound, class_aliases = module_bindings(module_tree)
+    except (IndexError, AttributeError, ValueError):  # half-typed code: no alias followed
+        bound, class_aliases = frozenset(), {}
+    class_aliases = {
+        k: v for k, v in class_aliases.items() if k not in imports and k not in class_names
+    }
+    bound = BUILTIN_NAMES.intersection(bound)  # what the index asks (kept small: every
+    # file's facts stay in memory during a scan)
     return FileContext(
         module=module,
         rel_path=rel_path,
@@ -969,6 +1082,8 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
         ),
         arq=any(q == "arq" or q.startswith("arq.") for q in imports.values())
         or any(n.endswith("WorkerSettings") for n in class_names),
+        bound=bound,
+        class_aliases=class_aliases,
     )
 
 
@@ -1315,6 +1430,8 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         imports=ctx.imports,
         star_imports=ctx.stars,
         declarative_bases=ctx.declarative,
+        rebound_builtins=ctx.bound,
+        class_aliases=ctx.class_aliases,
         engines=tuple(engines),
         imported_modules=ctx.modules,
         classes=tuple(classes),

@@ -4,17 +4,15 @@ its fields and indexes, the project's settings)."""
 
 from __future__ import annotations
 
-import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .extract import Expr, qualify
+from .extract import BUILTIN_NAMES, Expr, qualify
 from .model import ClassFact, FieldFact, FileFacts
 
 log = logging.getLogger(__name__)
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 FACT_KINDS = ("models", "settings", "tasks", "calls")
 
 DJANGO_MODEL_BASES = {
@@ -274,6 +272,20 @@ class ProjectIndex:
         # a project module binds the name some other way (an alias assignment, a
         # conditional definition): ask jedi, which follows the assignments
         if pos is not None and self.resolver is not None:
+            if "." in written:
+                # jedi is asked about the name at ``pos``: the head of ``written``
+                # (`DeviceSerializer` of `class Meta(DeviceSerializer.Meta)`). A head
+                # that this file defines or imports as a project class needs no jedi:
+                # the index holds what jedi would find (a jedi run costs ~0.1-1 s and
+                # tens of MB: its own parse of the modules it follows)
+                q_head = qualify(head, facts.imports, facts.module, local)
+                ref = self._lookup_qualified(q_head) if q_head and q_head != head else None
+                if ref is not None:
+                    return ref
+            else:
+                known = self._as_jedi_would(facts, written, local)
+                if known is not None:
+                    return known
             key = (facts.path, written)  # one answer per name and file, not per use
             if key not in self._jedi_cache:
                 try:
@@ -285,6 +297,70 @@ class ProjectIndex:
             if full:
                 return self._lookup_qualified(full) or full
         return None
+
+    def _as_jedi_would(self, facts: FileFacts, name: str, local: set[str]) -> ClassRef | str | None:
+        """What jedi would answer for the name ``name`` where the facts tell it
+        alone (None: they do not): an alias bound once to a project class
+        (``config = DummyPluginConfig``, here or in the module it is imported
+        from), or a builtin that no star-imported project module binds
+        (``class UnpinnedQuery(Exception)`` after ``from dcim.models import *``)."""
+        owner, bound = facts, name
+        if name in facts.imports:
+            mod, _, bound = facts.imports[name].rpartition(".")
+            owner = self.module(mod) if mod else None
+        if owner is not None and bound in owner.class_aliases:
+            ref = self._alias_target(owner, bound, 0)
+            if ref is not None:
+                return ref
+        if (
+            name in BUILTIN_NAMES
+            and name not in facts.imports
+            and name not in local
+            and name not in facts.rebound_builtins
+            and facts.star_imports
+            and all(self._star_binds(star, name, set()) is False for star in facts.star_imports)
+        ):
+            return f"builtins.{name}"
+        return None
+
+    def _alias_target(self, facts: FileFacts, name: str, depth: int) -> ClassRef | None:
+        """The project class ``name = Dotted.Name`` binds in ``facts``'s module, when
+        its imports or classes place it (through further aliases too)."""
+        value = facts.class_aliases.get(name)
+        if value is None or depth > 4:
+            return None
+        head = value.split(".")[0]
+        if "." not in value and head not in facts.imports and value in facts.class_aliases:
+            return self._alias_target(facts, value, depth + 1)
+        local = {c.name for c in facts.classes}
+        q = qualify(value, facts.imports, facts.module, local)
+        if not q or q == value:
+            return None
+        ref = self._lookup_qualified(q)
+        if ref is None and "." not in value and head in facts.imports:
+            mod, _, bound = q.rpartition(".")
+            owner = self.module(mod) if mod else None
+            if owner is not None and bound in owner.class_aliases:
+                return self._alias_target(owner, bound, depth + 1)
+        return ref
+
+    def _star_binds(self, module: str, name: str, seen: set[str]) -> bool | None:
+        """Whether ``from module import *`` binds ``name``: None when it cannot be
+        told (a library module, a name the module binds in a way the facts do not
+        record)."""
+        if module in seen:
+            return False
+        seen.add(module)
+        f = self.module(module)
+        if f is None:
+            return None  # a library: anything
+        if name in f.imports or name in f.rebound_builtins or self.module(f"{module}.{name}"):
+            return True  # bound there (or a submodule of that name)
+        for star in f.star_imports:
+            found = self._star_binds(star, name, seen)
+            if found is not False:
+                return found
+        return False
 
     def ancestors(self, ref: ClassRef) -> tuple[tuple[str, ...], tuple[ClassRef, ...]]:
         """(library base names, project base classes) of a class, transitively."""
@@ -302,6 +378,12 @@ class ProjectIndex:
                 written = base
                 # bases are stored qualified; resolve again from the written tail
                 pos = cur.cls.base_positions[i] if i < len(cur.cls.base_positions) else None
+                if i in cur.cls.runtime_bases:
+                    # a function's parameter or variable: which class it holds is known
+                    # when the code runs (jedi guesses it from calls it searches the
+                    # project for, seconds on netbox, with the libraries of its own
+                    # environment): not resolved
+                    pos = None
                 target = self._lookup_qualified(base)
                 if target is None:
                     target = self.resolve_class(cur.facts, _unqualify(written, cur.facts), pos)

@@ -37,6 +37,9 @@ class ClassFact:
     abstract: bool = False
     methods: tuple[str, ...] = ()
     base_positions: tuple[Pos, ...] = ()
+    # indexes of the bases that a function's parameter or local variable names
+    # (`def factory(base): class View(base)`): decided when the code runs
+    runtime_bases: tuple[int, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()  # class Meta: NAME = <code> (cut to 200 chars)
     keywords: tuple[tuple[str, str], ...] = ()  # class X(Base, table=True): ("table", "True")
 
@@ -103,6 +106,11 @@ class FileFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     star_imports: tuple[str, ...] = ()
     declarative_bases: tuple[str, ...] = ()  # module-level Base = declarative_base() names
+    # the builtin names (`Exception`, `list`) the module binds itself outside functions
+    # and classes, imports apart (extract.module_bindings); the names bound once at the
+    # top level to a plain dotted name: `BaseModel = TimeStamped` -> "TimeStamped"
+    rebound_builtins: frozenset[str] = frozenset()
+    class_aliases: dict[str, str] = field(default_factory=dict)
     imported_modules: frozenset[str] = frozenset()  # every module named by an import
     classes: tuple[ClassFact, ...] = ()
     functions: tuple[FunctionFact, ...] = ()
@@ -158,6 +166,8 @@ class FileFacts:
                 self.star_imports,
                 self.classes,
                 self.declarative_bases,
+                self.rebound_builtins,
+                self.class_aliases,
             )
         if kind == "settings":
             return (
