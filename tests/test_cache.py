@@ -416,3 +416,26 @@ def test_a_failed_cross_file_check_keeps_no_snapshot(proj, capsys, monkeypatch, 
     [db] = cache_files(Path(os.environ[cache_mod.ENV]))
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM snapshot").fetchone() == (0,)
+
+
+def test_the_command_leaves_without_tear_down_and_keeps_its_output_and_cache(proj, capsys):
+    """``backend-lens check`` ends with os._exit once its output is written (Python's
+    tear-down of a large project's results is skipped): what it printed, its exit
+    code and what it stored in the cache are all there, as after ``cli.main``."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    cmd = [sys.executable, "-P", "-m", "backend_lens", "check", str(proj), "--format", "json"]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 1 and '"ORM001"' in first.stdout, first.stderr
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] == 1
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert (second.returncode, second.stdout, second.stderr) == (
+        first.returncode,
+        first.stdout,
+        first.stderr,
+    )
+    assert (second.returncode, second.stdout) == check(capsys, proj, "--no-cache")[:2]

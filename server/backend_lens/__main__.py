@@ -40,6 +40,6 @@ def _drop_working_directory(path: list[str]) -> None:
 
 _drop_working_directory(sys.path)
 
-from .cli import main  # noqa: E402 - only once the path is clean
+from .cli import run  # noqa: E402 - only once the path is clean
 
-sys.exit(main())
+run()
