@@ -258,9 +258,7 @@ class ResultCache:
         if db is None or self.keys.get(path) == key:
             return
         try:
-            if not self._dirty:
-                db.execute("BEGIN")
-                self._dirty = True
+            self._begin(db)
             db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (_param(path), key, data))
         except sqlite3.Error as exc:
             self._fail("cannot be written", exc)
@@ -292,6 +290,12 @@ class ResultCache:
             log.debug("cache row of %s unreadable", path, exc_info=True)
         return None
 
+    def _begin(self, db) -> None:
+        """Open the transaction the writes of this run go into (committed by flush)."""
+        if not self._dirty:
+            db.execute("BEGIN")
+            self._dirty = True
+
     # -- the judged findings of a whole check (engine/snapshot.py) -------------------
     def snapshot(self, name: str) -> bytes | None:
         db = self._open()
@@ -310,9 +314,7 @@ class ResultCache:
         if db is None:
             return
         try:
-            if not self._dirty:
-                db.execute("BEGIN")
-                self._dirty = True
+            self._begin(db)
             if data is None:
                 db.execute("DELETE FROM snapshot WHERE k = ?", (name,))
             else:
@@ -358,9 +360,7 @@ class ResultCache:
         if db is None:
             return
         try:
-            if not self._dirty:
-                db.execute("BEGIN")
-                self._dirty = True
+            self._begin(db)
             db.execute(
                 "INSERT OR REPLACE INTO resolutions VALUES (?, ?, ?, ?, ?, ?)",
                 (_param(path), pos[0], pos[1], stamp, answer, marshal.dumps(deps)),
@@ -375,9 +375,7 @@ class ResultCache:
         if not gone or db is None:
             return
         try:
-            if not self._dirty:
-                db.execute("BEGIN")
-                self._dirty = True
+            self._begin(db)
             db.executemany("DELETE FROM files WHERE path = ?", [(_param(p),) for p in gone])
             db.executemany("DELETE FROM resolutions WHERE path = ?", [(_param(p),) for p in gone])
         except sqlite3.Error as exc:
