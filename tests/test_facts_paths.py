@@ -72,3 +72,30 @@ def test_editing_a_route_leaves_no_stale_entry(tmp_path):
     for route in ("/b", "/c", "/d"):
         project.analyze_file(path, ROUTES.format(route=route).lstrip("\n"), cache_key="doc")
     assert list(project.index.files) == [path]
+
+
+def test_a_meta_with_malformed_unique_together_still_yields_the_model(tmp_path):
+    """Django's own tests hold ``unique_together = [("a", "b"), 42]`` and ``= 42``:
+    the model and its well-formed groups are read, the rest is ignored (the file's
+    facts used to be lost to a TypeError, with a warning)."""
+    from backend_lens.config import load as load_config
+    from backend_lens.engine.analysis import analyze
+
+    text = (
+        "from django.db import models\n\n\n"
+        "class A(models.Model):\n"
+        "    a = models.IntegerField()\n"
+        "    b = models.IntegerField()\n\n"
+        "    class Meta:\n"
+        '        unique_together = [("a", "b"), 42]\n\n\n'
+        "class B(models.Model):\n"
+        "    class Meta:\n"
+        "        unique_together = 42\n"
+        '        index_together = [["a"], None, "x"]\n'
+    )
+    result = analyze(text, str(tmp_path / "m.py"), "m.py", None, None, load_config(tmp_path))
+    assert result.errors == []
+    classes = {c.name: c for c in result.facts.classes if c.name in ("A", "B")}
+    assert set(classes) == {"A", "B"}
+    assert classes["A"].meta_indexes == (("a", "b"),)
+    assert classes["B"].meta_indexes == (("a",),)

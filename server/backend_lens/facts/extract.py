@@ -319,8 +319,8 @@ def _meta_indexed(meta_suite) -> tuple[tuple[tuple[str, ...], ...], bool]:
             v = literalish(value)
             if isinstance(v, (list, tuple)) and v:
                 groups = v if isinstance(v[0], (list, tuple)) else [v]
-                for g in groups:
-                    if g and all(isinstance(x, str) for x in g):
+                for g in groups:  # Django's own tests hold `[("a", "b"), 42]`
+                    if isinstance(g, (list, tuple)) and g and all(isinstance(x, str) for x in g):
                         groups_out.append(tuple(g))
         if key in ("indexes", "constraints"):
             for n in sx.walk(value):
