@@ -124,6 +124,7 @@ _INDEX_ONLY = (
     "settings",
     "selects_settings",
     "engines",
+    "flows",
 )
 
 

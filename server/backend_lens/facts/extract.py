@@ -13,6 +13,7 @@ from ..source import syntax as sx
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
+from .taint import function_flows
 from .work import extract_work
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -1118,6 +1119,7 @@ class PartFacts:
     ints: dict | None
     route_parts: object  # routes.RouteParts, or None (the file serves no endpoints)
     work: list
+    flows: list  # taint.FunctionFlow of the part's functions
 
 
 def part_facts(
@@ -1344,6 +1346,7 @@ def part_facts(
         if serves_endpoints(ctx.rel_path)
         else None,
         work=list(extract_work(by_type, imports, calls_of, ctx.arq)),
+        flows=function_flows(ctx, by_type) if not ctx.settings_module else [],
     )
 
 
@@ -1374,6 +1377,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     held: dict[str, frozenset[str]] | None = {}
     ints: dict[str, frozenset[str]] | None = {}
     work: list = []
+    flows: list = []
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1406,6 +1410,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
                     known = ints.get(k)
                     ints[k] = v if known is None else known & v
         work += part.work
+        flows += part.flows
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1453,6 +1458,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         is_migration=is_migration_path(ctx.rel_path, ctx.top_names),
         is_settings=ctx.settings_module,
         work=tuple(work),
+        flows=tuple(flows),
     )
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from .extract import BUILTIN_NAMES, Expr, qualify
 from .model import ClassFact, FieldFact, FileFacts
+from .taint import TaintResolver
 
 log = logging.getLogger(__name__)
 
-FACT_KINDS = ("models", "settings", "tasks", "calls")
+FACT_KINDS = ("models", "settings", "tasks", "calls", "flows")
 
 DJANGO_MODEL_BASES = {
     "django.db.models.Model",
@@ -102,6 +103,7 @@ class ProjectIndex:
         self._wrappers: dict[str, bool] = {}  # qualified name -> holds a transaction
         self._int_arguments: dict[str, frozenset[str]] | None = None
         self._roots: frozenset[str] | None = None
+        self._taint: TaintResolver | None = None
         # id(facts) -> (facts, the names of its classes)
         self._class_names: dict[int, tuple[FileFacts, set[str]]] = {}
 
@@ -140,6 +142,8 @@ class ProjectIndex:
             self._class_names.clear()
         if "settings" in changed or "models" in changed:
             self._settings = None
+        if "flows" in changed or "models" in changed:
+            self._taint = None
         if "calls" in changed or "models" in changed:
             self._atomic_calls = None
             self._wrappers.clear()
@@ -572,6 +576,13 @@ class ProjectIndex:
             self._int_arguments = merged
         given = self._int_arguments.get(function)
         return given is not None and any(s in given for s in slots)
+
+    def taint(self) -> TaintResolver:
+        """Every file's taint flows joined (facts/taint.py), built once per change
+        of the flows."""
+        if self._taint is None:
+            self._taint = TaintResolver(self)
+        return self._taint
 
     def is_transaction_wrapper(self, qualname: str) -> bool:
         """Whether ``qualname`` names a project decorator or context manager that

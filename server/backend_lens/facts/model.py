@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .routes import RouteFacts
+from .taint import FunctionFlow
 
 Pos = tuple[int, int]
 
@@ -156,6 +157,8 @@ class FileFacts:
     int_arguments: dict[str, frozenset[str]] = field(default_factory=dict)
     # what the endpoint inventory links across files (facts/routes.py)
     route_facts: RouteFacts = field(default_factory=RouteFacts)
+    # where client data goes in each function (facts/taint.py)
+    flows: tuple[FunctionFlow, ...] = ()
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -191,4 +194,6 @@ class FileFacts:
                 self.held_calls,
                 self.int_arguments,
             )
+        if kind == "flows":
+            return tuple(f.digest() for f in self.flows)
         raise KeyError(kind)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from ..model import Fix
-from ..source import syntax as sx
-from ._helpers import last_assignment
-from .base import Context, detector, make_finding
+from ...model import Deferred, Fix
+from ...source import syntax as sx
+from .._helpers import last_assignment
+from ..base import Context, detector, make_finding
+from .flows import judge_sink, tainted_sinks
 
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP|ALTER)\b", re.I)
 SQL_INSIDE = re.compile(r"\s(FROM|WHERE|SET)\s", re.I)
@@ -120,40 +121,67 @@ def _puts_a_value(ctx: Context, built) -> bool:
 
 @detector("VAL001", section="Input Validation & Sanitization")
 def sql_string_formatting(ctx: Context):
+    # SQL that client data reaches (facts/taint.py): the finding names the source;
+    # a statement formatted from values of unknown origin is judged by its shape
+    tainted = {}
+    if not ctx.facts.is_test:
+        tainted = {sink.at[0]: (flow, sink) for flow, sink in tainted_sinks(ctx, ("VAL001",))}
     for arg, with_params in _sql_arguments(ctx):
-        built = arg
-        if arg.type == "name":
-            assigned = last_assignment(ctx, arg.value, arg)
-            if assigned is None:
-                continue
-            built = assigned
-        if not formatted_sql(built):
-            continue
-        if with_params and built.type in ("fstring", "strings") and not _puts_a_value(ctx, built):
-            # values go as parameters; the f-string composes SQL fragments (a
-            # compiled subquery, a column list), the way ORMs build SQL themselves
-            continue
-        values = _formatted_values(built)
-        if values is not None:
-            # a name checked for both quote characters around this code, and only
-            # ever put between quotes, cannot end its literal
-            values = [v for v in values if not _quote_guarded(arg, built, v)]
-        pending = _parameters_left(ctx, values) if values is not None else None
-        if pending == []:
-            continue  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
-        site = ctx.site(arg)
-        fix = _parameterise(ctx, arg) if not with_params else None
-        if pending is None:
-            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
-            continue
+        if arg.start_pos in tainted:
+            flow, sink = tainted.pop(arg.start_pos)
+            shape = list(_shape(ctx, arg, with_params))
+            fix = _parameterise(ctx, arg) if not with_params else None
 
-        def judge(index, site=site, fix=fix, pending=pending):
-            # a parameter formatted into SQL that every caller in the project gives an int
-            if all(index.always_given_an_integer(fn, slots) for fn, slots in pending):
-                return
-            yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+            def otherwise(index, shape=shape):
+                for item in shape:
+                    if isinstance(item, Deferred):
+                        yield from item.judge(index)
+                    else:
+                        yield item
 
-        yield ctx.defer(("calls",), judge)
+            reads = ("calls",) if any(isinstance(x, Deferred) for x in shape) else ()
+            yield from judge_sink(ctx, flow, sink, "VAL001", fix, otherwise, reads)
+            continue
+        yield from _shape(ctx, arg, with_params)
+    for flow, sink in tainted.values():  # an SQL call the shape rule does not read
+        yield from judge_sink(ctx, flow, sink, "VAL001")
+
+
+def _shape(ctx: Context, arg, with_params: bool):
+    """VAL001 by the shape of the SQL text: formatted from values not proven safe."""
+    built = arg
+    if arg.type == "name":
+        assigned = last_assignment(ctx, arg.value, arg)
+        if assigned is None:
+            return
+        built = assigned
+    if not formatted_sql(built):
+        return
+    if with_params and built.type in ("fstring", "strings") and not _puts_a_value(ctx, built):
+        # values go as parameters; the f-string composes SQL fragments (a
+        # compiled subquery, a column list), the way ORMs build SQL themselves
+        return
+    values = _formatted_values(built)
+    if values is not None:
+        # a name checked for both quote characters around this code, and only
+        # ever put between quotes, cannot end its literal
+        values = [v for v in values if not _quote_guarded(arg, built, v)]
+    pending = _parameters_left(ctx, values) if values is not None else None
+    if pending == []:
+        return  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
+    site = ctx.site(arg)
+    fix = _parameterise(ctx, arg) if not with_params else None
+    if pending is None:
+        yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+        return
+
+    def judge(index, site=site, fix=fix, pending=pending):
+        # a parameter formatted into SQL that every caller in the project gives an int
+        if all(index.always_given_an_integer(fn, slots) for fn, slots in pending):
+            return
+        yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
+
+    yield ctx.defer(("calls",), judge)
 
 
 VAL001_MESSAGE = (
