@@ -236,13 +236,11 @@ def query(cursor, ids, limit, offset, size: int, maybe: int | None = None):
         'cursor.execute("SELECT * FROM t WHERE a = %s AND b = %d" % (name, limit))',
         'cursor.execute("SELECT * FROM t WHERE a = {}".format(request.GET["a"]))',
         "cursor.execute(\"SELECT * FROM t WHERE a = '{}'\".format.__call__(name))",
-        'cursor.execute(f"SELECT * FROM t LIMIT {BATCH}")',  # module name bound to a string
         'cursor.execute(f"SELECT * FROM t LIMIT {float(limit)}")',  # float("nan") is text
         'n = len(ids)\n    n = name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
         'n = len(ids)\n    if name:\n        n += name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
         'for i in ids:\n        cursor.execute(f"SELECT * FROM t WHERE a = {i}")',
         "for i, x in enumerate(ids):\n        cursor.execute(f\"UPDATE t SET pos = '{x}'\")",
-        'global LIMIT\n    cursor.execute(f"SELECT * FROM t LIMIT {LIMIT}")',
         "def len(x):\n        return x\n    cursor.execute(f\"SELECT * FROM t WHERE a = '{len(name)}'\")",
     ],
 )
@@ -256,6 +254,31 @@ def query(cursor, ids, limit, name: str, request):
     {body}
 """
     assert len(val001(tmp_path, src)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'cursor.execute(f"SELECT * FROM t LIMIT {BATCH}")',
+        'global LIMIT\n    cursor.execute(f"SELECT * FROM t LIMIT {LIMIT}")',
+        'cursor.execute(f"SELECT * FROM {Order._meta.db_table} WHERE a = %s", [name])',
+        'cursor.execute("SELECT * FROM %s" % settings.REPORT_TABLE)',
+        "cursor.execute(f\"SELECT * FROM t WHERE state = '{State.OPEN.value}'\")",
+        'table = connection.ops.quote_name(name)\n    cursor.execute(f"SELECT * FROM {table}")',
+    ],
+)
+def test_val001_the_codes_own_values_are_not_data(tmp_path, body):
+    # module constants, settings, enum members, table names and quoted identifiers
+    # are written by the project, not sent by a client (issue 11: no false alarms)
+    src = f"""
+BATCH = "500"
+LIMIT = 10
+
+
+def query(cursor, ids, limit, name: str, request):
+    {body}
+"""
+    assert val001(tmp_path, src) == []
 
 
 # -- a parameter formatted into SQL, decided by the callers ---------------------------

@@ -103,8 +103,16 @@ REQUEST_ATTRS = frozenset(
         "stream",
         # Starlette / FastAPI
         "path_params",
+        # aiohttp (on `request` only: see AIOHTTP_ATTRS)
+        "post",
+        "match_info",
+        "query",
+        "text",
+        "read",
+        "content",
     }
 )
+AIOHTTP_ATTRS = frozenset({"post", "match_info", "query", "text", "read", "content"})
 REQUEST_NAMES = frozenset({"request", "req", "self.request", "info.context", "self.scope"})
 FLASK_REQUEST = frozenset({"flask.request", "quart.request", "werkzeug.local.request"})
 VIEW_METHODS = frozenset(
@@ -134,11 +142,16 @@ CONSUMER_METHODS = frozenset({"receive", "receive_json", "websocket_receive", "r
 SAFE_ANNOTATIONS = re.compile(
     r"^(Optional\[)?(int|float|bool|complex|Decimal|UUID|uuid\.UUID|datetime|date|time|"
     r"timedelta|datetime\.\w+|EmailStr|PositiveInt|NonNegativeInt|conint\(.*\)|"
-    r"condecimal\(.*\)|confloat\(.*\))(\])?(\s*\|\s*None)?$"
+    r"condecimal\(.*\)|confloat\(.*\)|Literal\[.*\])(\])?(\s*\|\s*None)?$"
 )
 NOT_CLIENT_DATA = re.compile(
     r"^(Request|Response|BackgroundTasks|Session|AsyncSession|WebSocket|HttpRequest|"
-    r"\w*Session|\w*Repository|\w*Service|Settings|\w*Settings|User|\w*User)$"
+    r"\w*Session|\w*Repository|\w*Service|Settings|\w*Settings|User|\w*User|\w*Dep|"
+    r"\w*Dependency|\w*Depends)$"
+)
+# parameters that FastAPI fills from dependencies, whatever their annotation says
+DEPENDENCY_NAMES = frozenset(
+    {"session", "db", "db_session", "current_user", "user", "settings", "background_tasks"}
 )
 ID_NAMES = re.compile(r"^(pk|id|\w+_id|\w+_pk|page|year|month|day)$")
 
@@ -407,6 +420,7 @@ PATH_METHODS = frozenset(
     }
 )
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream"})
+URLISH = re.compile(r"url|uri|https?:|endpoint|host|address", re.I)
 HTTP_CLIENT = re.compile(r"(^|_|\.)(session|client|http|requests|httpx|aiohttp)$", re.I)
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 # code whose presence in a function shows the author checked a path or a redirect
@@ -417,6 +431,45 @@ REDIRECT_GUARDS = (
     "is_safe_redirect",
     "url_is_safe",
     "netloc",
+)
+# library classes whose object is the value given (a path, a buffer of the text)
+WRAPPERS = frozenset(
+    {
+        "Path",
+        "PurePath",
+        "PosixPath",
+        "PurePosixPath",
+        "WindowsPath",
+        "StringIO",
+        "BytesIO",
+        "Markup",
+        "SafeString",
+        "Template",
+        "Request",
+        "URL",
+        "ParseResult",
+        "SplitResult",
+    }
+)
+# methods whose result holds their arguments: `" ".join(parts)`, `"{}".format(x)`
+STRING_BUILDERS = frozenset(
+    {
+        "join",
+        "format",
+        "format_map",
+        "replace",
+        "joinpath",
+        "with_name",
+        "with_suffix",
+        "urljoin",
+        "copy",
+        "union",
+        "__add__",
+    }
+)
+# keyword arguments of library functions that hand over the data itself
+DATA_KEYWORDS = frozenset(
+    {"fileobj", "file", "data", "path", "filename", "url", "s", "string", "text", "source"}
 )
 PROPAGATING_MUTATORS = frozenset(
     {"append", "extend", "insert", "update", "add", "setdefault", "appendleft", "write"}
@@ -545,7 +598,7 @@ class _Function:
                 test, suite = ch[i + 1], ch[i + 3]
                 self.ev(test)
                 self.env = dict(before)
-                guarded = _allow_list_guard(test)
+                guarded = _allow_list_guard(test, self)
                 if guarded is not None and guarded[1]:  # `if x in ALLOWED:` -> clean inside
                     self.env[guarded[0]] = EMPTY
                 self.stmt(suite)
@@ -721,7 +774,12 @@ class _Function:
                 attr = tr.children[1].value
                 base = written
                 written = f"{written}.{attr}" if written is not None else None
-                if base is not None and attr in REQUEST_ATTRS and self._is_request(base):
+                if (
+                    base is not None
+                    and attr in REQUEST_ATTRS
+                    and self._is_request(base)
+                    and (attr not in AIOHTTP_ATTRS or base == "request")
+                ):
                     atoms = atoms | {("s", f"{base}.{attr}", head.start_pos, tr.end_pos, EMPTY)}
                 elif attr in CLEAN_ATTRS:
                     atoms = EMPTY
@@ -784,6 +842,8 @@ class _Function:
             qualified, callee, method, recv, args, positional, pos_nodes, start, end, awaited
         )
         # what the call returns
+        if qualified in SINKS:
+            return EMPTY  # reported here once, not again where its result goes
         if qualified in CONVERSIONS or (method in CLEAN_METHODS and qualified not in SANITIZERS):
             return EMPTY
         if qualified in SANITIZERS:
@@ -806,10 +866,30 @@ class _Function:
             name = callee.split(".")[0]
             if name in self.env or name in self.local_names:
                 self.env[name] = self.env.get(name, EMPTY) | _union_all(positional)
-        # a library call or a method of an object: what goes in comes out
-        if callee is None or "." in callee or qualified != callee or callee in BUILTINS:
-            return recv | _union_all(positional)
-        return recv | _union_all(positional)
+        given = _union_all(positional)
+        for slot, atoms in slots:
+            if slot[3:] in DATA_KEYWORDS:
+                given |= atoms  # tarfile.open(fileobj=upload)
+        if not given:
+            return recv
+        last = (callee or method or "").rsplit(".", 1)[-1]
+        if last[:1].isupper() and last not in WRAPPERS:
+            return recv  # an object built by a library (`CreateSchema(name)`): not the text
+        if self._is_method(ps, i, callee) and last not in STRING_BUILDERS:
+            # `CHOICES.get(key)`: what the object holds, whatever the key
+            return recv
+        # a library function: what goes in comes out (`os.path.join`, `unquote`, `str`)
+        return recv | given
+
+    def _is_method(self, ps, i, callee: str | None) -> bool:
+        """Whether call ``i`` of the chain is a method of an object (not a function
+        of an imported module: `os.path.join`)."""
+        if callee is None:
+            return i > 1  # `x[0].get(k)`, `f(a).strip()`
+        if "." not in callee:
+            return False
+        head = callee.split(".", 1)[0]
+        return head not in self.ctx.imports or head in self.local_names
 
     def _is_project(self, qualified: str | None, callee: str) -> bool:
         if callee.startswith("self.") and callee.count(".") == 1:
@@ -823,6 +903,9 @@ class _Function:
             return False  # a name nobody binds here: a builtin or a star import
         if qualified == callee and callee.split(".")[0] not in self.ctx.imports:
             return False  # an attribute of an object: decided when the code runs
+        head = callee.split(".")[0]
+        if "." in callee and head in self.ctx.top_names and head not in self.ctx.classes:
+            return False  # `CHOICES.get(key)`: a method of a module-level object
         return True
 
     def check_sink(
@@ -912,9 +995,12 @@ class _Function:
             owner = callee.rsplit(".", 1)[0]
             if HTTP_CLIENT.search(owner) and positional:
                 slot = 1 if method == "request" else 0
-                if len(positional) > slot and not self._host_fixed(
-                    pos_nodes[slot] if len(pos_nodes) > slot else None
+                node = pos_nodes[slot] if len(pos_nodes) > slot else None
+                if re.search(r"session$", owner, re.I) and (
+                    node is None or not URLISH.search(sx.code(node))
                 ):
+                    return  # `session.delete(item)`: a database session as often as not
+                if len(positional) > slot and not self._host_fixed(node):
                     self._record(
                         "VAL007",
                         what,
@@ -1096,9 +1182,9 @@ def _leaves(suite) -> bool:
     return bool(re.search(r"\b(return|raise|abort\s*\(|continue)\b", text))
 
 
-def _allow_list_guard(test) -> tuple[str, bool] | None:
+def _allow_list_guard(test, walk) -> tuple[str, bool] | None:
     """(name, True) for ``name in ALLOWED``, (name, False) for ``name not in ALLOWED``:
-    ALLOWED a constant collection or an UPPER_CASE name."""
+    ALLOWED a collection that holds no client data."""
     if test.type != "comparison" or len(test.children) != 3:
         return None
     left, op, right = test.children
@@ -1111,14 +1197,9 @@ def _allow_list_guard(test) -> tuple[str, bool] | None:
         positive = False
     else:
         return None
-    r = _unparen(right) if right.type == "atom" and right.children[0].value == "(" else right
-    constant = (r.type == "name" and r.value.isupper()) or (
-        r.type == "atom" and all(_is_string(i) or i.type == "number" for i in _items(r))
-    )
-    if r.type in ("atom_expr", "power"):
-        d = sx.dotted(r) or ""
-        constant = d.split(".")[-1].isupper() or d.startswith("settings.")
-    return (left.value, positive) if constant else None
+    # the code's own collection (a constant, a setting, a list it built from what
+    # it has): a value found there is one of the code's own values
+    return (left.value, positive) if not walk.ev(right) else None
 
 
 def _bound_names(funcdef) -> set[str]:
@@ -1204,7 +1285,8 @@ def source_params(ctx, funcdef, class_name: str | None) -> dict[str, frozenset]:
             if typed.get(n) in ("int", "float", "uuid"):
                 continue
             if (
-                "Depends(" in default
+                n in DEPENDENCY_NAMES
+                or "Depends(" in default
                 or "Security(" in default
                 or NOT_CLIENT_DATA.match(ann.split("[")[0])
             ):
@@ -1430,17 +1512,24 @@ class TaintResolver:
         for f in index.files.values():
             for flow in f.flows:
                 for call in flow.calls:
-                    key = self.key(call.callee)
+                    key = self.key(call.callee, f)
                     if key is not None:
                         self.callers.setdefault(key, []).append((f, flow, call))
 
-    def key(self, callee: str) -> str | None:
+    def key(self, callee: str, caller=None) -> str | None:
+        """The function ``callee`` (as a call in ``caller``'s file names it) is."""
         name = callee.split("|", 1)[0]
         if name in self.functions:
             return name
         canonical = self.index.canonical(name)
         if canonical in self.functions:
             return canonical
+        if caller is not None:  # `import libuser` beside the caller: its folders, nearest first
+            parts = caller.module.split(".")[:-1]
+            for i in range(len(parts), 0, -1):
+                candidate = ".".join(parts[:i]) + "." + name
+                if candidate in self.functions:
+                    return candidate
         # a name re-exported by a package: `from .utils import run` in __init__.py
         mod, _, attr = name.rpartition(".")
         f = self.index.module(mod) if mod else None
@@ -1504,8 +1593,11 @@ class TaintResolver:
         call = flow.calls[k]
         if "|" in call.callee:
             return None  # task.delay(...): the result is a handle, not data
-        key = self.key(call.callee)
+        key = self.key(call.callee, facts)
         if key is None:  # not the project's: what goes in comes out
+            last = call.callee.rsplit(".", 1)[-1]
+            if last[:1].isupper() and last not in WRAPPERS:
+                return None  # an object built from it, not the value
             given = EMPTY
             for slot, atoms in call.args:
                 if slot.startswith("#") or slot == "*":

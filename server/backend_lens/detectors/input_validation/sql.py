@@ -22,6 +22,16 @@ SQL_FUNCTIONS = {
 }
 
 
+def unparen(node):
+    """``node`` without the parentheses around it: ``("SELECT ..." "... %s") % x``."""
+    while node.type == "atom" and len(node.children) == 3 and node.children[0].value == "(":
+        inner = node.children[1]
+        if inner.type in ("testlist_comp", "yield_expr"):
+            break  # a tuple or a generator, not a parenthesised expression
+        node = inner
+    return node
+
+
 def looks_like_sql(text: str) -> bool:
     return bool(SQL_START.match(text) or SQL_INSIDE.search(text))
 
@@ -40,9 +50,9 @@ def formatted_sql(node) -> bool:
         t == "term"
         and len(node.children) == 3
         and node.children[1].value == "%"
-        and _is_string(node.children[0])
+        and _is_string(unparen(node.children[0]))
     ):
-        return looks_like_sql(sx.literal_text(node.children[0]))
+        return looks_like_sql(sx.literal_text(unparen(node.children[0])))
     if t in ("atom_expr", "power"):
         ps = sx.parts(node)
         if (
@@ -149,12 +159,12 @@ def sql_string_formatting(ctx: Context):
 
 def _shape(ctx: Context, arg, with_params: bool):
     """VAL001 by the shape of the SQL text: formatted from values not proven safe."""
-    built = arg
-    if arg.type == "name":
-        assigned = last_assignment(ctx, arg.value, arg)
+    built = unparen(arg)
+    if built.type == "name":
+        assigned = last_assignment(ctx, built.value, arg)
         if assigned is None:
             return
-        built = assigned
+        built = unparen(assigned)
     if not formatted_sql(built):
         return
     if with_params and built.type in ("fstring", "strings") and not _puts_a_value(ctx, built):
@@ -196,13 +206,55 @@ def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, .
     when some value is neither an integer nor such a parameter."""
     pending = []
     for v in values:
-        if _is_int(ctx, v, set()):
+        if _is_int(ctx, v, set()) or _not_data(ctx, v, 0):
             continue
         slot = _parameter_slot(ctx, v)
         if slot is None:
             return None
         pending.append(slot)
     return pending
+
+
+UPPER = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+CLASS = re.compile(r"^_?[A-Z][A-Za-z0-9]*$")
+QUOTING = ("quote_name", "db_table", "table_name", "__tablename__")
+
+
+def _not_data(ctx: Context, node, depth: int) -> bool:
+    """Whether a value formatted into SQL is the code's own, not data: a literal, a
+    module constant (``TABLE``), a setting (``settings.X``), an enum member
+    (``Status.OPEN.value``), a model's table name (``Model._meta.db_table``), an
+    identifier quoted by the database backend (``quote_name(...)``), or a name bound
+    to one of those in its function."""
+    t = node.type
+    if t in ("string", "number") or (
+        t in ("strings", "fstring") and not any(n.type == "fstring_expr" for n in sx.walk(node))
+    ):
+        return True
+    if t == "name":
+        if UPPER.match(node.value):
+            return True
+        if depth < 3:
+            assigned = last_assignment(ctx, node.value, node)
+            if assigned is not None:
+                return _not_data(ctx, assigned, depth + 1)
+        return False
+    text = sx.code(node).strip()
+    if any(q in text for q in QUOTING) or "._meta." in text:
+        return True
+    dotted = sx.dotted(node)
+    if dotted is None:
+        return False
+    parts = dotted.split(".")
+    if parts[0] == "settings" or (ctx.qualify(parts[0]) or "").endswith(".settings"):
+        return True
+    if parts[-1] in ("value", "name", "label"):
+        parts = parts[:-1]
+    return (
+        len(parts) >= 2
+        and CLASS.match(parts[-2]) is not None
+        and UPPER.match(parts[-1]) is not None
+    )
 
 
 def _parameter_slot(ctx: Context, leaf) -> tuple[str, tuple[str, ...]] | None:
@@ -291,7 +343,7 @@ def _formatted_values(built) -> list | None:
             out.append(n.children[1])
         return out
     if t == "term":
-        conversions = set(CONVERSION.findall(sx.literal_text(built.children[0]))) - {"%"}
+        conversions = set(CONVERSION.findall(sx.literal_text(unparen(built.children[0])))) - {"%"}
         if conversions and conversions <= INT_CONVERSIONS:
             return []
         right = built.children[2]
