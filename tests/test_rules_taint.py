@@ -427,3 +427,64 @@ def test_class_based_views_and_self_methods(tmp_path):
         "request.GET: client data enters here",
         "passed as `path` to `Export.convert`",
     ]
+
+
+def test_editing_the_caller_re_judges_the_helper_in_another_file(tmp_path):
+    """The flows are facts: typing in the open view (a constant instead of request
+    data) clears the finding in utils.py without a save, and typing it back brings
+    it back; moving lines in the view does not re-judge utils.py."""
+    from backend_lens.config import load as load_config
+    from backend_lens.engine.project import Project
+    from backend_lens.source import parsing
+
+    files = {
+        "app/__init__.py": "",
+        "app/utils.py": "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n",
+        "app/views.py": "from .utils import run\n\n\ndef view(request):\n    run(request.GET['c'])\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    p = Project(tmp_path, load_config(tmp_path), use_jedi=False)
+    p.scan()
+    utils, views = str(tmp_path / "app/utils.py"), str(tmp_path / "app/views.py")
+    assert [(f.code, f.start) for f in p.findings(utils)] == [("VAL002", (5, 14))]
+    key = "test-taint:views"
+    try:
+        quiet = files["app/views.py"].replace("request.GET['c']", "'uptime'")
+        _, changed = p.analyze_open(views, quiet, 1, key)
+        assert "flows" in changed
+        assert p.findings(utils) == []
+        _, changed = p.analyze_open(views, files["app/views.py"], 2, key)
+        assert [(f.code, f.start) for f in p.findings(utils)] == [("VAL002", (5, 14))]
+        moved = "\n\n" + files["app/views.py"]
+        _, changed = p.analyze_open(views, moved, 3, key)
+        assert "flows" not in changed
+        related = p.findings(utils)[0].related
+        assert [r.path for r in related] == [views, views]
+    finally:
+        parsing.forget(key)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # GraphQL resolver arguments (Graphene)
+        "class Query:\n    def resolve_search(root, info, term):\n        return SINK",
+        # Channels consumer messages
+        "class Chat:\n    def receive(self, text_data=None, bytes_data=None):\n"
+        "        term = text_data\n        SINK",
+        # DRF view method with a URL parameter
+        "class Detail:\n    def get(self, request, slug):\n        term = slug\n        SINK",
+        # async SQL drivers
+        "async def view(request):\n    term = request.GET['q']\n    SINK",
+    ],
+)
+def test_other_sources_reach_an_async_sql_call(tmp_path, source):
+    sink = "await conn.fetch(f\"SELECT * FROM t WHERE a = '{term}'\")"
+    body = source.replace("SINK", sink)
+    if "async def" not in body:
+        body = body.replace("    def ", "    async def ")
+    found = run(tmp_path, {"app/api.py": "conn = None\n\n\n" + body + "\n"})
+    assert len(only(found, "VAL001")) == 1, [(f.code, f.message) for f in found]
+    assert "client data" in only(found, "VAL001")[0].message
