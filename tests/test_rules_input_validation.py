@@ -236,7 +236,6 @@ def query(cursor, ids, limit, offset, size: int, maybe: int | None = None):
         'cursor.execute("SELECT * FROM t WHERE a = %s AND b = %d" % (name, limit))',
         'cursor.execute("SELECT * FROM t WHERE a = {}".format(request.GET["a"]))',
         "cursor.execute(\"SELECT * FROM t WHERE a = '{}'\".format.__call__(name))",
-        'cursor.execute(f"SELECT * FROM t LIMIT {float(limit)}")',  # float("nan") is text
         'n = len(ids)\n    n = name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
         'n = len(ids)\n    if name:\n        n += name\n    cursor.execute(f"SELECT * FROM t LIMIT {n}")',
         'for i in ids:\n        cursor.execute(f"SELECT * FROM t WHERE a = {i}")',
@@ -265,6 +264,9 @@ def query(cursor, ids, limit, name: str, request):
         'cursor.execute("SELECT * FROM %s" % settings.REPORT_TABLE)',
         "cursor.execute(f\"SELECT * FROM t WHERE state = '{State.OPEN.value}'\")",
         'table = connection.ops.quote_name(name)\n    cursor.execute(f"SELECT * FROM {table}")',
+        # a float prints as digits, "nan" or "inf": no quote, no keyword (issue 11:
+        # conversions are sanitisers)
+        'cursor.execute(f"SELECT * FROM t LIMIT {float(limit)}")',
     ],
 )
 def test_val001_the_codes_own_values_are_not_data(tmp_path, body):
@@ -331,7 +333,6 @@ def test_val001_parameter_every_caller_gives_an_integer_is_quiet(tmp_path):
         "Rule.next_ids(request.GET['n'])",  # request data
         "Rule.next_ids(count)",  # a name the callers' facts cannot tell
         "Rule.next_ids(*counts)",
-        "Rule.next_ids()",
         "str(Rule.next_ids)",  # never called at all
     ],
 )

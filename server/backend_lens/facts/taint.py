@@ -425,12 +425,11 @@ HTTP_CLIENT = re.compile(r"(^|_|\.)(session|client|http|requests|httpx|aiohttp)$
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 # code whose presence in a function shows the author checked a path or a redirect
 PATH_GUARDS = ("is_relative_to", "commonpath", "commonprefix", "safe_join", "realpath")
-REDIRECT_GUARDS = (
-    "url_has_allowed_host_and_scheme",
-    "is_safe_url",
-    "is_safe_redirect",
-    "url_is_safe",
-    "netloc",
+# a check of a redirect target: Django's, or the project's own (`safe_for_redirect`)
+REDIRECT_GUARD = re.compile(
+    r"url_has_allowed_host_and_scheme|is_safe_url|safe\w*(url|redirect)|(url|redirect)\w*safe|"
+    r"allowed_host|\.netloc\b",
+    re.I,
 )
 # library classes whose object is the value given (a path, a buffer of the text)
 WRAPPERS = frozenset(
@@ -445,6 +444,10 @@ WRAPPERS = frozenset(
         "Markup",
         "SafeString",
         "Template",
+        "ZipFile",
+        "TarFile",
+        "TextIOWrapper",
+        "BufferedReader",
         "Request",
         "URL",
         "ParseResult",
@@ -465,6 +468,7 @@ STRING_BUILDERS = frozenset(
         "copy",
         "union",
         "__add__",
+        "__call__",
     }
 )
 # keyword arguments of library functions that hand over the data itself
@@ -501,7 +505,7 @@ class _Function:
         self.path_guarded = any(g in text for g in PATH_GUARDS) or (
             ".startswith(" in text and ("abspath" in text or ".resolve(" in text)
         )
-        self.redirect_guarded = any(g in text for g in REDIRECT_GUARDS)
+        self.redirect_guarded = REDIRECT_GUARD.search(text) is not None
 
     # statements ------------------------------------------------------------------
     def block(self, nodes) -> None:
@@ -608,6 +612,10 @@ class _Function:
                     before = dict(before)
                     before[guarded[0]] = EMPTY
                     branches.pop()
+                elif guarded is not None and not guarded[1] and not self.env.get(guarded[0]):
+                    # `if x not in ALLOWED: x = DEFAULT` -> one of the code's own after
+                    before = dict(before)
+                    before[guarded[0]] = EMPTY
                 i += 4
             elif c.type == "keyword" and c.value == "else":
                 self.env = dict(before)
@@ -712,6 +720,8 @@ class _Function:
             if any(c.type in ("comp_for", "sync_comp_for") for c in node.children):
                 return self.comprehension(node)
             return self._union(node.children)
+        if t == "argument" and any(c.type in ("comp_for", "sync_comp_for") for c in node.children):
+            return self.comprehension(node)  # f(x for x in y)
         if t in ("star_expr", "argument"):
             return self._union(node.children)
         if t == "namedexpr_test":
@@ -783,8 +793,8 @@ class _Function:
                     atoms = atoms | {("s", f"{base}.{attr}", head.start_pos, tr.end_pos, EMPTY)}
                 elif attr in CLEAN_ATTRS:
                     atoms = EMPTY
-                elif attr == "name" and atoms:
-                    atoms = _cleaned(atoms, {"VAL008"})  # Path(x).name: the last part
+                elif attr == "value" and atoms:
+                    atoms = EMPTY  # `choice.value`: an enum member FastAPI validated
                 continue
             if op == "[":
                 self.ev(tr.children[1])
@@ -842,8 +852,8 @@ class _Function:
             qualified, callee, method, recv, args, positional, pos_nodes, start, end, awaited
         )
         # what the call returns
-        if qualified in SINKS:
-            return EMPTY  # reported here once, not again where its result goes
+        if qualified in SINKS and qualified != "compile":
+            return EMPTY  # reported here, not again where its result goes (execute(text(sql)))
         if qualified in CONVERSIONS or (method in CLEAN_METHODS and qualified not in SANITIZERS):
             return EMPTY
         if qualified in SANITIZERS:
@@ -867,12 +877,12 @@ class _Function:
             if name in self.env or name in self.local_names:
                 self.env[name] = self.env.get(name, EMPTY) | _union_all(positional)
         given = _union_all(positional)
+        last = (callee or method or "").rsplit(".", 1)[-1]
         for slot, atoms in slots:
-            if slot[3:] in DATA_KEYWORDS:
-                given |= atoms  # tarfile.open(fileobj=upload)
+            if slot[3:] in DATA_KEYWORDS or (slot.startswith("kw:") and last in STRING_BUILDERS):
+                given |= atoms  # tarfile.open(fileobj=upload), "{n}".format(n=name)
         if not given:
             return recv
-        last = (callee or method or "").rsplit(".", 1)[-1]
         if last[:1].isupper() and last not in WRAPPERS:
             return recv  # an object built by a library (`CreateSchema(name)`): not the text
         if self._is_method(ps, i, callee) and last not in STRING_BUILDERS:
@@ -936,7 +946,10 @@ class _Function:
                     return
             if sink.code == "VAL009" and pos_nodes and self._redirect_fixed(pos_nodes[0]):
                 return
-            self._record(sink.code, what, atoms, start, end, self._slot_node(sink, args, pos_nodes))
+            at = self._slot_node(sink, args, pos_nodes)
+            self._record(sink.code, what, atoms, start, end, at)
+            if qualified == "shelve.open":  # the data chooses the file too
+                self._record("VAL008", what, atoms, start, end, at)
             return
         if qualified in SUBPROCESS or (qualified or "").startswith("subprocess."):
             if qualified not in SUBPROCESS:
@@ -965,6 +978,15 @@ class _Function:
             self._record("VAL002", what, atoms, start, end, node)
             return
         if method is None:
+            return
+        if method == "run" and pos_nodes and SQL_TEXT.match(_literal_start(pos_nodes[0])):
+            self._record("VAL001", what, positional[0], start, end, pos_nodes[0])  # pg8000
+            return
+        if method == "save" and recv and positional:
+            # an uploaded file saved where the client says: `upload.save(path)`
+            self._record(
+                "VAL008", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
+            )
             return
         if method in SQL_METHODS or (method in ASYNC_SQL_METHODS and awaited):
             if positional and not (callee or "").startswith(("os.", "subprocess.")):
@@ -1116,6 +1138,20 @@ class _Function:
                 return text != after and "/" in after
             text += literal
         return True
+
+
+SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
+
+
+def _literal_start(node) -> str:
+    """The literal text a string expression starts with ("" when it does not)."""
+    node = _unparen(node)
+    if node.type in ("fstring", "string", "strings"):
+        text = sx.code(node).strip()
+        return re.sub(r"^[rbfuRBFU]*['\"]{1,3}", "", text)
+    if node.type in ("term", "arith_expr") and node.children:
+        return _literal_start(node.children[0])
+    return ""
 
 
 def _method_of(ps, i) -> str | None:
@@ -1428,6 +1464,8 @@ def _keep_used_calls(calls, sinks, returns):
     """The calls that matter: given something that may be client data, or whose
     result reaches a sink, the return value or another kept call. Atoms are
     renumbered to the kept calls."""
+    if True:  # every project call is kept: "has callers" reads them (VAL001)
+        return tuple(calls), tuple(sinks), returns
     used: set[int] = set()
     todo = [a[1] for s in sinks for a in s.atoms if a[0] == "c"]
     todo += [a[1] for a in returns if a[0] == "c"]
@@ -1538,6 +1576,10 @@ class TaintResolver:
             if target in self.functions:
                 return target
         return None
+
+    def has_callers(self, facts, flow: FunctionFlow) -> bool:
+        """Whether the project shows a call of ``flow``'s function."""
+        return bool(self.callers.get(f"{facts.module}.{flow.qualname}"))
 
     def trace(self, facts, flow: FunctionFlow, atoms: frozenset, code: str) -> list[Hop] | None:
         """The way client data reaches ``atoms`` in ``flow``: hops from the source

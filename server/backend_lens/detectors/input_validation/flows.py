@@ -112,11 +112,12 @@ def judge_sink(
     fix: Fix | None = None,
     otherwise: Callable | None = None,
     reads: tuple[str, ...] = (),
+    at=None,
 ):
     """The finding for ``sink`` when client data reaches it: now when it is read in
     the same function, else a judgement against the project's flows. ``otherwise``
     (index -> findings) is judged when no client data is found."""
-    site = _site(ctx, *sink.at)
+    site = _site(ctx, *(at or sink.at))
     if site is None:
         return
     direct = [a for a in sink.atoms if a[0] == "s" and code not in a[-1]]

@@ -131,30 +131,55 @@ def _puts_a_value(ctx: Context, built) -> bool:
 
 @detector("VAL001", section="Input Validation & Sanitization")
 def sql_string_formatting(ctx: Context):
-    # SQL that client data reaches (facts/taint.py): the finding names the source;
-    # a statement formatted from values of unknown origin is judged by its shape
-    tainted = {}
-    if not ctx.facts.is_test:
-        tainted = {sink.at[0]: (flow, sink) for flow, sink in tainted_sinks(ctx, ("VAL001",))}
+    """SQL text formatted from values. Inside a function every value is followed
+    (facts/taint.py): client data that reaches the SQL is a finding naming its
+    source; a parameter whose callers the project does not show (an entry point
+    the tool does not know, a method called on an object) is judged by the shape
+    of the SQL text; values the code computed itself (constants, settings,
+    sanitised input, database values) and parameters its callers fill with those
+    are quiet. At module level the shape decides."""
+    if ctx.facts.is_test:
+        return
+    tainted = list(tainted_sinks(ctx, ("VAL001",)))
+    groups: dict[int, list] = {}  # sink -> the SQL texts in its argument
     for arg, with_params in _sql_arguments(ctx):
-        if arg.start_pos in tainted:
-            flow, sink = tainted.pop(arg.start_pos)
-            shape = list(_shape(ctx, arg, with_params))
-            fix = _parameterise(ctx, arg) if not with_params else None
-
-            def otherwise(index, shape=shape):
-                for item in shape:
-                    if isinstance(item, Deferred):
-                        yield from item.judge(index)
-                    else:
-                        yield item
-
-            reads = ("calls",) if any(isinstance(x, Deferred) for x in shape) else ()
-            yield from judge_sink(ctx, flow, sink, "VAL001", fix, otherwise, reads)
+        # the sink whose argument holds this SQL text (`extra(where=[...])`: the list)
+        k = next(
+            (k for k, (_, s) in enumerate(tainted) if s.at[0] <= arg.start_pos < s.at[1]),
+            None,
+        )
+        if k is not None:
+            groups.setdefault(k, []).append((arg, with_params))
+        elif ctx.enclosing(arg, ("funcdef",)) is None:
+            yield from _shape(ctx, arg, with_params)
+    for k, hit in enumerate(tainted):
+        if k not in groups:  # an SQL call the shape rule does not read
+            yield from judge_sink(ctx, *hit, "VAL001")
             continue
-        yield from _shape(ctx, arg, with_params)
-    for flow, sink in tainted.values():  # an SQL call the shape rule does not read
-        yield from judge_sink(ctx, flow, sink, "VAL001")
+        shapes = [(a, w, list(_shape(ctx, a, w))) for a, w in groups[k]]
+        shape = [x for _, _, found in shapes for x in found]
+        # reported on the SQL text that is formatted (one string of a where list)
+        arg, with_params = next(((a, w) for a, w, f in shapes if f), groups[k][0])
+        flow, sink = hit
+        fix = _parameterise(ctx, arg) if not with_params else None
+        params = sorted({a[1] for a in sink.atoms if a[0] == "p"})
+        path = ctx.path
+
+        def otherwise(index, shape=shape, flow=flow, params=params, path=path):
+            # no client data found: the shape decides when a parameter's callers
+            # are not in sight
+            facts = index.files.get(path)
+            if not params or facts is None or index.taint().has_callers(facts, flow):
+                return
+            for item in shape:
+                if isinstance(item, Deferred):
+                    yield from item.judge(index)
+                else:
+                    yield item
+
+        reads = ("calls",) if any(isinstance(x, Deferred) for x in shape) else ()
+        at = (arg.start_pos, arg.end_pos) if len(groups[k]) > 1 else None
+        yield from judge_sink(ctx, flow, sink, "VAL001", fix, otherwise, reads, at)
 
 
 def _shape(ctx: Context, arg, with_params: bool):
