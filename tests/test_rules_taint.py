@@ -483,3 +483,63 @@ def test_other_sources_reach_an_async_sql_call(tmp_path, source):
     found = run(tmp_path, {"app/api.py": "conn = None\n\n\n" + body + "\n"})
     assert len(only(found, "VAL001")) == 1, [(f.code, f.message) for f in found]
     assert "client data" in only(found, "VAL001")[0].message
+
+
+def test_a_helper_shaped_like_a_view_is_judged_by_its_callers(tmp_path):
+    """`render_page(request, page)` looks like a view, but the project calls it with
+    a model object: its parameters come from the callers, not from a URL."""
+    found = run(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/views.py": """\
+                from django.http import HttpResponse
+                from django.utils.safestring import mark_safe
+
+                from .models import Page
+
+
+                def render_page(request, page):
+                    return HttpResponse(mark_safe(page))
+
+
+                def page_view(request, url):
+                    return render_page(request, Page.objects.get(url=url).content)
+
+
+                def preview(request, html):
+                    return HttpResponse(mark_safe(html))
+                """,
+        },
+    )
+    assert codes_at(found, "VAL004") == [("views.py", 16)]
+    assert "URL parameter `html`" in only(found, "VAL004")[0].message
+
+
+def test_client_data_only_in_the_query_string_keeps_the_target(tmp_path):
+    found = run(
+        tmp_path,
+        {
+            "app/views.py": """\
+                import requests
+                from django.shortcuts import redirect
+
+
+                def done(request):
+                    url = "/orders/done?ref=" + request.GET["ref"]
+                    return redirect(url)
+
+
+                def lookup(request):
+                    api = f"https://api.example.com/search?q={request.GET['q']}"
+                    return requests.get(api, timeout=5).json()
+
+
+                def bounce(request):
+                    url = request.GET["to"] + "?from=app"
+                    return redirect(url)
+                """,
+        },
+    )
+    assert codes_at(found, "VAL009") == [("views.py", 17)]
+    assert only(found, "VAL007") == []

@@ -497,6 +497,7 @@ class _Function:
         self.class_name = class_name
         self.env: dict[str, frozenset] = dict(sources)
         self.lists: dict[str, frozenset] = {}  # name bound to a list literal -> its first item
+        self.fixed: set[str] = set()  # names bound to a URL whose host/path the code fixed
         self.calls: list[CallFlow] = []
         self.sinks: list[SinkFlow] = []
         self.returns: set = set()
@@ -561,6 +562,9 @@ class _Function:
         if t == "name":
             self.env[target.value] = value
             self.lists.pop(target.value, None)
+            self.fixed.discard(target.value)
+            if value and value_node is not None and self._fixed_target(value_node):
+                self.fixed.add(target.value)  # `url = f"/done?next={x}"`: data after the "?"
             if value_node is not None and value_node.type == "atom":
                 first = _first_item(value_node)
                 if first is not None:
@@ -1109,11 +1113,26 @@ class _Function:
             return [(text.split("%", 1)[0], EMPTY), ("X", self.ev(node.children[2]))]
         return None
 
+    def _fixed_target(self, node) -> bool:
+        """Whether a string built from parts puts client data only after a "?" or a
+        "#" (a query or a fragment: the target stays the code's)."""
+        pieces = self._pieces(node)
+        if pieces is None:
+            return False
+        text = ""
+        for literal, atoms in pieces:
+            if atoms:
+                return "?" in text or "#" in text
+            text += literal
+        return True
+
     def _host_fixed(self, node) -> bool:
         """Whether the URL ``node`` builds keeps a fixed host: request data only
         after the first ``/`` that follows the host (a path or a query)."""
         if node is None:
             return False
+        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+            return True
         pieces = self._pieces(node)
         if pieces is None:
             return False
@@ -1126,12 +1145,16 @@ class _Function:
         return True
 
     def _redirect_fixed(self, node) -> bool:
+        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+            return True
         pieces = self._pieces(node)
         if pieces is None:
             return False
         text = ""
         for literal, atoms in pieces:
             if atoms:
+                if "?" in text or "#" in text:
+                    return True
                 if re.match(r"^/[^/\\]", text):
                     return True
                 after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
@@ -1348,7 +1371,11 @@ def source_params(ctx, funcdef, class_name: str | None) -> dict[str, frozenset]:
                 continue
             if p.default is not None and _default(p) not in ("None", '""', "''"):
                 continue
-            src(p, f"URL parameter `{n}`")
+            # a view's URL parameter, unless the project calls it as a helper
+            # (`render_flatpage(request, f)`): the index decides ("v" atoms)
+            out[n] = frozenset(
+                {("v", n, f"URL parameter `{n}`", p.name.start_pos, p.name.end_pos, EMPTY)}
+            )
         return out
     # Channels consumers: receive(self, text_data=None, bytes_data=None)
     if class_name and fname in CONSUMER_METHODS:
@@ -1593,6 +1620,11 @@ class TaintResolver:
             if code in atom[-1]:
                 continue
             kind = atom[0]
+            if kind == "v" and not stack and not self.has_callers(facts, flow):
+                return [Hop(facts.path, atom[3], atom[4], f"{atom[2]}: client data enters here")]
+            if kind == "v":
+                atom = ("p", atom[1], atom[-1])  # a helper: its callers decide
+                kind = "p"
             if kind == "s":
                 return [Hop(facts.path, atom[2], atom[3], f"{atom[1]}: client data enters here")]
             if kind == "p":
@@ -1667,7 +1699,7 @@ class TaintResolver:
 
 
 def _atom_order(atom) -> tuple:
-    return ({"s": 0, "p": 1, "c": 2}[atom[0]], str(atom[1]))
+    return ({"s": 0, "v": 1, "p": 2, "c": 3}[atom[0]], str(atom[1]))
 
 
 def _with_cleaned(atoms: frozenset, cleaned: frozenset) -> frozenset:
