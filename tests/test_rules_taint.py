@@ -1,4 +1,4 @@
-"""Client data followed to dangerous calls (facts/taint.py, detectors/input_validation):
+"""Client data followed to dangerous calls (facts/taint/, detectors/input_validation):
 VAL001 (SQL) with a source, VAL002-VAL009. Each test reads what a user sees: the
 rule, the line and columns of the argument, the source named in the message and
 the hops listed as related locations."""

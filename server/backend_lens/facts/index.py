@@ -578,7 +578,7 @@ class ProjectIndex:
         return given is not None and any(s in given for s in slots)
 
     def taint(self) -> TaintResolver:
-        """Every file's taint flows joined (facts/taint.py), built once per change
+        """Every file's taint flows joined (facts/taint/), built once per change
         of the flows."""
         if self._taint is None:
             self._taint = TaintResolver(self)

@@ -157,7 +157,7 @@ class FileFacts:
     int_arguments: dict[str, frozenset[str]] = field(default_factory=dict)
     # what the endpoint inventory links across files (facts/routes.py)
     route_facts: RouteFacts = field(default_factory=RouteFacts)
-    # where client data goes in each function (facts/taint.py)
+    # where client data goes in each function (facts/taint/)
     flows: tuple[FunctionFlow, ...] = ()
 
     def kind_digest(self, kind: str) -> object:

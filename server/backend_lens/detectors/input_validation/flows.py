@@ -1,5 +1,5 @@
 """Client data that reaches a dangerous call: the taint rules VAL002-VAL009 (and the
-tainted half of VAL001). The flows are facts (facts/taint.py); this module turns a
+tainted half of VAL001). The flows are facts (facts/taint/); this module turns a
 sink that receives client data into a finding that names the source and lists
 each hop as a related location."""
 

@@ -132,7 +132,7 @@ def _puts_a_value(ctx: Context, built) -> bool:
 @detector("VAL001", section="Input Validation & Sanitization")
 def sql_string_formatting(ctx: Context):
     """SQL text formatted from values. Inside a function every value is followed
-    (facts/taint.py): client data that reaches the SQL is a finding naming its
+    (facts/taint/): client data that reaches the SQL is a finding naming its
     source; a parameter whose callers the project does not show (an entry point
     the tool does not know, a method called on an object) is judged by the shape
     of the SQL text; values the code computed itself (constants, settings,

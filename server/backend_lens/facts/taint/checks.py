@@ -1,0 +1,277 @@
+"""Sinks: which argument of a call carries the data to a dangerous place."""
+
+from __future__ import annotations
+
+import re
+
+from ...source import syntax as sx
+from .model import (
+    EMPTY,
+    SinkFlow,
+    _union_all,
+)
+from .nodes import (
+    _first_item,
+    _is_string,
+    _literal_start,
+    _unparen,
+)
+from .tables import (
+    ASYNC_SQL_METHODS,
+    HTTP_CLIENT,
+    HTTP_METHODS,
+    PATH_METHODS,
+    SAFE_YAML_LOADERS,
+    SINKS,
+    SQL_METHODS,
+    SQL_TEXT,
+    SUBPROCESS,
+    TEMPLATE_METHODS,
+    URLISH,
+    Sink,
+)
+
+
+class SinkChecks:
+    """How a call is judged as a sink: which argument carries the data, and
+    whether the code keeps the target fixed (a host, a path, a redirect)."""
+
+    def check_sink(
+        self, qualified, callee, method, recv, args, positional, pos_nodes, start, end, awaited
+    ):  # noqa: C901
+        sink = SINKS.get(qualified or "")
+        if qualified in ("eval", "exec", "compile", "__import__", "open") and (
+            callee in self.local_names or callee in self.ctx.imports or callee in self.ctx.top_names
+        ):
+            sink = None
+        what = callee or method or ""
+        if sink is not None:
+            atoms = self._slot(sink, args, positional)
+            if sink.code == "VAL006" and qualified in ("yaml.load", "yaml.load_all"):
+                loader = sx.kwarg(args, "Loader")
+                loader_node = loader.value if loader else (args[1].value if len(args) > 1 else None)
+                if loader_node is not None and any(
+                    s in sx.code(loader_node) for s in SAFE_YAML_LOADERS
+                ):
+                    return
+            if sink.code == "VAL004" and qualified and qualified.endswith("HttpResponse"):
+                ct = sx.kwarg(args, "content_type")
+                if ct is not None and not re.search(r"html", sx.code(ct.value), re.I):
+                    return
+            if sink.code == "VAL007" and pos_nodes:
+                node = pos_nodes[sink.slot or 0] if len(pos_nodes) > (sink.slot or 0) else None
+                if node is not None and self._host_fixed(node):
+                    return
+            if sink.code == "VAL009" and pos_nodes and self._redirect_fixed(pos_nodes[0]):
+                return
+            at = self._slot_node(sink, args, pos_nodes)
+            self._record(sink.code, what, atoms, start, end, at)
+            if qualified == "shelve.open":  # the data chooses the file too
+                self._record("VAL008", what, atoms, start, end, at)
+            return
+        if qualified in SUBPROCESS or (qualified or "").startswith("subprocess."):
+            if qualified not in SUBPROCESS:
+                return
+            if not args:
+                return
+            first = args[0]
+            shell = sx.kwarg(args, "shell")
+            shell_on = shell is not None and sx.code(shell.value).strip() not in (
+                "False",
+                "0",
+                "None",
+            )
+            node = first.value
+            if node.type == "atom" and sx.code(node).strip()[:1] in "[(":
+                item = _first_item(node)
+                atoms = self.ev(item) if item is not None else EMPTY
+                if shell_on:
+                    atoms = self.ev(node)
+            elif node.type == "name" and node.value in self.lists and not shell_on:
+                atoms = self.lists[node.value]
+            else:
+                atoms = positional[0] if positional else EMPTY
+                if qualified == "asyncio.create_subprocess_exec":
+                    atoms = positional[0] if positional else EMPTY
+            self._record("VAL002", what, atoms, start, end, node)
+            return
+        if method is None:
+            return
+        if method == "run" and pos_nodes and SQL_TEXT.match(_literal_start(pos_nodes[0])):
+            self._record("VAL001", what, positional[0], start, end, pos_nodes[0])  # pg8000
+            return
+        if method == "save" and recv and positional:
+            # an uploaded file saved where the client says: `upload.save(path)`
+            self._record(
+                "VAL008", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
+            )
+            return
+        if method in SQL_METHODS or (method in ASYNC_SQL_METHODS and awaited):
+            if positional and not (callee or "").startswith(("os.", "subprocess.")):
+                self._record(
+                    "VAL001", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
+                )
+            return
+        if method == "extra":
+            for kw in ("where", "select", "tables"):
+                a = sx.kwarg(args, kw)
+                if a is not None:
+                    self._record("VAL001", what, self.ev(a.value), start, end, a.value)
+            return
+        if method in TEMPLATE_METHODS and positional:
+            self._record(
+                "VAL005", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
+            )
+            return
+        if method in PATH_METHODS and recv and callee is None:
+            # Path(tainted).read_text(): the object is the path
+            self._record("VAL008", what, recv, start, end)
+            return
+        if method in ("extractall", "extract") and recv:
+            if sx.kwarg(args, "filter") is None:
+                self._record("VAL008", what, recv, start, end)
+            return
+        if method in HTTP_METHODS and callee and "." in callee:
+            owner = callee.rsplit(".", 1)[0]
+            if HTTP_CLIENT.search(owner) and positional:
+                slot = 1 if method == "request" else 0
+                node = pos_nodes[slot] if len(pos_nodes) > slot else None
+                if re.search(r"session$", owner, re.I) and (
+                    node is None or not URLISH.search(sx.code(node))
+                ):
+                    return  # `session.delete(item)`: a database session as often as not
+                if len(positional) > slot and not self._host_fixed(node):
+                    self._record(
+                        "VAL007",
+                        what,
+                        positional[slot],
+                        start,
+                        end,
+                        pos_nodes[slot] if len(pos_nodes) > slot else None,
+                    )
+
+    def _slot(self, sink: Sink, args, positional) -> frozenset:
+        if sink.slot is None:
+            out = _union_all(positional)
+        else:
+            out = positional[sink.slot] if len(positional) > sink.slot else EMPTY
+        for a in args:
+            if a.kind == "kw" and a.name in sink.keywords:
+                out |= self.ev(a.value)
+        return out
+
+    def _slot_node(self, sink: Sink, args, pos_nodes):
+        for a in args:
+            if a.kind == "kw" and a.name in sink.keywords:
+                return a.value
+        k = sink.slot or 0
+        return pos_nodes[k] if len(pos_nodes) > k else None
+
+    def _record(self, code: str, what: str, atoms: frozenset, start, end, node=None) -> None:
+        atoms = frozenset(a for a in atoms if code not in a[-1])
+        if not atoms:
+            return
+        if code == "VAL008" and self.path_guarded:
+            return
+        if code == "VAL009" and self.redirect_guarded:
+            return
+        at = (node.start_pos, node.end_pos) if node is not None else (start, end)
+        self.sinks.append(SinkFlow(code, sx.intern(what), start, end, atoms, at))
+
+    def _pieces(self, node):
+        """(literal text, atoms) pieces of a string built from parts, in order; None
+        when ``node`` is not built from a literal."""
+        node = _unparen(node)
+        if node.type == "name":
+            return None
+        if node.type == "fstring":
+            out = []
+            for c in node.children:
+                if c.type == "fstring_string":
+                    out.append((c.value, EMPTY))
+                elif c.type == "fstring_expr":
+                    out.append(("X", self.ev(c.children[1])))
+                elif c.type == "fstring_start":
+                    continue
+            return out
+        if node.type == "arith_expr" and all(
+            c.value == "+" for c in node.children[1::2] if c.type == "operator"
+        ):
+            out = []
+            for c in node.children[::2]:
+                if _is_string(c):
+                    inner = self._pieces(c)
+                    out += inner if inner is not None else [(sx.string_value(c) or "", EMPTY)]
+                else:
+                    out.append(("X", self.ev(c)))
+            return out
+        if node.type in ("string", "strings"):
+            return [(sx.literal_text(node), EMPTY)]
+        if node.type in ("atom_expr", "power"):
+            ps = sx.parts(node)
+            if (
+                len(ps) >= 3
+                and _is_string(ps[0])
+                and sx.is_attr_trailer(ps[1])
+                and ps[1].children[1].value == "format"
+            ):
+                text = sx.literal_text(ps[0])
+                return [(text.split("{", 1)[0], EMPTY), ("X", self.ev(ps[2]))]
+        if (
+            node.type == "term"
+            and len(node.children) == 3
+            and node.children[1].value == "%"
+            and _is_string(node.children[0])
+        ):
+            text = sx.literal_text(node.children[0])
+            return [(text.split("%", 1)[0], EMPTY), ("X", self.ev(node.children[2]))]
+        return None
+
+    def _fixed_target(self, node) -> bool:
+        """Whether a string built from parts puts client data only after a "?" or a
+        "#" (a query or a fragment: the target stays the code's)."""
+        pieces = self._pieces(node)
+        if pieces is None:
+            return False
+        text = ""
+        for literal, atoms in pieces:
+            if atoms:
+                return "?" in text or "#" in text
+            text += literal
+        return True
+
+    def _host_fixed(self, node) -> bool:
+        """Whether the URL ``node`` builds keeps a fixed host: request data only
+        after the first ``/`` that follows the host (a path or a query)."""
+        if node is None:
+            return False
+        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+            return True
+        pieces = self._pieces(node)
+        if pieces is None:
+            return False
+        text = ""
+        for literal, atoms in pieces:
+            if atoms:
+                after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
+                return "/" in after.lstrip("/") or ("?" in after)
+            text += literal
+        return True
+
+    def _redirect_fixed(self, node) -> bool:
+        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+            return True
+        pieces = self._pieces(node)
+        if pieces is None:
+            return False
+        text = ""
+        for literal, atoms in pieces:
+            if atoms:
+                if "?" in text or "#" in text:
+                    return True
+                if re.match(r"^/[^/\\]", text):
+                    return True
+                after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
+                return text != after and "/" in after
+            text += literal
+        return True
