@@ -543,3 +543,45 @@ def test_client_data_only_in_the_query_string_keeps_the_target(tmp_path):
     )
     assert codes_at(found, "VAL009") == [("views.py", 17)]
     assert only(found, "VAL007") == []
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (
+            'subprocess.run(f"convert {path} -resize 64x64 out.png", shell=True)',
+            'subprocess.run(["convert", path, "-resize", "64x64", "out.png"])',
+        ),
+        (
+            'subprocess.check_output("file " + path, shell=True, text=True)',
+            'subprocess.check_output(["file", path], text=True)',
+        ),
+    ],
+)
+def test_the_shell_fix_passes_an_argument_list(tmp_path, before, after):
+    src = "import subprocess\n\n\ndef view(request):\n    path = request.GET['p']\n    {}\n"
+    found = run(tmp_path, {"app/views.py": src.format(before)})
+    (f,) = only(found, "VAL002")
+    assert f.fix is not None and f.fix.title == "Pass an argument list instead of shell=True"
+    text = (tmp_path / "app/views.py").read_text()
+    lines = text.splitlines(keepends=True)
+    for e in sorted(f.fix.edits, key=lambda e: e.start, reverse=True):
+        offset = lambda p: sum(len(x) for x in lines[: p[0] - 1]) + p[1]  # noqa: E731
+        text = text[: offset(e.start)] + e.text + text[offset(e.end) :]
+    assert after in text
+    compile(text, "views.py", "exec")
+    assert only(run(tmp_path, {"app/views.py": text}), "VAL002") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'subprocess.run(f"tar -czf {path}.tgz data", shell=True)',  # glued to text
+        'subprocess.run(f"ls {path} | wc -l", shell=True)',  # a pipe needs the shell
+        'subprocess.run(f"{path} --version", shell=True)',  # the program is the data
+    ],
+)
+def test_no_shell_fix_when_the_shell_does_work(tmp_path, body):
+    src = "import subprocess\n\n\ndef view(request):\n    path = request.GET['p']\n    {}\n"
+    (f,) = only(run(tmp_path, {"app/views.py": src.format(body)}), "VAL002")
+    assert f.fix is None

@@ -180,14 +180,102 @@ def _unsafe_yaml(ctx: Context):
         yield call
 
 
+SUBPROCESS_CALLS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+    }
+)
+SHELL_SPECIAL = set("|&;<>()$`\\\"'*?[]#~=%{}!\n\t")
+
+
+def _argument_list(ctx: Context, node) -> list[str] | None:
+    """The words of a command written as an f-string or `"..." + x` whose literal
+    parts are plain words and whose values each stand for one whole word: the
+    Python list that runs the same program without a shell. None otherwise."""
+    pieces: list[tuple[str, object]] = []
+    if node.type == "fstring":
+        for c in node.children[1:-1]:
+            if c.type == "fstring_string":
+                pieces.append(("text", c.value))
+            elif c.type == "fstring_expr":
+                if len(c.children) != 3:  # a conversion or a format spec
+                    return None
+                pieces.append(("value", sx.code(c.children[1]).strip()))
+            else:
+                return None
+    elif node.type == "arith_expr" and all(o.value == "+" for o in node.children[1::2]):
+        for c in node.children[::2]:
+            if c.type == "string":
+                text = sx.string_value(c)
+                if text is None or "\\" in sx.code(c):
+                    return None
+                pieces.append(("text", text))
+            else:
+                pieces.append(("value", sx.code(c).strip()))
+    else:
+        return None
+    words: list[str] = []
+    glued = False  # the last word may take more characters
+    for kind, value in pieces:
+        if kind == "text":
+            if SHELL_SPECIAL & set(value) or "{" in value:
+                return None
+            parts = value.split(" ")
+            if parts[0] and glued:
+                return None  # `{name}.txt`: a value glued to text
+            for k, part in enumerate(parts):
+                if part:
+                    words.append(f'"{part}"')
+                glued = k == len(parts) - 1 and bool(part)
+            if value.endswith(" "):
+                glued = False
+        else:
+            if glued:
+                return None  # `--name={x}`: a value glued to text
+            words.append(value)
+            glued = True
+    # the program itself is written in the code, never taken from the data
+    return words if words and words[0].startswith('"') else None
+
+
+def _shell_fix(ctx: Context, call: sx.Call) -> Fix | None:
+    """`subprocess.run(f"convert {src} out.png", shell=True)` ->
+    `subprocess.run(["convert", src, "out.png"])`."""
+    args = call.args
+    shell = sx.kwarg(args, "shell")
+    if not args or args[0].kind != "pos" or shell is None or sx.code(shell.value).strip() != "True":
+        return None
+    words = _argument_list(ctx, args[0].value)
+    if words is None:
+        return None
+    first = args[0].value
+    # the shell keyword goes with the comma before it
+    prev = shell.node.get_previous_leaf()
+    start = prev.start_pos if prev is not None and prev.value == "," else shell.node.start_pos
+    return Fix(
+        "Pass an argument list instead of shell=True",
+        (
+            Edit(ctx.path, first.start_pos, first.end_pos, "[" + ", ".join(words) + "]"),
+            Edit(ctx.path, start, shell.node.end_pos, ""),
+        ),
+    )
+
+
 @detector(*TAINT_CODES, section="Input Validation & Sanitization")
 def tainted_data(ctx: Context):
     if ctx.facts.is_test:
         return
     yaml_calls = {c.node.start_pos: c for c in _unsafe_yaml(ctx)}
+    shell_calls = {n.start_pos: c for n, c in ctx.calls_of_qualified(SUBPROCESS_CALLS)}
     flagged = set()
     for flow, sink in tainted_sinks(ctx, TAINT_CODES):
         fix = None
+        if sink.code == "VAL002" and sink.start in shell_calls:
+            fix = _shell_fix(ctx, shell_calls[sink.start])
         if sink.code == "VAL006" and sink.start in yaml_calls:
             fix = _yaml_fix(ctx, yaml_calls[sink.start])
             flagged.add(sink.start)
