@@ -70,16 +70,35 @@ def unit_flows(ctx: Context) -> list:
     return out
 
 
+def _leaf_at(module, pos):
+    """The leaf that starts at or contains ``pos``, found without recursion (parso's
+    ``get_leaf_for_position`` recurses once per level of nesting)."""
+    node = module
+    while hasattr(node, "children") and node.children:
+        chosen = node.children[0]
+        for child in node.children:
+            if child.start_pos <= pos:
+                chosen = child
+            else:
+                break
+        node = chosen
+    return node
+
+
 def _site(ctx: Context, start, end) -> Site | None:
-    try:
-        leaf = ctx.module.get_leaf_for_position(start)
-        last = ctx.module.get_leaf_for_position(end)
-    except ValueError:
-        return None
-    if last is not None and last.start_pos == end:
-        last = last.get_previous_leaf()  # the one after starts where it ends
-    if leaf is not None and leaf.start_pos != start:
-        leaf = leaf.get_next_leaf()  # the one before ends where it starts
+    # the node that spans exactly [start, end): one table of the nodes by position,
+    # built once (a look-up from the root costs the depth of the tree)
+    spans = ctx.memo.get("spans_by_start")
+    if spans is None:  # this unit's nodes (the whole file's in a full analysis)
+        spans = ctx.memo["spans_by_start"] = {}
+        for nodes in ctx.by_type.values():
+            for n in nodes:
+                spans.setdefault((n.start_pos, n.end_pos), n)
+    node = spans.get((start, end))
+    if node is not None:
+        return ctx.site(node)
+    leaf = _leaf_at(ctx.module, start)
+    last = _leaf_at(ctx.module, (end[0], max(end[1] - 1, 0)))
     if leaf is None or last is None or leaf.start_pos != start:
         return None
     return ctx.site(leaf, last)

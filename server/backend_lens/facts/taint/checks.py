@@ -20,6 +20,7 @@ from .tables import (
     ASYNC_SQL_METHODS,
     HTTP_CLIENT,
     HTTP_METHODS,
+    NOT_SQL_OWNER,
     PATH_METHODS,
     SAFE_YAML_LOADERS,
     SINKS,
@@ -56,10 +57,13 @@ class SinkChecks:
                     return
             if sink.code == "VAL004" and qualified and qualified.endswith("HttpResponse"):
                 ct = sx.kwarg(args, "content_type")
-                if ct is not None and not re.search(r"html", sx.code(ct.value), re.I):
+                ct_node = (
+                    ct.value if ct is not None else (pos_nodes[1] if len(pos_nodes) > 1 else None)
+                )
+                if ct_node is not None and not re.search(r"html", sx.code(ct_node), re.I):
                     return
-            if sink.code == "VAL007" and pos_nodes:
-                node = pos_nodes[sink.slot or 0] if len(pos_nodes) > (sink.slot or 0) else None
+            if sink.code == "VAL007":
+                node = self._slot_node(sink, args, pos_nodes)
                 if node is not None and self._host_fixed(node):
                     return
             if sink.code == "VAL009" and pos_nodes and self._redirect_fixed(pos_nodes[0]):
@@ -107,6 +111,9 @@ class SinkChecks:
             )
             return
         if method in SQL_METHODS or (method in ASYNC_SQL_METHODS and awaited):
+            owner = (callee or "").rsplit(".", 1)[0] if callee and "." in callee else ""
+            if NOT_SQL_OWNER.search(owner):
+                return  # `schema.execute(query)`: GraphQL, a thread pool
             if positional and not (callee or "").startswith(("os.", "subprocess.")):
                 self._record(
                     "VAL001", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
@@ -123,19 +130,27 @@ class SinkChecks:
                 "VAL005", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
             )
             return
-        if method in PATH_METHODS and recv and callee is None:
-            # Path(tainted).read_text(): the object is the path
+        if (
+            method in PATH_METHODS
+            and recv
+            and (callee is None or (callee.count(".") == 1 and method != "open"))
+        ):
+            # Path(tainted).read_text(), `p = base / name; p.read_bytes()`
             self._record("VAL008", what, recv, start, end)
             return
         if method in ("extractall", "extract") and recv:
-            if sx.kwarg(args, "filter") is None:
+            # tarfile writes "../" member names where they say; zipfile drops them
+            if sx.kwarg(args, "filter") is None and self.tar_archives:
                 self._record("VAL008", what, recv, start, end)
             return
         if method in HTTP_METHODS and callee and "." in callee:
             owner = callee.rsplit(".", 1)[0]
-            if HTTP_CLIENT.search(owner) and positional:
+            url_kw = sx.kwarg(args, "url")
+            if HTTP_CLIENT.search(owner) and (positional or url_kw is not None):
                 slot = 1 if method == "request" else 0
                 node = pos_nodes[slot] if len(pos_nodes) > slot else None
+                if url_kw is not None:
+                    node, positional = url_kw.value, [*positional[:slot], self.ev(url_kw.value)]
                 if re.search(r"session$", owner, re.I) and (
                     node is None or not URLISH.search(sx.code(node))
                 ):
@@ -176,6 +191,12 @@ class SinkChecks:
         if code == "VAL009" and self.redirect_guarded:
             return
         at = (node.start_pos, node.end_pos) if node is not None else (start, end)
+        k = self.sink_index.get((code, start, at))
+        if k is not None:  # the second walk of a loop
+            known = self.sinks[k]
+            self.sinks[k] = SinkFlow(code, known.what, start, end, known.atoms | atoms, at)
+            return
+        self.sink_index[(code, start, at)] = len(self.sinks)
         self.sinks.append(SinkFlow(code, sx.intern(what), start, end, atoms, at))
 
     def _pieces(self, node):
@@ -227,6 +248,11 @@ class SinkChecks:
             return [(text.split("%", 1)[0], EMPTY), ("X", self.ev(node.children[2]))]
         return None
 
+    def _host_fixed_value(self, node) -> bool:
+        """Whether a URL built from parts keeps a fixed host (see _host_fixed), for
+        a name bound to it."""
+        return self._host_fixed(node)
+
     def _fixed_target(self, node) -> bool:
         """Whether a string built from parts puts client data only after a "?" or a
         "#" (a query or a fragment: the target stays the code's)."""
@@ -245,7 +271,9 @@ class SinkChecks:
         after the first ``/`` that follows the host (a path or a query)."""
         if node is None:
             return False
-        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+        if _unparen(node).type == "name" and (
+            _unparen(node).value in self.fixed or _unparen(node).value in self.fixed_hosts
+        ):
             return True
         pieces = self._pieces(node)
         if pieces is None:

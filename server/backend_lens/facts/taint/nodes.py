@@ -58,9 +58,19 @@ def _first_item(atom):
 
 
 def _leaves(suite) -> bool:
-    """Whether a block ends the function or the request (return / raise / abort)."""
-    text = sx.code(suite)
-    return bool(re.search(r"\b(return|raise|abort\s*\(|continue)\b", text))
+    """Whether a block ends the function, the request or the loop turn: its last
+    statement is a return, raise, continue or break, or a call of `abort(...)`."""
+    stmts = [c for c in suite.children if c.type not in ("newline", "operator", "keyword")]
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if last.type == "simple_stmt":
+        last = last.children[0]
+    if last.type in ("return_stmt", "raise_stmt", "continue_stmt", "break_stmt"):
+        return True
+    if last.type == "keyword" and last.value in ("continue", "break"):
+        return True
+    return bool(re.match(r"\s*(flask\.)?abort\s*\(", sx.code(last)))
 
 
 def _bound_names(funcdef) -> set[str]:

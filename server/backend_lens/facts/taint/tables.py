@@ -47,6 +47,8 @@ AIOHTTP_ATTRS = frozenset({"post", "match_info", "query", "text", "read", "conte
 
 
 REQUEST_NAMES = frozenset({"request", "req", "self.request", "info.context", "self.scope"})
+# a receiver of `execute` that is not a database (GraphQL schemas, thread pools)
+NOT_SQL_OWNER = re.compile(r"(schema|graphql|executor|pool|loop|client|api|service)$", re.I)
 
 
 FLASK_REQUEST = frozenset({"flask.request", "quart.request", "werkzeug.local.request"})
@@ -68,7 +70,6 @@ VIEW_METHODS = frozenset(
         "partial_update",
         "destroy",
         "dispatch",
-        "form_valid",
     }
 )
 
@@ -126,13 +127,15 @@ CONVERSIONS = frozenset(
         "django.shortcuts.get_object_or_404",
         "django.shortcuts.get_list_or_404",
         "django.urls.reverse",
-        "django.shortcuts.resolve_url",
         "flask.url_for",
         "werkzeug.security.generate_password_hash",
         "werkzeug.security.check_password_hash",
         "django.contrib.auth.hashers.make_password",
         "django.contrib.auth.authenticate",
-        "json.dumps",
+        # HTML the framework escapes while it builds it: clean for VAL004
+        "django.template.loader.render_to_string",
+        "django.shortcuts.render",
+        "flask.render_template",
     }
 )
 
@@ -145,22 +148,26 @@ SANITIZERS = {
     "posixpath.basename": frozenset({"VAL008"}),
     "werkzeug.utils.secure_filename": frozenset({"VAL008"}),
     "django.utils.text.get_valid_filename": frozenset({"VAL008"}),
-    "html.escape": frozenset({"VAL004", "VAL005"}),
-    "markupsafe.escape": frozenset({"VAL004", "VAL005"}),
-    "flask.escape": frozenset({"VAL004", "VAL005"}),
-    "django.utils.html.escape": frozenset({"VAL004", "VAL005"}),
-    "django.utils.html.conditional_escape": frozenset({"VAL004", "VAL005"}),
+    # escaping makes text safe in HTML, not in a template's source (`{{ }}` stays)
+    "html.escape": frozenset({"VAL004"}),
+    "markupsafe.escape": frozenset({"VAL004"}),
+    "flask.escape": frozenset({"VAL004"}),
+    "django.utils.html.escape": frozenset({"VAL004"}),
+    "django.utils.html.conditional_escape": frozenset({"VAL004"}),
     "django.utils.html.strip_tags": frozenset({"VAL004"}),
-    "bleach.clean": frozenset({"VAL004", "VAL005"}),
-    "nh3.clean": frozenset({"VAL004", "VAL005"}),
-    "urllib.parse.quote": frozenset({"VAL002", "VAL004", "VAL008", "VAL009"}),
-    "urllib.parse.quote_plus": frozenset({"VAL002", "VAL004", "VAL008", "VAL009"}),
+    "bleach.clean": frozenset({"VAL004"}),
+    "nh3.clean": frozenset({"VAL004"}),
+    # percent-encoding keeps "../" and "//host": not a path or redirect check
+    "urllib.parse.quote": frozenset({"VAL002", "VAL004"}),
+    "urllib.parse.quote_plus": frozenset({"VAL002", "VAL004"}),
     "django.utils.http.urlencode": frozenset({"VAL009"}),
     "urllib.parse.urlencode": frozenset({"VAL009"}),
 }
 
 
-CLEAN_ATTRS = frozenset({"validated_data", "cleaned_data", "user", "id", "pk", "method"})
+CLEAN_ATTRS = frozenset({"validated_data", "cleaned_data"})
+# attributes of the request that are not what the client wrote
+REQUEST_CLEAN_ATTRS = frozenset({"user", "method", "session", "auth", "resolver_match"})
 
 
 CLEAN_METHODS = frozenset(
@@ -176,8 +183,6 @@ CLEAN_METHODS = frozenset(
         "find",
         "exists",
         "is_valid",
-        "model_dump",
-        "dict",
         "hexdigest",
         "digest",
     }

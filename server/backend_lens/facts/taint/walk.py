@@ -38,6 +38,7 @@ from .tables import (
     PROPAGATING_MUTATORS,
     REDIRECT_GUARD,
     REQUEST_ATTRS,
+    REQUEST_CLEAN_ATTRS,
     REQUEST_NAMES,
     SANITIZERS,
     SINKS,
@@ -56,12 +57,23 @@ class _Function(SinkChecks):
         self.class_name = class_name
         self.env: dict[str, frozenset] = dict(sources)
         self.lists: dict[str, frozenset] = {}  # name bound to a list literal -> its first item
-        self.fixed: set[str] = set()  # names bound to a URL whose host/path the code fixed
+        self.fixed: set[str] = set()
+        self.fixed_hosts: set[str] = set()  # names bound to a URL whose host is fixed
+        self.loops = 0  # loops the walk is inside
+        self.call_index: dict = {}  # (start, callee) -> index in calls (a loop walks twice)
         self.calls: list[CallFlow] = []
         self.sinks: list[SinkFlow] = []
+        self.sink_index: dict = {}  # (code, start, at) -> index in sinks
         self.returns: set = set()
         self.local_names = _bound_names(funcdef)
+        params = {p.name.value for p in funcdef.get_params()}
+        self.assigned = {
+            n.value
+            for n in sx.walk(funcdef.children[-1])
+            if n.type == "name" and n.is_definition() and n.value not in params
+        }
         text = sx.code(funcdef)
+        self.tar_archives = "tarfile" in text or "TarFile" in text
         self.path_guarded = any(g in text for g in PATH_GUARDS) or (
             ".startswith(" in text and ("abspath" in text or ".resolve(" in text)
         )
@@ -121,8 +133,12 @@ class _Function(SinkChecks):
             self.env[target.value] = value
             self.lists.pop(target.value, None)
             self.fixed.discard(target.value)
+            self.fixed_hosts.discard(target.value)
             if value and value_node is not None and self._fixed_target(value_node):
                 self.fixed.add(target.value)  # `url = f"/done?next={x}"`: data after the "?"
+            if value and value_node is not None and self._pieces(value_node) is not None:
+                if self._host_fixed(value_node):
+                    self.fixed_hosts.add(target.value)  # `url = f"https://api/x/{slug}"`
             if value_node is not None and value_node.type == "atom":
                 first = _first_item(value_node)
                 if first is not None:
@@ -202,18 +218,24 @@ class _Function(SinkChecks):
         if t == "for_stmt":
             target, iterable = node.children[1], node.children[3]
             value = self.ev(iterable)
-            for _ in range(2):  # twice: what the body binds reaches its start
+            # twice at the outermost loop (what the body binds reaches its start),
+            # once inside it: nested loops cost twice their size, not 2**depth
+            self.loops += 1
+            for _ in range(2 if self.loops == 1 else 1):
                 self.assign(target, value)
                 for c in node.children[5:]:
                     if c.type in ("suite", "simple_stmt") or c.type.endswith("_stmt"):
                         self.stmt(c)
+            self.loops -= 1
             return
         if t == "while_stmt":
-            for _ in range(2):
+            self.loops += 1
+            for _ in range(2 if self.loops == 1 else 1):
                 self.ev(node.children[1])
                 for c in node.children[3:]:
                     if c.type in ("suite", "simple_stmt") or c.type.endswith("_stmt"):
                         self.stmt(c)
+            self.loops -= 1
             return
         if t == "with_stmt":
             for item in node.children[1:-2]:
@@ -351,7 +373,9 @@ class _Function(SinkChecks):
                     and (attr not in AIOHTTP_ATTRS or base == "request")
                 ):
                     atoms = atoms | {("s", f"{base}.{attr}", head.start_pos, tr.end_pos, EMPTY)}
-                elif attr in CLEAN_ATTRS:
+                elif attr in CLEAN_ATTRS or (
+                    attr in REQUEST_CLEAN_ATTRS and base is not None and self._is_request(base)
+                ):
                     atoms = EMPTY
                 elif attr == "value" and atoms:
                     atoms = EMPTY  # `choice.value`: an enum member FastAPI validated
@@ -370,6 +394,8 @@ class _Function(SinkChecks):
     def _is_request(self, base: str) -> bool:
         """Whether ``base`` names the request being served: a view's `request`
         parameter, Flask's `request` (under any import name), `self.request`."""
+        if base.split(".")[0] in self.assigned:
+            return False  # `req = urllib.request.Request(url)`: an outgoing request
         if base in REQUEST_NAMES:
             return True
         return self.ctx.imports.get(base) in FLASK_REQUEST
@@ -414,10 +440,11 @@ class _Function(SinkChecks):
         # what the call returns
         if qualified in SINKS and qualified != "compile":
             return EMPTY  # reported here, not again where its result goes (execute(text(sql)))
-        if qualified in CONVERSIONS or (method in CLEAN_METHODS and qualified not in SANITIZERS):
+        if qualified in CONVERSIONS:
             return EMPTY
         if qualified in SANITIZERS:
             return _cleaned(_union_all(positional), SANITIZERS[qualified])
+        is_method = callee is None or "." in callee
         if callee is not None and self._is_project(qualified, callee):
             if callee.startswith("self.") and self.class_name and callee.count(".") == 1:
                 target = f"{self.ctx.module}.{self.class_name}.{callee[5:]}"
@@ -429,9 +456,17 @@ class _Function(SinkChecks):
                         break
             if target.endswith("|apply_async"):
                 slots = _apply_async_slots(self, args) or slots
-            k = len(self.calls)
-            self.calls.append(CallFlow(sx.intern(target), start, end, tuple(slots)))
+            k = self.call_index.get((start, target))
+            if k is None:
+                k = self.call_index[(start, target)] = len(self.calls)
+                self.calls.append(CallFlow(sx.intern(target), start, end, tuple(slots)))
+            else:  # the second walk of a loop: what it gives now, too
+                old = dict(self.calls[k].args)
+                merged = tuple((s, old.get(s, EMPTY) | v) for s, v in slots)
+                self.calls[k] = CallFlow(self.calls[k].callee, start, end, merged)
             return frozenset({("c", k, EMPTY)})
+        if method in CLEAN_METHODS and is_method:
+            return EMPTY  # `x.isdigit()`, `x.startswith(...)`: a bool or a number
         if method in PROPAGATING_MUTATORS and callee and "." in callee and positional:
             name = callee.split(".")[0]
             if name in self.env or name in self.local_names:
@@ -467,7 +502,8 @@ class _Function(SinkChecks):
         if qualified is None:
             return False
         root = qualified.split(".")[0]
-        if root in LIBRARY_ROOTS or qualified in BUILTINS:
+        own = self.ctx.module.split(".")[0]  # the project's own package (Django's source)
+        if (root in LIBRARY_ROOTS and root != own) or qualified in BUILTINS:
             return False
         if qualified == callee and "." not in callee:
             return False  # a name nobody binds here: a builtin or a star import

@@ -48,7 +48,7 @@ def restore(request):
     state = pickle.loads(request.COOKIES["state"].encode())  # expect: VAL006
     settings_doc = yaml.safe_load(request.body)
     prefs = json.loads(request.body)
-    return HttpResponse(json.dumps([state, settings_doc, prefs]))
+    return HttpResponse(json.dumps([state, settings_doc, prefs]), content_type="application/json")
 
 
 def import_config(request):
