@@ -1,0 +1,7 @@
+"""Developers' settings: every value here is meant for a laptop."""
+
+from shopfront.settings import *  # noqa: F403
+
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+TEMPLATE_DEBUG = True

@@ -1,0 +1,10 @@
+"""Staging: a copy of production that the team also uses to reproduce bugs."""
+
+import os
+
+from shopfront.settings import *  # noqa: F403
+
+DEBUG = True  # expect: APISEC001
+ALLOWED_HOSTS = ["staging.shop.example.com", "*"]  # expect: APISEC002
+INTERNAL_IPS = ["10.0.0.1"]
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
