@@ -224,3 +224,159 @@ def test_apisec002_development_settings_and_production_override(tmp_path):
         "shop/settings/production.py": "from .base import *\nALLOWED_HOSTS = ['shop.example.com']\n",
     }
     assert run(tmp_path, files, "APISEC002") == []
+
+
+# ---------------------------------------------------------------------------
+# APISEC003 cors-any-origin-with-credentials
+
+FASTAPI_CORS = """
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["*"],
+    allow_credentials=True,
+)
+"""
+
+
+def test_apisec003_fastapi_middleware(tmp_path):
+    (f,) = run(tmp_path, {"app/main.py": FASTAPI_CORS}, "APISEC003")
+    assert f.start == pos_of(FASTAPI_CORS, "allow_origins")
+    assert f.end == (f.start[0], f.start[1] + len('allow_origins=["*"]'))
+    assert "allow_credentials=True" in f.message and f.severity == Severity.ERROR
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a module-level list, Starlette's Middleware() and an any-origin regex
+        """
+        from starlette.applications import Starlette
+        from starlette.middleware import Middleware
+        from starlette.middleware.cors import CORSMiddleware
+
+        origins = ["*"]
+        middleware = [Middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)]
+        app = Starlette(middleware=middleware)
+        """,
+        """
+        from fastapi import FastAPI
+        from fastapi.middleware.cors import CORSMiddleware as Cors
+
+        app = FastAPI()
+        app.add_middleware(Cors, allow_origin_regex=".*", allow_credentials=True)
+        """,
+    ],
+)
+def test_apisec003_starlette_forms(tmp_path, src):
+    assert len(run(tmp_path, {"app/main.py": src}, "APISEC003")) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        'allow_origins=["*"]',
+        'allow_origins=["*"], allow_credentials=False',
+        'allow_origins=["https://shop.example.com"], allow_credentials=True',
+        "allow_origins=settings.CORS_ORIGINS, allow_credentials=True",
+        'allow_origin_regex=r"https://.*\\.example\\.com", allow_credentials=True',
+    ],
+)
+def test_apisec003_starlette_look_alikes(tmp_path, args):
+    src = (
+        "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n"
+        f"app = FastAPI()\napp.add_middleware(CORSMiddleware, {args})\n"
+    )
+    assert run(tmp_path, {"app/main.py": src}, "APISEC003") == []
+
+
+def test_apisec003_other_middleware_and_tests_are_quiet(tmp_path):
+    other = (
+        "from app.cors import CORSMiddleware\n"
+        'app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n'
+    )
+    files = {"app/main.py": other, "tests/test_cors.py": FASTAPI_CORS}
+    assert run(tmp_path, files, "APISEC003") == []
+
+
+@pytest.mark.parametrize(
+    ("src", "hits"),
+    [
+        ("CORS(app, supports_credentials=True)", 1),
+        ('CORS(app, origins="*", supports_credentials=True)', 1),
+        ('CORS(app, resources={r"/api/*": {"origins": "*"}}, supports_credentials=True)', 1),
+        ('CORS(app, resources=r"/api/*", supports_credentials=True)', 1),
+        ('CORS(app, origins=["https://shop.example.com"], supports_credentials=True)', 0),
+        (
+            'CORS(app, resources={r"/api/*": {"origins": ["https://a.example"]}}, '
+            "supports_credentials=True)",
+            0,
+        ),
+        ("CORS(app)", 0),
+        ("CORS(app, origins=app.config['ORIGINS'], supports_credentials=True)", 0),
+    ],
+)
+def test_apisec003_flask_cors(tmp_path, src, hits):
+    text = f"from flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\n{src}\n"
+    found = run(tmp_path, {"app/__init__.py": text}, "APISEC003")
+    assert len(found) == hits
+    if hits:
+        assert found[0].start == (4, src.index("supports_credentials"))
+
+
+def test_apisec003_flask_cross_origin_decorator(tmp_path):
+    src = """
+        from flask import Flask
+        from flask_cors import cross_origin
+
+        app = Flask(__name__)
+
+        @app.route("/api/me")
+        @cross_origin(supports_credentials=True)
+        def me():
+            return {}
+    """
+    (f,) = run(tmp_path, {"app/views.py": src}, "APISEC003")
+    assert f.start == pos_of(src, "supports_credentials")
+
+
+DJANGO_CORS = """
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = True
+INSTALLED_APPS = ["corsheaders"]
+"""
+
+
+def test_apisec003_django_settings(tmp_path):
+    (f,) = run(tmp_path, {"shop/settings.py": DJANGO_CORS}, "APISEC003")
+    assert f.start == (1, 25) and "CORS_ALLOW_ALL_ORIGINS" in f.message
+
+
+def test_apisec003_django_credentials_in_the_base_module(tmp_path):
+    files = {
+        "shop/__init__.py": "",
+        "shop/settings/__init__.py": "",
+        "shop/settings/base.py": "CORS_ALLOW_CREDENTIALS = True\nINSTALLED_APPS = []\n",
+        "shop/settings/production.py": "from .base import *\nCORS_ORIGIN_ALLOW_ALL = True\n",
+    }
+    (f,) = run(tmp_path, files, "APISEC003")
+    assert f.path.endswith("production.py") and "CORS_ORIGIN_ALLOW_ALL" in f.message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"shop/settings.py": DJANGO_CORS.replace("CREDENTIALS = True", "CREDENTIALS = False")},
+        {"shop/settings.py": "CORS_ALLOW_ALL_ORIGINS = True\nINSTALLED_APPS = []\n"},
+        {"shop/settings/dev.py": DJANGO_CORS},
+        {
+            "shop/settings.py": "import os\nCORS_ALLOW_ALL_ORIGINS = os.environ.get('X') == '1'\n"
+            "CORS_ALLOW_CREDENTIALS = True\n"
+        },
+    ],
+)
+def test_apisec003_django_look_alikes(tmp_path, files):
+    assert run(tmp_path, files, "APISEC003") == []

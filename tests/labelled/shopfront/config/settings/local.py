@@ -5,3 +5,5 @@ from shopfront.settings import *  # noqa: F403
 DEBUG = True
 ALLOWED_HOSTS = ["*"]
 TEMPLATE_DEBUG = True
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = True

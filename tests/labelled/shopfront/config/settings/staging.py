@@ -8,3 +8,6 @@ DEBUG = True  # expect: APISEC001
 ALLOWED_HOSTS = ["staging.shop.example.com", "*"]  # expect: APISEC002
 INTERNAL_IPS = ["10.0.0.1"]
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+CORS_ALLOW_ALL_ORIGINS = True  # expect: APISEC003
+CORS_ALLOW_CREDENTIALS = True
