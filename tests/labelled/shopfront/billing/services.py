@@ -51,9 +51,7 @@ def totals_by_state(state):
     with connection.cursor() as cursor:
         cursor.execute("SELECT sum(total) FROM billing_invoice WHERE state = %s", [state])
         safe = cursor.fetchone()
-        cursor.execute(
-            f"SELECT sum(total) FROM billing_invoice WHERE state = '{state}'"
-        )  # expect: VAL001
+        cursor.execute(f"SELECT sum(total) FROM billing_invoice WHERE state = '{state}'")  # expect: VAL001
         return safe, cursor.fetchone()
 
 
@@ -62,9 +60,7 @@ def notify_erp(invoice_id):
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         invoice.state = "sent"
         invoice.save()
-        requests.post(
-            "https://erp.example/sent", json={"n": invoice.number}, timeout=5
-        )  # expect: TXN002
+        requests.post("https://erp.example/sent", json={"n": invoice.number}, timeout=5)  # expect: TXN002
     requests.post("https://erp.example/after", json={"n": invoice.number}, timeout=5)
 
 
@@ -87,9 +83,7 @@ def split_invoice(request, invoice_id):
     invoice = Invoice.objects.get(pk=invoice_id)
     invoice.state = "split"
     invoice.save()
-    Invoice.objects.create(
-        account=invoice.account, number=f"{invoice.number}-2", total=0
-    )  # expect: MIG005
+    Invoice.objects.create(account=invoice.account, number=f"{invoice.number}-2", total=0)  # expect: MIG005
 
 
 def rename_invoice(request, invoice_id):

@@ -10,16 +10,12 @@ SessionLocal = sessionmaker(bind=ENGINE)
 def monthly_totals(month):
     engine = create_engine("postgresql://reporting@db/reporting")  # expect: CONN002
     with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT sum(total) FROM sales WHERE month = :m"), {"m": month}
-        ).scalar()
+        return conn.execute(text("SELECT sum(total) FROM sales WHERE month = :m"), {"m": month}).scalar()
 
 
 def yearly_totals(year):
     with Session(ENGINE) as session:
-        return session.execute(
-            text("SELECT sum(total) FROM sales WHERE year = :y"), {"y": year}
-        ).scalar()
+        return session.execute(text("SELECT sum(total) FROM sales WHERE year = :y"), {"y": year}).scalar()
 
 
 def best_month():
@@ -43,7 +39,5 @@ def sales_by_region(month):
 
 def sales_by_region_fast(month):
     with Session(ENGINE) as session:
-        rows = session.scalars(
-            select(Sale).options(selectinload(Sale.region)).where(Sale.month == month)
-        )
+        rows = session.scalars(select(Sale).options(selectinload(Sale.region)).where(Sale.month == month))
         return [(sale.region.name, sale.id) for sale in rows]

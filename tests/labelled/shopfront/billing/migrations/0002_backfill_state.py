@@ -16,8 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(backfill, undo),
         migrations.RunPython(backfill),  # expect: MIG001
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS inv_state ON billing_invoice (state)"
-        ),  # expect: MIG001
+        migrations.RunSQL("CREATE INDEX IF NOT EXISTS inv_state ON billing_invoice (state)"),  # expect: MIG001
         migrations.RunSQL("SELECT 1", reverse_sql=migrations.RunSQL.noop),
     ]
