@@ -3,6 +3,8 @@ csrf_exempt, cookies, error details sent to clients)."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from backend_lens.model import Severity
 
@@ -380,3 +382,127 @@ def test_apisec003_django_credentials_in_the_base_module(tmp_path):
 )
 def test_apisec003_django_look_alikes(tmp_path, files):
     assert run(tmp_path, files, "APISEC003") == []
+
+
+# ---------------------------------------------------------------------------
+# APISEC004 csrf-exempt-session-view
+
+CHANGE_EMAIL = """
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+@login_required
+def change_email(request):
+    if request.method == "POST":
+        request.user.email = request.POST["email"]
+        request.user.save()
+    return JsonResponse({"email": request.user.email})
+"""
+
+
+def test_apisec004_function_view(tmp_path):
+    (f,) = run(tmp_path, {"accounts/views.py": CHANGE_EMAIL}, "APISEC004")
+    assert f.start == (pos_of(CHANGE_EMAIL, "@csrf_exempt")[0], 1)
+    assert f.end == (f.start[0], f.start[1] + len("csrf_exempt"))
+    assert "change_email" in f.message and "session" in f.message
+    assert f.severity == Severity.ERROR
+
+
+def test_apisec004_class_view_through_method_decorator(tmp_path):
+    src = """
+        from django.contrib.auth.mixins import LoginRequiredMixin
+        from django.utils.decorators import method_decorator
+        from django.views import View
+        from django.views.decorators import csrf
+
+
+        @method_decorator(csrf.csrf_exempt, name="dispatch")
+        class DeleteAddress(LoginRequiredMixin, View):
+            def post(self, request, pk):
+                request.user.addresses.filter(pk=pk).delete()
+                return redirect("addresses")
+    """
+    (f,) = run(tmp_path, {"accounts/views.py": src}, "APISEC004")
+    assert f.start == pos_of(src, "csrf.csrf_exempt")
+    assert "class `DeleteAddress`" in f.message
+
+
+def test_apisec004_login_view(tmp_path):
+    src = """
+        from django.contrib.auth import authenticate, login
+        from django.views.decorators.csrf import csrf_exempt as no_csrf
+
+
+        @no_csrf
+        def sign_in(request):
+            user = authenticate(request, username=request.POST["u"], password=request.POST["p"])
+            if user is not None:
+                login(request, user)
+            return redirect("/")
+    """
+    assert len(run(tmp_path, {"accounts/views.py": src}, "APISEC004")) == 1
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        # a Stripe webhook that verifies the signature
+        """
+        @csrf_exempt
+        def stripe_webhook(request):
+            event = stripe.Webhook.construct_event(
+                request.body, request.headers["Stripe-Signature"], SECRET
+            )
+            Order.objects.filter(pk=event.data.object.metadata["order"], user=request.user)
+            Order.objects.create(ref=event.id)
+            return HttpResponse()
+        """,
+        # a token in the Authorization header
+        """
+        @csrf_exempt
+        def ping(request):
+            token = request.META.get("HTTP_AUTHORIZATION", "")
+            check = Check.objects.get(token=token)
+            request.session["x"] = 1
+            check.save()
+            return HttpResponse()
+        """,
+        # no session: a public endpoint for other services
+        """
+        @csrf_exempt
+        def report(request):
+            if request.method == "POST":
+                Report.objects.create(body=request.body)
+            return HttpResponse()
+        """,
+        # reads only
+        """
+        @csrf_exempt
+        def search(request):
+            results = Product.objects.filter(owner=request.user, name=request.GET["q"])
+            return render(request, "search.html", {"results": results})
+        """,
+        # DRF applies CSRF to session authentication itself
+        """
+        @csrf_exempt
+        @api_view(["POST"])
+        def rate(request):
+            Rating.objects.create(user=request.user, stars=request.data["stars"])
+            return Response()
+        """,
+    ],
+)
+def test_apisec004_look_alikes(tmp_path, view):
+    src = "from django.views.decorators.csrf import csrf_exempt\n" + textwrap.dedent(view)
+    assert run(tmp_path, {"shop/views.py": src}, "APISEC004") == []
+
+
+def test_apisec004_other_decorators_and_tests(tmp_path):
+    other = CHANGE_EMAIL.replace(
+        "from django.views.decorators.csrf import csrf_exempt", "from .utils import csrf_exempt"
+    )
+    files = {"shop/views.py": other, "tests/test_views.py": CHANGE_EMAIL}
+    assert run(tmp_path, files, "APISEC004") == []
