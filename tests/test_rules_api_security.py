@@ -506,3 +506,102 @@ def test_apisec004_other_decorators_and_tests(tmp_path):
     )
     files = {"shop/views.py": other, "tests/test_views.py": CHANGE_EMAIL}
     assert run(tmp_path, files, "APISEC004") == []
+
+
+# ---------------------------------------------------------------------------
+# APISEC005 insecure-session-cookie
+
+ISSUE_TOKEN = """
+from django.http import JsonResponse
+
+
+def issue_token(request, user):
+    response = JsonResponse({"ok": True})
+    response.set_cookie("auth_token", user.make_token(), max_age=3600)
+    return response
+"""
+
+
+def test_apisec005_set_cookie_without_flags(tmp_path):
+    (f,) = run(tmp_path, {"accounts/views.py": ISSUE_TOKEN}, "APISEC005")
+    assert f.start == pos_of(ISSUE_TOKEN, "set_cookie")
+    line = ISSUE_TOKEN.strip("\n").splitlines()[f.start[0] - 1]
+    assert f.end == (f.start[0], len(line))
+    assert "Secure and HttpOnly" in f.message and "secure=True, httponly=True" in f.message
+    assert f.severity == Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    ("call", "missing"),
+    [
+        ('set_cookie("sessionid", sid, httponly=True)', "without Secure:"),
+        ('set_cookie(key="jwt", value=t, secure=True)', "without HttpOnly:"),
+        ('set_cookie("refresh_token", t, secure=False, httponly=True)', "without Secure:"),
+    ],
+)
+def test_apisec005_one_flag_missing(tmp_path, call, missing):
+    src = f"def view(request, response, sid, t):\n    response.{call}\n"
+    (f,) = run(tmp_path, {"shop/views.py": src}, "APISEC005")
+    assert missing in f.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'set_cookie("auth_token", t, secure=True, httponly=True)',
+        'set_cookie("csrftoken", t)',
+        'set_cookie("XSRF-TOKEN", t)',
+        'set_cookie("theme", "dark")',
+        'set_cookie("author_filter", t)',
+        "set_cookie(name, t)",
+        'set_cookie("sessionid", t, **COOKIE_FLAGS)',
+        'set_cookie("sessionid", t, secure=settings.SESSION_COOKIE_SECURE, httponly=True)',
+    ],
+)
+def test_apisec005_set_cookie_look_alikes(tmp_path, call):
+    src = f"def view(request, response, t, name):\n    response.{call}\n"
+    assert run(tmp_path, {"shop/views.py": src}, "APISEC005") == []
+
+
+def test_apisec005_tests_are_quiet(tmp_path):
+    assert run(tmp_path, {"tests/test_views.py": ISSUE_TOKEN}, "APISEC005") == []
+
+
+def test_apisec005_settings(tmp_path):
+    src = (
+        "SESSION_COOKIE_SECURE = False\nCSRF_COOKIE_SECURE = True\n"
+        "SESSION_COOKIE_HTTPONLY = False\nINSTALLED_APPS = []\n"
+    )
+    found = run(tmp_path, {"shop/settings.py": src}, "APISEC005")
+    assert [f.start for f in found] == [(1, 24), (3, 26)]
+    assert "Secure" in found[0].message and "HttpOnly" in found[1].message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"shop/settings/dev.py": "SESSION_COOKIE_SECURE = False\n"},
+        {"shop/settings.py": "SESSION_COOKIE_SECURE = True\nINSTALLED_APPS = []\n"},
+        {"shop/settings.py": "import os\nSESSION_COOKIE_SECURE = not os.environ.get('HTTP')\n"},
+        {
+            "shop/__init__.py": "",
+            "shop/settings/__init__.py": "",
+            "shop/settings/base.py": "SESSION_COOKIE_SECURE = False\nINSTALLED_APPS = []\n",
+            "shop/settings/production.py": "from .base import *\nSESSION_COOKIE_SECURE = True\n",
+        },
+    ],
+)
+def test_apisec005_settings_look_alikes(tmp_path, files):
+    assert run(tmp_path, files, "APISEC005") == []
+
+
+def test_apisec005_flask_production_class(tmp_path):
+    src = """
+        class Config:
+            SESSION_COOKIE_SECURE = False
+
+        class ProdConfig(Config):
+            REMEMBER_COOKIE_SECURE = False
+    """
+    (f,) = run(tmp_path, {"app/config.py": src}, "APISEC005")
+    assert "REMEMBER_COOKIE_SECURE" in f.message and "ProdConfig" in f.message
