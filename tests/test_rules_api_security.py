@@ -605,3 +605,126 @@ def test_apisec005_flask_production_class(tmp_path):
     """
     (f,) = run(tmp_path, {"app/config.py": src}, "APISEC005")
     assert "REMEMBER_COOKIE_SECURE" in f.message and "ProdConfig" in f.message
+
+
+# ---------------------------------------------------------------------------
+# APISEC006 exception-details-in-response
+
+CANCEL = """
+from django.db import DatabaseError
+from django.http import JsonResponse
+
+from .models import Order
+
+
+def cancel_order(request, pk):
+    try:
+        Order.objects.filter(pk=pk, user=request.user).update(state="cancelled")
+    except DatabaseError as exc:
+        return JsonResponse({"error": str(exc)}, status=500)
+    return JsonResponse({"ok": True})
+"""
+
+
+def test_apisec006_django_json_response(tmp_path):
+    (f,) = run(tmp_path, {"shop/views.py": CANCEL}, "APISEC006")
+    assert f.start == pos_of(CANCEL, "str(exc)")
+    assert f.end == (f.start[0], f.start[1] + len("str(exc)"))
+    assert "DatabaseError" in f.message and "JsonResponse" in f.message
+    assert f.severity == Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    ("handler", "leak"),
+    [
+        ('return Response({"detail": f"failed: {e}"}, status=500)', 'f"failed: {e}"'),
+        ('raise HTTPException(status_code=500, detail=str(e))', "str(e)"),
+        ('return JsonResponse({"error": e.args[0]})', "e.args[0]"),
+        ('return HttpResponse("failed: %s" % e)', '"failed: %s" % e'),
+        ('msg = "failed: {}".format(e)\n        return JsonResponse({"error": msg})', "msg}"),
+        ('abort(500, description=repr(e))', "repr(e)"),
+    ],
+)
+def test_apisec006_forms(tmp_path, handler, leak):
+    src = f"""
+def view(request):
+    try:
+        do_something(request)
+    except Exception as e:
+        {handler}
+"""
+    (f,) = run(tmp_path, {"shop/views.py": src}, "APISEC006")
+    assert f.start == pos_of(src, leak)
+
+
+def test_apisec006_route_return_value(tmp_path):
+    src = """
+        from flask import Flask
+
+        app = Flask(__name__)
+
+        @app.route("/sync", methods=["POST"])
+        def sync():
+            try:
+                push()
+            except OSError as err:
+                return {"error": str(err)}, 500
+            return {"ok": True}
+    """
+    (f,) = run(tmp_path, {"app/views.py": src}, "APISEC006")
+    assert f.start == pos_of(src, "str(err)") and "route's return value" in f.message
+
+
+def test_apisec006_traceback(tmp_path):
+    src = """
+        import traceback
+
+        from django.http import HttpResponseServerError
+
+
+        def export(request):
+            try:
+                build()
+            except Exception:
+                return HttpResponseServerError(traceback.format_exc())
+    """
+    (f,) = run(tmp_path, {"shop/views.py": src}, "APISEC006")
+    assert f.start == pos_of(src, "traceback.format_exc()") and "traceback" in f.message
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        # logged, not returned
+        'logger.exception("failed: %s", e)\n        return JsonResponse({"error": "failed"})',
+        # a user-facing exception
+        None,
+        # a helper decides what to send
+        "return JsonResponse(error_payload(e))",
+        # an attribute meant for clients
+        "return JsonResponse({'code': e.status_code})",
+        # condition on the text
+        'if "timeout" in str(e):\n            return JsonResponse({"error": "timeout"})',
+        # not a route: the text goes to the caller
+        'return {"error": str(e)}',
+        # raised on, chained
+        "raise ServiceError('export failed') from e",
+    ],
+)
+def test_apisec006_look_alikes(tmp_path, handler):
+    if handler is None:
+        src = (
+            "def view(request):\n    try:\n        n = int(request.GET['n'])\n"
+            "    except (ValueError, ValidationError) as e:\n"
+            "        return JsonResponse({'error': str(e)}, status=400)\n"
+        )
+    else:
+        src = (
+            "def view(request):\n    try:\n        run()\n    except Exception as e:\n"
+            f"        {handler}\n"
+        )
+    assert run(tmp_path, {"shop/views.py": src}, "APISEC006") == []
+
+
+def test_apisec006_tests_are_quiet(tmp_path):
+    assert run(tmp_path, {"tests/test_views.py": CANCEL}, "APISEC006") == []
