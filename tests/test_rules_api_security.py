@@ -638,11 +638,11 @@ def test_apisec006_django_json_response(tmp_path):
     ("handler", "leak"),
     [
         ('return Response({"detail": f"failed: {e}"}, status=500)', 'f"failed: {e}"'),
-        ('raise HTTPException(status_code=500, detail=str(e))', "str(e)"),
+        ("raise HTTPException(status_code=500, detail=str(e))", "str(e)"),
         ('return JsonResponse({"error": e.args[0]})', "e.args[0]"),
         ('return HttpResponse("failed: %s" % e)', '"failed: %s" % e'),
         ('msg = "failed: {}".format(e)\n        return JsonResponse({"error": msg})', "msg}"),
-        ('abort(500, description=repr(e))', "repr(e)"),
+        ("abort(500, description=repr(e))", "repr(e)"),
     ],
 )
 def test_apisec006_forms(tmp_path, handler, leak):
@@ -728,3 +728,41 @@ def test_apisec006_look_alikes(tmp_path, handler):
 
 def test_apisec006_tests_are_quiet(tmp_path):
     assert run(tmp_path, {"tests/test_views.py": CANCEL}, "APISEC006") == []
+
+
+@pytest.mark.parametrize(
+    ("src", "hits"),
+    [
+        ("from fastapi import FastAPI\napp = FastAPI(title='shop', debug=True)\n", 1),
+        ("from starlette.applications import Starlette\napp = Starlette(debug=True)\n", 1),
+        ("from fastapi import FastAPI\napp = FastAPI(debug=settings.DEBUG)\n", 0),
+        ("from fastapi import FastAPI\napp = FastAPI(debug=False)\n", 0),
+        (
+            "from flask import Flask\napp = Flask(__name__)\n"
+            "if __name__ == '__main__':\n    app.run(host='0.0.0.0', port=5000, debug=True)\n",
+            1,
+        ),
+        (
+            "from flask import Flask\napp = Flask(__name__)\n"
+            "if __name__ == '__main__':\n    app.run(debug=True)\n",
+            0,
+        ),
+        (
+            "from flask import Flask\napp = Flask(__name__)\n"
+            "if __name__ == '__main__':\n    app.run(host='0.0.0.0', debug=False)\n",
+            0,
+        ),
+        ("server = make_server()\nserver.run(host='0.0.0.0', debug=True)\n", 0),
+    ],
+)
+def test_apisec001_debug_application_objects(tmp_path, src, hits):
+    found = run(tmp_path, {"app/main.py": src}, "APISEC001")
+    assert len(found) == hits
+    if hits:
+        line = src.splitlines()[found[0].start[0] - 1]
+        assert line[found[0].start[1] : found[0].end[1]] == "debug=True"
+
+
+def test_apisec001_debug_application_in_tests_is_quiet(tmp_path):
+    src = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+    assert run(tmp_path, {"tests/test_app.py": src}, "APISEC001") == []

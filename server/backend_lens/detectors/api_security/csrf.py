@@ -73,7 +73,7 @@ def _exempting(ctx: Context, dec):
     return None
 
 
-@detector("APISEC004", section=SECTION)
+@detector("APISEC004", section=SECTION, scope="file")
 def csrf_exempt_session_view(ctx: Context):
     if ctx.facts.is_test or "csrf_exempt" not in ctx.text:
         return

@@ -25,6 +25,61 @@ def debug_in_production(ctx: Context):
             )
     if found:
         yield defer_production(ctx, "APISEC001", found)
+    if not ctx.facts.is_test and "debug" in ctx.text:
+        yield from _debug_apps(ctx)
+
+
+ASGI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
+EXPOSED_HOSTS = frozenset({"0.0.0.0", "::"})
+
+
+def _flask_app(ctx: Context, name: str | None) -> bool:
+    """Whether ``name`` is bound in this module to ``Flask(...)`` (and only to it)."""
+    if not name or "." in name:
+        return False
+    stmts = ctx.assignments(name)
+    if not stmts:
+        return False
+    for stmt in stmts:
+        value = stmt.children[-1]
+        calls = ctx.calls(value) if value.type in ("atom_expr", "power") else []
+        if len(calls) != 1 or ctx.qualify(calls[0].callee) != "flask.Flask":
+            return False
+    return True
+
+
+def _debug_apps(ctx: Context):
+    """``FastAPI(debug=True)`` / ``Starlette(debug=True)``: the application object
+    itself answers errors with tracebacks; ``app.run(debug=True, host="0.0.0.0")``:
+    Flask's interactive debugger reachable from the network."""
+    for _node, call in ctx.calls_of_qualified(ASGI_APPS):
+        debug = sx.kwarg(call.args, "debug")
+        if debug is not None and is_true(debug.value):
+            yield ctx.finding(
+                "APISEC001",
+                debug.node,
+                f"`{call.method}(debug=True)`: every unhandled error answers with the full "
+                "traceback to whoever caused it; leave debug off in the application object "
+                "and turn it on only in a development entry point",
+            )
+    for node, call in ctx.calls_to("run"):
+        ps = sx.parts(node)
+        if call.index != 2 or not _flask_app(ctx, sx.dotted(ps[0])):
+            continue
+        args = call.args
+        debug, host = sx.kwarg(args, "debug"), sx.kwarg(args, "host")
+        if debug is None or not is_true(debug.value) or host is None:
+            continue
+        if sx.string_value(host.value) not in EXPOSED_HOSTS:
+            continue
+        yield ctx.finding(
+            "APISEC001",
+            debug.node,
+            "`run(debug=True)` on every network interface: Flask's interactive debugger runs "
+            "Python sent from any error page, so anyone who reaches the port and gets past "
+            '(or reads) the PIN runs code on the server; use debug=False, or host="127.0.0.1" '
+            "for development",
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -31,3 +31,10 @@ legacy = Flask(__name__)
 CORS(legacy, supports_credentials=True)  # expect: APISEC003
 widgets = Flask("widgets")
 CORS(widgets, origins=["https://widgets.example.com"], supports_credentials=True)
+
+reports = FastAPI(title="Partner reports", debug=True)  # expect: APISEC001
+status_page = FastAPI(debug=os.environ.get("STATUS_DEBUG") == "1")
+
+if __name__ == "__main__":
+    legacy.run(host="0.0.0.0", port=8081, debug=True)  # expect: APISEC001
+    widgets.run(port=8082, debug=True)
