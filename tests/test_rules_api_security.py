@@ -766,3 +766,41 @@ def test_apisec001_debug_application_objects(tmp_path, src, hits):
 def test_apisec001_debug_application_in_tests_is_quiet(tmp_path):
     src = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
     assert run(tmp_path, {"tests/test_app.py": src}, "APISEC001") == []
+
+
+# ---------------------------------------------------------------------------
+# APISEC007 https-enforcement-disabled
+
+
+def test_apisec007_production_settings(tmp_path):
+    src = (
+        "from .base import *\nDEBUG = False\nSECURE_SSL_REDIRECT = False\n"
+        "SECURE_HSTS_SECONDS = 0\nSECURE_HSTS_PRELOAD = False\n"
+    )
+    found = run(tmp_path, {"shop/settings/production.py": src}, "APISEC007")
+    assert [(f.start, f.end) for f in found] == [((3, 22), (3, 27)), ((4, 22), (4, 23))]
+    assert "SECURE_SSL_REDIRECT = False" in found[0].message
+    assert "SECURE_HSTS_SECONDS = 0" in found[1].message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"shop/settings/test.py": "SECURE_SSL_REDIRECT = False\nSECURE_HSTS_SECONDS = 0\n"},
+        {"shop/settings/local.py": "SECURE_SSL_REDIRECT = False\n"},
+        {"shop/settings/production.py": "SECURE_SSL_REDIRECT = True\nSECURE_HSTS_SECONDS = 3600\n"},
+        {
+            "shop/settings/production.py": "import os\n"
+            "SECURE_SSL_REDIRECT = os.environ.get('SSL_REDIRECT', 'true') == 'true'\n"
+            "SECURE_HSTS_SECONDS = int(os.environ.get('HSTS', 0))\n"
+        },
+        {
+            "shop/__init__.py": "",
+            "shop/settings/__init__.py": "",
+            "shop/settings/base.py": "SECURE_SSL_REDIRECT = False\nINSTALLED_APPS = []\n",
+            "shop/settings/production.py": "from .base import *\nSECURE_SSL_REDIRECT = True\n",
+        },
+    ],
+)
+def test_apisec007_look_alikes(tmp_path, files):
+    assert run(tmp_path, files, "APISEC007") == []
