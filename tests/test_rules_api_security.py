@@ -804,3 +804,64 @@ def test_apisec007_production_settings(tmp_path):
 )
 def test_apisec007_look_alikes(tmp_path, files):
     assert run(tmp_path, files, "APISEC007") == []
+
+
+# ---------------------------------------------------------------------------
+# APISEC008 clickjacking-protection-removed
+
+MIDDLEWARE = """
+INSTALLED_APPS = ["shop"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+"""
+XFRAME = '    "django.middleware.clickjacking.XFrameOptionsMiddleware",\n]'
+
+
+def test_apisec008_middleware_without_xframe(tmp_path):
+    (f,) = run(tmp_path, {"shop/settings.py": MIDDLEWARE}, "APISEC008")
+    assert f.start == (2, 0) and f.end == (2, len("MIDDLEWARE"))
+    assert "XFrameOptionsMiddleware" in f.message
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"shop/settings.py": MIDDLEWARE.replace("]\n", "") + XFRAME + "\n"},
+        {"shop/settings/dev.py": MIDDLEWARE},
+        {"shop/settings.py": MIDDLEWARE + "CSP_FRAME_ANCESTORS = ('self',)\n"},
+        {"shop/settings.py": MIDDLEWARE + "MIDDLEWARE.append('x.FrameMiddleware')\n"},
+        {"shop/settings.py": MIDDLEWARE.replace("SessionMiddleware", "Other")},
+        {"shop/settings.py": "MIDDLEWARE = BASE_MIDDLEWARE + ['x.Y']\nINSTALLED_APPS = []\n"},
+    ],
+)
+def test_apisec008_middleware_look_alikes(tmp_path, files):
+    assert run(tmp_path, files, "APISEC008") == []
+
+
+def test_apisec008_xframe_options_exempt(tmp_path):
+    src = """
+        from django.contrib.auth.decorators import login_required
+        from django.shortcuts import render
+        from django.views.decorators.clickjacking import xframe_options_exempt
+
+
+        @xframe_options_exempt
+        @login_required
+        def close_account(request):
+            if request.method == "POST":
+                request.user.delete()
+            return render(request, "close.html")
+
+
+        @xframe_options_exempt
+        def widget(request):
+            return render(request, "widget.html", {"items": Product.objects.all()[:5]})
+    """
+    (f,) = run(tmp_path, {"accounts/views.py": src}, "APISEC008")
+    line, col = pos_of(src, "@xframe_options_exempt")
+    assert f.start == (line, col + 1)
+    assert "close_account" in f.message

@@ -8,4 +8,4 @@ named so, selected by wsgi/asgi, imported by a production module, or the only
 settings module of its service) and whether a module built on it sets the same
 name again."""
 
-from . import cookies, cors, csrf, errors, settings_rules, transport  # noqa: F401
+from . import cookies, cors, csrf, errors, framing, settings_rules, transport  # noqa: F401

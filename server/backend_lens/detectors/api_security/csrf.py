@@ -47,7 +47,7 @@ def _decorated(dec):
     return target
 
 
-def _exempting(ctx: Context, dec):
+def _exempting(ctx: Context, dec, exempt: str):
     """The node naming csrf_exempt in ``dec`` (``@csrf_exempt``,
     ``@method_decorator(csrf_exempt, name="dispatch")``), else None."""
     inner = dec.children[1]
@@ -55,7 +55,7 @@ def _exempting(ctx: Context, dec):
     if name is None:
         return None
     qualified = ctx.qualify(name)
-    if qualified == CSRF_EXEMPT:
+    if qualified == exempt:
         return inner
     if qualified != METHOD_DECORATOR or inner.type not in ("atom_expr", "power"):
         return None
@@ -68,17 +68,17 @@ def _exempting(ctx: Context, dec):
     first = args[0].value
     items = elements(first)
     for item in [first] if items is None else items:
-        if ctx.qualify(sx.dotted(item)) == CSRF_EXEMPT:
+        if ctx.qualify(sx.dotted(item)) == exempt:
             return item
     return None
 
 
-@detector("APISEC004", section=SECTION, scope="file")
-def csrf_exempt_session_view(ctx: Context):
-    if ctx.facts.is_test or "csrf_exempt" not in ctx.text:
-        return
+def exempted_views(ctx: Context, exempt: str):
+    """(the node naming the decorator, the function or class, the code that says
+    what the view does) for each view decorated with ``exempt`` (a qualified name),
+    directly or through ``method_decorator``."""
     for dec in ctx.nodes("decorator"):
-        where = _exempting(ctx, dec)
+        where = _exempting(ctx, dec, exempt)
         if where is None:
             continue
         target = _decorated(dec)
@@ -89,8 +89,21 @@ def csrf_exempt_session_view(ctx: Context):
             cls = ctx.enclosing(target, ("classdef", "funcdef"))
             if cls is not None and cls.type == "classdef":
                 scope = cls  # a method: the class says what the view is
-        text = sx.code(scope.parent if scope.parent.type == "decorated" else scope)
-        if not _WRITES.search(text) or not _SESSION.search(text) or _OTHER_AUTH.search(text):
+        yield where, target, sx.code(scope.parent if scope.parent.type == "decorated" else scope)
+
+
+def session_writes(text: str) -> bool:
+    """Whether a view's code changes state for a user signed in by the session
+    cookie, and authenticates no other way."""
+    return bool(_WRITES.search(text) and _SESSION.search(text) and not _OTHER_AUTH.search(text))
+
+
+@detector("APISEC004", section=SECTION, scope="file")
+def csrf_exempt_session_view(ctx: Context):
+    if ctx.facts.is_test or "csrf_exempt" not in ctx.text:
+        return
+    for where, target, text in exempted_views(ctx, CSRF_EXEMPT):
+        if not session_writes(text):
             continue
         kind = "class" if target.type == "classdef" else "view"
         yield ctx.finding(

@@ -17,3 +17,11 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = False  # expect: APISEC007
 SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
+
+MIDDLEWARE = [  # expect: APISEC008
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
