@@ -553,6 +553,8 @@ def test_apisec005_one_flag_missing(tmp_path, call, missing):
         'set_cookie("XSRF-TOKEN", t)',
         'set_cookie("theme", "dark")',
         'set_cookie("author_filter", t)',
+        'set_cookie("vulpy_session", "", expires=0)',
+        'set_cookie("sessionid", t, max_age=0)',
         "set_cookie(name, t)",
         'set_cookie("sessionid", t, **COOKIE_FLAGS)',
         'set_cookie("sessionid", t, secure=settings.SESSION_COOKIE_SECURE, httponly=True)',

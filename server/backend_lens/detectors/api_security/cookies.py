@@ -67,6 +67,8 @@ def _set_cookie_calls(ctx: Context):
             or SCRIPT_READ_COOKIE.search(cookie)
         ):
             continue
+        if _clears(args):
+            continue  # an emptied or expired cookie carries nothing
         missing = []
         for kw, attr in (("secure", "Secure"), ("httponly", "HttpOnly")):
             arg = sx.kwarg(args, kw)
@@ -94,3 +96,17 @@ def _set_cookie_calls(ctx: Context):
             + f"; pass {', '.join(f'{m.lower()}=True' for m in missing)}",
             end_node=call.trailer,
         )
+
+
+def _clears(args) -> bool:
+    """Whether a ``set_cookie`` call empties or expires the cookie."""
+    value = sx.kwarg(args, "value")
+    if value is None and len(args) > 1 and args[1].kind == "pos":
+        value = args[1]
+    if value is not None and sx.string_value(value.value) == "":
+        return True
+    for kw in ("expires", "max_age"):
+        arg = sx.kwarg(args, kw)
+        if arg is not None and sx.code(arg.value).strip() in ("0", "-1"):
+            return True
+    return False

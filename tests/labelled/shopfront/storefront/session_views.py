@@ -36,3 +36,9 @@ def refresh_session(request):
         "jwt", request.user.jwt(), secure=settings.SESSION_COOKIE_SECURE, httponly=True
     )
     return response
+
+
+def forget_device(request):
+    response = JsonResponse({"remembered": False})
+    response.set_cookie("remember_token", "", max_age=0)
+    return response
