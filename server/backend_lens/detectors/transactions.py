@@ -423,10 +423,46 @@ MAKER_NAME = re.compile(
 SESSION_CLOSERS = ("close", "__exit__", "__aexit__")
 
 
+def _assignments_outside_functions(node):
+    """The ``expr_stmt`` nodes of a module or class body, in ``if``/``try``/``with``
+    blocks too, but not in functions."""
+    for child in node.children:
+        t = child.type
+        if t == "expr_stmt":
+            yield child
+        elif t == "simple_stmt":
+            yield from (c for c in child.children if c.type == "expr_stmt")
+        elif t == "decorated" and child.children[-1].type == "classdef":
+            yield from _assignments_outside_functions(child.children[-1])
+        elif t in _BLOCKS:
+            yield from _assignments_outside_functions(child)
+
+
+_BLOCKS = frozenset(
+    {"if_stmt", "try_stmt", "with_stmt", "for_stmt", "while_stmt", "suite", "classdef"}
+)
+
+
 def _session_makers(ctx: Context) -> tuple[set[str], set[str]]:
     """(names bound to a sessionmaker in this file, imported names that look like one)."""
     local: set[str] = set()
-    for node, call in ctx.calls_of_qualified(SESSION_MAKERS):
+    # module-level statements of the whole file: the language server runs this
+    # detector on a few units at a time, and ctx.calls_of_qualified sees only those
+    names = {q.rsplit(".", 1)[-1] for q in SESSION_MAKERS}
+    names |= {k for k, q in ctx.facts.imports.items() if q in SESSION_MAKERS}
+    found = ctx.file_memo.get("conn003-makers")
+    if found is None:
+        found = ctx.file_memo["conn003-makers"] = []
+        for expr in _assignments_outside_functions(ctx.module):
+            node = expr.children[-1]
+            if node.type == "annassign":
+                node = node.children[-1]
+            if node.type not in ("atom_expr", "power"):
+                continue
+            for call in ctx.calls(node):
+                if call.method in names and (ctx.qualify(call.callee) or "") in SESSION_MAKERS:
+                    found.append((node, call))
+    for node, call in found:
         stmt = sx.statement_of(node)
         if stmt.type == "simple_stmt":
             stmt = stmt.children[0]
