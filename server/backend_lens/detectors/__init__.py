@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     background_jobs,
     data_protection,
     database_performance,
+    input_checks,
     input_validation,
     integration,
     migrations,

@@ -1,0 +1,318 @@
+"""Input Validation & Sanitization, shape rules: VAL010 mass assignment."""
+
+from __future__ import annotations
+
+from backend_lens.model import Severity
+
+from tests.helpers import analyze_files, assert_suppress_edit_silences, only, pos_of
+
+DJANGO_MODELS = """
+from django.db import models
+
+
+class Order(models.Model):
+    note = models.TextField()
+    is_paid = models.BooleanField(default=False)
+"""
+
+
+def val010(tmp_path, files: dict[str, str]):
+    return only(analyze_files(tmp_path, files), "VAL010")
+
+
+DRF_VIEW = """
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from .models import Order
+
+
+@api_view(["POST"])
+def create(request):
+    order = Order.objects.create(**request.data, customer=request.user)
+    return Response({"id": order.pk})
+
+
+@api_view(["PATCH"])
+def edit(request, pk):
+    Order.objects.filter(pk=pk).update(**request.data)
+    return Response(status=204)
+
+
+@api_view(["PUT"])
+def upsert(request, pk):
+    data = request.data.copy()
+    Order.objects.update_or_create(pk=pk, defaults=data)
+    return Response(status=204)
+
+
+@api_view(["POST"])
+def build(request):
+    order = Order(**request.data)
+    order.save()
+    return Response(status=201)
+
+
+@api_view(["POST"])
+def add_line(request, pk):
+    order = Order.objects.get(pk=pk)
+    order.lines.create(**request.data)
+    return Response(status=201)
+"""
+
+
+def test_val010_drf_writes(tmp_path):
+    found = val010(tmp_path, {"shop/models.py": DJANGO_MODELS, "shop/views.py": DRF_VIEW})
+    starts = sorted(f.start for f in found)
+    assert starts == sorted(
+        [
+            pos_of(DRF_VIEW, "**request.data", 1),
+            pos_of(DRF_VIEW, "**request.data", 2),
+            pos_of(DRF_VIEW, "defaults=data"),
+            pos_of(DRF_VIEW, "**request.data", 3),
+            pos_of(DRF_VIEW, "**request.data", 4),
+        ]
+    )
+    first = min(found, key=lambda f: f.start)
+    assert first.end == (first.start[0], first.start[1] + len("**request.data"))
+    assert "`**request.data`" in first.message and "Order.objects.create" in first.message
+    assert all(f.severity == Severity.ERROR for f in found)
+    build = [f for f in found if "into `Order`" in f.message]
+    assert len(build) == 1
+    assert_suppress_edit_silences(tmp_path, first)
+
+
+FLASK = """
+import json
+
+from flask import Flask, request
+
+from .db import db
+
+app = Flask(__name__)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+    is_admin = db.Column(db.Boolean, default=False)
+
+
+@app.post("/users")
+def create_user():
+    user = User(**request.get_json())
+    db.session.add(user)
+    db.session.commit()
+    return {"id": user.id}
+
+
+@app.put("/users/<int:uid>")
+def update_user(uid):
+    user = User.query.get_or_404(uid)
+    for key, value in request.json.items():
+        setattr(user, key, value)
+    db.session.commit()
+    return {}
+
+
+@app.patch("/users/<int:uid>")
+def patch_user(uid):
+    User.query.filter_by(id=uid).update(request.json)
+    db.session.commit()
+    return {}
+
+
+@app.patch("/challenges/<int:cid>")
+def update_challenge(cid):
+    user = User.query.get_or_404(cid)
+    data = dict(request.form or request.get_json() or {})
+    for attr, value in data.items():
+        if attr in ("value", "minimum") and value is not None:
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(f"bad {attr}")
+        setattr(user, attr, value)
+    for attr, value in data.items():
+        if attr in ("name", "email"):
+            setattr(user, attr, value)
+        else:
+            raise ValueError(attr)
+    for attr, value in data.items():
+        if attr.startswith("_"):
+            raise ValueError(attr)
+        setattr(user, attr, value)
+    return {}
+
+
+@app.post("/raw")
+def raw():
+    payload = json.loads(request.data)
+    user = User.query.first()
+    user.__dict__.update(payload)
+    return {}
+"""
+
+FLASK_DB = """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+"""
+
+
+def test_val010_flask_sqlalchemy(tmp_path):
+    found = val010(tmp_path, {"app/__init__.py": "", "app/db.py": FLASK_DB, "app/views.py": FLASK})
+    assert sorted(f.start for f in found) == sorted(
+        [
+            pos_of(FLASK, "**request.get_json()"),
+            pos_of(FLASK, "setattr(user, key, value)"),
+            pos_of(FLASK, "request.json)"),
+            pos_of(FLASK, "payload)"),
+            pos_of(FLASK, "setattr(user, attr, value)"),
+        ]
+    )
+    loop = next(f for f in found if "setattr" in f.message)
+    assert "`request.json`" in loop.message and "into `user`" in loop.message
+
+
+FASTAPI = """
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from .db import Session
+from .models import Item
+
+router = APIRouter()
+
+
+class ItemIn(BaseModel):
+    title: str
+
+
+@router.post("/items")
+def create_item(payload: dict):
+    item = Item(**payload)
+    return item
+
+
+@router.post("/items/v2")
+def create_item_v2(payload: ItemIn):
+    item = Item(**payload.model_dump())
+    return item
+
+
+@router.patch("/items/{item_id}")
+def patch_item(item_id: int, payload: ItemIn):
+    item = Item(**payload.dict(exclude_unset=True))
+    return item
+
+
+def helper(payload: dict):
+    return Item(**payload)
+"""
+
+SA_MODELS = """
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id = Column(Integer, primary_key=True)
+    title = Column(String)
+    owner_id = Column(Integer)
+"""
+
+
+def test_val010_fastapi_dict_body_only(tmp_path):
+    found = val010(
+        tmp_path,
+        {
+            "api/__init__.py": "",
+            "api/db.py": "Session = None\n",
+            "api/models.py": SA_MODELS,
+            "api/routes.py": FASTAPI,
+        },
+    )
+    assert [f.start for f in found] == [pos_of(FASTAPI, "**payload)")]
+    assert "typed `dict`" in found[0].message
+
+
+QUIET = """
+from django import forms
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from .models import Order
+from .serializers import OrderSerializer
+
+EDITABLE = {"note"}
+
+
+@api_view(["POST"])
+def validated(request):
+    serializer = OrderSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    Order.objects.create(**serializer.validated_data)
+    return Response(status=201)
+
+
+def with_form(request):
+    form = forms.Form(request.POST)
+    if form.is_valid():
+        Order.objects.create(**form.cleaned_data)
+
+
+def named_keys(request):
+    Order.objects.create(note=request.POST["note"])
+    data = {"note": request.data["note"]}
+    Order.objects.create(**data)
+
+
+def guarded(request, pk):
+    order = Order.objects.get(pk=pk)
+    for key, value in request.data.items():
+        if key not in EDITABLE:
+            continue
+        setattr(order, key, value)
+
+
+def filtering(request):
+    return Order.objects.filter(**request.GET.dict())
+
+
+def context(request):
+    ctx = {}
+    ctx.update(**request.GET)
+    ctx.update(request.POST)
+    return ctx
+
+
+def other_dicts(request, payload):
+    Order.objects.create(**payload)
+    Order.objects.create(**request.session)
+
+
+class Schema:
+    def __init__(self, **kw):
+        self.kw = kw
+
+
+def to_schema(request):
+    return Schema(**request.data)
+"""
+
+
+def test_val010_quiet_on_validated_and_named_data(tmp_path):
+    files = {"shop/models.py": DJANGO_MODELS, "shop/views.py": QUIET}
+    assert val010(tmp_path, files) == []
+
+
+def test_val010_quiet_in_tests(tmp_path):
+    files = {"shop/models.py": DJANGO_MODELS, "shop/tests/test_views.py": DRF_VIEW}
+    assert val010(tmp_path, files) == []
