@@ -316,3 +316,149 @@ def test_val010_quiet_on_validated_and_named_data(tmp_path):
 def test_val010_quiet_in_tests(tmp_path):
     files = {"shop/models.py": DJANGO_MODELS, "shop/tests/test_views.py": DRF_VIEW}
     assert val010(tmp_path, files) == []
+
+
+# ------------------------------------------------------------------- VAL011
+
+SERIALIZERS = """
+from django import forms
+from rest_framework import serializers
+from rest_framework.serializers import ModelSerializer
+
+from .base import ShopSerializer
+from .models import Order
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+
+class OrderForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        exclude = ["customer"]
+
+
+class OrderNoteSerializer(ShopSerializer):
+    class Meta:
+        model = Order
+        fields = '__all__'
+
+
+class OrderLinkSerializer(ModelSerializer):
+    class Meta:
+        model = Order
+        exclude = ("customer", "is_paid")
+"""
+
+BASE = """
+from rest_framework import serializers
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    pass
+"""
+
+
+def test_val011_fields_all_and_exclude(tmp_path):
+    found = val011(
+        tmp_path,
+        {"shop/models.py": DJANGO_MODELS, "shop/base.py": BASE, "shop/serializers.py": SERIALIZERS},
+    )
+    assert [f.start for f in found] == [
+        pos_of(SERIALIZERS, '"__all__"'),
+        pos_of(SERIALIZERS, 'exclude = ["customer"]'),
+        pos_of(SERIALIZERS, "'__all__'"),
+        pos_of(SERIALIZERS, 'exclude = ("customer", "is_paid")'),
+    ]
+    first = found[0]
+    assert first.end == (first.start[0], first.start[1] + len('"__all__"'))
+    assert "`OrderSerializer`" in first.message and "serializer" in first.message
+    assert "form `OrderForm`" in found[1].message and "does not list" in found[1].message
+    assert found[1].end == (found[1].start[0], found[1].start[1] + len('exclude = ["customer"]'))
+    assert all(f.severity == Severity.WARNING for f in found)
+    assert_suppress_edit_silences(tmp_path, first)
+
+
+QUIET_SERIALIZERS = """
+import django_filters
+from django import forms
+from rest_framework import serializers
+
+from .models import Order
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["id", "note"]
+        read_only_fields = ["id"]
+
+
+class OrderCreateForm(forms.ModelForm):
+    class Meta(OrderSerializer.Meta):
+        exclude = ("note",)
+
+
+class OrderReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+
+class OrderAdminForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+
+class OrderFilter(django_filters.FilterSet):
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+
+class Plain(serializers.Serializer):
+    class Meta:
+        fields = "__all__"
+
+
+class Empty(forms.ModelForm):
+    class Meta:
+        model = Order
+        exclude = []
+"""
+
+ADMIN = """
+from django import forms
+from django.contrib import admin
+
+from .models import Order
+
+
+class OrderForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = OrderForm
+"""
+
+
+def val011(tmp_path, files: dict[str, str]):
+    return only(analyze_files(tmp_path, files), "VAL011")
+
+
+def test_val011_quiet_on_lists_inherited_meta_output_admin_and_filters(tmp_path):
+    files = {
+        "shop/models.py": DJANGO_MODELS,
+        "shop/serializers.py": QUIET_SERIALIZERS,
+        "shop/admin.py": ADMIN,
+        "shop/tests/test_api.py": SERIALIZERS,
+    }
+    assert val011(tmp_path, files) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..facts.index import ClassRef
 from ..source import syntax as sx
 from ._helpers import last_assignment
 from .base import Context, detector, make_finding
@@ -351,3 +352,101 @@ def _guarded(call, loop, key: str) -> bool:
         if n.type == "assert_stmt" and _tests(n, key):
             return True
     return False
+
+
+# ------------------------------------------------------------------- VAL011
+
+WRITABLE_BASES = {
+    "rest_framework.serializers.ModelSerializer",
+    "rest_framework.serializers.HyperlinkedModelSerializer",
+    "rest_framework_gis.serializers.GeoFeatureModelSerializer",
+    "django.forms.ModelForm",
+    "django.forms.models.ModelForm",
+    "django.contrib.gis.forms.ModelForm",
+}
+# words of a class name that say it only reads, or serves Django's admin
+OUTPUT_WORDS = {"Read", "Readonly", "ReadOnly", "Output", "Response", "Export", "Admin"}
+CAMEL_WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
+
+
+def _meta_assignments(meta) -> dict[str, object]:
+    """``NAME = value`` statements of a ``class Meta`` body: name -> the statement."""
+    out: dict[str, object] = {}
+    body = meta.children[-1]
+    stmts = body.children if body.type == "suite" else [body]
+    for stmt in stmts:
+        if stmt.type != "simple_stmt":
+            continue
+        for c in stmt.children:
+            if (
+                c.type == "expr_stmt"
+                and len(c.children) == 3
+                and c.children[0].type == "name"
+                and c.children[1].type == "operator"
+                and c.children[1].value == "="
+            ):
+                out[c.children[0].value] = c
+    return out
+
+
+def _nested_meta(classdef):
+    body = classdef.children[-1]
+    if body.type != "suite":
+        return None
+    for c in body.children:
+        if c.type == "classdef" and c.children[1].value == "Meta":
+            return c
+    return None
+
+
+def _empty(node) -> bool:
+    return sx.code(node).strip() in ("()", "[]", "set()", "tuple()", "list()")
+
+
+@detector("VAL011", section=SECTION)
+def serializer_open_to_every_field(ctx: Context):
+    facts = ctx.facts
+    if facts.is_test or facts.is_migration:
+        return
+    if ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] == "admin.py":
+        return  # staff edit every field of their models on purpose
+    classes = {c.start: c for c in facts.classes}
+    for classdef in ctx.nodes("classdef"):
+        cls = classes.get(classdef.children[1].start_pos)
+        if cls is None or not cls.bases or OUTPUT_WORDS & set(CAMEL_WORD.findall(cls.name)):
+            continue
+        meta = _nested_meta(classdef)
+        if meta is None:
+            continue
+        assigned = _meta_assignments(meta)
+        fields, exclude = assigned.get("fields"), assigned.get("exclude")
+        if fields is not None and sx.string_value(fields.children[2]) == "__all__":
+            node, what = fields.children[2], '`fields = "__all__"` lets a client write every field'
+        elif (
+            fields is None
+            and exclude is not None
+            and not _empty(exclude.children[2])
+            # a Meta that inherits another may take its `fields` list from it
+            and meta.children[2].type == "operator"
+            and meta.children[2].value == ":"
+        ):
+            node, what = exclude, "`exclude` lets a client write every field it does not list"
+        else:
+            continue
+        site = ctx.site(node)
+
+        def judge(index, cls=cls, site=site, what=what):
+            libs, _ = index.ancestors(ClassRef(facts, cls))
+            base = next((b for b in libs if b in WRITABLE_BASES), None)
+            if base is None:
+                return
+            kind = "form" if base.endswith("ModelForm") else "serializer"
+            yield make_finding(
+                "VAL011",
+                site,
+                f"{what} of the model through the {kind} "
+                f"`{cls.name}`, including fields added later (an owner, a status, a "
+                "price): list the fields it may write in `fields`",
+            )
+
+        yield ctx.defer(("models",), judge)
