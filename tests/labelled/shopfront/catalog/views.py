@@ -33,9 +33,7 @@ def publish(request, pk):  # expect: AUTH001
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])
 def colours(request):
-    return sorted(
-        set(Product.objects.filter(colour__isnull=False).values_list("colour", flat=True))
-    )  # expect: DBP001
+    return sorted(set(Product.objects.filter(colour__isnull=False).values_list("colour", flat=True)))  # expect: DBP001
 
 
 async def warm_cache(request):
