@@ -462,3 +462,110 @@ def test_val011_quiet_on_lists_inherited_meta_output_admin_and_filters(tmp_path)
         "shop/tests/test_api.py": SERIALIZERS,
     }
     assert val011(tmp_path, files) == []
+
+
+# ------------------------------------------------------------------- VAL012
+
+XML_VIEWS = """
+import io
+import xml.etree.ElementTree as ET
+from xml.dom import minidom
+
+from django.http import JsonResponse
+from fastapi import APIRouter, UploadFile
+from flask import request
+from lxml import etree
+
+router = APIRouter()
+
+
+def django_body(request):
+    root = ET.fromstring(request.body)
+    return JsonResponse({"n": len(root)})
+
+
+def django_upload(request):
+    upload = request.FILES["feed"]
+    tree = etree.parse(upload)
+    return JsonResponse({"n": len(tree.getroot())})
+
+
+def flask_stream():
+    buffer = io.BytesIO(request.get_data())
+    doc = minidom.parse(buffer)
+    return {"tag": doc.documentElement.tagName}
+
+
+@router.post("/feeds")
+async def fastapi_upload(feed: UploadFile):
+    content = await feed.read()
+    root = etree.fromstring(content)
+    return {"n": len(root)}
+
+
+RISKY = etree.XMLParser(resolve_entities=True)
+"""
+
+
+def val012(tmp_path, files: dict[str, str]):
+    return only(analyze_files(tmp_path, files), "VAL012")
+
+
+def test_val012_request_xml_and_entity_switch(tmp_path):
+    found = val012(tmp_path, {"shop/views.py": XML_VIEWS})
+    assert [f.start for f in found] == [
+        pos_of(XML_VIEWS, "ET.fromstring(request.body)"),
+        pos_of(XML_VIEWS, "etree.parse(upload)"),
+        pos_of(XML_VIEWS, "minidom.parse(buffer)"),
+        pos_of(XML_VIEWS, "etree.fromstring(content)"),
+        pos_of(XML_VIEWS, "resolve_entities=True"),
+    ]
+    first = found[0]
+    assert first.end == (first.start[0], first.start[1] + len("ET.fromstring(request.body)"))
+    assert "`request.body`" in first.message and "defusedxml" in first.message
+    assert "`request.FILES`" in found[1].message and "lxml" in found[1].message
+    assert "uploaded file" in found[3].message
+    assert "XXE" in found[4].message
+    assert all(f.severity == Severity.ERROR for f in found)
+    assert_suppress_edit_silences(tmp_path, first)
+
+
+QUIET_XML = """
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import requests
+from defusedxml import ElementTree as SafeET
+from defusedxml.lxml import fromstring as safe_fromstring
+from django.conf import settings
+from lxml import etree
+
+SAFE = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def defused(request):
+    return SafeET.fromstring(request.body), safe_fromstring(request.body)
+
+
+def own_parser(request):
+    return etree.fromstring(request.body, parser=SAFE), etree.fromstring(request.body, SAFE)
+
+
+def own_files():
+    tree = ET.parse(Path(settings.BASE_DIR) / "fixtures" / "catalogue.xml")
+    return etree.parse("schema.xsd"), tree
+
+
+def trusted_feed(url):
+    req = requests.get(url, timeout=5)
+    return ET.fromstring(req.content)
+
+
+def from_json(request):
+    return request.body.decode()
+"""
+
+
+def test_val012_quiet_on_defusedxml_own_parser_and_own_files(tmp_path):
+    files = {"shop/views.py": QUIET_XML, "shop/tests/test_xml.py": XML_VIEWS}
+    assert val012(tmp_path, files) == []

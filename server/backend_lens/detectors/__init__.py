@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     data_protection,
     database_performance,
     input_checks,
+    input_files,
     input_validation,
     integration,
     migrations,
