@@ -569,3 +569,140 @@ def from_json(request):
 def test_val012_quiet_on_defusedxml_own_parser_and_own_files(tmp_path):
     files = {"shop/views.py": QUIET_XML, "shop/tests/test_xml.py": XML_VIEWS}
     assert val012(tmp_path, files) == []
+
+
+# ------------------------------------------------------------------- VAL013
+
+UPLOADS = """
+import shutil
+
+from django.core.files.storage import default_storage
+from django.http import JsonResponse
+from fastapi import APIRouter, UploadFile
+from flask import request
+
+router = APIRouter()
+
+
+def flask_avatar():
+    avatar = request.files["avatar"]
+    avatar.save(f"/srv/media/{avatar.filename}")
+    return {}
+
+
+def django_storage(req):
+    name = default_storage.save("docs/" + req.FILES["doc"].name, req.FILES["doc"])
+    return JsonResponse({"name": name})
+
+
+def django_chunks(request):
+    for upload in request.FILES.getlist("photos"):
+        with open(f"/srv/media/{upload.name}", "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    return JsonResponse({})
+
+
+@router.post("/files")
+async def fastapi_read(file: UploadFile):
+    data = await file.read()
+    with open(f"/srv/media/{file.filename}", "wb") as out:
+        out.write(data)
+    return {}
+
+
+@router.post("/files/copy")
+def fastapi_copy(file: UploadFile):
+    with open(f"/srv/media/{file.filename}", "wb") as out:
+        shutil.copyfileobj(file.file, out)
+    return {}
+"""
+
+
+def val013(tmp_path, files: dict[str, str]):
+    return only(analyze_files(tmp_path, files), "VAL013")
+
+
+def test_val013_uploads_saved_unchecked(tmp_path):
+    found = val013(tmp_path, {"shop/views.py": UPLOADS})
+    assert [f.start for f in found] == [
+        pos_of(UPLOADS, 'avatar.save(f"'),
+        pos_of(UPLOADS, 'default_storage.save("docs/"'),
+        pos_of(UPLOADS, "out.write(chunk)"),
+        pos_of(UPLOADS, "out.write(data)"),
+        pos_of(UPLOADS, "shutil.copyfileobj(file.file, out)"),
+    ]
+    first = found[0]
+    assert first.end[0] == first.start[0]
+    assert '`request.files["avatar"]`' in first.message and "`flask_avatar`" in first.message
+    assert found[2].end == (found[2].start[0], found[2].start[1] + len("out.write(chunk)"))
+    assert "getlist" in found[2].message
+    assert "uploaded file" in found[3].message
+    assert all(f.severity == Severity.WARNING for f in found)
+    assert_suppress_edit_silences(tmp_path, first)
+
+
+CHECKED_UPLOADS = """
+import os
+
+from django import forms
+from django.core.files.storage import default_storage
+from django.http import JsonResponse
+from fastapi import APIRouter, HTTPException, UploadFile
+from flask import abort, request
+
+router = APIRouter()
+ALLOWED = {".png", ".jpg"}
+
+
+class DocForm(forms.Form):
+    doc = forms.FileField()
+
+
+def allowed_file(name):
+    return os.path.splitext(name)[1].lower() in ALLOWED
+
+
+def flask_checked():
+    avatar = request.files["avatar"]
+    if not allowed_file(avatar.filename):
+        abort(415)
+    avatar.save(f"/srv/media/{avatar.filename}")
+
+
+def django_form(request):
+    form = DocForm(request.POST, request.FILES)
+    if form.is_valid():
+        default_storage.save("docs/x", request.FILES["doc"])
+    return JsonResponse({})
+
+
+def django_size(request):
+    doc = request.FILES["doc"]
+    if doc.size > 5_000_000 or doc.content_type != "application/pdf":
+        return JsonResponse({}, status=413)
+    default_storage.save("docs/" + doc.name, doc)
+    return JsonResponse({})
+
+
+@router.post("/files")
+async def fastapi_checked(file: UploadFile):
+    if file.content_type not in ("image/png", "image/jpeg"):
+        raise HTTPException(415)
+    data = await file.read()
+    with open("/srv/media/x", "wb") as out:
+        out.write(data)
+
+
+def not_uploads(request, instance):
+    instance.save()
+    request.session.save()
+    with open("/tmp/report.csv", "w") as out:
+        out.write(request.POST["note"])
+    default_storage.save("exports/report.csv", instance.render())
+"""
+
+
+def test_val013_quiet_when_checked_or_not_an_upload(tmp_path):
+    files = {"shop/views.py": CHECKED_UPLOADS, "shop/tests/test_uploads.py": UPLOADS}
+    assert val013(tmp_path, files) == []
