@@ -470,6 +470,8 @@ XML_VIEWS = """
 import io
 import xml.etree.ElementTree as ET
 from xml.dom import minidom
+from xml.sax import make_parser
+from xml.sax.handler import feature_external_ges
 
 from django.http import JsonResponse
 from fastapi import APIRouter, UploadFile
@@ -504,6 +506,12 @@ async def fastapi_upload(feed: UploadFile):
 
 
 RISKY = etree.XMLParser(resolve_entities=True)
+
+
+def sax_parser():
+    parser = make_parser()
+    parser.setFeature(feature_external_ges, True)
+    return parser
 """
 
 
@@ -519,13 +527,14 @@ def test_val012_request_xml_and_entity_switch(tmp_path):
         pos_of(XML_VIEWS, "minidom.parse(buffer)"),
         pos_of(XML_VIEWS, "etree.fromstring(content)"),
         pos_of(XML_VIEWS, "resolve_entities=True"),
+        pos_of(XML_VIEWS, "(feature_external_ges, True)"),
     ]
     first = found[0]
     assert first.end == (first.start[0], first.start[1] + len("ET.fromstring(request.body)"))
     assert "`request.body`" in first.message and "defusedxml" in first.message
     assert "`request.FILES`" in found[1].message and "lxml" in found[1].message
     assert "uploaded file" in found[3].message
-    assert "XXE" in found[4].message
+    assert "XXE" in found[4].message and "XXE" in found[5].message
     assert all(f.severity == Severity.ERROR for f in found)
     assert_suppress_edit_silences(tmp_path, first)
 

@@ -91,6 +91,20 @@ def xml_parsed_without_defusedxml(ctx: Context):
                 "entities: XML naming `file:///etc/passwd` or an internal URL in a DTD gets its "
                 "contents (XXE); leave entity resolution off, or parse with defusedxml",
             )
+    for _node, call in ctx.calls_to("setFeature"):
+        args = call.args
+        if (
+            len(args) == 2
+            and (ctx.qualify(sx.dotted(args[0].value)) or "").endswith("feature_external_ges")
+            and sx.code(args[1].value).strip() in ("True", "1")
+        ):
+            yield ctx.finding(
+                "VAL012",
+                call.trailer,
+                "`feature_external_ges` turned on makes this SAX parser read external entities: "
+                "XML naming `file:///etc/passwd` or an internal URL in a DTD gets its contents "
+                "(XXE); leave the feature off, or parse with defusedxml",
+            )
     for node, call in ctx.calls_of_qualified(STDLIB_XML | LXML_XML):
         args = call.args
         if not args or args[0].kind != "pos":
