@@ -25,6 +25,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from .models import Order
+from .serializers import OrderSerializer
 
 
 @api_view(["POST"])
@@ -58,6 +59,15 @@ def add_line(request, pk):
     order = Order.objects.get(pk=pk)
     order.lines.create(**request.data)
     return Response(status=201)
+
+
+@api_view(["POST"])
+def through_serializer(request):
+    serializer = OrderSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    serializer.save(**request.data)
+    serializer.save(customer=request.user)
+    return Response(status=201)
 """
 
 
@@ -71,6 +81,7 @@ def test_val010_drf_writes(tmp_path):
             pos_of(DRF_VIEW, "defaults=data"),
             pos_of(DRF_VIEW, "**request.data", 3),
             pos_of(DRF_VIEW, "**request.data", 4),
+            pos_of(DRF_VIEW, "**request.data", 5),
         ]
     )
     first = min(found, key=lambda f: f.start)

@@ -22,7 +22,7 @@ REQUEST_BODIES = {"body", "data", "json", "get_data"}
 DICT_COPIES = {"dict", "copy", "to_dict"}
 ROUTE_VERBS = {"get", "post", "put", "patch", "delete", "api_route", "route"}
 DICT_ANNOTATIONS = re.compile(r"^(dict|Dict|typing\.Dict|Mapping|typing\.Any|Any)(\[.*\])?$", re.S)
-WRITE_METHODS = {"create", "get_or_create", "update_or_create", "update"}
+WRITE_METHODS = {"create", "get_or_create", "update_or_create", "update", "save"}
 QUERY_SEGMENTS = {"objects", "query", "filter", "filter_by", "all", "select_for_update", "where"}
 
 
@@ -132,6 +132,9 @@ def _writes_rows(ctx: Context, call: sx.Call) -> bool:
     segs = _receiver_segments(call)
     if not segs:
         return False
+    if call.method == "save":
+        # `serializer.save(**request.data)`: the keywords skip the serializer's validation
+        return "serializer" in segs[-1].lower()
     if QUERY_SEGMENTS & set(segs[1:]):
         return True
     if call.method == "update":
