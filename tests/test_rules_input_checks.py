@@ -42,7 +42,7 @@ def edit(request, pk):
 
 @api_view(["PUT"])
 def upsert(request, pk):
-    data = request.data.copy()
+    data = {**request.data.copy(), "customer": request.user}
     Order.objects.update_or_create(pk=pk, defaults=data)
     return Response(status=204)
 
@@ -79,9 +79,9 @@ def test_val010_drf_writes(tmp_path):
             pos_of(DRF_VIEW, "**request.data", 1),
             pos_of(DRF_VIEW, "**request.data", 2),
             pos_of(DRF_VIEW, "defaults=data"),
-            pos_of(DRF_VIEW, "**request.data", 3),
             pos_of(DRF_VIEW, "**request.data", 4),
             pos_of(DRF_VIEW, "**request.data", 5),
+            pos_of(DRF_VIEW, "**request.data", 6),
         ]
     )
     first = min(found, key=lambda f: f.start)
@@ -283,6 +283,8 @@ def named_keys(request):
     Order.objects.create(note=request.POST["note"])
     data = {"note": request.data["note"]}
     Order.objects.create(**data)
+    merged = {**data, "customer": request.user}
+    Order.objects.create(**merged)
 
 
 def guarded(request, pk):

@@ -48,6 +48,16 @@ def request_dict(ctx: Context, node, depth: int = 0) -> str | None:
         if assigned is not None:
             return request_dict(ctx, assigned, depth + 1)
         return _dict_route_parameter(ctx, node)
+    if t == "atom" and node.children[0].value == "{" and len(node.children) == 3:
+        # `{**request.data, "owner": request.user}`: every key the client sent, and more
+        inner = node.children[1]
+        items = inner.children if inner.type == "dictorsetmaker" else [inner]
+        for i, c in enumerate(items[:-1]):
+            if c.type == "operator" and c.value == "**":
+                found = request_dict(ctx, items[i + 1], depth + 1)
+                if found is not None:
+                    return found
+        return None
     if t not in ("atom_expr", "power"):
         return None
     d = sx.dotted(node)
