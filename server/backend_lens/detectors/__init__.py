@@ -8,6 +8,8 @@ from . import (  # noqa: F401
     background_jobs,
     data_protection,
     database_performance,
+    input_checks,
+    input_files,
     input_validation,
     integration,
     migrations,
