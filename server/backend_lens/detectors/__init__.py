@@ -3,6 +3,7 @@ registers every detector in ``base.REGISTRY``."""
 
 from . import (  # noqa: F401
     api_design,
+    audit_logging,
     authentication,
     background_jobs,
     data_protection,
