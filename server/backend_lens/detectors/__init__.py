@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     performance,
     query_optimization,
     schema_design,
+    third_party,
     transactions,
 )
 from .base import REGISTRY, Context, Detector

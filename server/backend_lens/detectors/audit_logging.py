@@ -78,7 +78,7 @@ def in_main_guard(node) -> bool:
 
 LOG_WORD = re.compile(
     r"(^|_)(log|logs|logger|logging|loggers|audit|audits|journal|history|track|trace"
-    r"|record|records|report|event|events|sentry|capture)(_|$)|logger$|structlog"
+    r"|record|records|report|event|events|sentry|capture)(_|$)|logger$|structlog|change_reason"
 )
 LOG_CAMEL = re.compile(r"[a-z](Log|Logger|Audit|Event|History)s?$|^(Log|Audit)[A-Z]|^log[A-Z]")
 
