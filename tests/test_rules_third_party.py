@@ -276,3 +276,35 @@ def test_ext002_quiet_in_tests(tmp_path):
         assert hmac.new(b"k", b"x", hashlib.sha256).hexdigest() == client.signature
     """
     assert run(tmp_path, {"tests/test_hooks.py": src}, "EXT002") == []
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # configuring an outgoing webhook, not receiving one
+        "def webhook_form(request):\n    return request.POST['url']\n",
+        "def add_webhook(request):\n    return request.data['url']\n",
+        "class WebhookViewSet:\n    def create(self, request):\n        return request.data\n",
+        # Twilio-style form fields under a webhook name: only `ipn` handlers read forms
+        "def sms_webhook(request):\n    return request.POST['Body']\n",
+    ],
+)
+def test_ext001_webhook_management_views_are_quiet(tmp_path, src):
+    assert run(tmp_path, {"shop/views.py": src}, "EXT001") == []
+
+
+def test_ext001_ipn_handlers_read_form_fields(tmp_path):
+    src = "def paypal_ipn(request):\n    return request.POST['txn_id']\n"
+    (f,) = run(tmp_path, {"shop/views.py": src}, "EXT001")
+    assert "`request.POST`" in f.message
+
+
+def test_ext002_module_level_comparisons_are_a_script(tmp_path):
+    src = """
+    import hashlib
+
+    typed = input()
+    if hashlib.sha1(typed.encode()).hexdigest() == last_token:
+        print("ok")
+    """
+    assert run(tmp_path, {"shop/otp.py": src}, "EXT002") == []

@@ -16,7 +16,15 @@ SECTION = "Third-Party Security Integration"
 # --- EXT001 --------------------------------------------------------------------------
 
 HOOK_NAME = re.compile(r"webhook|(^|_)hooks?($|_)|(^|_)ipn($|_)|callback", re.I)
-HOOK_CLASS = re.compile(r"webhook|hook($|view|handler|endpoint|api|resource)|callback|ipn", re.I)
+HOOK_CLASS = re.compile(
+    r"(webhook|hook|callback|ipn)s?(view|handler|endpoint|receiver|api|resource|listener)?$", re.I
+)
+# names of views that manage webhook settings (outgoing webhooks), not receive them
+MANAGING = re.compile(
+    r"(^|_)(add|edit|create|update|delete|remove|list|form|settings|config|test|manage|new"
+    r"|detail|register|subscribe|unsubscribe|send|trigger|retry|redeliver)($|_)",
+    re.I,
+)
 HOOK_PATH = re.compile(r"webhook|(^|/)hooks?($|/)|callback|(^|/)ipn($|/)", re.I)
 # a raw payload: what a provider posts
 RAW_BODY = {"body", "data", "json", "get_json", "get_data", "stream", "read"}
@@ -57,18 +65,20 @@ def _enclosing_class(funcdef):
 
 
 def _is_hook(funcdef) -> tuple[bool, bool]:
-    """(is a webhook handler, its name only says "callback")."""
+    """(is a webhook handler, form fields count as its payload)."""
     name = funcdef.children[1].value
+    if MANAGING.search(name):
+        return False, False
     for path in _route_paths(funcdef):
         if HOOK_PATH.search(path):
-            return True, "callback" in path.lower() and "hook" not in path.lower()
+            return True, "ipn" in path.lower()
     if HOOK_NAME.search(name):
-        return True, "callback" in name.lower() and "hook" not in name.lower()
+        return True, "ipn" in name.lower()
     cls = _enclosing_class(funcdef)
     if cls is not None and name in HANDLER_METHODS:
         cname = cls.children[1].value
         if HOOK_CLASS.search(cname):
-            return True, "callback" in cname.lower() and "hook" not in cname.lower()
+            return True, "ipn" in cname.lower()
     return False, False
 
 
@@ -133,11 +143,11 @@ def webhook_without_signature(ctx: Context):
     if not TRIGGER.search(ctx.text) or not is_server_code(ctx):
         return
     for funcdef in ctx.nodes("funcdef"):
-        hook, callback_only = _is_hook(funcdef)
+        hook, form_payload = _is_hook(funcdef)
         if not hook:
             continue
         nodes = _function_nodes(funcdef)
-        read = _body_read(ctx, nodes, raw_only=callback_only)
+        read = _body_read(ctx, nodes, raw_only=not form_payload)
         if read is None:
             continue
         decorators = list(sx.function_decorators(funcdef))
@@ -258,6 +268,8 @@ def signature_compared_with_eq(ctx: Context):
         ch = comparison.children
         if len(ch) != 3 or ch[1].type != "operator" or ch[1].value not in ("==", "!="):
             continue
+        if ctx.enclosing(comparison, ("funcdef",)) is None:
+            continue  # module level: a script, not a request handler
         left, right = _side_kind(ctx, ch[0]), _side_kind(ctx, ch[2])
         if "constant" in left or "constant" in right:
             continue
