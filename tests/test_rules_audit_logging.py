@@ -407,7 +407,7 @@ def test_aud003_broad_handlers_that_do_nothing(tmp_path):
     assert "bare `except:`" in found[1].message
     assert "`except BaseException`" in found[2].message
     assert "logger.exception" in found[0].message
-    assert all(f.severity == Severity.WARNING for f in found)
+    assert all(f.severity == Severity.INFO for f in found)
     assert_suppress_edit_silences(tmp_path, found[0])
 
 
