@@ -477,3 +477,20 @@ def test_aud003_a_comment_records_the_decision(tmp_path, handler):
         {handler}
     """
     assert run(tmp_path, {"shop/services.py": src}, "AUD003") == []
+
+
+def test_aud001_imported_under_another_name(tmp_path):
+    src = """
+    from django.contrib.auth import login as auth_login, logout as auth_logout
+
+    def sign_in(request, user):
+        auth_login(request, user)
+
+    def sign_out(request):
+        auth_logout(request)
+    """
+    found = run(tmp_path, {"accounts/views.py": src}, "AUD001")
+    assert [f.start for f in found] == [
+        pos_of(src, "auth_login(request"),
+        pos_of(src, "auth_logout("),
+    ]

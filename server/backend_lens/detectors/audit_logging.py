@@ -53,10 +53,6 @@ def is_cli_module(ctx: Context) -> bool:
     )
 
 
-def funcdefs(ctx: Context):
-    yield from ctx.nodes("funcdef")
-
-
 def body_nodes(funcdef):
     """Every node of a function, its decorators and nested functions included."""
     yield from sx.walk(funcdef.children[-1])
@@ -167,47 +163,103 @@ def _saves(ctx: Context, funcdef, obj: str) -> bool:
     return False
 
 
-def security_actions(ctx: Context, funcdef):
-    """(node, end node, what it is, key) for each security-relevant action of a function."""
-    fname = funcdef.children[1].value
-    quiet = bool(QUIET_FUNCTIONS.search(fname.lower()))
-    for n in body_nodes(funcdef):
-        if n.type in ("atom_expr", "power"):
-            for call in ctx.calls(n):
-                q = ctx.qualify(call.callee) or ""
-                if q in LOGIN_CALLS:
-                    if q.endswith("authenticate") and (quiet or not _credentials(call)):
-                        continue
-                    yield n, call.trailer, LOGIN_CALLS[q], q
-                    continue
-                parts = (call.callee or "").split(".")
-                if quiet:
-                    continue
-                if call.method == "set_password" and len(parts) >= 2:
-                    yield n, call.trailer, "a password change", "set_password"
-                elif (
-                    call.method in GROUP_METHODS
-                    and len(parts) >= 3
-                    and parts[-2] in ("groups", "user_permissions")
-                    and USER_NAME.match(parts[-3])
-                ):
-                    what = "a group change" if parts[-2] == "groups" else "a permission change"
-                    yield n, call.trailer, what, parts[-2]
-                elif (
-                    call.method == "delete"
-                    and len(parts) == 2
-                    and USER_NAME.match(parts[0])
-                    and not call.args
-                ):
-                    yield n, call.trailer, "the deletion of a user", "delete"
-        elif n.type == "expr_stmt" and not quiet:
+ACTION_METHODS = (
+    "login",
+    "authenticate",
+    "logout",
+    "update_session_auth_hash",
+    "login_user",
+    "logout_user",
+    "set_password",
+    "add",
+    "set",
+    "remove",
+    "clear",
+    "delete",
+)
+
+
+def _outermost_function(ctx: Context, node):
+    fn = ctx.enclosing(node, ("funcdef",))
+    while fn is not None:
+        outer = ctx.enclosing(fn, ("funcdef",))
+        if outer is None:
+            return fn
+        fn = outer
+    return None
+
+
+def _action(ctx: Context, node, call: sx.Call, quiet: bool):
+    """(node, end node, what it is, key) when the call is a security-relevant action."""
+    q = ctx.qualify(call.callee) or ""
+    if q in LOGIN_CALLS:
+        if q.endswith("authenticate") and (quiet or not _credentials(call)):
+            return None
+        return node, call.trailer, LOGIN_CALLS[q], q
+    if quiet:
+        return None
+    parts = (call.callee or "").split(".")
+    if call.method == "set_password" and len(parts) >= 2:
+        return node, call.trailer, "a password change", "set_password"
+    if (
+        call.method in GROUP_METHODS
+        and len(parts) >= 3
+        and parts[-2] in ("groups", "user_permissions")
+        and USER_NAME.match(parts[-3])
+    ):
+        what = "a group change" if parts[-2] == "groups" else "a permission change"
+        return node, call.trailer, what, parts[-2]
+    if call.method == "delete" and len(parts) == 2 and USER_NAME.match(parts[0]) and not call.args:
+        return node, call.trailer, "the deletion of a user", "delete"
+    return None
+
+
+def security_actions(ctx: Context) -> dict[int, tuple[object, list]]:
+    """id(outermost function) -> (the function, its security-relevant actions in
+    source order): read from the file's call table, not a walk of every function."""
+    found: dict[int, tuple[object, list]] = {}
+    quiet_of: dict[int, bool] = {}
+
+    def add(fn, item):
+        entry = found.get(id(fn))
+        if entry is None:
+            entry = found[id(fn)] = (fn, [])
+        entry[1].append(item)
+
+    def quiet(fn) -> bool:
+        q = quiet_of.get(id(fn))
+        if q is None:
+            q = quiet_of[id(fn)] = bool(QUIET_FUNCTIONS.search(fn.children[1].value.lower()))
+        return q
+
+    aliases = [
+        local
+        for local, q in ctx.facts.imports.items()
+        if q in LOGIN_CALLS and local not in ACTION_METHODS
+    ]
+    for node, call in ctx.calls_to(*ACTION_METHODS, *aliases):
+        fn = _outermost_function(ctx, node)
+        if fn is None:
+            continue
+        item = _action(ctx, node, call, quiet(fn))
+        if item is not None:
+            add(fn, item)
+    if "is_staff" in ctx.text or "is_superuser" in ctx.text:
+        for n in ctx.nodes("expr_stmt"):
             ch = n.children
-            if len(ch) == 3 and ch[1].type == "operator" and ch[1].value == "=":
-                target = sx.dotted(ch[0]) or ""
-                obj, _, attr = target.rpartition(".")
-                # a flag set on an object that is saved: a stored change of privilege
-                if obj and attr in PRIVILEGE_ATTRS and _saves(ctx, funcdef, obj):
-                    yield ch[0], ch[2], f"a change of `{attr}`", attr
+            if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":
+                continue
+            target = sx.dotted(ch[0]) or ""
+            obj, _, attr = target.rpartition(".")
+            if not obj or attr not in PRIVILEGE_ATTRS:
+                continue
+            fn = _outermost_function(ctx, n)
+            # a flag set on an object that is saved: a stored change of privilege
+            if fn is not None and not quiet(fn) and _saves(ctx, fn, obj):
+                add(fn, (ch[0], ch[2], f"a change of `{attr}`", attr))
+    for _, items in found.values():
+        items.sort(key=lambda item: item[0].start_pos)
+    return found
 
 
 def _logging_scope(funcdef):
@@ -229,11 +281,10 @@ def security_action_without_log(ctx: Context):
     # scope "file": a method's log may be in another method of its class
     if not TRIGGERS.search(ctx.text) or not is_server_code(ctx):
         return
-    for funcdef in funcdefs(ctx):
-        if ctx.enclosing(funcdef, ("funcdef",)) is not None:
-            continue  # nested functions are read with their outer one
-        actions = list(security_actions(ctx, funcdef))
-        if not actions or any(function_logs(ctx, f) for f in _logging_scope(funcdef)):
+    found = security_actions(ctx)
+    for funcdef, actions in sorted(found.values(), key=lambda x: x[0].start_pos):
+        # nested functions are read with their outer one
+        if any(function_logs(ctx, f) for f in _logging_scope(funcdef)):
             continue
         node, end, what, key = actions[0]
         name = funcdef.children[1].value
