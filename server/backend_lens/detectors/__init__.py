@@ -4,6 +4,7 @@ registers every detector in ``base.REGISTRY``."""
 from . import (  # noqa: F401
     api_design,
     api_security,
+    audit_logging,
     authentication,
     background_jobs,
     data_protection,
@@ -16,6 +17,7 @@ from . import (  # noqa: F401
     performance,
     query_optimization,
     schema_design,
+    third_party,
     transactions,
 )
 from .base import REGISTRY, Context, Detector

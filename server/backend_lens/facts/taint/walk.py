@@ -379,6 +379,13 @@ class _Function(SinkChecks):
                     atoms = EMPTY
                 elif attr == "value" and atoms:
                     atoms = EMPTY  # `choice.value`: an enum member FastAPI validated
+                elif (
+                    attr == "name"
+                    and atoms
+                    and all(a[0] == "s" and a[1].endswith(".FILES") for a in atoms)
+                ):
+                    # Django keeps only the base name of an upload (UploadedFile._set_name)
+                    atoms = _cleaned(atoms, {"VAL008"})
                 continue
             if op == "[":
                 self.ev(tr.children[1])

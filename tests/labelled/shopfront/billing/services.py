@@ -67,9 +67,9 @@ def notify_erp(invoice_id):
 def close_accounts(account_ids):
     for account_id in account_ids:
         account = Account.objects.get(pk=account_id)  # expect: ORM003
-        print(account.email)
+        print(account.email)  # expect: AUD002
     for account in Account.objects.filter(pk__in=account_ids):
-        print(account.email)
+        print(account.email)  # expect: AUD002
 
 
 def deactivate_all():

@@ -14,10 +14,10 @@ def push_invoice(invoice_id):
 @shared_task
 def remind_open_invoices():
     for invoice in Invoice.objects.filter(state="open"):
-        print(invoice.account.email)  # expect: ORM001
+        print(invoice.account.email)  # expect: ORM001, AUD002
     for invoice in Invoice.objects.filter(state="open").select_related("account"):
-        print(invoice.account.email)
+        print(invoice.account.email)  # expect: AUD002
     for invoice in Invoice.objects.filter(state="open").values("account_id"):
-        print(invoice["account_id"])
+        print(invoice["account_id"])  # expect: AUD002
     for invoice in Invoice.objects.filter(state="open"):
-        print(invoice.account_id, invoice.number)
+        print(invoice.account_id, invoice.number)  # expect: AUD002
