@@ -92,5 +92,5 @@ def cached_page(request, body):
         return HttpResponseForbidden()
     checksum = hashlib.sha256(body).hexdigest()
     if checksum == request.GET.get("checksum"):  # an integrity check, not a secret
-        return HttpResponse(body)
+        return HttpResponse(body)  # expect: VAL004
     return HttpResponse(status=400)

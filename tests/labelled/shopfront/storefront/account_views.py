@@ -29,7 +29,7 @@ def change_email(request):
 
 @csrf_exempt  # expect: APISEC004
 def sign_in(request):
-    user = authenticate(request, username=request.POST["username"], password=request.POST["pw"])
+    user = authenticate(request, username=request.POST["username"], password=request.POST["pw"])  # expect: AUD001
     if user is not None:
         login(request, user)
     return redirect("/")

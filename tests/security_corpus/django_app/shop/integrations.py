@@ -88,8 +88,8 @@ def stripe_webhook(request):  # safe: CWE-345
 
 @csrf_exempt  # safe: CWE-352
 @require_POST
-def carrier_webhook(request):  # vuln: CWE-345
-    event = json.loads(request.body)
+def carrier_webhook(request):
+    event = json.loads(request.body)  # vuln: CWE-345
     Order.objects.filter(tracking_code=event["tracking"]).update(status=event["status"])
     return HttpResponse(status=204)
 

@@ -30,6 +30,6 @@ async def github_hook_v2(request: Request, x_hub_signature_256: str = Header(...
 
 
 @router.post("/shipping")
-async def shipping_hook(request: Request):  # vuln: CWE-345
-    event = json.loads(await request.body())
+async def shipping_hook(request: Request):
+    event = json.loads(await request.body())  # vuln: CWE-345
     return {"received": event.get("id")}
