@@ -1,0 +1,110 @@
+"""Data Protection & Encryption beyond settings: SEC002 onwards (weak hashes and
+randomness for secrets, TLS and JWT verification off, hard-coded credentials,
+world-writable files, secrets in logs)."""
+
+from __future__ import annotations
+
+import pytest
+from backend_lens.model import Severity
+
+from tests.helpers import (
+    analyze_files,
+    apply_fix,
+    assert_suppress_edit_silences,
+    only,
+    parse_errors,
+    pos_of,
+    reanalyze,
+)
+
+
+def run(tmp_path, code: str, src: str, path: str = "shop/accounts.py"):
+    return only(analyze_files(tmp_path, {path: src}), code)
+
+
+# --- SEC002 weak-hash-for-secret -------------------------------------------------
+
+SEC002_POSITIVES = """
+import hashlib
+from hashlib import md5, sha1
+
+
+def store(user, password):
+    user.password_hash = hashlib.md5(password.encode()).hexdigest()
+
+
+def make_token(user):
+    return hashlib.sha1(str(user.pk).encode()).hexdigest()
+
+
+def issue(request, user):
+    reset_token = md5(user.email.encode()).hexdigest()
+    api_key = hashlib.new("sha1", user.email.encode()).hexdigest()
+    check = sha1(request.POST["password"].encode())
+    return reset_token, api_key, check
+"""
+
+
+def test_sec002_flags_weak_hashes_of_secrets(tmp_path):
+    found = run(tmp_path, "SEC002", SEC002_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC002_POSITIVES, "hashlib.md5(password"),
+        pos_of(SEC002_POSITIVES, "hashlib.sha1(str"),
+        pos_of(SEC002_POSITIVES, "md5(user.email"),
+        pos_of(SEC002_POSITIVES, 'hashlib.new("sha1"'),
+        pos_of(SEC002_POSITIVES, "sha1(request"),
+    ]
+    first = found[0]
+    # the call itself, not the .hexdigest() after it
+    assert first.end == (first.start[0], first.start[1] + len("hashlib.md5(password.encode())"))
+    assert "MD5" in first.message and "password" in first.message
+    assert "make_password" in first.message
+    assert "SHA-1" in found[1].message and "token" in found[1].message
+    assert "API key" in found[3].message
+    assert "password" in found[4].message
+    assert all(f.severity == Severity.ERROR and f.fix is None for f in found)
+
+
+SEC002_QUIET = """
+import hashlib
+from hashlib import md5
+
+
+def etag(content):
+    return hashlib.md5(content).hexdigest()
+
+
+def file_checksum(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha1(fh.read()).hexdigest()
+
+
+def create_cache_key_from_token(token):
+    return f"app:{hashlib.md5(token.encode()).hexdigest()}"
+
+
+def lookup(token, password):
+    cache_key = "tok:" + md5(token.encode()).hexdigest()
+    legacy = hashlib.md5(password.encode(), usedforsecurity=False)
+    strong = hashlib.new("sha256", password.encode())
+    stored = hashlib.sha256(token.encode()).hexdigest()
+    avatar_url = md5(user_email.lower().encode()).hexdigest()
+    digest = hashlib.md5(payload).hexdigest()
+    return cache_key, legacy, strong, stored, avatar_url, digest
+"""
+
+
+def test_sec002_quiet_on_checksums_cache_keys_and_strong_hashes(tmp_path):
+    assert run(tmp_path, "SEC002", SEC002_QUIET) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["tests/test_accounts.py", "shop/tests/factories.py", "docs/example.py"]
+)
+def test_sec002_quiet_in_tests_and_docs(tmp_path, path):
+    assert run(tmp_path, "SEC002", SEC002_POSITIVES, path) == []
+
+
+def test_sec002_suppression(tmp_path):
+    found = run(tmp_path, "SEC002", SEC002_POSITIVES)
+    assert_suppress_edit_silences(tmp_path, found[0])
