@@ -9,12 +9,9 @@ from backend_lens.model import Severity
 
 from tests.helpers import (
     analyze_files,
-    apply_fix,
     assert_suppress_edit_silences,
     only,
-    parse_errors,
     pos_of,
-    reanalyze,
 )
 
 
