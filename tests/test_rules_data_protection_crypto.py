@@ -9,9 +9,12 @@ from backend_lens.model import Severity
 
 from tests.helpers import (
     analyze_files,
+    apply_fix,
     assert_suppress_edit_silences,
     only,
+    parse_errors,
     pos_of,
+    reanalyze,
 )
 
 
@@ -105,3 +108,104 @@ def test_sec002_quiet_in_tests_and_docs(tmp_path, path):
 def test_sec002_suppression(tmp_path):
     found = run(tmp_path, "SEC002", SEC002_POSITIVES)
     assert_suppress_edit_silences(tmp_path, found[0])
+
+
+# --- SEC003 predictable-random-secret ----------------------------------------------
+
+SEC003_POSITIVES = """
+import random
+import string
+from random import randint
+
+
+def generate_password(length=12):
+    chars = string.ascii_letters + string.digits
+    return "".join(random.choice(chars) for _ in range(length))
+
+
+def send_code(user):
+    code = randint(100000, 999999)
+    user.otp = code
+    user.save()
+
+
+def new_session():
+    return {"session_id": random.getrandbits(64)}
+
+
+def invite(user):
+    user.invite(token="".join(random.choices(string.hexdigits, k=32)))
+"""
+
+
+def test_sec003_flags_random_secrets(tmp_path):
+    found = run(tmp_path, "SEC003", SEC003_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC003_POSITIVES, "random.choice("),
+        pos_of(SEC003_POSITIVES, "randint(1"),
+        pos_of(SEC003_POSITIVES, "random.getrandbits"),
+        pos_of(SEC003_POSITIVES, "random.choices"),
+    ]
+    assert found[0].end == (found[0].start[0], found[0].start[1] + len("random.choice(chars)"))
+    assert "random.choice()" in found[0].message and "a password" in found[0].message
+    assert "secrets" in found[0].message
+    assert "an OTP" in found[1].message
+    assert "a session ID" in found[2].message
+    assert "a token" in found[3].message
+    assert [f.fix is not None for f in found] == [True, False, True, False]
+
+
+def test_sec003_fix_uses_secrets_and_adds_the_import(tmp_path):
+    found = run(tmp_path, "SEC003", SEC003_POSITIVES)
+    edited = apply_fix(tmp_path, found[0])
+    text = next(iter(edited.values()))
+    assert "import secrets\n" in text
+    assert '"".join(secrets.choice(chars) for _ in range(length))' in text
+    assert not parse_errors(text)
+    left = only(reanalyze(tmp_path), "SEC003")
+    assert len(left) == 3
+    # the import is there now: the next fix only swaps the call
+    edits = left[1].fix.edits
+    assert len(edits) == 1 and edits[0].text == "secrets.randbits"
+
+
+SEC003_QUIET = """
+import random
+import secrets
+
+
+def retry_delay(attempt):
+    return min(60, 2**attempt) + random.random()
+
+
+def pick_featured(products):
+    featured = random.sample(products, 3)
+    random.shuffle(products)
+    return featured
+
+
+def generate_token():
+    return secrets.token_urlsafe(32)
+
+
+def make_code():
+    rng = random.SystemRandom()
+    return rng.randint(100000, 999999)
+
+
+def sample_rows(rows):
+    token_count = len(rows)
+    n = random.randint(1, token_count)
+    return rows[:n]
+"""
+
+
+def test_sec003_quiet_on_non_secret_randomness(tmp_path):
+    assert run(tmp_path, "SEC003", SEC003_QUIET) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["tests/factories.py", "shop/fixtures/users.py", "examples/demo.py"]
+)
+def test_sec003_quiet_in_tests_and_examples(tmp_path, path):
+    assert run(tmp_path, "SEC003", SEC003_POSITIVES, path) == []

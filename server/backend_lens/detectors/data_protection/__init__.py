@@ -4,5 +4,6 @@ written to logs. One module per rule; importing the package registers them."""
 
 from . import (  # noqa: F401
     hashing,
+    randomness,
     settings_secrets,
 )

@@ -174,7 +174,12 @@ def receiving_names(node, stop) -> list[str]:
     out: list[str] = []
     child, p = node, node.parent
     while p is not None and child is not stop:
-        if p.type == "argument" and len(p.children) >= 3 and p.children[1].value == "=":
+        if (
+            p.type == "argument"
+            and len(p.children) >= 3
+            and p.children[1].type == "operator"
+            and p.children[1].value == "="
+        ):
             if p.children[0].type == "name" and p.children[2] is child:
                 out.append(p.children[0].value)
         elif p.type == "dictorsetmaker":
@@ -197,3 +202,21 @@ def receiving_names(node, stop) -> list[str]:
 
 def enclosing_function(ctx: Context, node):
     return ctx.enclosing(node, ("funcdef", "lambdef"))
+
+
+def import_edit(ctx: Context, module: str):
+    """The edit that adds ``import module`` after the file's last top-level import,
+    or None when it is already imported (or there is no import to put it after)."""
+    if ctx.facts.imports.get(module) == module:
+        return None
+    last = None
+    for stmt in ctx.module.children:
+        if stmt.type == "simple_stmt" and stmt.children[0].type in ("import_name", "import_from"):
+            last = stmt
+        elif stmt.type not in ("simple_stmt", "newline", "endmarker") or last is not None:
+            if last is not None:
+                break
+    if last is None:
+        return None
+    line = last.end_pos[0] if last.end_pos[1] == 0 else last.end_pos[0] + 1
+    return ctx.edit((line, 0), (line, 0), f"import {module}\n")
