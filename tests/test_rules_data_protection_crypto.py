@@ -209,3 +209,86 @@ def test_sec003_quiet_on_non_secret_randomness(tmp_path):
 )
 def test_sec003_quiet_in_tests_and_examples(tmp_path, path):
     assert run(tmp_path, "SEC003", SEC003_POSITIVES, path) == []
+
+
+# --- SEC004 tls-verification-disabled ------------------------------------------------
+
+SEC004_POSITIVES = """
+import ssl
+import urllib.request
+
+import httpx
+import requests
+
+
+def fetch(url, session):
+    requests.get(url, verify=False, timeout=5)
+    session.post(url, json={}, verify=False, timeout=5)
+    client = httpx.AsyncClient(verify=False)
+    session.verify = False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    urllib.request.urlopen(url, context=ssl._create_unverified_context(), timeout=5)
+    return client
+"""
+
+
+def test_sec004_flags_each_way_of_turning_verification_off(tmp_path):
+    found = run(tmp_path, "SEC004", SEC004_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC004_POSITIVES, "verify=False, timeout"),
+        pos_of(SEC004_POSITIVES, "verify=False, timeout", 2),
+        pos_of(SEC004_POSITIVES, "verify=False)"),
+        pos_of(SEC004_POSITIVES, "session.verify"),
+        pos_of(SEC004_POSITIVES, "context.check_hostname"),
+        pos_of(SEC004_POSITIVES, "ssl.CERT_NONE"),
+        pos_of(SEC004_POSITIVES, "ssl._create_unverified_context"),
+    ]
+    kw = found[0]
+    assert kw.end == (kw.start[0], kw.start[1] + len("verify=False"))
+    assert "requests.get()" in kw.message and "certificate" in kw.message
+    assert "session.post()" in found[1].message
+    assert "check_hostname" in found[4].message
+    assert "CERT_NONE" in found[5].message
+    assert "_create_unverified_context" in found[6].message
+    assert [f.fix is not None for f in found] == [True, True, True, False, False, False, False]
+
+
+def test_sec004_fix_turns_verification_on(tmp_path):
+    found = run(tmp_path, "SEC004", SEC004_POSITIVES)
+    text = next(iter(apply_fix(tmp_path, found[0]).values()))
+    assert "requests.get(url, verify=True, timeout=5)" in text
+    assert len(only(reanalyze(tmp_path), "SEC004")) == 6
+
+
+SEC004_QUIET = """
+import ssl
+
+import jwt
+import requests
+from django.conf import settings
+
+
+def fetch(url, token, context):
+    requests.get(url, verify=settings.PAYMENTS_CA_BUNDLE, timeout=5)
+    requests.get(url, verify="/etc/ssl/private-ca.pem", timeout=5)
+    requests.get(url, verify=True, timeout=5)
+    payload = jwt.decode(token, "k", algorithms=["HS256"], verify=False)
+    if context.verify_mode == ssl.CERT_NONE:
+        raise ValueError("refusing an unverified context")
+    context.check_hostname = True
+    form_is_ok = validate(data, verify=False)
+    return payload, form_is_ok
+"""
+
+
+def test_sec004_quiet_on_ca_bundles_and_other_apis(tmp_path):
+    assert run(tmp_path, "SEC004", SEC004_QUIET) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["tests/test_client.py", "shop/tests/conftest.py", "docs/snippets.py"]
+)
+def test_sec004_quiet_in_tests(tmp_path, path):
+    assert run(tmp_path, "SEC004", SEC004_POSITIVES, path) == []

@@ -6,4 +6,5 @@ from . import (  # noqa: F401
     hashing,
     randomness,
     settings_secrets,
+    tls,
 )
