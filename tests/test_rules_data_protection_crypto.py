@@ -292,3 +292,71 @@ def test_sec004_quiet_on_ca_bundles_and_other_apis(tmp_path):
 )
 def test_sec004_quiet_in_tests(tmp_path, path):
     assert run(tmp_path, "SEC004", SEC004_POSITIVES, path) == []
+
+
+# --- SEC005 jwt-signature-not-verified --------------------------------------------
+
+SEC005_POSITIVES = """
+import jwt
+from jose import jwt as jose_jwt
+
+
+def claims(token, key):
+    a = jwt.decode(token, options={"verify_signature": False})
+    b = jwt.decode(token, key, verify=False)
+    c = jwt.decode(token, key, algorithms=["none", "HS256"])
+    d = jose_jwt.decode(token, key, options={"verify_signature": False, "verify_exp": True})
+    return a, b, c, d
+
+
+def issue(payload):
+    return jwt.encode(payload, None, algorithm="none")
+"""
+
+
+def test_sec005_flags_unverified_decodes_and_unsigned_tokens(tmp_path):
+    found = run(tmp_path, "SEC005", SEC005_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC005_POSITIVES, '"verify_signature": False})'),
+        pos_of(SEC005_POSITIVES, "verify=False"),
+        pos_of(SEC005_POSITIVES, 'algorithms=["none"'),
+        pos_of(SEC005_POSITIVES, '"verify_signature": False,'),
+        pos_of(SEC005_POSITIVES, 'algorithm="none"'),
+    ]
+    first = found[0]
+    assert first.end == (first.start[0], first.start[1] + len('"verify_signature": False'))
+    assert "jwt.decode()" in first.message and "forge" in first.message
+    assert "jose_jwt.decode()" in found[3].message
+    assert "unsigned" in found[4].message
+    assert all(f.severity == Severity.CRITICAL for f in found)
+
+
+SEC005_QUIET = """
+import jwt
+
+
+def claims(token, key):
+    return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+
+
+def by_issuer(token, keys):
+    unverified = jwt.decode(token, options={"verify_signature": False})
+    key = keys[unverified["iss"]]
+    return jwt.decode(token, key, algorithms=["RS256"])
+
+
+def header(token):
+    return jwt.get_unverified_header(token)
+
+
+def payload(data):
+    return data.decode("utf-8", errors="none")
+"""
+
+
+def test_sec005_quiet_on_verified_decodes_and_peeks(tmp_path):
+    assert run(tmp_path, "SEC005", SEC005_QUIET) == []
+
+
+def test_sec005_quiet_in_tests(tmp_path):
+    assert run(tmp_path, "SEC005", SEC005_POSITIVES, "tests/test_tokens.py") == []

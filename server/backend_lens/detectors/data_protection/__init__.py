@@ -7,4 +7,5 @@ from . import (  # noqa: F401
     randomness,
     settings_secrets,
     tls,
+    tokens,
 )
