@@ -360,3 +360,83 @@ def test_sec005_quiet_on_verified_decodes_and_peeks(tmp_path):
 
 def test_sec005_quiet_in_tests(tmp_path):
     assert run(tmp_path, "SEC005", SEC005_POSITIVES, "tests/test_tokens.py") == []
+
+
+# --- SEC006 hardcoded-credential ----------------------------------------------------
+
+SEC006_POSITIVES = """
+import psycopg2
+import stripe
+
+stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+WAREHOUSE_PASSWORD = "hunter2!"
+GITHUB = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+BROKER = "amqp://shop:s3cr3tPass@rabbit.internal:5672//"
+
+
+def connect():
+    conn = psycopg2.connect(host="db", user="shop", password="Sup3rS3cret")
+    headers = {"client_secret": "a8f5f167f44f4964e6c998dee827110c"}
+    return conn, headers
+"""
+
+
+def test_sec006_flags_literal_credentials_and_key_formats(tmp_path):
+    found = run(tmp_path, "SEC006", SEC006_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC006_POSITIVES, '"sk_test'),
+        pos_of(SEC006_POSITIVES, '"hunter2!"'),
+        pos_of(SEC006_POSITIVES, '"ghp_'),
+        pos_of(SEC006_POSITIVES, '"amqp://'),
+        pos_of(SEC006_POSITIVES, '"Sup3rS3cret"'),
+        pos_of(SEC006_POSITIVES, '"a8f5f'),
+    ]
+    assert found[1].end == (found[1].start[0], found[1].start[1] + len('"hunter2!"'))
+    assert "`api_key`" in found[0].message and "environment" in found[0].message
+    assert "`WAREHOUSE_PASSWORD`" in found[1].message
+    assert "GitHub token" in found[2].message
+    assert "connection URL" in found[3].message
+    assert "`password`" in found[4].message
+    assert "`client_secret`" in found[5].message
+
+
+SEC006_QUIET = """
+import os
+
+import psycopg2
+
+PASSWORD_FIELD = "password"
+API_KEY_HEADER = "X-Api-Key"
+TOKEN_SETTING = "STRIPE_API_KEY"
+token_type = "bearer"
+AWS_DOC_KEY = "AKIAIOSFODNN7EXAMPLE"
+LOCAL_DB = "postgres://shop:Sup3rS3cret@localhost/shop"
+TEMPLATE_URL = "redis://:{password}@cache:6379/0"
+reset_password_url = "/accounts/password/reset/"
+PEM_MARKER = "-----BEGIN RSA PRIVATE KEY-----"
+
+
+def connect():
+    conn = psycopg2.connect(host="db", user="shop", password=os.environ["DB_PASSWORD"])
+    defaults = {"password": "changeme", "token": "<your token>", "secret": "${SECRET}"}
+    labels = dict(password="Enter your password", api_key="xxxxxxxx")
+    field = {"token": "access_token"}
+    return conn, defaults, labels, field
+"""
+
+
+def test_sec006_quiet_on_placeholders_names_and_env(tmp_path):
+    assert run(tmp_path, "SEC006", SEC006_QUIET) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["tests/test_payments.py", "shop/fixtures/data.py", "examples/stripe_demo.py"]
+)
+def test_sec006_quiet_in_tests_and_examples(tmp_path, path):
+    assert run(tmp_path, "SEC006", SEC006_POSITIVES, path) == []
+
+
+def test_sec006_leaves_settings_secrets_to_sec001(tmp_path):
+    src = 'SECRET_KEY = "k3#v9!q2w@x7z^m1p0r8t6y4u5i-shop-prod"\nSTRIPE_KEY_PASSWORD = "Sup3rS3cret"\n'
+    found = analyze_files(tmp_path, {"shop/settings.py": src})
+    assert [f.code for f in found if f.code.startswith("SEC")] == ["SEC001", "SEC001"]
