@@ -440,3 +440,69 @@ def test_sec006_leaves_settings_secrets_to_sec001(tmp_path):
     src = 'SECRET_KEY = "k3#v9!q2w@x7z^m1p0r8t6y4u5i-shop-prod"\nSTRIPE_KEY_PASSWORD = "Sup3rS3cret"\n'
     found = analyze_files(tmp_path, {"shop/settings.py": src})
     assert [f.code for f in found if f.code.startswith("SEC")] == ["SEC001", "SEC001"]
+
+
+# --- SEC007 world-writable-permissions ----------------------------------------------
+
+SEC007_POSITIVES = """
+import os
+import stat
+from pathlib import Path
+
+
+def publish(path):
+    os.chmod(path, 0o777)
+    os.chmod(path, stat.S_IRWXU | stat.S_IRWXG | stat.S_IRWXO)
+    Path(path).chmod(mode=0o666)
+    os.umask(0)
+"""
+
+
+def test_sec007_flags_world_writable_modes(tmp_path):
+    found = run(tmp_path, "SEC007", SEC007_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC007_POSITIVES, "0o777"),
+        pos_of(SEC007_POSITIVES, "stat.S_IRWXU"),
+        pos_of(SEC007_POSITIVES, "0o666"),
+        pos_of(SEC007_POSITIVES, "0)"),
+    ]
+    assert found[0].end == (found[0].start[0], found[0].start[1] + len("0o777"))
+    assert "`os.chmod()`" in found[0].message and "0o777" in found[0].message
+    assert "`.chmod()`" in found[2].message and "0o666" in found[2].message
+    assert "os.umask(0)" in found[3].message
+    assert all(f.severity == Severity.WARNING for f in found)
+    assert [f.fix is not None for f in found] == [True, False, True, False]
+
+
+def test_sec007_fix_clears_the_others_write_bit(tmp_path):
+    found = run(tmp_path, "SEC007", SEC007_POSITIVES)
+    text = next(iter(apply_fix(tmp_path, found[0]).values()))
+    assert "os.chmod(path, 0o775)" in text
+    assert len(only(reanalyze(tmp_path), "SEC007")) == 3
+
+
+SEC007_QUIET = """
+import os
+import stat
+from pathlib import Path
+
+
+def publish(path, mode):
+    os.chmod(path, 0o755)
+    os.chmod(path, 0o640)
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    os.chmod(path, mode)
+    Path(path).chmod(0o644)
+    os.makedirs(path, mode=0o777, exist_ok=True)
+    os.umask(0o022)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o666)
+    return fd
+"""
+
+
+def test_sec007_quiet_on_safe_and_unknown_modes(tmp_path):
+    assert run(tmp_path, "SEC007", SEC007_QUIET) == []
+
+
+def test_sec007_quiet_in_tests(tmp_path):
+    assert run(tmp_path, "SEC007", SEC007_POSITIVES, "tests/test_publish.py") == []
