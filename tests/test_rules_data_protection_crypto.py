@@ -506,3 +506,63 @@ def test_sec007_quiet_on_safe_and_unknown_modes(tmp_path):
 
 def test_sec007_quiet_in_tests(tmp_path):
     assert run(tmp_path, "SEC007", SEC007_POSITIVES, "tests/test_publish.py") == []
+
+
+# --- SEC008 secret-written-to-log -----------------------------------------------------
+
+SEC008_POSITIVES = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def sign_in(request, username, password, user):
+    logger.info("sign-in %s %s", username, password)
+    logger.debug(f"issued {user.auth_token}")
+    logging.warning("payload %s", request.data)
+    logger.error("charge failed", extra={"card": card_number})
+"""
+
+
+def test_sec008_flags_secrets_and_request_bodies_in_logs(tmp_path):
+    found = run(tmp_path, "SEC008", SEC008_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC008_POSITIVES, "password)"),
+        pos_of(SEC008_POSITIVES, "user.auth_token"),
+        pos_of(SEC008_POSITIVES, "request.data"),
+        pos_of(SEC008_POSITIVES, "card_number"),
+    ]
+    assert found[1].end == (found[1].start[0], found[1].start[1] + len("user.auth_token"))
+    assert "`logger.info()`" in found[0].message and "`password`" in found[0].message
+    assert "`auth_token`" in found[1].message
+    assert "`request.data`" in found[2].message and "`logging.warning()`" in found[2].message
+    assert all(f.severity == Severity.WARNING for f in found)
+
+
+SEC008_QUIET = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def sign_in(request, username, password, token, card_number):
+    logger.info("sign-in for %s", username)
+    logger.info("password given: %s", bool(password))
+    logger.info("password length %d", len(password))
+    logger.info("token prefix %s", token[:6])
+    logger.info("token id %s", token.id)
+    logger.info("card %s", mask(card_number))
+    logger.info("user %s", request.data["username"])
+    logger.info("password reset for %s", request.user.email)
+    logger.info("done", extra={"password_changed": True})
+    print(password)
+    messages.info(request, password)
+"""
+
+
+def test_sec008_quiet_on_hidden_values_and_single_fields(tmp_path):
+    assert run(tmp_path, "SEC008", SEC008_QUIET) == []
+
+
+def test_sec008_quiet_in_tests(tmp_path):
+    assert run(tmp_path, "SEC008", SEC008_POSITIVES, "tests/test_sign_in.py") == []

@@ -5,6 +5,7 @@ written to logs. One module per rule; importing the package registers them."""
 from . import (  # noqa: F401
     credentials,
     hashing,
+    logged_secrets,
     permissions,
     randomness,
     settings_secrets,
