@@ -566,3 +566,58 @@ def test_sec008_quiet_on_hidden_values_and_single_fields(tmp_path):
 
 def test_sec008_quiet_in_tests(tmp_path):
     assert run(tmp_path, "SEC008", SEC008_POSITIVES, "tests/test_sign_in.py") == []
+
+
+# --- SEC009 weak-tls-version -------------------------------------------------------
+
+SEC009_POSITIVES = """
+import ssl
+
+from OpenSSL import SSL
+
+
+def contexts():
+    old = ssl.SSLContext(ssl.PROTOCOL_TLSv1)
+    old.minimum_version = ssl.TLSVersion.TLSv1_1
+    old.set_ciphers("ECDHE+AESGCM:RC4-SHA:!aNULL")
+    legacy = SSL.Context(SSL.SSLv3_METHOD)
+    return old, legacy
+"""
+
+
+def test_sec009_flags_old_versions_and_broken_ciphers(tmp_path):
+    found = run(tmp_path, "SEC009", SEC009_POSITIVES)
+    assert [f.start for f in found] == [
+        pos_of(SEC009_POSITIVES, "ssl.PROTOCOL_TLSv1"),
+        pos_of(SEC009_POSITIVES, "ssl.TLSVersion.TLSv1_1"),
+        pos_of(SEC009_POSITIVES, '"ECDHE'),
+        pos_of(SEC009_POSITIVES, "SSL.SSLv3_METHOD"),
+    ]
+    assert found[0].end == (found[0].start[0], found[0].start[1] + len("ssl.PROTOCOL_TLSv1"))
+    assert "TLS 1.0" in found[0].message and "TLS 1.2" in found[0].message
+    assert "TLS 1.1" in found[1].message
+    assert "RC4-SHA" in found[2].message and "aNULL" not in found[2].message
+    assert "SSL 3" in found[3].message
+
+
+SEC009_QUIET = """
+import ssl
+
+
+def contexts(other):
+    good = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    good.minimum_version = ssl.TLSVersion.TLSv1_2
+    good.set_ciphers("ECDHE+AESGCM:!RC4:!DES:!MD5:!aNULL")
+    good.options |= ssl.OP_NO_TLSv1 | ssl.OP_NO_TLSv1_1
+    if other.protocol == ssl.PROTOCOL_TLSv1:
+        raise ValueError("too old")
+    return good
+"""
+
+
+def test_sec009_quiet_on_modern_settings_and_comparisons(tmp_path):
+    assert run(tmp_path, "SEC009", SEC009_QUIET) == []
+
+
+def test_sec009_quiet_in_tests(tmp_path):
+    assert run(tmp_path, "SEC009", SEC009_POSITIVES, "tests/test_tls.py") == []

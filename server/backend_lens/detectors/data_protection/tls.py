@@ -1,6 +1,9 @@
-"""SEC004 tls-verification-disabled: certificates not checked on outgoing TLS."""
+"""SEC004 tls-verification-disabled: certificates not checked on outgoing TLS.
+SEC009 weak-tls-version: protocol versions and ciphers that are broken."""
 
 from __future__ import annotations
+
+import re
 
 from ...model import Fix
 from ...source import syntax as sx
@@ -165,3 +168,78 @@ def tls_verification_disabled(ctx: Context):
                 "`ssl.CERT_NONE` accepts any certificate: " + MESSAGE_TAIL,
                 end_node=trailer,
             )
+
+
+# (owner module, attribute) -> the version it names
+WEAK_VERSIONS = {
+    ("ssl", "PROTOCOL_SSLv2"): "SSL 2",
+    ("ssl", "PROTOCOL_SSLv3"): "SSL 3",
+    ("ssl", "PROTOCOL_TLSv1"): "TLS 1.0",
+    ("ssl", "PROTOCOL_TLSv1_1"): "TLS 1.1",
+    ("ssl.TLSVersion", "SSLv3"): "SSL 3",
+    ("ssl.TLSVersion", "TLSv1"): "TLS 1.0",
+    ("ssl.TLSVersion", "TLSv1_1"): "TLS 1.1",
+    ("OpenSSL.SSL", "SSLv2_METHOD"): "SSL 2",
+    ("OpenSSL.SSL", "SSLv3_METHOD"): "SSL 3",
+    ("OpenSSL.SSL", "TLSv1_METHOD"): "TLS 1.0",
+    ("OpenSSL.SSL", "TLSv1_1_METHOD"): "TLS 1.1",
+}
+WEAK_VERSION_ATTRS = {attr for _, attr in WEAK_VERSIONS}
+WEAK_CIPHER = re.compile(r"RC4|DES|NULL|EXPORT|EXP-|MD5|ANON|ADH|AECDH", re.I)
+
+
+def _owner_module(ctx: Context, trailer) -> str | None:
+    """The qualified dotted name before the attribute ``trailer`` (``ssl.TLSVersion``)."""
+    owner = trailer.parent
+    before = owner.children[: owner.children.index(trailer)]
+    if not before or before[0].type != "name":
+        return None
+    names = [before[0].value]
+    for c in before[1:]:
+        if not sx.is_attr_trailer(c):
+            return None
+        names.append(c.children[1].value)
+    return ctx.qualify(".".join(names))
+
+
+def _weak_ciphers(value: str) -> list[str]:
+    """The cipher names of an OpenSSL cipher string that it turns on and are weak."""
+    out = []
+    for part in re.split(r"[:, ]+", value):
+        if part and part[0] not in "!-" and WEAK_CIPHER.search(part):
+            out.append(part.lstrip("+"))
+    return out
+
+
+@detector("SEC009", section="Data Protection & Encryption")
+def weak_tls_version(ctx: Context):
+    if is_quiet_path(ctx):
+        return
+    for trailer in ctx.nodes("trailer"):
+        if not sx.is_attr_trailer(trailer) or trailer.children[1].value not in WEAK_VERSION_ATTRS:
+            continue
+        module = _owner_module(ctx, trailer)
+        version = WEAK_VERSIONS.get((module or "", trailer.children[1].value))
+        if version is None or _in_comparison(trailer, sx.statement_of(trailer)):
+            continue
+        yield ctx.finding(
+            "SEC009",
+            trailer.parent,
+            f"`{module}.{trailer.children[1].value}` allows {version}, which has known attacks "
+            "(POODLE, BEAST) and is refused by current clients and PCI DSS; require TLS 1.2 or "
+            "newer (`ssl.PROTOCOL_TLS_CLIENT`, `minimum_version = ssl.TLSVersion.TLSv1_2`)",
+            end_node=trailer,
+        )
+    for _node, call in ctx.calls_to("set_ciphers"):
+        pos = [a for a in call.args if a.kind == "pos"]
+        value = sx.string_value(pos[0].value) if pos else None
+        weak = _weak_ciphers(value) if value else []
+        if not weak:
+            continue
+        yield ctx.finding(
+            "SEC009",
+            pos[0].value,
+            f"`set_ciphers()` turns on broken ciphers ({', '.join(weak[:3])}): an attacker "
+            "who records the traffic can decrypt or alter it; leave the defaults or use only "
+            "AEAD suites (ECDHE+AESGCM, CHACHA20)",
+        )
