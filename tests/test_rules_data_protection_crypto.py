@@ -621,3 +621,46 @@ def test_sec009_quiet_on_modern_settings_and_comparisons(tmp_path):
 
 def test_sec009_quiet_in_tests(tmp_path):
     assert run(tmp_path, "SEC009", SEC009_POSITIVES, "tests/test_tls.py") == []
+
+
+# --- SEC010 cleartext-url-in-settings ---------------------------------------------------
+
+SEC010_SETTINGS = """
+import os
+
+PAYMENTS_URL = "http://api.acme-payments.com/v2"
+FEEDS = ["https://ok.partner.com/feed", "http://feeds.partner.com/feed"]
+CRM_URL = os.environ.get("CRM_URL", "http://crm.partner.com")
+AUTH_LDAP_SERVER_URI = "ldap://ldap.acme.com"
+SEARCH_URL = "http://elasticsearch:9200"
+LOCAL_URL = "http://localhost:8000"
+PRIVATE_URL = "http://10.0.0.5/api"
+XML_NAMESPACE = "http://www.w3.org/2000/svg"
+SECURE_URL = "https://api.acme-payments.com/v2"
+"""
+
+
+def test_sec010_flags_cleartext_urls_in_production_settings(tmp_path):
+    found = run(tmp_path, "SEC010", SEC010_SETTINGS, "shop/settings/production.py")
+    assert [f.start for f in found] == [
+        pos_of(SEC010_SETTINGS, '"http://api.acme'),
+        pos_of(SEC010_SETTINGS, '"http://feeds'),
+        pos_of(SEC010_SETTINGS, '"http://crm'),
+        pos_of(SEC010_SETTINGS, '"ldap://'),
+    ]
+    first = found[0]
+    assert "`PAYMENTS_URL`" in first.message and "api.acme-payments.com" in first.message
+    assert "production" in first.message and "https" in first.message
+    assert "ldaps" in found[3].message
+    assert [f.fix is not None for f in found] == [True, True, True, False]
+    text = next(iter(apply_fix(tmp_path, first).values()))
+    assert 'PAYMENTS_URL = "https://api.acme-payments.com/v2"' in text
+    assert len(only(reanalyze(tmp_path), "SEC010")) == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["shop/settings/dev.py", "shop/settings/local.py", "shop/settings/test.py", "shop/views.py"],
+)
+def test_sec010_quiet_outside_production_settings(tmp_path, path):
+    assert run(tmp_path, "SEC010", SEC010_SETTINGS, path) == []
