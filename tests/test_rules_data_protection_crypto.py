@@ -368,7 +368,7 @@ SEC006_POSITIVES = """
 import psycopg2
 import stripe
 
-stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+stripe.api_key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
 WAREHOUSE_PASSWORD = "hunter2!"
 GITHUB = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 BROKER = "amqp://shop:s3cr3tPass@rabbit.internal:5672//"
@@ -384,7 +384,7 @@ def connect():
 def test_sec006_flags_literal_credentials_and_key_formats(tmp_path):
     found = run(tmp_path, "SEC006", SEC006_POSITIVES)
     assert [f.start for f in found] == [
-        pos_of(SEC006_POSITIVES, '"sk_test'),
+        pos_of(SEC006_POSITIVES, '"sk_live'),
         pos_of(SEC006_POSITIVES, '"hunter2!"'),
         pos_of(SEC006_POSITIVES, '"ghp_'),
         pos_of(SEC006_POSITIVES, '"amqp://'),
@@ -420,6 +420,7 @@ def connect():
     conn = psycopg2.connect(host="db", user="shop", password=os.environ["DB_PASSWORD"])
     defaults = {"password": "changeme", "token": "<your token>", "secret": "${SECRET}"}
     labels = dict(password="Enter your password", api_key="xxxxxxxx")
+    slack = App(token="xoxb-valid", signing_secret="sk_test_dummy_value")
     field = {"token": "access_token"}
     return conn, defaults, labels, field
 """

@@ -31,6 +31,7 @@ SECRET_WORDS = {
     "sessionid",
     "sessionkey",
     "privkey",
+    "challenge",
 }
 # pairs of words that do
 SECRET_PAIRS = {

@@ -68,6 +68,25 @@ PLACEHOLDERS = {
     "notsecret",
     "insecure",
 }
+# a word of the value that says it stands in for a real one: "xoxb-valid", "sk_test_dummy"
+PLACEHOLDER_WORDS = {
+    "test",
+    "testing",
+    "dummy",
+    "fake",
+    "sample",
+    "placeholder",
+    "valid",
+    "invalid",
+    "example",
+    "changeme",
+    "foo",
+    "bar",
+    "replace",
+    "your",
+    "todo",
+    "mock",
+}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com", "host"}
 
 
@@ -93,6 +112,8 @@ def placeholder(value: str, name: str = "") -> bool:
     if not v or v in PLACEHOLDERS or v == name.lower():
         return True
     if re.fullmatch(r"[x*.#_-]+|<.*>|\$\{.*\}|\{\{?.*\}\}?|%\(?\w*\)?s|\$\w+", v):
+        return True
+    if set(words(v)) & PLACEHOLDER_WORDS:
         return True
     if any(
         w in v
