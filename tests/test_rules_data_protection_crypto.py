@@ -665,3 +665,15 @@ def test_sec010_flags_cleartext_urls_in_production_settings(tmp_path):
 )
 def test_sec010_quiet_outside_production_settings(tmp_path, path):
     assert run(tmp_path, "SEC010", SEC010_SETTINGS, path) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["netbox/configuration_testing.py", "shop/settings_dev.py", "shop/local_example.py"]
+)
+def test_sec006_quiet_in_throwaway_configuration(tmp_path, path):
+    assert run(tmp_path, "SEC006", SEC006_POSITIVES, path) == []
+
+
+def test_sec006_quiet_on_single_lowercase_words(tmp_path):
+    src = "class Validator:\n    REQUEST_TOKEN = 'request'\n\nDB = {'PASSWORD': 'netbox'}\n"
+    assert run(tmp_path, "SEC006", src) == []

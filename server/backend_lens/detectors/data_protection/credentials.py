@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 
+from ...facts.kinds import DEV_WORDS, TEST_WORDS
 from ...source import syntax as sx
 from ..base import Context, detector
 from ._common import is_quiet_path, words
@@ -87,6 +88,7 @@ PLACEHOLDER_WORDS = {
     "todo",
     "mock",
 }
+THROWAWAY_FILE_WORDS = TEST_WORDS | DEV_WORDS | {"example", "sample", "demo"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com", "host"}
 
 
@@ -147,6 +149,8 @@ def looks_like_secret(value: str, name: str) -> bool:
         LAST_WORDS | {"key", "id"}
     ):
         return False  # the name of a field or header: "access_token", "api-key"
+    if re.fullmatch(r"[a-z]{1,20}", value):
+        return False  # one lowercase word: "request", "netbox" (a default, or not a secret)
     if re.fullmatch(r"[A-Z][A-Z0-9_]*", value) and "_" in value:
         return False  # the name of a setting or environment variable: "STRIPE_API_KEY"
     return entropy(value) >= 2.3
@@ -209,6 +213,9 @@ def _strings(ctx: Context):
 def hardcoded_credential(ctx: Context):
     if is_quiet_path(ctx) or ctx.facts.is_migration:
         return
+    stem = ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
+    if set(words(stem)) & THROWAWAY_FILE_WORDS:
+        return  # configuration_testing.py, settings_dev.py: values meant to be thrown away
     reported: set[int] = set()
     for name, value in _named_literals(ctx):
         if not credential_name(name):
