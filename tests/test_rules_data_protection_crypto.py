@@ -677,3 +677,15 @@ def test_sec006_quiet_in_throwaway_configuration(tmp_path, path):
 def test_sec006_quiet_on_single_lowercase_words(tmp_path):
     src = "class Validator:\n    REQUEST_TOKEN = 'request'\n\nDB = {'PASSWORD': 'netbox'}\n"
     assert run(tmp_path, "SEC006", src) == []
+
+
+def test_sec006_reads_annotated_class_attributes(tmp_path):
+    src = (
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Mailer(BaseSettings):\n"
+        '    SMTP_PASSWORD: str = "Zq8!mailer-2024"\n'
+        '    FIRST_SUPERUSER_PASSWORD: str = "changethis"\n'
+    )
+    (found,) = run(tmp_path, "SEC006", src, "app/mailer.py")
+    assert found.start == (5, 25)
+    assert "`SMTP_PASSWORD`" in found.message

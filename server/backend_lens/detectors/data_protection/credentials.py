@@ -168,6 +168,8 @@ def _named_literals(ctx: Context):
     module_level_settings = ctx.facts.is_settings
     for stmt in ctx.nodes("expr_stmt"):
         ch = stmt.children
+        if len(ch) == 2 and ch[1].type == "annassign" and len(ch[1].children) == 4:
+            ch = [ch[0], ch[1].children[2], ch[1].children[3]]  # name: T = value
         if len(ch) != 3 or ch[1].type != "operator" or ch[1].value != "=":
             continue
         target = ch[0]
