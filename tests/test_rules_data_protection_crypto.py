@@ -689,3 +689,44 @@ def test_sec006_reads_annotated_class_attributes(tmp_path):
     (found,) = run(tmp_path, "SEC006", src, "app/mailer.py")
     assert found.start == (5, 25)
     assert "`SMTP_PASSWORD`" in found.message
+
+
+def test_sec007_quiet_when_the_umask_is_only_read(tmp_path):
+    src = (
+        "import os\n\n\n"
+        "def apply_umask(path):\n"
+        "    current = os.umask(0)\n"
+        "    os.umask(current)\n"
+        "    os.chmod(path, 0o644 & ~current)\n"
+    )
+    assert run(tmp_path, "SEC007", src) == []
+
+
+def test_sec005_quiet_in_functions_that_only_peek(tmp_path):
+    src = (
+        "import jwt\n\n\n"
+        "def is_our_token(token):\n"
+        '    payload = jwt.decode(token, options={"verify_signature": False})\n'
+        '    return payload.get("owner") == "shop"\n\n\n'
+        "def get_unverified_issuer(token):\n"
+        '    return jwt.decode(token, options={"verify_signature": False})["iss"]\n'
+    )
+    assert run(tmp_path, "SEC005", src) == []
+
+
+def test_sec008_quiet_on_token_attributes_that_are_ids(tmp_path):
+    src = (
+        "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+        "def release(transaction, checkout, token):\n"
+        '    logger.info("releasing %s", transaction.token)\n'
+        '    logger.info("checkout %s", checkout.token)\n'
+        '    logger.info("token %s", token)\n'
+        '    logger.info("token %s", checkout.user.auth_token)\n'
+    )
+    found = run(tmp_path, "SEC008", src)
+    assert [f.start[0] for f in found] == [9, 10]
+
+
+def test_sec006_quiet_on_session_key_names(tmp_path):
+    src = 'INTERNAL_RESET_SESSION_TOKEN = "_password_reset_token"\n'
+    assert run(tmp_path, "SEC006", src, "shop/views.py") == []

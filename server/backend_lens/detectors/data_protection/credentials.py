@@ -145,7 +145,7 @@ def looks_like_secret(value: str, name: str) -> bool:
         return False  # a label or a message: "Enter your password"
     if value.startswith(("/", "http://", "https://", "X-", "x-")) or value.endswith(".html"):
         return False
-    if re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)*", value) and set(words(value)) & (
+    if re.fullmatch(r"_*[a-z]+(?:[_.-][a-z]+)*", value) and set(words(value)) & (
         LAST_WORDS | {"key", "id"}
     ):
         return False  # the name of a field or header: "access_token", "api-key"

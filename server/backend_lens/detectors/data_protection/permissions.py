@@ -56,6 +56,23 @@ def _mode_arg(call: sx.Call, qualified: str):
     return pos[-1].value if pos else None
 
 
+def _restored(ctx: Context, node) -> bool:
+    """``old = os.umask(0)`` followed by ``os.umask(old)`` in the same scope: the usual
+    way to read the current mask, which puts it back at once."""
+    stmt = node.parent
+    if stmt is None or stmt.type != "expr_stmt" or stmt.children[0].type != "name":
+        return False
+    name = stmt.children[0].value
+    scope = ctx.scope(node)
+    for other, call in ctx.calls_to("umask"):
+        if other is node or other.start_pos < node.start_pos or ctx.scope(other) is not scope:
+            continue
+        pos = [a for a in call.args if a.kind == "pos"]
+        if pos and pos[0].value.type == "name" and pos[0].value.value == name:
+            return True
+    return False
+
+
 @detector("SEC007", section="Data Protection & Encryption")
 def world_writable_permissions(ctx: Context):
     if is_quiet_path(ctx):
@@ -84,14 +101,14 @@ def world_writable_permissions(ctx: Context):
             "the owner (and group) only",
             fix=fix,
         )
-    for _node, call in ctx.calls_to("umask"):
+    for _node, call in ctx.calls_to("umask"):  # noqa: B007
         if (ctx.qualify(call.callee) or "") != "os.umask":
             continue
         pos = [a for a in call.args if a.kind == "pos"]
         if not pos:
             continue
         value = mode_value(ctx, pos[0].value)
-        if value is None or value & OTHERS_WRITE:
+        if value is None or value & OTHERS_WRITE or _restored(ctx, _node):
             continue
         yield ctx.finding(
             "SEC007",

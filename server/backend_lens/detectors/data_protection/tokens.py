@@ -66,12 +66,20 @@ def _unverified(call: sx.Call):
     return None
 
 
+PEEK_WORDS = ("unverified", "peek", "issuer")
+
+
 def _verified_again(ctx: Context, node) -> bool:
-    """Whether the same function decodes with verification too: the unverified decode
-    only peeks at the claims to choose a key."""
+    """Whether the unverified decode only peeks: the same function decodes with
+    verification too (the claims choose the key), or the function says so by its name
+    (``get_unverified_claims``, ``is_our_token`` answering yes or no)."""
     func = enclosing_function(ctx, node)
     if func is None:
         return False
+    if func.type == "funcdef":
+        name = func.children[1].value.lower()
+        if name.startswith(("is_", "_is_")) or any(w in name for w in PEEK_WORDS):
+            return True
     for other, call in ctx.calls_to("decode"):
         if other is node or not _jwt_call(ctx, call, "decode"):
             continue

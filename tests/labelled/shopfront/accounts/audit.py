@@ -30,3 +30,8 @@ def card_declined(payment):
 def webhook_received(request, partner):
     logger.debug("partner %s sent %s", partner.slug, request.body)  # expect: SEC008
     logger.debug("partner %s key id %s", partner.slug, partner.api_key_id)
+
+
+def release_funds(transaction, checkout):
+    logger.info("releasing transaction %s", transaction.token)
+    logger.warning("checkout %s could not be charged", checkout.token)

@@ -45,3 +45,8 @@ def signed_token(cart_id):
 
 def key_id(token):
     return jwt.get_unverified_header(token)["kid"]
+
+
+def is_shopfront_token(token):
+    payload = jwt.decode(token, options={"verify_signature": False})
+    return payload.get("owner") == "shopfront"

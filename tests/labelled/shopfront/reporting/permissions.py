@@ -42,3 +42,9 @@ def strict_worker():
 
 def copy_mode(path, mode):
     os.chmod(path, mode)
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
