@@ -730,3 +730,20 @@ def test_sec008_quiet_on_token_attributes_that_are_ids(tmp_path):
 def test_sec006_quiet_on_session_key_names(tmp_path):
     src = 'INTERNAL_RESET_SESSION_TOKEN = "_password_reset_token"\n'
     assert run(tmp_path, "SEC006", src, "shop/views.py") == []
+
+
+def test_sec006_flags_literal_signing_keys(tmp_path):
+    src = (
+        "import hmac\n\nimport jwt\n\n\n"
+        "def sign(payload, body, settings):\n"
+        '    token = jwt.encode(payload, "csrf_vulneribility", algorithm="HS256")\n'
+        '    claims = jwt.decode(token, key="k3y-F0r-Sh0p!", algorithms=["HS256"])\n'
+        '    digest = hmac.new(b"webhook-s3cret-42", body, "sha256").hexdigest()\n'
+        '    ok = jwt.encode(payload, settings.JWT_SECRET, algorithm="HS256")\n'
+        '    data = "x".encode("utf-8")\n'
+        "    return token, claims, digest, ok, data\n"
+    )
+    found = run(tmp_path, "SEC006", src)
+    assert [f.start for f in found] == [(7, 32), (8, 35), (9, 22)]
+    assert "the key of `jwt.encode()`" in found[0].message.lower()
+    assert "`hmac.new()`" in found[2].message

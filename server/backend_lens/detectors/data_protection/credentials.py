@@ -160,7 +160,14 @@ def _literal(node):
     """The value of a plain (non-f) string literal node, else None."""
     if node.type not in ("string", "strings"):
         return None
-    return sx.string_value(node)
+    v = sx.string_value(node)
+    if v is None and node.type == "string" and sx.code(node)[:1] in "bB":
+        try:
+            raw = sx.literal(sx.code(node))
+        except (ValueError, SyntaxError):
+            return None
+        return raw.decode("latin-1") if isinstance(raw, bytes) else None
+    return v
 
 
 def _named_literals(ctx: Context):
@@ -204,6 +211,25 @@ def _named_literals(ctx: Context):
                     yield key, ch[i + 2]
 
 
+def _signing_keys(ctx: Context):
+    """(what, literal node) for keys given to signing calls: ``jwt.encode(p, "key")``,
+    ``jwt.decode(t, "key", ...)``, ``hmac.new(b"key", ...)``."""
+    for _node, call in ctx.calls_to("encode", "decode", "new"):
+        q = ctx.qualify(call.callee) or call.callee or ""
+        root = q.split(".", 1)[0]
+        if call.method in ("encode", "decode") and root in ("jwt", "jose"):
+            index, what = 1, f"the key of `{call.callee}()`"
+        elif q == "hmac.new":
+            index, what = 0, "the key of `hmac.new()`"
+        else:
+            continue
+        kw = sx.kwarg(call.args, "key")
+        pos = [a for a in call.args if a.kind == "pos"]
+        node = kw.value if kw is not None else (pos[index].value if len(pos) > index else None)
+        if node is not None:
+            yield what, node
+
+
 def _strings(ctx: Context):
     for stmt in ctx.nodes("simple_stmt"):
         for n in sx.walk(stmt):
@@ -231,6 +257,18 @@ def hardcoded_credential(ctx: Context):
             value,
             f"`{name}` is written into the code: everyone with the repository (and its "
             "history) has it; read it from the environment or a secrets manager and replace it",
+        )
+    for what, value in _signing_keys(ctx):
+        v = _literal(value)
+        if v is None or id(value) in reported or not looks_like_secret(v, "key"):
+            continue
+        reported.add(id(value))
+        yield ctx.finding(
+            "SEC006",
+            value,
+            f"{what[0].upper()}{what[1:]} is written into the code: anyone with the repository "
+            "can sign tokens or messages the application will trust; read it from the "
+            "environment or a secrets manager and replace it",
         )
     text_has_keys = KEY_HINT.search(ctx.text) is not None
     text_has_urls = URL_HINT.search(ctx.text) is not None

@@ -50,3 +50,7 @@ def key_id(token):
 def is_shopfront_token(token):
     payload = jwt.decode(token, options={"verify_signature": False})
     return payload.get("owner") == "shopfront"
+
+
+def legacy_mobile_token(cart_id):
+    return jwt.encode({"cart": cart_id}, "m0bile-Sh0pfront!", algorithm="HS256")  # expect: SEC006
