@@ -747,3 +747,15 @@ def test_sec006_flags_literal_signing_keys(tmp_path):
     assert [f.start for f in found] == [(7, 32), (8, 35), (9, 22)]
     assert "the key of `jwt.encode()`" in found[0].message.lower()
     assert "`hmac.new()`" in found[2].message
+
+
+def test_sec006_reads_config_items_and_keys_with_spaces(tmp_path):
+    src = (
+        "from flask import Flask\n\napp = Flask(__name__)\n"
+        "app.config['SECRET_KEY_HMAC_2'] = 'am0r3C0mpl3xK3y'\n"
+        "app.secret_key = 'F12Zr47j3yX R~X@H!jmM]Lwf/,?KT'\n"
+        "app.config['MAIL_PASSWORD'] = 'Enter the mail password'\n"
+    )
+    found = run(tmp_path, "SEC006", src, "shop/app.py")
+    assert [f.start[0] for f in found] == [4, 5]
+    assert "`SECRET_KEY_HMAC_2`" in found[0].message

@@ -15,6 +15,19 @@ from .settings_secrets import SECRET_NAME
 # the last word (or two) of a name that holds a credential
 LAST_WORDS = {"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credentials"}
 KEY_OWNERS = {"api", "secret", "access", "private", "signing", "auth", "encryption", "master"}
+TRAILING_WORDS = {
+    "hmac",
+    "old",
+    "new",
+    "prod",
+    "live",
+    "production",
+    "v1",
+    "v2",
+    "backup",
+    "primary",
+    "secondary",
+}
 # known key formats: (what, pattern)
 KEY_FORMATS = (
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
@@ -96,6 +109,8 @@ def credential_name(name: str | None) -> bool:
     if not name:
         return False
     ws = words(name)
+    while ws and (ws[-1].isdigit() or ws[-1] in TRAILING_WORDS):
+        ws.pop()  # SECRET_KEY_2, STRIPE_SECRET_LIVE, SECRET_KEY_HMAC
     if not ws:
         return False
     last = ws[-1]
@@ -141,8 +156,10 @@ def looks_like_secret(value: str, name: str) -> bool:
     """A literal under a credential name that is worth reporting."""
     if placeholder(value, name) or len(value) < 6 or len(value) > 200:
         return False
-    if any(c.isspace() for c in value):
+    if " " in value and re.fullmatch(r"[A-Za-z][A-Za-z ,.'!?:()-]*", value):
         return False  # a label or a message: "Enter your password"
+    if "\n" in value:
+        return False
     if value.startswith(("/", "http://", "https://", "X-", "x-")) or value.endswith(".html"):
         return False
     if re.fullmatch(r"_*[a-z]+(?:[_.-][a-z]+)*", value) and set(words(value)) & (
@@ -190,6 +207,13 @@ def _named_literals(ctx: Context):
                 continue  # SEC001's
         elif target.type in ("atom_expr", "power") and sx.is_attr_trailer(target.children[-1]):
             name = target.children[-1].children[1].value
+        elif (
+            target.type in ("atom_expr", "power")
+            and target.children[-1].type == "trailer"
+            and target.children[-1].children[0].value == "["
+            and sx.string_value(target.children[-1].children[1])
+        ):
+            name = sx.string_value(target.children[-1].children[1])  # app.config["SECRET"]
         else:
             continue
         yield name, ch[2]
