@@ -126,7 +126,7 @@ def _chain_end(leaf):
     ch = owner.children
     i = ch.index(trailer)
     nxt = ch[i + 1] if i + 1 < len(ch) else None
-    if nxt is not None and (sx.is_attr_trailer(nxt) or nxt.children[0].value == "["):
+    if nxt is not None and nxt.type == "trailer" and nxt.children[0].value in (".", "["):
         return None  # goes on (token.id) or takes a part (token[:6])
     return owner
 

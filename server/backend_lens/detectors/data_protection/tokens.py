@@ -21,7 +21,7 @@ def _none_algorithm(node) -> bool:
     v = sx.string_value(node)
     if v is not None:
         return v.lower() == "none"
-    if node.type == "atom" and node.children[0].value in "[(":
+    if node.type == "atom" and getattr(node.children[0], "value", "") in ("[", "("):
         inner = node.children[1] if len(node.children) == 3 else None
         if inner is None:
             return False
