@@ -759,3 +759,18 @@ def test_sec006_reads_config_items_and_keys_with_spaces(tmp_path):
     found = run(tmp_path, "SEC006", src, "shop/app.py")
     assert [f.start[0] for f in found] == [4, 5]
     assert "`SECRET_KEY_HMAC_2`" in found[0].message
+
+
+def test_sec006_quiet_on_templates(tmp_path):
+    src = (
+        "def create_user(cursor):\n"
+        "    set_password = 'ALTER USER %(user)s IDENTIFIED BY \"%(password)s\"'\n"
+        "    db_password = 'pw-{env}-{region}'\n"
+        "    cursor.execute(set_password)\n"
+    )
+    assert run(tmp_path, "SEC006", src) == []
+
+
+@pytest.mark.parametrize("path", ["shop/tests/settings.py", "tests/integration_settings.py"])
+def test_sec001_quiet_in_test_folders(tmp_path, path):
+    assert run(tmp_path, "SEC001", 'SECRET_KEY = "k3#v9!q2w@x7z^m1p0r8t6y4u5i"\n', path) == []

@@ -156,6 +156,8 @@ def looks_like_secret(value: str, name: str) -> bool:
     """A literal under a credential name that is worth reporting."""
     if placeholder(value, name) or len(value) < 6 or len(value) > 200:
         return False
+    if re.search(r"%\(\w+\)[sd]|%s|\{\w*\}", value):
+        return False  # a template: 'ALTER USER %(user)s IDENTIFIED BY "%(password)s"'
     if " " in value and re.fullmatch(r"[A-Za-z][A-Za-z ,.'!?:()-]*", value):
         return False  # a label or a message: "Enter your password"
     if "\n" in value:
