@@ -769,8 +769,3 @@ def test_sec006_quiet_on_templates(tmp_path):
         "    cursor.execute(set_password)\n"
     )
     assert run(tmp_path, "SEC006", src) == []
-
-
-@pytest.mark.parametrize("path", ["shop/tests/settings.py", "tests/integration_settings.py"])
-def test_sec001_quiet_in_test_folders(tmp_path, path):
-    assert run(tmp_path, "SEC001", 'SECRET_KEY = "k3#v9!q2w@x7z^m1p0r8t6y4u5i"\n', path) == []

@@ -54,24 +54,26 @@ def internal_host(host: str) -> bool:
 
 
 def _strings(value):
-    """The string literals in a settings value (lists, dicts, env lookup defaults)."""
-    if value.type in ("string", "strings"):
-        yield value
-        return
-    if value.type in ("atom_expr", "power"):
-        for call in sx.calls_in(value):
-            if call.callee in ENV_GETTERS or (call.method or "") in ("get", "getenv", "str"):
-                args = call.args
-                default = args[1].value if len(args) > 1 and args[1].kind == "pos" else None
-                kw = sx.kwarg(args, "default")
-                default = kw.value if kw is not None else default
-                if default is not None and default.type in ("string", "strings"):
-                    yield default
-        return
-    if value.type in ("atom", "testlist_comp", "dictorsetmaker", "testlist", "exprlist"):
-        for c in value.children:
-            if c.type not in ("operator", "keyword"):
-                yield from _strings(c)
+    """The string literals in a settings value (lists, dicts, env lookup defaults),
+    found without recursion: a value may be nested thousands deep."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node.type in ("string", "strings"):
+            yield node
+        elif node.type in ("atom_expr", "power"):
+            for call in sx.calls_in(node):
+                if call.callee in ENV_GETTERS or (call.method or "") in ("get", "getenv", "str"):
+                    args = call.args
+                    default = args[1].value if len(args) > 1 and args[1].kind == "pos" else None
+                    kw = sx.kwarg(args, "default")
+                    default = kw.value if kw is not None else default
+                    if default is not None and default.type in ("string", "strings"):
+                        yield default
+        elif node.type in ("atom", "testlist_comp", "dictorsetmaker", "testlist", "exprlist"):
+            stack.extend(
+                reversed([c for c in node.children if c.type not in ("operator", "keyword")])
+            )
 
 
 def _name_words(name: str) -> set[str]:

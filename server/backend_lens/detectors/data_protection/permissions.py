@@ -16,6 +16,13 @@ OTHERS_WRITE = stat.S_IWOTH  # 0o002
 def mode_value(ctx: Context, node) -> int | None:
     """The integer a mode expression stands for: literals, ``stat.S_I*`` names and
     ``|`` / ``+`` between them; None for anything else."""
+    while (
+        node.type == "atom"
+        and node.children[0].type == "operator"
+        and node.children[0].value == "("
+        and len(node.children) == 3
+    ):
+        node = node.children[1]  # parentheses, unwrapped without recursion
     if node.type == "number":
         try:
             v = sx.literal(node.value)
@@ -39,8 +46,6 @@ def mode_value(ctx: Context, node) -> int | None:
                 return None
             total |= v
         return total
-    if node.type == "atom" and node.children[0].value == "(" and len(node.children) == 3:
-        return mode_value(ctx, node.children[1])
     return None
 
 

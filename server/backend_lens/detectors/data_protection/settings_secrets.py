@@ -6,7 +6,6 @@ import re
 
 from ...source import syntax as sx
 from ..base import Context, detector
-from ._common import is_quiet_path
 
 SECRET_NAME = re.compile(
     r"^(SECRET_KEY|\w+_SECRET|\w+_SECRET_KEY|\w+_API_KEY|\w+_PASSWORD|\w+_TOKEN)$"
@@ -44,7 +43,6 @@ def _literal_secret(value):
 def hardcoded_secret(ctx: Context):
     if (
         not ctx.facts.is_settings
-        or is_quiet_path(ctx)
         or ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] in EXEMPT_FILES
     ):
         return
