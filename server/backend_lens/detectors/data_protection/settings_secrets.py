@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..source import syntax as sx
-from .base import Context, detector
+from ...source import syntax as sx
+from ..base import Context, detector
 
 SECRET_NAME = re.compile(
     r"^(SECRET_KEY|\w+_SECRET|\w+_SECRET_KEY|\w+_API_KEY|\w+_PASSWORD|\w+_TOKEN)$"
