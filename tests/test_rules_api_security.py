@@ -867,3 +867,42 @@ def test_apisec008_xframe_options_exempt(tmp_path):
     line, col = pos_of(src, "@xframe_options_exempt")
     assert f.start == (line, col + 1)
     assert "close_account" in f.message
+
+
+FLASK_WTF_APP = """\
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFProtect
+
+app = Flask(__name__)
+csrf = CSRFProtect(app)
+
+
+@app.route("/profile", methods=["POST"])
+@csrf.exempt
+def update_profile():
+    profile = Profile.query.get(request.form["id"])
+    profile.bio = request.form["bio"]
+    db.session.commit()
+    return jsonify(ok=True)
+
+
+@app.route("/hooks/carrier", methods=["POST"])
+@csrf.exempt
+def carrier_hook():
+    if not hmac.compare_digest(sign(request.data), request.headers["X-Signature"]):
+        return "", 403
+    db.session.commit()
+    return ""
+
+
+@app.route("/health")
+@csrf.exempt
+def health():
+    return "ok"
+"""
+
+
+def test_apisec004_flask_wtf_exempt_on_a_view_that_writes(tmp_path):
+    found = run(tmp_path, {"app.py": FLASK_WTF_APP}, "APISEC004")
+    assert [(f.start, f.end) for f in found] == [((9, 1), (9, 12))]
+    assert "`csrf.exempt` on the view `update_profile`" in found[0].message

@@ -769,3 +769,19 @@ def test_sec006_quiet_on_templates(tmp_path):
         "    cursor.execute(set_password)\n"
     )
     assert run(tmp_path, "SEC006", src) == []
+
+
+def test_sec006_an_auth_pair_and_throwaway_config_classes(tmp_path):
+    src = (
+        "import requests\n\n\n"
+        "def sync():\n"
+        "    session = requests.Session()\n"
+        '    session.auth = ("shop-sync", "Xk8#mP2$vL9qWz")\n'
+        "    return session\n\n\n"
+        "class DevelopmentConfig:\n"
+        '    JWT_SECRET = "Qm9vL2tzLXN0b3Jl-dev-7781"\n\n\n'
+        "class ProductionConfig:\n"
+        '    JWT_SECRET = "Qm9vL2tzLXN0b3Jl-prod-7781"\n'
+    )
+    found = run(tmp_path, "SEC006", src)
+    assert [f.start[0] for f in found] == [6, 15]

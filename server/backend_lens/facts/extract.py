@@ -1454,7 +1454,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         or "/testing/" in p
         or name.startswith("test_")
         or name.endswith("_test.py")
-        or name == "conftest.py",
+        or name in ("conftest.py", "tests.py"),  # Django's per-app test module
         is_migration=is_migration_path(ctx.rel_path, ctx.top_names),
         is_settings=ctx.settings_module,
         work=tuple(work),

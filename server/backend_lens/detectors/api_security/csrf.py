@@ -98,9 +98,54 @@ def session_writes(text: str) -> bool:
     return bool(_WRITES.search(text) and _SESSION.search(text) and not _OTHER_AUTH.search(text))
 
 
+# a Flask view's writes: the form, the body, a database commit
+_FLASK_WRITES = re.compile(
+    r"request\.(?:form|files|get_json|json|data)\b|\.commit\(|\.(?:save|delete)\(|"
+    r"""methods=\[[^\]]*["'](?:POST|PUT|PATCH|DELETE)["']"""
+)
+FLASK_WTF = ("flask_wtf.csrf.CSRFProtect", "flask_wtf.CSRFProtect")
+
+
+def _flask_exempted(ctx: Context):
+    """(decorator name node, view) for Flask-WTF's ``@csrf.exempt`` where ``csrf`` is
+    the app's CSRFProtect (made here, or imported under the usual name)."""
+    protect = {
+        local
+        for local, q in ctx.facts.imports.items()
+        if q in FLASK_WTF or (q.endswith(".csrf") and local == "csrf")
+    }
+    for stmt in sx.top_level_expr_stmts(ctx.module):
+        value = stmt.children[-1]
+        if stmt.children[0].type == "name" and value.type in ("atom_expr", "power"):
+            calls = sx.calls_in(value)
+            if calls and (ctx.qualify(calls[0].callee) or "") in FLASK_WTF:
+                protect.add(stmt.children[0].value)
+    for dec in ctx.nodes("decorator"):
+        name = sx.decorator_name(dec) or ""
+        if name.count(".") == 1 and name.endswith(".exempt") and name.split(".")[0] in protect:
+            target = _decorated(dec)
+            if target is not None and target.type == "funcdef":
+                yield dec.children[1], target
+
+
 @detector("APISEC004", section=SECTION, scope="file")
 def csrf_exempt_session_view(ctx: Context):
-    if ctx.facts.is_test or "csrf_exempt" not in ctx.text:
+    if ctx.facts.is_test:
+        return
+    if ".exempt" in ctx.text:
+        for where, target in _flask_exempted(ctx):
+            text = sx.code(target.parent if target.parent.type == "decorated" else target)
+            if _FLASK_WRITES.search(text) and not _OTHER_AUTH.search(text):
+                yield ctx.finding(
+                    "APISEC004",
+                    where,
+                    f"`csrf.exempt` on the view `{target.children[1].value}`, which changes "
+                    "state: the app protects its cookie sessions with Flask-WTF, and any web "
+                    "site the user visits can submit this request in their name; keep the "
+                    "check (send the token from the front end) or authenticate with a "
+                    "signature or a token header instead",
+                )
+    if "csrf_exempt" not in ctx.text:
         return
     for where, target, text in exempted_views(ctx, CSRF_EXEMPT):
         if not session_writes(text):

@@ -218,7 +218,17 @@ def _named_literals(ctx: Context):
             name = sx.string_value(target.children[-1].children[1])  # app.config["SECRET"]
         else:
             continue
-        yield name, ch[2]
+        value = ch[2]
+        if name == "auth" and value.type == "atom" and value.children[0].value == "(":
+            items = (
+                [c for c in value.children[1].children if c.type != "operator"]
+                if (value.children[1].type == "testlist_comp")
+                else []
+            )
+            if len(items) == 2:  # session.auth = ("user", "password")
+                yield "password", items[1]
+            continue
+        yield name, value
     for arg in ctx.nodes("argument"):
         ch = arg.children
         if (
@@ -274,6 +284,9 @@ def hardcoded_credential(ctx: Context):
     for name, value in _named_literals(ctx):
         if not credential_name(name):
             continue
+        cls = ctx.enclosing(value, ("classdef",))
+        if cls is not None and set(words(cls.children[1].value)) & THROWAWAY_FILE_WORDS:
+            continue  # class DevelopmentConfig / TestingConfig: values meant to be thrown away
         v = _literal(value)
         if v is None or not looks_like_secret(v, name):
             continue

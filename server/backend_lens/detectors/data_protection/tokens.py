@@ -83,8 +83,30 @@ def _verified_again(ctx: Context, node) -> bool:
     for other, call in ctx.calls_to("decode"):
         if other is node or not _jwt_call(ctx, call, "decode"):
             continue
-        if enclosing_function(ctx, other) is func and _unverified(call) is None:
+        if (
+            enclosing_function(ctx, other) is func
+            and _unverified(call) is None
+            and other.start_pos > node.start_pos
+            and not _alternatives(node, other)
+        ):
+            return True  # peeks, then verifies the same token with the key it chose
+    return False
+
+
+def _alternatives(a, b) -> bool:
+    """Whether ``a`` and ``b`` sit in different branches of one ``if`` (only one of
+    them runs): a verified decode in the `else` does not cover the `if`."""
+    branch: dict[int, object] = {}
+    node = a
+    while node.parent is not None:
+        if node.parent.type in ("if_stmt", "try_stmt"):
+            branch[id(node.parent)] = node
+        node = node.parent
+    node = b
+    while node.parent is not None:
+        if id(node.parent) in branch and branch[id(node.parent)] is not node:
             return True
+        node = node.parent
     return False
 
 
@@ -96,7 +118,7 @@ def jwt_signature_not_verified(ctx: Context):
         if not _jwt_call(ctx, call, "decode"):
             continue
         found = _unverified(call)
-        if found is None or _verified_again(ctx, node):
+        if found is None or ('"none"' not in found[2] and _verified_again(ctx, node)):
             continue
         start, end, what = found
         yield ctx.finding(

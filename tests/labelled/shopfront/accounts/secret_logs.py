@@ -27,7 +27,7 @@ def card_declined(payment):
     logging.error("declined card ending %s", payment.card_last4)
 
 
-def webhook_received(request, partner):
+def log_partner_payload(request, partner):
     logger.debug("partner %s sent %s", partner.slug, request.body)  # expect: SEC008
     logger.debug("partner %s key id %s", partner.slug, partner.api_key_id)
 
