@@ -104,7 +104,11 @@ class SinkChecks:
         if method == "run" and pos_nodes and SQL_TEXT.match(_literal_start(pos_nodes[0])):
             self._record("VAL001", what, positional[0], start, end, pos_nodes[0])  # pg8000
             return
-        if method == "save" and recv and positional:
+        if (
+            method == "save"
+            and positional
+            and any(a[0] == "s" and a[1].endswith(".files") for a in recv)
+        ):  # Werkzeug's FileStorage.save(dst); Django's storages check the names
             # an uploaded file saved where the client says: `upload.save(path)`
             self._record(
                 "VAL008", what, positional[0], start, end, pos_nodes[0] if pos_nodes else None
