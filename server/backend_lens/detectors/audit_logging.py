@@ -45,6 +45,13 @@ CLI_MODULES = ("click", "typer", "argparse", "fire", "flask.cli", "flask_script"
 def is_cli_module(ctx: Context) -> bool:
     """A module that imports a command-line library: its output and its errors are
     for the person running it."""
+    known = ctx.file_memo.get("cli module")
+    if known is None:
+        known = ctx.file_memo["cli module"] = _imports_cli(ctx)
+    return known
+
+
+def _imports_cli(ctx: Context) -> bool:
     return any(
         q == m or q.startswith(m + ".")
         for q in ctx.facts.imports.values()
@@ -143,6 +150,51 @@ TRIGGERS = re.compile(
     r"\b(login|logout|login_user|logout_user|authenticate|update_session_auth_hash)\b"
     r"|set_password|\.groups\.|user_permissions\.|is_staff|is_superuser|\.delete\("
 )
+
+
+# words one of which a file with a security action holds: plain substring tests
+# before the regular expression (the detector runs on every keystroke)
+def _has_word(text: str, word: str) -> bool:
+    """``word`` in ``text`` as a whole word (str.find: a regular expression with an
+    alternation of words scans a 100 kB file in milliseconds)."""
+    start = text.find(word)
+    while start != -1:
+        before = text[start - 1] if start else " "
+        after = text[start + len(word) : start + len(word) + 1] or " "
+        if not (before.isalnum() or before == "_") and (
+            word[-1] in "._" or not (after.isalnum() or after == "_")
+        ):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+TRIGGER_WORDS = (
+    "login",
+    "logout",
+    "authenticate",
+    "update_session_auth_hash",
+    "set_password",
+    ".groups.",
+    "user_permissions.",
+    "is_staff",
+    "is_superuser",
+)
+
+
+def _may_act(text: str) -> bool:
+    if any(_has_word(text, w) for w in TRIGGER_WORDS):
+        return True
+    # `user.delete()` and the other names USER_NAME accepts (str.find, see _has_word)
+    start = text.find(".delete()")
+    while start != -1:
+        k = start
+        while k > 0 and (text[k - 1].isalnum() or text[k - 1] == "_"):
+            k -= 1
+        if USER_NAME.match(text[k:start]):
+            return True
+        start = text.find(".delete()", start + 1)
+    return False
 
 
 def _credentials(call: sx.Call) -> bool:
@@ -279,7 +331,7 @@ def _logging_scope(funcdef):
 @detector("AUD001", section=SECTION, scope="file")
 def security_action_without_log(ctx: Context):
     # scope "file": a method's log may be in another method of its class
-    if not TRIGGERS.search(ctx.text) or not is_server_code(ctx):
+    if not _may_act(ctx.text) or not is_server_code(ctx):
         return
     found = security_actions(ctx)
     for funcdef, actions in sorted(found.values(), key=lambda x: x[0].start_pos):

@@ -140,7 +140,8 @@ def _function_nodes(funcdef):
 @detector("EXT001", section=SECTION, scope="file")
 def webhook_without_signature(ctx: Context):
     # scope "file": a class-based handler may verify in another method or a mixin's
-    if not TRIGGER.search(ctx.text) or not is_server_code(ctx):
+    low = ctx.text.lower()  # plain substring tests: this runs on every keystroke
+    if not ("hook" in low or "callback" in low or "ipn" in low) or not is_server_code(ctx):
         return
     for funcdef in ctx.nodes("funcdef"):
         hook, form_payload = _is_hook(funcdef)

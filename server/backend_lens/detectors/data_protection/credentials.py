@@ -309,8 +309,14 @@ def hardcoded_credential(ctx: Context):
             "can sign tokens or messages the application will trust; read it from the "
             "environment or a secrets manager and replace it",
         )
-    text_has_keys = KEY_HINT.search(ctx.text) is not None
-    text_has_urls = URL_HINT.search(ctx.text) is not None
+    # once per file text, not once per statement the server re-checks
+    hints = ctx.file_memo.get("SEC006 hints")
+    if hints is None:
+        hints = ctx.file_memo["SEC006 hints"] = (
+            KEY_HINT.search(ctx.text) is not None,
+            "@" in ctx.text and URL_HINT.search(ctx.text) is not None,
+        )
+    text_has_keys, text_has_urls = hints
     if not (text_has_keys or text_has_urls):
         return
     for node in _strings(ctx):

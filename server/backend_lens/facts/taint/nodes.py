@@ -71,13 +71,3 @@ def _leaves(suite) -> bool:
     if last.type == "keyword" and last.value in ("continue", "break"):
         return True
     return bool(re.match(r"\s*(flask\.)?abort\s*\(", sx.code(last)))
-
-
-def _bound_names(funcdef) -> set[str]:
-    names: set[str] = set()
-    for n in sx.walk(funcdef.children[-1]):
-        if n.type == "name" and n.is_definition():
-            names.add(n.value)
-    for p in funcdef.get_params():
-        names.add(p.name.value)
-    return names

@@ -16,7 +16,6 @@ from .model import (
     _union_all,
 )
 from .nodes import (
-    _bound_names,
     _first_item,
     _is_string,
     _items,
@@ -65,19 +64,36 @@ class _Function(SinkChecks):
         self.sinks: list[SinkFlow] = []
         self.sink_index: dict = {}  # (code, start, at) -> index in sinks
         self.returns: set = set()
-        self.local_names = _bound_names(funcdef)
         params = {p.name.value for p in funcdef.get_params()}
+        # one walk: the names the body binds (assignments, loops, imports, ...)
         self.assigned = {
             n.value
             for n in sx.walk(funcdef.children[-1])
             if n.type == "name" and n.is_definition() and n.value not in params
         }
-        text = sx.code(funcdef)
-        self.tar_archives = "tarfile" in text or "TarFile" in text
-        self.path_guarded = any(g in text for g in PATH_GUARDS) or (
+        self.local_names = self.assigned | params
+        self._text: str | None = None  # the function's code, read when a sink asks
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = sx.code(self.funcdef)
+        return self._text
+
+    @property
+    def tar_archives(self) -> bool:
+        return "tarfile" in self.text or "TarFile" in self.text
+
+    @property
+    def path_guarded(self) -> bool:
+        text = self.text
+        return any(g in text for g in PATH_GUARDS) or (
             ".startswith(" in text and ("abspath" in text or ".resolve(" in text)
         )
-        self.redirect_guarded = REDIRECT_GUARD.search(text) is not None
+
+    @property
+    def redirect_guarded(self) -> bool:
+        return REDIRECT_GUARD.search(self.text) is not None
 
     def block(self, nodes) -> None:
         for node in nodes:
