@@ -46,6 +46,18 @@ from .tables import (
 )
 
 
+class _Locals:
+    """``name in walk.local_names``: a parameter, or a name the walk has bound."""
+
+    __slots__ = ("walk",)
+
+    def __init__(self, walk) -> None:
+        self.walk = walk
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.walk.params or name in self.walk.env
+
+
 class _Function(SinkChecks):
     """The walk of one function body."""
 
@@ -64,14 +76,11 @@ class _Function(SinkChecks):
         self.sinks: list[SinkFlow] = []
         self.sink_index: dict = {}  # (code, start, at) -> index in sinks
         self.returns: set = set()
-        params = {p.name.value for p in funcdef.get_params()}
-        # one walk: the names the body binds (assignments, loops, imports, ...)
-        self.assigned = {
-            n.value
-            for n in sx.walk(funcdef.children[-1])
-            if n.type == "name" and n.is_definition() and n.value not in params
-        }
-        self.local_names = self.assigned | params
+        # the names the function binds: its parameters, and every name assigned so
+        # far in the walk (statements run in order; a name bound only further down
+        # is read as the module's until then)
+        self.params = frozenset(p.name.value for p in funcdef.get_params())
+        self.local_names = _Locals(self)
         self._text: str | None = None  # the function's code, read when a sink asks
 
     @property
@@ -113,7 +122,11 @@ class _Function(SinkChecks):
         elif t in ("for_stmt", "async_stmt", "while_stmt", "with_stmt", "try_stmt"):
             self.compound(node)
         elif t in ("funcdef", "classdef", "decorated"):
-            return  # a function of its own
+            d = node.children[-1] if t == "decorated" else node
+            if d.type in ("funcdef", "classdef"):  # a function of its own; the name is local
+                self.env.setdefault(d.children[1].value, EMPTY)
+            elif d.type == "async_funcdef":
+                self.env.setdefault(d.children[1].children[1].value, EMPTY)
         elif t in ("newline", "keyword", "operator", "endmarker", "import_name", "import_from"):
             return
         elif t in ("del_stmt", "global_stmt", "nonlocal_stmt", "pass_stmt"):
@@ -417,7 +430,8 @@ class _Function(SinkChecks):
     def _is_request(self, base: str) -> bool:
         """Whether ``base`` names the request being served: a view's `request`
         parameter, Flask's `request` (under any import name), `self.request`."""
-        if base.split(".")[0] in self.assigned:
+        head = base.split(".")[0]
+        if head in self.env and head not in self.params:
             return False  # `req = urllib.request.Request(url)`: an outgoing request
         if base in REQUEST_NAMES:
             return True
