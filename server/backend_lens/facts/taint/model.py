@@ -41,6 +41,9 @@ class FunctionFlow:
     returns: frozenset
     calls: tuple[CallFlow, ...]
     sinks: tuple[SinkFlow, ...]
+    # the project functions it calls with nothing that matters (no data in, the
+    # result unused): names only, for "has this function callers?" (VAL001)
+    called: tuple[str, ...] = ()
 
     def digest(self) -> tuple:
         """The flow without positions: what callers in other files depend on."""
@@ -50,6 +53,7 @@ class FunctionFlow:
             _unplaced(self.returns),
             tuple((c.callee, tuple((s, _unplaced(a)) for s, a in c.args)) for c in self.calls),
             tuple((s.code, _unplaced(s.atoms)) for s in self.sinks),
+            self.called,
         )
 
 

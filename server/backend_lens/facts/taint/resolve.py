@@ -47,6 +47,7 @@ class TaintResolver:
         self.functions: dict[str, tuple[object, FunctionFlow]] = {}
         self.callers: dict[str, list[tuple[object, FunctionFlow, CallFlow]]] = {}
         self._up: dict[tuple, list[Hop] | None] = {}
+        self.called: set[str] = set()  # functions called with nothing that matters
         for f in index.files.values():
             for flow in f.flows:
                 self.functions[f"{f.module}.{flow.qualname}"] = (f, flow)
@@ -56,6 +57,10 @@ class TaintResolver:
                     key = self.key(call.callee, f)
                     if key is not None:
                         self.callers.setdefault(key, []).append((f, flow, call))
+                for callee in flow.called:
+                    key = self.key(callee, f)
+                    if key is not None:
+                        self.called.add(key)
 
     def key(self, callee: str, caller=None) -> str | None:
         """The function ``callee`` (as a call in ``caller``'s file names it) is."""
@@ -82,7 +87,8 @@ class TaintResolver:
 
     def has_callers(self, facts, flow: FunctionFlow) -> bool:
         """Whether the project shows a call of ``flow``'s function."""
-        return bool(self.callers.get(f"{facts.module}.{flow.qualname}"))
+        key = f"{facts.module}.{flow.qualname}"
+        return bool(self.callers.get(key)) or key in self.called
 
     def trace(self, facts, flow: FunctionFlow, atoms: frozenset, code: str) -> list[Hop] | None:
         """The way client data reaches ``atoms`` in ``flow``: hops from the source

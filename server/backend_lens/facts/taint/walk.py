@@ -643,11 +643,47 @@ def _flow(ctx, funcdef) -> FunctionFlow | None:
     env.update(sources)
     walk = _Function(ctx, funcdef, qualname, class_name, env)
     walk.stmt(funcdef.children[-1])
-    # every project call is kept, with or without data: VAL001 asks whether a
-    # function has callers at all
-    calls, sinks, returns = tuple(walk.calls), tuple(walk.sinks), frozenset(walk.returns)
-    if not sinks and not calls and not returns:
+    calls, sinks, returns = _keep_used_calls(walk.calls, walk.sinks, frozenset(walk.returns))
+    kept = {c.callee for c in calls}
+    called = tuple(sorted({c.callee for c in walk.calls} - kept))
+    if not sinks and not calls and not returns and not called:
         return None
     return FunctionFlow(
-        sx.intern(qualname), funcdef.children[1].start_pos, params, returns, calls, sinks
+        sx.intern(qualname), funcdef.children[1].start_pos, params, returns, calls, sinks, called
+    )
+
+
+def _keep_used_calls(calls, sinks, returns):
+    """The calls whose flow matters: given something, or whose result reaches a
+    sink, the return value or another kept call (atoms renumbered to them). A
+    scan holds every file's flows: the others are kept as names only."""
+    used: set[int] = set()
+    todo = [a[1] for s in sinks for a in s.atoms if a[0] == "c"]
+    todo += [a[1] for a in returns if a[0] == "c"]
+    todo += [k for k, c in enumerate(calls) if any(v for _, v in c.args)]
+    while todo:
+        k = todo.pop()
+        if k in used:
+            continue
+        used.add(k)
+        todo += [a[1] for _, v in calls[k].args for a in v if a[0] == "c"]
+    if len(used) == len(calls):
+        return tuple(calls), tuple(sinks), returns
+    new = {old: i for i, old in enumerate(sorted(used))}
+
+    def remap(atoms):
+        return frozenset(
+            ("c", new[a[1]], a[2]) if a[0] == "c" else a
+            for a in atoms
+            if a[0] != "c" or a[1] in new
+        )
+
+    kept = tuple(
+        CallFlow(c.callee, c.start, c.end, tuple((s, remap(v)) for s, v in c.args))
+        for c in (calls[k] for k in sorted(used))
+    )
+    return (
+        kept,
+        tuple(SinkFlow(s.code, s.what, s.start, s.end, remap(s.atoms), s.at) for s in sinks),
+        remap(returns),
     )
