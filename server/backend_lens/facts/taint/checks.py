@@ -42,7 +42,7 @@ class SinkChecks:
     ):  # noqa: C901
         sink = SINKS.get(qualified or "")
         if qualified in ("eval", "exec", "compile", "__import__", "open") and (
-            callee in self.local_names or callee in self.ctx.imports or callee in self.ctx.top_names
+            self.is_local(callee) or callee in self.ctx.imports or callee in self.ctx.top_names
         ):
             sink = None
         what = callee or method or ""
@@ -252,58 +252,54 @@ class SinkChecks:
             return [(text.split("%", 1)[0], EMPTY), ("X", self.ev(node.children[2]))]
         return None
 
-    def _host_fixed_value(self, node) -> bool:
-        """Whether a URL built from parts keeps a fixed host (see _host_fixed), for
-        a name bound to it."""
-        return self._host_fixed(node)
+    def _before_data(self, node) -> str | None:
+        """The literal text a string built from parts has before the first piece
+        that holds client data ("" stands for the code's own values); None when it
+        is not built from parts here, or holds no client data at all."""
+        pieces = self._pieces(node)
+        if pieces is None:
+            return None
+        text = ""
+        for literal, atoms in pieces:
+            if atoms:
+                return text
+            text += literal
+        return None
+
+    def _named_fixed(self, node, names) -> bool:
+        inner = _unparen(node)
+        return inner.type == "name" and inner.value in names
 
     def _fixed_target(self, node) -> bool:
         """Whether a string built from parts puts client data only after a "?" or a
         "#" (a query or a fragment: the target stays the code's)."""
-        pieces = self._pieces(node)
-        if pieces is None:
-            return False
-        text = ""
-        for literal, atoms in pieces:
-            if atoms:
-                return "?" in text or "#" in text
-            text += literal
-        return True
+        text = self._before_data(node)
+        return text is not None and ("?" in text or "#" in text)
 
     def _host_fixed(self, node) -> bool:
         """Whether the URL ``node`` builds keeps a fixed host: request data only
         after the first ``/`` that follows the host (a path or a query)."""
         if node is None:
             return False
-        if _unparen(node).type == "name" and (
-            _unparen(node).value in self.fixed or _unparen(node).value in self.fixed_hosts
-        ):
+        if self._named_fixed(node, self.fixed) or self._named_fixed(node, self.fixed_hosts):
             return True
-        pieces = self._pieces(node)
-        if pieces is None:
+        if self._pieces(node) is None:
             return False
-        text = ""
-        for literal, atoms in pieces:
-            if atoms:
-                after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
-                return "/" in after.lstrip("/") or ("?" in after)
-            text += literal
-        return True
+        text = self._before_data(node)
+        if text is None:
+            return True  # built here from the code's own values only
+        after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
+        return "/" in after.lstrip("/") or "?" in after
 
     def _redirect_fixed(self, node) -> bool:
-        if _unparen(node).type == "name" and _unparen(node).value in self.fixed:
+        if self._named_fixed(node, self.fixed):
             return True
-        pieces = self._pieces(node)
-        if pieces is None:
+        if self._pieces(node) is None:
             return False
-        text = ""
-        for literal, atoms in pieces:
-            if atoms:
-                if "?" in text or "#" in text:
-                    return True
-                if re.match(r"^/[^/\\]", text):
-                    return True
-                after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
-                return text != after and "/" in after
-            text += literal
-        return True
+        text = self._before_data(node)
+        if text is None:
+            return True
+        if "?" in text or "#" in text or re.match(r"^/[^/\\]", text):
+            return True
+        after = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.I)
+        return text != after and "/" in after

@@ -46,18 +46,6 @@ from .tables import (
 )
 
 
-class _Locals:
-    """``name in walk.local_names``: a parameter, or a name the walk has bound."""
-
-    __slots__ = ("walk",)
-
-    def __init__(self, walk) -> None:
-        self.walk = walk
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.walk.params or name in self.walk.env
-
-
 class _Function(SinkChecks):
     """The walk of one function body."""
 
@@ -80,8 +68,11 @@ class _Function(SinkChecks):
         # far in the walk (statements run in order; a name bound only further down
         # is read as the module's until then)
         self.params = frozenset(p.name.value for p in funcdef.get_params())
-        self.local_names = _Locals(self)
         self._text: str | None = None  # the function's code, read when a sink asks
+
+    def is_local(self, name) -> bool:
+        """A parameter, or a name the walk has bound so far."""
+        return name in self.params or name in self.env
 
     @property
     def text(self) -> str:
@@ -441,7 +432,7 @@ class _Function(SinkChecks):
         if callee is None:
             return None
         head, _, rest = callee.partition(".")
-        if head in self.local_names:
+        if self.is_local(head):
             return None  # a local variable: what it is, is decided when the code runs
         if head in self.ctx.imports:
             q = self.ctx.imports[head]
@@ -506,7 +497,7 @@ class _Function(SinkChecks):
             return EMPTY  # `x.isdigit()`, `x.startswith(...)`: a bool or a number
         if method in PROPAGATING_MUTATORS and callee and "." in callee and positional:
             name = callee.split(".")[0]
-            if name in self.env or name in self.local_names:
+            if name in self.env or self.is_local(name):
                 self.env[name] = self.env.get(name, EMPTY) | _union_all(positional)
         given = _union_all(positional)
         last = (callee or method or "").rsplit(".", 1)[-1]
@@ -531,7 +522,7 @@ class _Function(SinkChecks):
         if "." not in callee:
             return False
         head = callee.split(".", 1)[0]
-        return head not in self.ctx.imports or head in self.local_names
+        return head not in self.ctx.imports or self.is_local(head)
 
     def _is_project(self, qualified: str | None, callee: str) -> bool:
         if callee.startswith("self.") and callee.count(".") == 1:
