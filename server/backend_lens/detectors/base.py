@@ -73,14 +73,9 @@ def assignment_table(expr_stmts) -> dict[str, list]:
     """name -> its plain ``name = value`` statements among ``expr_stmts``, in order."""
     table: dict[str, list] = {}
     for stmt in expr_stmts:
-        ch = stmt.children
-        if (
-            len(ch) == 3
-            and ch[0].type == "name"
-            and ch[1].type == "operator"
-            and ch[1].value == "="
-        ):
-            table.setdefault(ch[0].value, []).append(stmt)
+        assigned = sx.plain_assignment(stmt)
+        if assigned is not None:
+            table.setdefault(assigned[0].value, []).append(stmt)
     return table
 
 

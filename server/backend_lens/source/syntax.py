@@ -187,6 +187,47 @@ def is_attr_trailer(n: NodeOrLeaf) -> bool:
     return n.type == "trailer" and n.children[0].type == "operator" and n.children[0].value == "."
 
 
+STRING_TYPES = ("string", "strings", "fstring")
+
+
+def unparen(node: NodeOrLeaf) -> NodeOrLeaf:
+    """``node`` without the parentheses around it (``("a" "b") % x``); a tuple or a
+    generator in parentheses is kept."""
+    while node.type == "atom" and len(node.children) == 3 and node.children[0].value == "(":
+        inner = node.children[1]
+        if inner.type in ("testlist_comp", "yield_expr"):
+            break
+        node = inner
+    return node
+
+
+def plain_assignment(stmt: NodeOrLeaf) -> tuple[NodeOrLeaf, NodeOrLeaf] | None:
+    """(name leaf, value) of a plain ``name = value`` statement, else None."""
+    ch = getattr(stmt, "children", ())
+    if len(ch) == 3 and ch[0].type == "name" and ch[1].type == "operator" and ch[1].value == "=":
+        return ch[0], ch[2]
+    return None
+
+
+def formatted_string(node: NodeOrLeaf) -> tuple[NodeOrLeaf, NodeOrLeaf] | None:
+    """(the string literal, what fills it) of ``"...".format(...)`` (the trailer
+    after ``.format``) or ``"..." % values`` (the values; the string may be parenthesised)."""
+    if node.type in ("atom_expr", "power"):
+        ps = parts(node)
+        if (
+            len(ps) >= 3
+            and ps[0].type in STRING_TYPES
+            and is_attr_trailer(ps[1])
+            and ps[1].children[1].value == "format"
+        ):
+            return ps[0], ps[2]
+    elif node.type == "term" and len(node.children) == 3 and node.children[1].value == "%":
+        left = unparen(node.children[0])
+        if left.type in STRING_TYPES:
+            return left, node.children[2]
+    return None
+
+
 def parts(atom_expr: BaseNode) -> list[NodeOrLeaf]:
     """Children of an atom_expr / power node without a leading ``await``."""
     ch = atom_expr.children

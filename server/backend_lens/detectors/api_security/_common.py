@@ -130,14 +130,9 @@ def final_assignments(ctx: Context) -> dict[str, object]:
         return memo
     last: dict[str, object] = {}
     for stmt in sx.top_level_expr_stmts(ctx.module):
-        ch = stmt.children
-        if (
-            len(ch) == 3
-            and ch[0].type == "name"
-            and ch[1].type == "operator"
-            and ch[1].value == "="
-        ):
-            last[ch[0].value] = ch[2]
+        assigned = sx.plain_assignment(stmt)
+        if assigned is not None:
+            last[assigned[0].value] = assigned[1]
     later: dict[str, tuple[int, int]] = {}  # name -> start of its last binding of any kind
     for stmt in ctx.all_nodes.get("expr_stmt", ()):
         if ctx.enclosing(stmt, ("funcdef", "classdef")) is not None:

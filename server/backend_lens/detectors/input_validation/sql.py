@@ -22,16 +22,6 @@ SQL_FUNCTIONS = {
 }
 
 
-def unparen(node):
-    """``node`` without the parentheses around it: ``("SELECT ..." "... %s") % x``."""
-    while node.type == "atom" and len(node.children) == 3 and node.children[0].value == "(":
-        inner = node.children[1]
-        if inner.type in ("testlist_comp", "yield_expr"):
-            break  # a tuple or a generator, not a parenthesised expression
-        node = inner
-    return node
-
-
 def looks_like_sql(text: str) -> bool:
     return bool(SQL_START.match(text) or SQL_INSIDE.search(text))
 
@@ -46,22 +36,9 @@ def formatted_sql(node) -> bool:
     if t == "fstring" or (t == "strings" and any(c.type == "fstring" for c in node.children)):
         has_expr = any(n.type == "fstring_expr" for n in sx.walk(node))
         return has_expr and looks_like_sql(sx.literal_text(node))
-    if (
-        t == "term"
-        and len(node.children) == 3
-        and node.children[1].value == "%"
-        and _is_string(unparen(node.children[0]))
-    ):
-        return looks_like_sql(sx.literal_text(unparen(node.children[0])))
-    if t in ("atom_expr", "power"):
-        ps = sx.parts(node)
-        if (
-            len(ps) >= 3
-            and _is_string(ps[0])
-            and sx.is_attr_trailer(ps[1])
-            and ps[1].children[1].value == "format"
-        ):
-            return looks_like_sql(sx.literal_text(ps[0]))
+    formatted = sx.formatted_string(node)
+    if formatted is not None:
+        return looks_like_sql(sx.literal_text(formatted[0]))
     if t == "arith_expr":
         operands = node.children[::2]
         ops = {c.value for c in node.children[1::2]}
@@ -184,12 +161,12 @@ def sql_string_formatting(ctx: Context):
 
 def _shape(ctx: Context, arg, with_params: bool):
     """VAL001 by the shape of the SQL text: formatted from values not proven safe."""
-    built = unparen(arg)
+    built = sx.unparen(arg)
     if built.type == "name":
         assigned = last_assignment(ctx, built.value, arg)
         if assigned is None:
             return
-        built = unparen(assigned)
+        built = sx.unparen(assigned)
     if not formatted_sql(built):
         return
     if with_params and built.type in ("fstring", "strings") and not _puts_a_value(ctx, built):
@@ -368,7 +345,9 @@ def _formatted_values(built) -> list | None:
             out.append(n.children[1])
         return out
     if t == "term":
-        conversions = set(CONVERSION.findall(sx.literal_text(unparen(built.children[0])))) - {"%"}
+        conversions = set(CONVERSION.findall(sx.literal_text(sx.unparen(built.children[0])))) - {
+            "%"
+        }
         if conversions and conversions <= INT_CONVERSIONS:
             return []
         right = built.children[2]

@@ -232,24 +232,12 @@ class SinkChecks:
             return out
         if node.type in ("string", "strings"):
             return [(sx.literal_text(node), EMPTY)]
-        if node.type in ("atom_expr", "power"):
-            ps = sx.parts(node)
-            if (
-                len(ps) >= 3
-                and _is_string(ps[0])
-                and sx.is_attr_trailer(ps[1])
-                and ps[1].children[1].value == "format"
-            ):
-                text = sx.literal_text(ps[0])
-                return [(text.split("{", 1)[0], EMPTY), ("X", self.ev(ps[2]))]
-        if (
-            node.type == "term"
-            and len(node.children) == 3
-            and node.children[1].value == "%"
-            and _is_string(node.children[0])
-        ):
-            text = sx.literal_text(node.children[0])
-            return [(text.split("%", 1)[0], EMPTY), ("X", self.ev(node.children[2]))]
+        formatted = sx.formatted_string(node)
+        if formatted is not None:  # "...{}".format(x), "...%s" % x
+            string, values = formatted
+            mark = "%" if node.type == "term" else "{"
+            text = sx.literal_text(string)
+            return [(text.split(mark, 1)[0], EMPTY), ("X", self.ev(values))]
         return None
 
     def _before_data(self, node) -> str | None:

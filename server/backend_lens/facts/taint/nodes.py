@@ -29,10 +29,7 @@ def _is_string(n) -> bool:
     return n.type in ("string", "strings", "fstring")
 
 
-def _unparen(n):
-    while n.type == "atom" and len(n.children) == 3 and n.children[0].value == "(":
-        n = n.children[1]
-    return n
+_unparen = sx.unparen
 
 
 def _items(node):
