@@ -42,6 +42,11 @@ def main() -> int:
     p.add_argument(
         "--no-profile", action="store_true", help="time the steps without cProfile's overhead"
     )
+    p.add_argument(
+        "--per-edit",
+        action="store_true",
+        help="print each edit: its time, where it was, and what the update re-did",
+    )
     p.add_argument("--data", default=str(HERE / ".data"))
     p.add_argument("--callers", help="also print the callers of functions matching this pattern")
     p.add_argument(
@@ -100,6 +105,8 @@ def main() -> int:
         "total": [],
     }
 
+    sites: list[str] = []
+
     def one(version: int, doc: str) -> None:
         t0 = time.perf_counter()
         project.overlay[path] = doc
@@ -111,6 +118,16 @@ def main() -> int:
         pub = Published(uri, path, version, findings, lines)
         [ls.to_diagnostic(codec, pub, f, cat) for f in findings]
         t3 = time.perf_counter()
+        # what the server's analysis thread does in the pause after an edit
+        project.refine(path)
+        if args.per_edit and version > 1:
+            st = project._incremental[path].stats
+            where = sites[version - 2] if version - 2 < len(sites) else None
+            print(
+                f"  edit {version:3}: {(t3 - t0) * 1000:7.1f} ms  at {where}  units {st.units}"
+                f" indexed {st.indexed} facts {st.facts} detected {st.detected}"
+                f"{' WHOLE' if st.whole else ''}{' coarse' if st.coarse else ''}  deferred {len(project.results[path].deferred)}"
+            )
         for k, v in (
             ("analyze_open", t1 - t0),
             ("findings", t2 - t1),
@@ -122,6 +139,7 @@ def main() -> int:
     t0 = time.perf_counter()
     one(1, text)
     project.warm(path)  # what the server's analysis thread does before the first edit
+    project.refine(path)
     first = (time.perf_counter() - t0) * 1000
     for v in steps.values():
         v.clear()
@@ -132,6 +150,7 @@ def main() -> int:
         cur = lines[line]
         docs.append("".join(lines[:line] + [cur[:col] + ch + cur[col:]] + lines[line + 1 :]))
         docs.append(text)
+        sites += [f"{line + 1}:{col} {ch!r} {cur.strip()[:40]!r}", f"{line + 1}:{col} undo"]
     docs = docs[: args.edits]
 
     gc_time = {0: 0.0, 1: 0.0, 2: 0.0}

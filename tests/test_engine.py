@@ -356,3 +356,51 @@ def test_plain_aliases_and_builtins_after_star_imports_are_resolved_without_jedi
     again.scan()
     list(again.all_findings())
     assert asked == [(5, 14)]
+
+
+def test_worker_splits_a_module_level_edit_s_runs_when_no_edit_waits(tmp_path):
+    """An import typed at the top re-checks every statement as one run; the
+    analysis thread splits it into runs before it sleeps, so the next keystroke in a
+    function re-checks only the statements around it; the findings stay the same."""
+    body = "".join(
+        f"\n\ndef view_{i}(request):\n    for o in Order.objects.all():\n"
+        f"        print(o.customer.name)  # {i}\n"
+        for i in range(40)
+    )
+    text = "from shop.models import Order\n" + body
+    write(tmp_path, {"app.py": text})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    path = str(tmp_path / "app.py")
+    published: dict[int, list] = {}
+    seen = threading.Condition()
+
+    def on_result(pub):
+        with seen:
+            published[pub.version] = [(f.code, f.start) for f in pub.findings]
+            seen.notify_all()
+
+    def wait_for(version):
+        with seen:
+            assert seen.wait_for(lambda: version in published, timeout=20)
+        return published[version]
+
+    worker = AnalysisWorker(project, on_result)
+    worker.start()
+    try:
+        worker.submit("file:///app.py", path, 1, text)
+        first = wait_for(1)
+        assert len(first) == 40  # one N+1 query per view
+        typed = "from shop.models import Order, Customer\n" + body
+        worker.submit("file:///app.py", path, 2, typed)
+        assert wait_for(2) == first  # the same findings, found in one run
+        doc = project._incremental[path]
+        assert doc.stats.coarse
+        # tasks run in order: this one runs after the split (no edit waits)
+        assert worker.call(lambda: project.needs_refine(path)).result(timeout=20) is False
+        worker.submit("file:///app.py", path, 3, typed.replace("# 20", "# 20x"))
+        assert wait_for(3) == first
+        # (without the split, all 41 statements would be checked again)
+        assert not doc.stats.coarse and doc.stats.detected < doc.stats.units // 2, doc.stats
+    finally:
+        worker.stop()
