@@ -365,7 +365,7 @@ def test_worker_splits_a_module_level_edit_s_runs_when_no_edit_waits(tmp_path):
     body = "".join(
         f"\n\ndef view_{i}(request):\n    for o in Order.objects.all():\n"
         f"        print(o.customer.name)  # {i}\n"
-        for i in range(40)
+        for i in range(80)
     )
     text = "from shop.models import Order\n" + body
     write(tmp_path, {"app.py": text})
@@ -390,7 +390,8 @@ def test_worker_splits_a_module_level_edit_s_runs_when_no_edit_waits(tmp_path):
     try:
         worker.submit("file:///app.py", path, 1, text)
         first = wait_for(1)
-        assert len(first) == 40  # one N+1 query per view
+        assert len(first) == 80  # one N+1 query per view
+        worker.call(lambda: None).result(timeout=20)  # after the units' first analysis
         typed = "from shop.models import Order, Customer\n" + body
         worker.submit("file:///app.py", path, 2, typed)
         assert wait_for(2) == first  # the same findings, found in one run
@@ -400,7 +401,7 @@ def test_worker_splits_a_module_level_edit_s_runs_when_no_edit_waits(tmp_path):
         assert worker.call(lambda: project.needs_refine(path)).result(timeout=20) is False
         worker.submit("file:///app.py", path, 3, typed.replace("# 20", "# 20x"))
         assert wait_for(3) == first
-        # (without the split, all 41 statements would be checked again)
+        # (without the split, all 81 statements would be checked again)
         assert not doc.stats.coarse and doc.stats.detected < doc.stats.units // 2, doc.stats
     finally:
         worker.stop()

@@ -33,6 +33,7 @@ new keys (positions are part of the findings they hold) and are analysed again.
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass, replace
 
 from .. import catalogue
@@ -142,14 +143,14 @@ CHUNK_LINES = 60  # a run of units analysed together is cut after this many line
 def _chunks(units: list[su.Unit]) -> list[tuple[int, int]]:
     """Runs of consecutive units the detectors are run on together: a detector
     costs a little per run whatever its size, and a 2,000-line class has a
-    hundred statements. A run ends after a unit picked by its own text (one in
+    hundred statements. A run ends after a unit picked by its first line (one in
     three), or when it has CHUNK_LINES lines: where the runs end moves only
     around the units an edit changed."""
     out = []
     first = 0
     for i, u in enumerate(units):
         span = u.last - units[first].start[0]
-        if hash(u.own[3]) % 3 == 0 or span >= CHUNK_LINES or i == len(units) - 1:
+        if _picked(u) or span >= CHUNK_LINES or i == len(units) - 1:
             out.append((first, i + 1))
             first = i + 1
     return out
@@ -173,6 +174,13 @@ class _Coarse:
         self.found = found
         self.problems = problems
         self.refined: dict[tuple, tuple[list, list]] = {}  # run key -> (found, problems)
+
+
+def _picked(u: su.Unit) -> bool:
+    """One unit in three, by its first line's text: the same in every process (the
+    built-in ``hash`` of a string is not), so that where runs end is reproducible,
+    and an edit below a unit's first line leaves where its run ends."""
+    return zlib.crc32(u.own[3][0].encode("utf-8", "surrogatepass")) % 3 == 0
 
 
 @dataclass

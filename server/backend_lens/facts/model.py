@@ -10,7 +10,7 @@ from .taint import FunctionFlow
 Pos = tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldFact:
     name: str
     kind: str  # last segment of the field class: "CharField", "ForeignKey", "Column", ...
@@ -24,7 +24,7 @@ class FieldFact:
     values: tuple[tuple[str, str], ...] = ()  # keyword -> literal string value (lazy="selectin")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassFact:
     name: str
     qualname: str
@@ -57,7 +57,7 @@ class ClassFact:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionFact:
     name: str
     start: Pos
@@ -66,7 +66,7 @@ class FunctionFact:
     decorator_kwargs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteFact:
     framework: str  # django, drf, fastapi, flask
     methods: tuple[str, ...]
@@ -75,7 +75,7 @@ class RouteFact:
     start: Pos
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskFact:
     name: str
     start: Pos
@@ -83,7 +83,7 @@ class TaskFact:
     framework: str = "celery"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkFact:
     """Something a file writes that may be background work, a websocket consumer
     or a GraphQL schema, as written (see facts/work.py). What it is is decided with

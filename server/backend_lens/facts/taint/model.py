@@ -3,6 +3,7 @@ they hold."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 Pos = tuple[int, int]
@@ -14,7 +15,52 @@ Atoms = frozenset
 EMPTY: frozenset = frozenset()
 
 
-@dataclass(frozen=True)
+# A scan holds the flows of every file, read back from the workers (or the result
+# cache) by pickle: most of what a call is given or a function returns repeats from
+# function to function and file to file (`self`, `request`, a constant), so
+# unpickling gives one object per distinct value of those that hold no positions
+# (positions make a value unique: sharing them would only grow the table).
+_SHARED: dict = {}
+SHARED_MAX = 200_000  # a long-running server starts the table afresh past this
+
+
+def _shared(value):
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
+def _placeless(atoms: frozenset) -> bool:
+    return all(a[0] in ("p", "c") for a in atoms)
+
+
+def shared_atoms(atoms: frozenset) -> frozenset:
+    return _shared(atoms) if _placeless(atoms) else atoms
+
+
+def shared_args(args: tuple) -> tuple:
+    if all(_placeless(a) for _, a in args):
+        return _shared(tuple((sys.intern(slot), _shared(a)) for slot, a in args))
+    return tuple((sys.intern(slot), shared_atoms(a)) for slot, a in args)
+
+
+def _call_flow(callee, start, end, args) -> CallFlow:
+    return CallFlow(sys.intern(callee), start, end, shared_args(args))
+
+
+def _function_flow(qualname, start, params, returns, calls, sinks, called) -> FunctionFlow:
+    return FunctionFlow(
+        qualname,
+        start,
+        _shared(tuple(sys.intern(p) for p in params)),
+        shared_atoms(returns),
+        calls,
+        sinks,
+        _shared(tuple(sys.intern(c) for c in called)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CallFlow:
     callee: str  # qualified where the imports tell ("pkg.utils.run", "pkg.views.View.helper")
     start: Pos
@@ -22,8 +68,11 @@ class CallFlow:
     # argument slot ("#0", "kw:name", "*", "**") -> atoms of what is given there
     args: tuple[tuple[str, frozenset], ...]
 
+    def __reduce__(self):
+        return _call_flow, (self.callee, self.start, self.end, self.args)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class SinkFlow:
     code: str  # the rule: VAL001 (SQL), VAL002 (shell), ...
     what: str  # the sink as written: "cursor.execute", "os.system"
@@ -33,7 +82,7 @@ class SinkFlow:
     at: tuple[Pos, Pos]  # the argument that carries the data (the call when none)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionFlow:
     qualname: str  # within the module: "view", "OrderView.get", "create_app.index"
     start: Pos  # the `def` name
@@ -44,6 +93,17 @@ class FunctionFlow:
     # the project functions it calls with nothing that matters (no data in, the
     # result unused): names only, for "has this function callers?" (VAL001)
     called: tuple[str, ...] = ()
+
+    def __reduce__(self):
+        return _function_flow, (
+            self.qualname,
+            self.start,
+            self.params,
+            self.returns,
+            self.calls,
+            self.sinks,
+            self.called,
+        )
 
     def digest(self) -> tuple:
         """The flow without positions: what callers in other files depend on."""
@@ -61,7 +121,7 @@ def _unplaced(atoms: frozenset) -> frozenset:
     return frozenset((a[0], a[1], a[-1]) for a in atoms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
     path: str
     start: Pos
