@@ -292,6 +292,12 @@ def test_aud002_print_in_server_code(tmp_path):
     assert found[1].fix is None  # several values: the format is for the user to choose
 
 
+def test_aud002_verbosity_elsewhere_in_the_function_does_not_hide_it(tmp_path):
+    src = "def sync(verbosity=1):\n    if verbosity:\n        pass\n    print('synced')\n"
+    (f,) = run(tmp_path, {"shop/services.py": src}, "AUD002")
+    assert f.start == (4, 4)
+
+
 def test_aud002_fix_uses_the_module_logger(tmp_path):
     found = run(tmp_path, {"orders/services.py": SERVICE}, "AUD002")
     edited, after = fix_and_recheck(tmp_path, found[0])
@@ -351,6 +357,10 @@ def test_aud002_quiet_outside_server_code(tmp_path, path):
         "print('loading')\n",
         # a project function named print
         "from shop.console import print\n\n\ndef show(x):\n    print(x)\n",
+        # output the operator asked for (Django's post_migrate handlers, `migrate -v 2`)
+        "def create_perms(app, verbosity=2, **kw):\n    if verbosity >= 2:\n"
+        "        for p in app.perms:\n            print('Adding %s' % p)\n",
+        "def setup(self, options):\n    if options['verbosity'] > 1:\n        print('ok')\n",
     ],
 )
 def test_aud002_look_alikes_are_quiet(tmp_path, src):

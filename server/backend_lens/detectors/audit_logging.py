@@ -393,6 +393,21 @@ def _is_cli_function(funcdef) -> bool:
     return False
 
 
+VERBOSITY = re.compile(r"verbos(e|ity)\b", re.I)
+
+
+def _verbosity_guarded(node, fn) -> bool:
+    """Whether ``node`` runs only when the operator asked for more output: inside
+    ``if verbosity >= 2:`` (Django's post_migrate handlers and test-database set-up
+    print what they create when ``manage.py migrate -v 2`` asks)."""
+    n = node.parent
+    while n is not None and n is not fn:
+        if n.type in ("if_stmt", "while_stmt") and VERBOSITY.search(sx.code(n.children[1])):
+            return True
+        n = n.parent
+    return False
+
+
 @detector("AUD002", section=SECTION)
 def print_for_logging(ctx: Context):
     if not is_server_code(ctx) or "print" in ctx.facts.imports:
@@ -406,6 +421,8 @@ def print_for_logging(ctx: Context):
         fn = ctx.enclosing(node, ("funcdef",))
         if fn is None or _is_cli_function(fn) or in_main_guard(node):
             continue
+        if _verbosity_guarded(node, fn):
+            continue  # command output the operator asked for, not a log line
         if fn.children[1].value in ("emit", "handleError"):
             continue  # a logging handler cannot log its own failure
         args = call.args
