@@ -160,3 +160,65 @@ def test_fastapi_number_fields_of_a_model_with_text_are_not_text(tmp_path):
     found = run(tmp_path, {"main.py": src})
     first = src.count("\n", 0, src.index("item.price")) + 1
     assert lines(found, "VAL001") == [first + 1]
+
+
+QUERY_HOOK = (
+    "needs facts/taint/walk.py to clean data placed after a '?' or '#' for VAL007/VAL009 "
+    "(the lead's file: the patch is in hfp's final message)"
+)
+
+
+def _walk_reads_queries() -> bool:
+    from backend_lens.facts.taint import walk
+
+    return "QUERY_CODES" in vars(walk)
+
+
+@pytest.mark.xfail(not _walk_reads_queries(), reason=QUERY_HOOK, strict=True)
+def test_query_string_kept_after_the_question_mark_is_not_a_redirect_target(tmp_path):
+    # Django's RedirectView: the client's query string goes after the "?" of a URL
+    # the code chose, in a method whose result another method redirects to
+    src = """\
+        from django.http import HttpResponseRedirect
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.views import View
+
+
+        class Forward(View):
+            url = "/new/%(slug)s/"
+
+            def get_redirect_url(self, *args, **kwargs):
+                url = reverse("new", kwargs=kwargs)
+                args = self.request.META.get("QUERY_STRING", "")
+                if args:
+                    url = "%s?%s" % (url, args)
+                return url
+
+            def get(self, request, *args, **kwargs):
+                return HttpResponseRedirect(self.get_redirect_url(*args, **kwargs))
+
+
+        def fragment(request):
+            return redirect(target(request.GET["page"]))
+
+
+        def target(page):
+            return "/docs/#" + page
+
+
+        def tail(request):
+            return redirect(f"/search?q={request.GET['q']}")
+
+
+        def chosen(request):
+            return redirect("%s?%s" % (request.GET["next"], request.GET["q"]))
+
+
+        def chosen_first(request):
+            nxt = request.GET["next"]
+            return redirect(f"{nxt}?from=login")
+        """
+    found = run(tmp_path, {"views.py": src})
+    assert lines(found, "VAL009") == [34, 39]
+    assert all("request.GET" in f.message for f in only(found, "VAL009"))
