@@ -228,6 +228,27 @@ def test_aud001_building_a_user_is_not_a_change(tmp_path, name):
     assert run(tmp_path, {"accounts/managers.py": src}, "AUD001") == []
 
 
+@pytest.mark.parametrize("name", ["check_password", "acheck_password", "verify_password"])
+def test_aud001_rehash_while_checking_a_password_is_not_a_change(tmp_path, name):
+    # Django's AbstractBaseUser.check_password: a hash upgraded to the current
+    # hasher on a successful check, the same password
+    src = f"""
+    def {name}(self, raw_password):
+        def setter(raw_password):
+            self.set_password(raw_password)
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, setter)
+
+
+    def change_password(self, raw_password):
+        self.set_password(raw_password)
+        self.save()
+    """
+    (f,) = run(tmp_path, {"accounts/models.py": src}, "AUD001")
+    assert "`change_password` performs a password change" in f.message
+
+
 @pytest.mark.parametrize(
     "path",
     [
