@@ -542,6 +542,21 @@ def swallowed_exception(ctx: Context):
             yield from _judge_clause(ctx, clause, ch[i + 2], what)
 
 
+# Django's template filters and tags must never raise ("filters should fail
+# silently"): a broad handler returning "" there is the documented contract
+TEMPLATE_HOOK = re.compile(r"(^|\.)(filter|simple_tag|inclusion_tag|stringfilter)$")
+
+
+def _comment_above(clause) -> bool:
+    """A comment on the lines right above ``except``, at its indentation."""
+    leaf = clause.get_first_leaf()
+    column = leaf.start_pos[1]
+    lines = [ln for ln in leaf.prefix.split("\n") if ln.strip()]
+    return bool(lines) and all(
+        ln.lstrip().startswith("#") and len(ln) - len(ln.lstrip()) == column for ln in lines
+    )
+
+
 def _judge_clause(ctx: Context, clause, suite, what: str):
     if ctx.enclosing(clause, ("funcdef",)) is None:
         return  # module level: an optional import and the like
@@ -550,6 +565,11 @@ def _judge_clause(ctx: Context, clause, suite, what: str):
         return
     if "#" in sx.code(suite) or "#" in body[0].get_first_leaf().prefix:
         return  # a comment says why: a decision, not an oversight
+    if _comment_above(clause):
+        return  # the same, written on the line above the `except`
+    fn = ctx.enclosing(clause, ("funcdef",))
+    if any(TEMPLATE_HOOK.search(sx.decorator_name(d) or "") for d in sx.function_decorators(fn)):
+        return  # a template filter or tag: Django's contract is to fail silently
     yield ctx.finding(
         "AUD003",
         clause,
