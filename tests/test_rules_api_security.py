@@ -936,3 +936,33 @@ def test_defaults_module_selected_for_production_still_counts(tmp_path):
     # and the same module as the only settings module, without "defaults" in its name
     found = run(tmp_path / "b", {"shop/settings.py": GLOBAL_DEFAULTS}, "APISEC005")
     assert [f.start[0] for f in found] == [4, 5]
+
+
+def test_apisec006_details_shown_only_in_debug_mode(tmp_path):
+    # Django's ASGI handler: the traceback only when settings.DEBUG is on
+    src = """
+        import traceback
+
+        from django.conf import settings
+        from django.http import HttpResponseServerError, JsonResponse
+
+
+        def last_chance(request):
+            try:
+                build()
+            except Exception:
+                return HttpResponseServerError(
+                    traceback.format_exc() if settings.DEBUG else "Internal Server Error"
+                )
+
+
+        def export(request):
+            try:
+                build()
+            except Exception as e:
+                if settings.DEBUG:
+                    return JsonResponse({"error": str(e)}, status=500)
+                return JsonResponse({"error": repr(e) if DEBUG_LABEL else "failed"})
+    """
+    (f,) = run(tmp_path, {"shop/views.py": src}, "APISEC006")
+    assert f.start == pos_of(src, "repr(e)")
