@@ -199,11 +199,15 @@ def safe_fields(funcdef, names=None) -> dict[str, frozenset]:
     return out
 
 
-def typed_clean(funcdef, ann: str) -> bool:
+def typed_clean(funcdef, ann: str, local_classes=None) -> bool:
     """Whether a route parameter typed ``ann`` holds no client text once FastAPI
     validated it: a type of numbers, UUIDs, dates (``safe_type``), an enumeration of
-    this module, or a model of this module whose every field is one of those."""
-    classes = _module_classes(funcdef) if re.search(r"\b[A-Z]", ann) else {}
+    this module, or a model of this module whose every field is one of those.
+    ``local_classes``: the names of the module's classes, when known (the module
+    is read only when ``ann`` names one of them)."""
+    names = set(re.findall(r"[A-Za-z_]\w*", ann))
+    local = names & local_classes if local_classes is not None else names
+    classes = _module_classes(funcdef) if any(n[:1].isupper() for n in local) else {}
     enums = _enum_names(classes)
     if safe_type(ann, enums):
         return True
@@ -260,7 +264,7 @@ def source_params(ctx, funcdef, class_name: str | None) -> dict[str, frozenset]:
                 r"^(Annotated\[)?(int|float|bool|UUID)\b", ann
             ):
                 continue
-            if ann and typed_clean(funcdef, ann):
+            if ann and typed_clean(funcdef, ann, ctx.classes):
                 continue  # `limit: list[int]`, `sort: SortField`, a model of numbers only
             if ann.startswith("Annotated[") and ("Depends(" in ann or "Security(" in ann):
                 continue
