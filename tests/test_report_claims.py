@@ -211,7 +211,7 @@ def test_nothing_recognised_gives_no_scores_of_ten(tmp_path, capsys):
     assert "10/10" not in report
 
 
-def test_test_settings_secrets_are_not_high_priority(tmp_path, capsys):
+def test_test_settings_findings_are_not_scored(tmp_path, capsys):
     write_files(
         tmp_path,
         {
@@ -219,23 +219,24 @@ def test_test_settings_secrets_are_not_high_priority(tmp_path, capsys):
             "shop/__init__.py": "",
             "shop/settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDEBUG = False\n",
             "shop/tests/__init__.py": "",
-            "shop/tests/settings.py": "SECRET_KEY = 'django-insecure-abcdefghijklmnopqrstuvwxyz0123456789'\n",
+            # SEC001 is quiet in test settings: a rule that still reads them
+            "shop/tests/settings.py": "import requests\nDEBUG = True\nSITE = requests.get('https://cfg.example.com')\n",
         },
     )
     check = run(tmp_path, capsys, "check")
-    assert "SEC001" in check  # still available
+    assert "INT001" in check  # still available
     report = run(tmp_path, capsys, "report")
-    high = report.split("### High Priority Implementations")[1].split("###")[0]
-    assert "SEC001" not in high
-    assert "1 finding in test settings: SEC001 ×1 (`shop/tests/settings.py:1`)" in report
+    medium = report.split("### Medium Priority Implementations")[1].split("###")[0]
+    assert "INT001" not in medium
+    assert "1 finding in test settings: INT001 ×1 (`shop/tests/settings.py:3`)" in report
     # the switch brings it back
     assert main(["report", str(tmp_path), "-q", "--include-tests"]) == 0
-    high = capsys.readouterr().out.split("### High Priority Implementations")[1].split("###")[0]
-    assert "SEC001" in high
+    medium = capsys.readouterr().out.split("### Medium Priority Implementations")[1].split("###")[0]
+    assert "INT001" in medium
     # and so does the setting
     (tmp_path / "pyproject.toml").write_text("[tool.backend-lens]\ninclude-tests = true\n")
     report = run(tmp_path, capsys, "report")
-    assert "SEC001" in report.split("### High Priority Implementations")[1].split("###")[0]
+    assert "INT001" in report.split("### Medium Priority Implementations")[1].split("###")[0]
 
 
 def test_file_kinds(tmp_path):

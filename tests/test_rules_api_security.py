@@ -906,3 +906,63 @@ def test_apisec004_flask_wtf_exempt_on_a_view_that_writes(tmp_path):
     found = run(tmp_path, {"app.py": FLASK_WTF_APP}, "APISEC004")
     assert [(f.start, f.end) for f in found] == [((9, 1), (9, 12))]
     assert "`csrf.exempt` on the view `update_profile`" in found[0].message
+
+
+# ---------------------------------------------------------------------------
+# a framework's module of defaults is not the project's production settings
+
+GLOBAL_DEFAULTS = (
+    "DEBUG = False\nALLOWED_HOSTS = []\nINSTALLED_APPS = []\nSESSION_COOKIE_SECURE = False\n"
+    "CSRF_COOKIE_SECURE = False\nSECURE_HSTS_SECONDS = 0\nSECURE_SSL_REDIRECT = False\n"
+)
+
+
+@pytest.mark.parametrize("name", ["django/conf/global_settings.py", "app/default_settings.py"])
+def test_defaults_module_is_not_production(tmp_path, name):
+    # Django's own django/conf/global_settings.py: the defaults a deployment replaces
+    found = analyze_files(tmp_path, {"django/__init__.py": "", name: GLOBAL_DEFAULTS})
+    assert [f for f in found if f.code.startswith("APISEC")] == []
+
+
+def test_defaults_module_selected_for_production_still_counts(tmp_path):
+    files = {
+        "shop/default_settings.py": GLOBAL_DEFAULTS,
+        "shop/wsgi.py": "import os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.default_settings')\n",
+    }
+    found = run(tmp_path, files, "APISEC005")
+    assert [f.start[0] for f in found] == [4, 5]
+    assert "wsgi" in found[0].message
+    # and the same module as the only settings module, without "defaults" in its name
+    found = run(tmp_path / "b", {"shop/settings.py": GLOBAL_DEFAULTS}, "APISEC005")
+    assert [f.start[0] for f in found] == [4, 5]
+
+
+def test_apisec006_details_shown_only_in_debug_mode(tmp_path):
+    # Django's ASGI handler: the traceback only when settings.DEBUG is on
+    src = """
+        import traceback
+
+        from django.conf import settings
+        from django.http import HttpResponseServerError, JsonResponse
+
+
+        def last_chance(request):
+            try:
+                build()
+            except Exception:
+                return HttpResponseServerError(
+                    traceback.format_exc() if settings.DEBUG else "Internal Server Error"
+                )
+
+
+        def export(request):
+            try:
+                build()
+            except Exception as e:
+                if settings.DEBUG:
+                    return JsonResponse({"error": str(e)}, status=500)
+                return JsonResponse({"error": repr(e) if DEBUG_LABEL else "failed"})
+    """
+    (f,) = run(tmp_path, {"shop/views.py": src}, "APISEC006")
+    assert f.start == pos_of(src, "repr(e)")

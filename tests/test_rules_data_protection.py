@@ -87,6 +87,11 @@ def test_sec001_settings_like_modules(tmp_path, path):
         "config/settings/testing.py",
         "config/settings/development.py",
         "config/settings/ci.py",
+        # a tests folder (saleor/tests/settings.py, django's tests/*/integration_settings.py)
+        "saleor/tests/settings.py",
+        "tests/postgres_tests/integration_settings.py",
+        "shop/test_settings.py",
+        "config/settings/dev_docker.py",
         "shop/views.py",  # not a settings module
         "shop/constants.py",
     ],

@@ -144,6 +144,8 @@ USER_NAME = re.compile(r"^(user|\w*_user|account|customer|staff|staff_member|mem
 QUIET_FUNCTIONS = re.compile(
     r"^(__init__|save|authenticate|get_user|perform_create|to_internal_value)$"
     r"|create|register|signup|sign_up|fake|populate|seed|sample|random|clean|validate|setup"
+    # a check that re-hashes the same password with the current hasher
+    r"|check_password|verify_password"
 )
 # words that must appear in a file for AUD001 to look further (it reads the whole file)
 TRIGGERS = re.compile(
@@ -393,6 +395,21 @@ def _is_cli_function(funcdef) -> bool:
     return False
 
 
+VERBOSITY = re.compile(r"verbos(e|ity)\b", re.I)
+
+
+def _verbosity_guarded(node, fn) -> bool:
+    """Whether ``node`` runs only when the operator asked for more output: inside
+    ``if verbosity >= 2:`` (Django's post_migrate handlers and test-database set-up
+    print what they create when ``manage.py migrate -v 2`` asks)."""
+    n = node.parent
+    while n is not None and n is not fn:
+        if n.type in ("if_stmt", "while_stmt") and VERBOSITY.search(sx.code(n.children[1])):
+            return True
+        n = n.parent
+    return False
+
+
 @detector("AUD002", section=SECTION)
 def print_for_logging(ctx: Context):
     if not is_server_code(ctx) or "print" in ctx.facts.imports:
@@ -406,6 +423,8 @@ def print_for_logging(ctx: Context):
         fn = ctx.enclosing(node, ("funcdef",))
         if fn is None or _is_cli_function(fn) or in_main_guard(node):
             continue
+        if _verbosity_guarded(node, fn):
+            continue  # command output the operator asked for, not a log line
         if fn.children[1].value in ("emit", "handleError"):
             continue  # a logging handler cannot log its own failure
         args = call.args
@@ -523,6 +542,21 @@ def swallowed_exception(ctx: Context):
             yield from _judge_clause(ctx, clause, ch[i + 2], what)
 
 
+# Django's template filters and tags must never raise ("filters should fail
+# silently"): a broad handler returning "" there is the documented contract
+TEMPLATE_HOOK = re.compile(r"(^|\.)(filter|simple_tag|inclusion_tag|stringfilter)$")
+
+
+def _comment_above(clause) -> bool:
+    """A comment on the lines right above ``except``, at its indentation."""
+    leaf = clause.get_first_leaf()
+    column = leaf.start_pos[1]
+    lines = [ln for ln in leaf.prefix.split("\n") if ln.strip()]
+    return bool(lines) and all(
+        ln.lstrip().startswith("#") and len(ln) - len(ln.lstrip()) == column for ln in lines
+    )
+
+
 def _judge_clause(ctx: Context, clause, suite, what: str):
     if ctx.enclosing(clause, ("funcdef",)) is None:
         return  # module level: an optional import and the like
@@ -531,6 +565,11 @@ def _judge_clause(ctx: Context, clause, suite, what: str):
         return
     if "#" in sx.code(suite) or "#" in body[0].get_first_leaf().prefix:
         return  # a comment says why: a decision, not an oversight
+    if _comment_above(clause):
+        return  # the same, written on the line above the `except`
+    fn = ctx.enclosing(clause, ("funcdef",))
+    if any(TEMPLATE_HOOK.search(sx.decorator_name(d) or "") for d in sx.function_decorators(fn)):
+        return  # a template filter or tag: Django's contract is to fail silently
     yield ctx.finding(
         "AUD003",
         clause,

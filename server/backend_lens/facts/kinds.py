@@ -22,10 +22,10 @@ def _words(name: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
 
 
-def settings_profile(facts: FileFacts, index) -> tuple[str, str]:
-    """(profile, why) of a settings module: production, development, test or unknown."""
-    rel = facts.module.replace(".", "/")
-    parts = rel.split("/")
+def named_profile(module: str) -> tuple[str, str] | None:
+    """(profile, why) of a settings module when its dotted name tells (a tests
+    folder, a name that says test, development or production), else None."""
+    parts = module.split(".")
     stem_words = _words(parts[-1])
     if stem_words & TEST_WORDS:
         return "test", f"its name ({parts[-1]}) says test"
@@ -36,6 +36,14 @@ def settings_profile(facts: FileFacts, index) -> tuple[str, str]:
         return "development", f"its name ({parts[-1]}) says development"
     if stem_words & PROD_WORDS:
         return "production", f"its name ({parts[-1]}) says production"
+    return None
+
+
+def settings_profile(facts: FileFacts, index) -> tuple[str, str]:
+    """(profile, why) of a settings module: production, development, test or unknown."""
+    named = named_profile(facts.module)
+    if named is not None:
+        return named
     selected = selected_by(index).get(facts.path, ())
     served = [s for s in selected if s.rsplit(".", 1)[-1] in ("wsgi", "asgi")]
     if served:

@@ -15,6 +15,10 @@ _UNKNOWN = object()
 CORE_SETTINGS = frozenset(
     {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE"}
 )
+# a module of defaults that a deployment's own settings replace (Django's
+# django/conf/global_settings.py, `default_settings.py`): only what selects or
+# imports it for production makes it production settings
+DEFAULTS_WORDS = frozenset({"global", "default", "defaults"})
 # what can set a module's names without naming them
 _DYNAMIC = re.compile(r"\b(?:globals|vars|setattr|exec)\s*\(")
 
@@ -71,7 +75,7 @@ def _profile(index, facts) -> str | None:
     profile, why = settings_profile(facts, index)
     if profile == "production":
         return why
-    if profile != "unknown":
+    if profile != "unknown" or _words(facts.module.rsplit(".", 1)[-1]) & DEFAULTS_WORDS:
         return None
     for other in index.files.values():
         if (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ...source import syntax as sx
 from ..base import Context, detector
 from ._common import SECTION, elements
@@ -79,6 +81,30 @@ def _caught_broad(ctx: Context, clause) -> str | None:
         if name and name.rsplit(".", 1)[-1] in BROAD_EXCEPTIONS:
             return name
     return None
+
+
+DEBUG_TEST = re.compile(
+    r"^(settings\.DEBUG|DEBUG|(current_)?app\.debug|\w+\.config\[[\'\"]DEBUG[\'\"]\])$"
+)
+
+
+def _debug_only(node, stop) -> bool:
+    """Whether ``node`` is given only when the service runs in debug mode:
+    ``traceback.format_exc() if settings.DEBUG else "..."`` (Django's ASGI handler),
+    or inside ``if settings.DEBUG:``."""
+    cur = node
+    while cur is not stop and cur.parent is not None:
+        p = cur.parent
+        if p.type == "test" and p.children[0] is cur:
+            if DEBUG_TEST.match(sx.code(p.children[2]).strip()):
+                return True
+        if p.type == "if_stmt" and len(p.children) > 3 and p.children[3] is cur:
+            if DEBUG_TEST.match(sx.code(p.children[1]).strip()):
+                return True
+        if p.type in ("funcdef", "classdef"):
+            return False
+        cur = p
+    return False
 
 
 def _handler_suite(clause):
@@ -195,7 +221,7 @@ def exception_details_in_response(ctx: Context):
                         todo.append(sink[1])
                     continue
                 where = _leak_expression(node, sink[1])
-                if where.start_pos in reported:
+                if where.start_pos in reported or _debug_only(node, None):
                     continue
                 reported.add(where.start_pos)
                 via = "" if name == ch[3].value else f", through `{name}`"
@@ -211,6 +237,8 @@ def exception_details_in_response(ctx: Context):
         sink = _sink_of(ctx, node, None)
         if sink is None or sink[0] != "sink" or node.start_pos in reported:
             continue
+        if _debug_only(node, None):
+            continue  # shown only while the service runs in debug mode
         reported.add(node.start_pos)
         yield ctx.finding(
             "APISEC006",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...facts.taint.params import safe_fields, typed_clean
 from ...model import Deferred, Fix
 from ...source import syntax as sx
 from .._helpers import last_assignment
@@ -208,7 +209,7 @@ def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, .
     when some value is neither an integer nor such a parameter."""
     pending = []
     for v in values:
-        if _is_int(ctx, v, set()) or _not_data(ctx, v, 0):
+        if _is_int(ctx, v, set()) or _not_data(ctx, v, 0) or _typed_safe(ctx, v):
             continue
         slot = _parameter_slot(ctx, v)
         if slot is None:
@@ -257,6 +258,31 @@ def _not_data(ctx: Context, node, depth: int) -> bool:
         and CLASS.match(parts[-2]) is not None
         and UPPER.match(parts[-1]) is not None
     )
+
+
+def _typed_safe(ctx: Context, node) -> bool:
+    """Whether ``node`` is a parameter typed with a type no quote can be in (``UUID``,
+    ``date``, ``Decimal``, an enumeration; a route's values are validated into it),
+    or a field of such a type of its model (``item.price`` of ``item: Item``, the
+    model ``price: float`` in this module)."""
+    attr = None
+    if node.type in ("atom_expr", "power"):
+        ps = sx.parts(node)
+        if len(ps) != 2 or ps[0].type != "name" or not sx.is_attr_trailer(ps[1]):
+            return False
+        node, attr = ps[0], ps[1].children[1].value
+    if node.type != "name":
+        return False
+    scope = ctx.scope(node)
+    if scope.type != "funcdef":
+        return False
+    bindings = _bindings(ctx, node.value, scope)
+    if not bindings or len(bindings) != 1 or bindings[0].parent.type != "tfpdef":
+        return False  # not a parameter with an annotation, or rebound in the function
+    annotation = sx.code(bindings[0].parent.children[2]).strip()
+    if attr is None:
+        return typed_clean(scope, annotation)
+    return attr in safe_fields(scope).get(node.value, ())
 
 
 def _parameter_slot(ctx: Context, leaf) -> tuple[str, tuple[str, ...]] | None:

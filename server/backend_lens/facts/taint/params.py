@@ -52,6 +52,172 @@ def _route_decorator(ctx, funcdef) -> tuple[str, str] | None:
     return None
 
 
+# the bases of an enumeration: a parameter or field typed with one holds one of the
+# code's own values
+ENUM_BASES = re.compile(r"^(enum\.)?(Enum|IntEnum|StrEnum|IntFlag|Flag)$")
+# classes FastAPI validates field by field (pydantic, SQLModel, dataclasses)
+MODEL_BASES = re.compile(r"^(pydantic\.)?(BaseModel|SQLModel|RootModel|Schema|BaseSchema)$")
+# wrappers whose value is what they wrap: `Optional[int]`, `Annotated[int, Field(gt=0)]`,
+# `list[UUID]`
+_WRAPPER = re.compile(
+    r"^(?:typing\.)?(Optional|Annotated|list|List|set|Set|frozenset|FrozenSet|tuple|Tuple|"
+    r"Sequence|Union)\[(.*)\]$",
+    re.S,
+)
+
+
+def _split_top(text: str) -> list[str]:
+    """The comma-separated items of ``text`` at bracket depth 0."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def safe_type(ann: str, enums: frozenset = frozenset(), depth: int = 0) -> bool:
+    """Whether a value FastAPI / pydantic validated into type ``ann`` carries no
+    text a client chose: a number, a UUID, a date, a bool, a ``Literal[...]``, an
+    enumeration of the code (``enums``: their names), optional or in a list."""
+    ann = ann.strip().strip("\"'")
+    if not ann or depth > 5:
+        return False
+    if ann in ("None", "...") or ann in enums or SAFE_ANNOTATIONS.match(ann):
+        return True
+    if re.match(
+        r"^(uuid\.)?UUID\d?$|^(types\.)?(Positive|Negative|NonNegative|NonPositive)"
+        r"(Int|Float)$|^(StrictInt|StrictFloat|StrictBool|UUID\d|FiniteFloat)$",
+        ann,
+    ):
+        return True
+    if re.match(r"^(pydantic\.)?(conint|confloat|condecimal|condate)\(", ann):
+        return True
+    if "|" in ann and "[" not in ann.split("|", 1)[0]:
+        return all(safe_type(a, enums, depth + 1) for a in ann.split("|"))
+    m = _WRAPPER.match(ann)
+    if m is None:
+        return False
+    items = _split_top(m.group(2))
+    if m.group(1) == "Annotated":  # Annotated[int, Query(gt=0)]: the first item types it
+        return bool(items) and safe_type(items[0], enums, depth + 1)
+    return bool(items) and all(safe_type(a, enums, depth + 1) for a in items)
+
+
+def _module_classes(funcdef) -> dict:
+    """name -> classdef of the classes defined at the top of ``funcdef``'s module."""
+    root = funcdef.get_root_node()
+    out = {}
+    for node in root.children:
+        if node.type == "decorated":
+            node = node.children[-1]
+        if node.type == "classdef":
+            out[node.children[1].value] = node
+    return out
+
+
+def _bases(classdef) -> list[str]:
+    if len(classdef.children) > 3 and classdef.children[2].value == "(":
+        arglist = classdef.children[3]
+        if arglist.type == "operator":
+            return []
+        return [sx.code(a).strip() for a in _split_nodes(arglist)]
+    return []
+
+
+def _split_nodes(arglist) -> list:
+    if arglist.type == "arglist":
+        return [c for c in arglist.children if c.type != "operator"]
+    return [arglist]
+
+
+def _enum_names(classes: dict) -> frozenset:
+    return frozenset(
+        name for name, c in classes.items() if any(ENUM_BASES.match(b) for b in _bases(c))
+    )
+
+
+def _fields(classdef, classes: dict, seen: set) -> dict[str, str] | None:
+    """field -> annotation of a model class of this module, its bases' included;
+    None when it is not one (or a base lies in another module: fields unknown)."""
+    name = classdef.children[1].value
+    if name in seen:
+        return None
+    seen.add(name)
+    out: dict[str, str] = {}
+    bases = _bases(classdef)
+    if not bases:
+        return None
+    for b in bases:
+        if "=" in b:  # class X(BaseModel, extra="forbid")
+            continue
+        if MODEL_BASES.match(b) or b in ("object", "Generic"):
+            continue
+        base = classes.get(b)
+        inherited = _fields(base, classes, seen) if base is not None else None
+        if inherited is None:
+            return None
+        out.update(inherited)
+    suite = classdef.children[-1]
+    for stmt in suite.children if suite.type == "suite" else [suite]:
+        expr = stmt.children[0] if stmt.type == "simple_stmt" else None
+        if expr is None or expr.type != "expr_stmt" or len(expr.children) < 2:
+            continue
+        lhs, ann = expr.children[0], expr.children[1]
+        if lhs.type == "name" and ann.type == "annassign":
+            out[lhs.value] = sx.code(ann.children[1]).strip()
+    return out
+
+
+def safe_fields(funcdef, names=None) -> dict[str, frozenset]:
+    """parameter -> the fields of its body model (a pydantic model of this module)
+    that FastAPI validated into values with no client text: `item.price` of
+    `price: float`. ``names``: the parameters to look at (all when None)."""
+    out: dict[str, frozenset] = {}
+    classes = None
+    for p in funcdef.get_params():
+        if names is not None and p.name.value not in names:
+            continue
+        ann = _annotation(p)
+        if not re.match(r"^[A-Za-z_]\w*$", ann):
+            continue
+        if classes is None:
+            classes = _module_classes(funcdef)
+        c = classes.get(ann)
+        fields = _fields(c, classes, set()) if c is not None else None
+        if fields:
+            enums = _enum_names(classes)
+            out[p.name.value] = frozenset(n for n, a in fields.items() if safe_type(a, enums))
+    return out
+
+
+def typed_clean(funcdef, ann: str, local_classes=None) -> bool:
+    """Whether a route parameter typed ``ann`` holds no client text once FastAPI
+    validated it: a type of numbers, UUIDs, dates (``safe_type``), an enumeration of
+    this module, or a model of this module whose every field is one of those.
+    ``local_classes``: the names of the module's classes, when known (the module
+    is read only when ``ann`` names one of them)."""
+    names = set(re.findall(r"[A-Za-z_]\w*", ann))
+    local = names & local_classes if local_classes is not None else names
+    classes = _module_classes(funcdef) if any(n[:1].isupper() for n in local) else {}
+    enums = _enum_names(classes)
+    if safe_type(ann, enums):
+        return True
+    c = classes.get(ann)
+    if c is None:
+        return False
+    fields = _fields(c, classes, set())
+    return bool(fields) and all(safe_type(a, enums) for a in fields.values())
+
+
 def _annotation(param) -> str:
     ann = param.annotation
     return sx.code(ann).strip() if ann is not None else ""
@@ -98,6 +264,8 @@ def source_params(ctx, funcdef, class_name: str | None) -> dict[str, frozenset]:
                 r"^(Annotated\[)?(int|float|bool|UUID)\b", ann
             ):
                 continue
+            if ann and typed_clean(funcdef, ann, ctx.classes):
+                continue  # `limit: list[int]`, `sort: SortField`, a model of numbers only
             if ann.startswith("Annotated[") and ("Depends(" in ann or "Security(" in ann):
                 continue
             src(p, f"route parameter `{n}`")
