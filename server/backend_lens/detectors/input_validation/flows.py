@@ -134,6 +134,7 @@ def judge_sink(
     reads: tuple[str, ...] = (),
     at=None,
     rules=None,
+    max_calls: int | None = None,
 ):
     """The finding for ``sink`` when client data reaches it: now when it is read in
     the same function, else a judgement against the project's flows. ``otherwise``
@@ -158,6 +159,8 @@ def judge_sink(
         hops = None
         if facts is not None:
             hops = index.taint().trace(facts, flow, sink.atoms, code)
+        if hops and max_calls is not None and len(hops) - 1 > max_calls:
+            hops = None  # too far from the request for this rule
         if hops:
             yield make_finding(
                 code, site, message(code, sink, hops, here, rules), fix, related(hops)

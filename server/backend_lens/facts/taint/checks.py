@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...source import syntax as sx
+from .logtext import is_text, message_pieces
 from .model import (
     EMPTY,
     SinkFlow,
@@ -220,19 +221,10 @@ class SinkChecks:
         return any(q == package or q.startswith(package + ".") for q in self.ctx.imports.values())
 
     def _message_atoms(self, node) -> frozenset:
-        """What a log message holds, leaving out the parts written with `!r` / `%r`
-        (repr() escapes newlines and control characters)."""
+        """What a log message holds: its text pieces (logtext), leaving out the
+        parts written with `!r` / `%r` (repr() escapes newlines and control
+        characters) and objects, lists and dictionaries printed whole."""
         inner = _unparen(node)
-        if inner.type == "fstring":
-            out = EMPTY
-            for c in inner.children:
-                if c.type != "fstring_expr":
-                    continue
-                conv = [x for x in c.children if x.type == "fstring_conversion"]
-                if conv and sx.code(conv[0]).strip() in ("!r", "!a"):
-                    continue
-                out |= self.ev(c.children[1])
-            return out
         formatted = sx.formatted_string(inner)
         if formatted is not None:
             text = sx.literal_text(formatted[0])
@@ -245,7 +237,13 @@ class SinkChecks:
                 fields = re.findall(r"\{[^{}]*\}", text)
                 if fields and all(re.search(r"![ra]", f) for f in fields):
                     return EMPTY
-        return self.ev(node)
+        if not self.ev(node):
+            return EMPTY
+        out = EMPTY
+        for piece in message_pieces(node):
+            if is_text(piece):
+                out |= self.ev(piece)
+        return out
 
     def _slot(self, sink: Sink, args, positional) -> frozenset:
         if sink.slot is None:

@@ -90,10 +90,12 @@ SAFE_ANNOTATIONS = re.compile(
 )
 
 
+# `CurrentIncident = Annotated[Incident, Depends(get_current_incident)]`: FastAPI's
+# name for an object a dependency loads, never the client's text
 NOT_CLIENT_DATA = re.compile(
     r"^(Request|Response|BackgroundTasks|Session|AsyncSession|WebSocket|HttpRequest|"
     r"\w*Session|\w*Repository|\w*Service|Settings|\w*Settings|User|\w*User|\w*Dep|"
-    r"\w*Dependency|\w*Depends)$"
+    r"\w*Dependency|\w*Depends|Current[A-Z]\w*)$"
 )
 
 
