@@ -365,3 +365,96 @@ def test_no_redirect_fix_outside_a_django_view(tmp_path):
     )
     hits = only(found, "VAL009")
     assert all(f.fix is None for f in hits)
+
+
+def test_objects_lists_and_far_values_in_log_messages_stay_quiet(tmp_path):
+    found = run(
+        tmp_path,
+        {
+            "app/views.py": """\
+                import logging
+
+                from .helpers import first_hop
+
+                logger = logging.getLogger(__name__)
+
+
+                def remove_linebreaks(text):
+                    return text.replace("\\n", " ")
+
+
+                class Bulk:
+                    def post(self, request):
+                        form = self.form(request.POST)
+                        instance = form.save()
+                        logger.debug(f"Created {instance} on {instance.parent}")
+                        groups = request.META.get("HTTP_X_GROUPS", "").split(",")
+                        logger.debug(f"Groups are {groups}")
+                        logger.debug(f"Payload {request.data.dict()}")
+                        for e in form.errors:
+                            logger.debug(e.message)
+                        logger.debug(f"Next {remove_linebreaks(request.GET['next'])}")
+                        name = request.POST.get("name", "").strip()
+                        logger.debug(f"Renamed to {name}")
+                        first_hop(request.POST["q"])
+                """,
+            "app/helpers.py": """\
+                import logging
+
+                log = logging.getLogger(__name__)
+
+
+                def first_hop(term):
+                    second_hop(term)
+
+
+                def second_hop(term):
+                    log.info(f"too far from the request: {term}")
+                """,
+        },
+    )
+    hits = [(f.path.rsplit("/", 1)[-1], f.start[0]) for f in only(found, "VAL014")]
+    assert hits == [("views.py", 24)]
+
+
+def test_no_redirect_fix_for_a_target_the_code_chose(tmp_path):
+    src = """\
+        from django.http import HttpResponseRedirect
+
+
+        class Go:
+            def get(self, request):
+                url = self.pick_url()
+                url = url + request.META.get("QUERY_STRING", "")
+                return HttpResponseRedirect(url)
+        """
+    hits = only(run(tmp_path, {"app/views.py": src}), "VAL009")
+    assert all(f.fix is None for f in hits)
+
+
+def test_a_project_check_named_allow_redirect_guards_the_redirect(tmp_path):
+    src = """\
+        from django.shortcuts import redirect
+
+        from .checks import allow_redirect
+
+
+        def back(request):
+            target = request.GET.get("next", "/")
+            if allow_redirect(target):
+                return redirect(target)
+            return redirect("/")
+        """
+    assert (
+        only(
+            run(
+                tmp_path,
+                {
+                    "app/views.py": src,
+                    "app/checks.py": "def allow_redirect(u):\n    return False\n",
+                },
+            ),
+            "VAL009",
+        )
+        == []
+    )

@@ -6,8 +6,8 @@
 allowed_hosts={request.get_host()}, require_https=request.is_secure()) else "/")`,
 and the function is imported. Offered only where the edit is mechanical and
 safe: a `return` of the redirect call itself, one positional argument that is a
-name or a plain read of the request (evaluating it twice changes nothing), in
-a function with a `request` parameter."""
+plain read of the request, or a name given only such values (evaluating it
+twice changes nothing), in a function with a `request` parameter."""
 
 from __future__ import annotations
 
@@ -56,6 +56,8 @@ def redirect_fix(ctx: Context, call: sx.Call) -> Fix | None:
     func = ctx.enclosing(call.node, ("funcdef", "lambdef"))
     if func is None or func.type != "funcdef" or not _has_request_param(func):
         return None
+    if target.type == "name" and not _read_from_request(func, target):
+        return None  # `url = self.get_redirect_url()`: maybe another site on purpose
     checked = (
         f"{text} if {CHECK}({text}, allowed_hosts={{request.get_host()}}, "
         f'require_https=request.is_secure()) else "/"'
@@ -67,6 +69,21 @@ def redirect_fix(ctx: Context, call: sx.Call) -> Fix | None:
             return None
         edits.insert(0, edit)
     return Fix("Redirect only within this site (url_has_allowed_host_and_scheme)", tuple(edits))
+
+
+def _read_from_request(func, name) -> bool:
+    """Whether every value the function gives ``name`` before the redirect reads
+    the request (`target = request.GET.get("next", "/")`)."""
+    values = []
+    for n in sx.walk(func):
+        if n.type == "expr_stmt" and n.start_pos < name.start_pos:
+            ch = n.children
+            if len(ch) == 3 and ch[1].value == "=" and ch[0].type == "name":
+                if ch[0].value == name.value:
+                    values.append(ch[2])
+    return bool(values) and all(
+        sx.code(v).startswith("request.") and SIMPLE_TARGET.match(sx.code(v)) for v in values
+    )
 
 
 def _has_request_param(func) -> bool:

@@ -449,6 +449,7 @@ PATH_GUARDS = ("is_relative_to", "commonpath", "commonprefix", "safe_join", "rea
 # a check of a redirect target: Django's, or the project's own (`safe_for_redirect`)
 REDIRECT_GUARD = re.compile(
     r"url_has_allowed_host_and_scheme|is_safe_url|safe\w*(url|redirect)|(url|redirect)\w*safe|"
+    r"allow\w*(url|redirect)|"
     r"allowed_host|\.netloc\b",
     re.I,
 )
