@@ -49,6 +49,10 @@ def search(request):
     logger.info("search page %d", int(request.GET.get("page", 1)))
     logger.info(f"search page {int(request.GET.get('page', 1))}")
     logger.debug(f"search with settings {settings.SEARCH_BACKEND}")
+    parts = term.split(",")
+    logger.debug(f"search parts {parts}")
+    for part in parts:
+        logger.debug(f"search part {part!r}")
     hits = matching(term, NAMES) + matching_literally(term, NAMES)
     if re.search(term, "featured"):  # expect: VAL017
         hits.append("featured")
