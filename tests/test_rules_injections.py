@@ -458,3 +458,22 @@ def test_a_project_check_named_allow_redirect_guards_the_redirect(tmp_path):
         )
         == []
     )
+
+
+def test_a_module_level_logger_under_another_name(tmp_path):
+    src = """\
+        import logging
+
+        from rich.console import Console
+
+        audit = logging.getLogger("audit")
+        console = Console()
+
+
+        def view(request):
+            audit.info(f"export by {request.GET['who']}")
+            console.log(f"export by {request.GET['who']}")
+            notes.info(f"export by {request.GET['who']}")
+        """
+    hits = [f.start[0] for f in only(run(tmp_path, {"app/views.py": src}), "VAL014")]
+    assert hits == [10]

@@ -195,7 +195,12 @@ class SinkChecks:
         what = callee or method
         owner = callee.rsplit(".", 1)[0] if callee and "." in callee else ""
         if method in LOG_METHODS:
-            if not LOGGER.search(owner) or self._imports_of("structlog"):
+            named = LOGGER.search(owner) or (
+                # `audit = logging.getLogger("audit")`: a module-level name of a file
+                # that imports logging
+                method != "log" and owner in self.ctx.top_names and self._imports_of("logging")
+            )
+            if not named or self._imports_of("structlog"):
                 return False  # structlog renders values as data (JSON, key=value)
             sink = Sink("VAL014", 1 if method == "log" else 0, ("msg",))
             node = self._slot_node(sink, args, pos_nodes)
