@@ -109,6 +109,7 @@ def test_client_data_reaching_the_sink(tmp_path, code, body, argument, words):
         'logger.info(f"page {int(value)}")',
         'logger.info(f"backend {settings.SEARCH_BACKEND}")',
         'logger.info(f"user {request.user.pk} via {request.method}")',
+        'logger.info(f"query {request.GET} body {request.body}")',  # repr() of both
         "math.log(len(value))",  # not a logger
         # XPath variables
         'TREE.xpath("//item[@name=$name]", name=value)',

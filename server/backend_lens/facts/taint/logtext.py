@@ -42,6 +42,26 @@ TEXT_METHODS = frozenset(
     }
 )
 TEXT_FUNCTIONS = frozenset({"str", "unquote", "unquote_plus", "urllib.parse.unquote"})
+# what a request holds as a whole: a mapping, a list or bytes, never bare text
+MAPPINGS = frozenset(
+    {
+        "GET",
+        "POST",
+        "data",
+        "query_params",
+        "headers",
+        "META",
+        "COOKIES",
+        "FILES",
+        "args",
+        "form",
+        "values",
+        "json",
+        "files",
+        "cookies",
+        "body",
+    }
+)
 LISTS = frozenset({"getlist", "split", "splitlines", "keys", "values"})
 BINDERS = ("for_stmt", "comp_for", "sync_comp_for", "except_clause", "with_item")
 
@@ -123,6 +143,9 @@ def is_text(node, depth: int = 0) -> bool:
                     return _prefix_text(ps, 2, depth)
                 return False
             return False
+        if last.type == "trailer" and last.children[0].value == "." and len(ps) > 1:
+            if last.children[1].value in MAPPINGS:
+                return False  # `request.GET`, `request.body`: printed through repr()
         if last.type == "trailer" and last.children[0].value in ("[", "."):
             # `request.GET["q"]`, `payload.name`: what the object holds
             return _prefix_text(ps, 1, depth)
