@@ -243,8 +243,9 @@ class SinkChecks:
                 if fields and all(re.search(r"![ra]", f) for f in fields):
                     return EMPTY
         out = EMPTY
-        for piece in message_pieces(node):
-            if is_text(piece):
+        scopes = self.__dict__.setdefault("_log_scopes", {})
+        for piece in message_pieces(node, scopes):
+            if is_text(piece, scopes):
                 out |= self.ev(piece)
         return out
 

@@ -66,15 +66,15 @@ LISTS = frozenset({"getlist", "split", "splitlines", "keys", "values"})
 BINDERS = ("for_stmt", "comp_for", "sync_comp_for", "except_clause", "with_item")
 
 
-def message_pieces(node) -> list:
+def message_pieces(node, scopes: dict) -> list:
     """The expressions a message is built from (the message itself when it is not
     built here): f-string values, `%` / `.format()` values, `+` operands; a name
     is read through its last assignment in the function."""
     node = _unparen(node)
     if node.type == "name":
-        value = _assigned(node, node.value)
+        value = _assigned(node, node.value, scopes)
         if value is not None and _built(_unparen(value)):
-            return message_pieces(value)
+            return message_pieces(value, scopes)
         return [node]
     if node.type == "fstring":
         return [
@@ -85,7 +85,7 @@ def message_pieces(node) -> list:
     ):
         out = []
         for c in node.children[::2]:
-            out += message_pieces(c) if _built(_unparen(c)) else [c]
+            out += message_pieces(c, scopes) if _built(_unparen(c)) else [c]
         return out
     formatted = sx.formatted_string(node)
     if formatted is not None:
@@ -106,7 +106,7 @@ def message_pieces(node) -> list:
     return [node]
 
 
-def is_text(node, depth: int = 0) -> bool:
+def is_text(node, scopes: dict, depth: int = 0) -> bool:
     """Whether ``node`` is text when what it reads is (not an object, a list or a
     dictionary printed through its `__str__` / `repr()`)."""
     node = _unparen(node)
@@ -114,10 +114,10 @@ def is_text(node, depth: int = 0) -> bool:
         return True
     t = node.type
     if t == "name":
-        if _bound_by_loop(node):
+        if _bound_by_loop(node, scopes):
             return False
-        values = _assignments(node, node.value)
-        return all(is_text(v, depth + 1) for v in values)  # every branch gives text
+        values = _assignments(node, node.value, scopes)
+        return all(is_text(v, scopes, depth + 1) for v in values)  # every branch gives text
     if t == "atom" and node.children[0].value in ("[", "{"):
         return False  # a list, a dict or a set: printed with repr() of its items
     if t in ("atom_expr", "power"):
@@ -128,19 +128,19 @@ def is_text(node, depth: int = 0) -> bool:
             if len(ps) == 2 and ps[0].type == "name":  # f(x)
                 if ps[0].value in TEXT_FUNCTIONS:
                     args = sx.call_args(last)
-                    return bool(args) and is_text(args[0].value, depth + 1)
+                    return bool(args) and is_text(args[0].value, scopes, depth + 1)
                 return False
             if before is not None and before.type == "trailer" and before.children[0].value == ".":
                 name = before.children[1].value
                 if name == "format":  # "{}: {}".format(obj, name)
-                    return any(is_text(a.value, depth + 1) for a in sx.call_args(last))
+                    return any(is_text(a.value, scopes, depth + 1) for a in sx.call_args(last))
                 if name == "join":  # ", ".join(names): the items
                     args = sx.call_args(last)
                     return bool(args) and (
-                        is_text(args[0].value, depth + 1) or _method(args[0].value) in LISTS
+                        is_text(args[0].value, scopes, depth + 1) or _method(args[0].value) in LISTS
                     )
                 if name in TEXT_METHODS:
-                    return _prefix_text(ps, 2, depth)
+                    return _prefix_text(ps, 2, scopes, depth)
                 return False
             return False
         if last.type == "trailer" and last.children[0].value == "." and len(ps) > 1:
@@ -148,7 +148,7 @@ def is_text(node, depth: int = 0) -> bool:
                 return False  # `request.GET`, `request.body`: printed through repr()
         if last.type == "trailer" and last.children[0].value in ("[", "."):
             # `request.GET["q"]`, `payload.name`: what the object holds
-            return _prefix_text(ps, 1, depth)
+            return _prefix_text(ps, 1, scopes, depth)
         return True
     return True
 
@@ -166,10 +166,10 @@ def _method(node) -> str | None:
     return None
 
 
-def _prefix_text(ps, cut: int, depth: int) -> bool:
+def _prefix_text(ps, cut: int, scopes: dict, depth: int) -> bool:
     rest = ps[:-cut]
     if len(rest) == 1:
-        return is_text(rest[0], depth + 1) if rest[0].type == "name" else True
+        return is_text(rest[0], scopes, depth + 1) if rest[0].type == "name" else True
     return True  # a longer chain: `request.GET.get(...)`, `self.request.data[...]`
 
 
@@ -198,45 +198,57 @@ def _function(node):
     return p if p is not None and p.type != "file_input" else None
 
 
-def _bound_by_loop(name) -> bool:
+class _Scope:
+    """What a function binds, read in one walk: the names bound by loops,
+    `except ... as` and `with ... as`, and the plain assignments of each name."""
+
+    def __init__(self, func) -> None:
+        self.loop_names: set[str] = set()
+        self.assigned: dict[str, list] = {}
+        for n in sx.walk(func):
+            t = n.type
+            if t == "expr_stmt":
+                ch = n.children
+                if len(ch) >= 3 and ch[1].type == "operator" and ch[1].value == "=":
+                    if ch[0].type == "name":
+                        self.assigned.setdefault(ch[0].value, []).append(n)
+            elif t in BINDERS and t != "comp_for":  # `async for`: its sync_comp_for
+                if t in ("for_stmt", "sync_comp_for"):
+                    target = n.children[1]
+                elif t == "with_item":
+                    target = n.children[-1]
+                else:
+                    target = n.children[3] if len(n.children) >= 4 else None
+                if target is not None:
+                    self.loop_names.update(x.value for x in sx.walk(target) if x.type == "name")
+        for stmts in self.assigned.values():
+            stmts.sort(key=lambda n: n.start_pos)
+
+
+def _scope(func, scopes: dict) -> _Scope:
+    """The function's bindings, read once per walk (``scopes``: the walk's own
+    table, dropped with it, so no parse tree outlives its walk)."""
+    scope = scopes.get(func.start_pos)
+    if scope is None:
+        scope = scopes[func.start_pos] = _Scope(func)
+    return scope
+
+
+def _bound_by_loop(name, scopes: dict) -> bool:
     func = _function(name)
-    if func is None:
-        return False
-    for n in sx.walk(func):
-        if n.type in BINDERS and n.type != "comp_for":  # `async for`: its sync_comp_for
-            if n.type in ("for_stmt", "sync_comp_for"):
-                target = n.children[1]
-            else:
-                target = (
-                    n.children[-1]
-                    if n.type == "with_item"
-                    else (n.children[3] if len(n.children) >= 4 else None)
-                )
-            if target is None:
-                continue
-            if any(x.type == "name" and x.value == name.value for x in sx.walk(target)):
-                return True
-    return False
+    return func is not None and name.value in _scope(func, scopes).loop_names
 
 
-def _assigned(at, name: str):
+def _assigned(at, name: str, scopes: dict):
     """The value last given to ``name`` before ``at`` in its function, if any."""
-    values = _assignments(at, name)
+    values = _assignments(at, name, scopes)
     return values[-1] if values else None
 
 
-def _assignments(at, name: str) -> list:
+def _assignments(at, name: str, scopes: dict) -> list:
     """The values given to ``name`` before ``at`` in its function, in order."""
     func = _function(at)
     if func is None:
         return []
-    found = []
-    for n in sx.walk(func):
-        if n.type != "expr_stmt" or n.start_pos >= at.start_pos:
-            continue
-        ch = n.children
-        if len(ch) >= 3 and ch[1].type == "operator" and ch[1].value == "=":
-            if ch[0].type == "name" and ch[0].value == name:
-                found.append(n)
-    found.sort(key=lambda n: n.start_pos)
-    return [n.children[-1] for n in found]
+    stmts = _scope(func, scopes).assigned.get(name, ())
+    return [n.children[-1] for n in stmts if n.start_pos < at.start_pos]
