@@ -35,6 +35,7 @@ GROUPS = (
     ("CWE-489", "CWE-215"),  # debug code active / debug information exposed
     ("CWE-614", "CWE-1004"),  # cookie without Secure / without HttpOnly
     ("CWE-611", "CWE-776"),  # XML external entities / entity expansion
+    ("CWE-1333", "CWE-730"),  # regular expression denial of service / DoS (CodeQL's id)
 )
 _CLASS = {
     cwe: "/".join([group[0], *(c.removeprefix("CWE-") for c in group[1:])])

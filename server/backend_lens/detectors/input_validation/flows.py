@@ -12,6 +12,7 @@ from ...facts.taint import Hop, SinkFlow
 from ...model import Edit, Fix, Related
 from ...source import syntax as sx
 from ..base import Context, Site, detector, make_finding
+from .redirect_fix import django_redirect_calls, redirect_fix
 
 # code -> (what the data becomes, what to do)
 RULES = {
@@ -109,8 +110,8 @@ def _where(path: str, here: str, pos) -> str:
     return f"line {pos[0]}" if path == here else f"{name}:{pos[0]}"
 
 
-def message(code: str, sink: SinkFlow, hops: list[Hop], here: str) -> str:
-    becomes, advice = RULES[code]
+def message(code: str, sink: SinkFlow, hops: list[Hop], here: str, rules=None) -> str:
+    becomes, advice = (rules or RULES)[code]
     source = hops[0].message.split(":", 1)[0]
     way = f" through {len(hops) - 1} call{'s' if len(hops) > 2 else ''}" if len(hops) > 1 else ""
     return (
@@ -132,6 +133,8 @@ def judge_sink(
     otherwise: Callable | None = None,
     reads: tuple[str, ...] = (),
     at=None,
+    rules=None,
+    max_calls: int | None = None,
 ):
     """The finding for ``sink`` when client data reaches it: now when it is read in
     the same function, else a judgement against the project's flows. ``otherwise``
@@ -143,17 +146,25 @@ def judge_sink(
     if direct:
         a = min(direct, key=lambda a: a[2])
         hops = [Hop(ctx.path, a[2], a[3], f"{a[1]}: client data enters here")]
-        yield make_finding(code, site, message(code, sink, hops, ctx.path), fix, related(hops))
+        yield make_finding(
+            code, site, message(code, sink, hops, ctx.path, rules), fix, related(hops)
+        )
         return
     path, here = ctx.path, ctx.path
 
-    def judge(index, flow=flow, sink=sink, site=site, path=path, fix=fix, otherwise=otherwise):
+    def judge(
+        index, flow=flow, sink=sink, site=site, path=path, fix=fix, otherwise=otherwise, rules=rules
+    ):
         facts = index.files.get(path)
         hops = None
         if facts is not None:
             hops = index.taint().trace(facts, flow, sink.atoms, code)
+        if hops and max_calls is not None and len(hops) - 1 > max_calls:
+            hops = None  # too far from the request for this rule
         if hops:
-            yield make_finding(code, site, message(code, sink, hops, here), fix, related(hops))
+            yield make_finding(
+                code, site, message(code, sink, hops, here, rules), fix, related(hops)
+            )
         elif otherwise is not None:
             yield from otherwise(index)
 
@@ -290,11 +301,14 @@ def tainted_data(ctx: Context):
         return
     yaml_calls = {c.node.start_pos: c for c in _unsafe_yaml(ctx)}
     shell_calls = {n.start_pos: c for n, c in ctx.calls_of_qualified(SUBPROCESS_CALLS)}
+    redirects = django_redirect_calls(ctx)
     flagged = set()
     for flow, sink in tainted_sinks(ctx, TAINT_CODES):
         fix = None
         if sink.code == "VAL002" and sink.start in shell_calls:
             fix = _shell_fix(ctx, shell_calls[sink.start])
+        if sink.code == "VAL009" and sink.start in redirects:
+            fix = redirect_fix(ctx, redirects[sink.start])
         if sink.code == "VAL006" and sink.start in yaml_calls:
             fix = _yaml_fix(ctx, yaml_calls[sink.start])
             flagged.add(sink.start)

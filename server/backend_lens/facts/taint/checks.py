@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...source import syntax as sx
+from .logtext import is_text, message_pieces
 from .model import (
     EMPTY,
     SinkFlow,
@@ -20,7 +21,11 @@ from .tables import (
     ASYNC_SQL_METHODS,
     HTTP_CLIENT,
     HTTP_METHODS,
+    LDAP_SEARCHES,
+    LOG_METHODS,
+    LOGGER,
     NOT_SQL_OWNER,
+    PASSING_SINKS,
     PATH_METHODS,
     SAFE_YAML_LOADERS,
     SINKS,
@@ -73,6 +78,13 @@ class SinkChecks:
             if qualified == "shelve.open":  # the data chooses the file too
                 self._record("VAL008", what, atoms, start, end, at)
             return
+        passing = PASSING_SINKS.get(qualified or "")
+        if passing is not None:  # re.search(pattern, ...), etree.XPath(expr)
+            atoms = self._slot(passing, args, positional)
+            self._record(
+                passing.code, what, atoms, start, end, self._slot_node(passing, args, pos_nodes)
+            )
+            return
         if qualified in SUBPROCESS or (qualified or "").startswith("subprocess."):
             if qualified not in SUBPROCESS:
                 return
@@ -101,6 +113,14 @@ class SinkChecks:
             return
         if method is None:
             return
+        if (
+            method in LOG_METHODS
+            or method == "xpath"
+            or method in LDAP_SEARCHES
+            or method == "search"
+        ):
+            if self._injection_sink(callee, method, args, positional, pos_nodes, start, end):
+                return
         if method == "run" and pos_nodes and SQL_TEXT.match(_literal_start(pos_nodes[0])):
             self._record("VAL001", what, positional[0], start, end, pos_nodes[0])  # pg8000
             return
@@ -168,6 +188,66 @@ class SinkChecks:
                         end,
                         pos_nodes[slot] if len(pos_nodes) > slot else None,
                     )
+
+    def _injection_sink(self, callee, method, args, positional, pos_nodes, start, end) -> bool:
+        """Log messages (VAL014), lxml's `xpath()` (VAL015) and LDAP search filters
+        (VAL016), found by the method's name and its owner: True when recorded."""
+        what = callee or method
+        owner = callee.rsplit(".", 1)[0] if callee and "." in callee else ""
+        if method in LOG_METHODS:
+            named = LOGGER.search(owner) or (
+                # `audit = logging.getLogger("audit")`: a module-level name of a file
+                # that imports logging
+                method != "log" and owner in self.ctx.top_names and self._imports_of("logging")
+            )
+            if not named or self._imports_of("structlog"):
+                return False  # structlog renders values as data (JSON, key=value)
+            sink = Sink("VAL014", 1 if method == "log" else 0, ("msg",))
+            node = self._slot_node(sink, args, pos_nodes)
+            if node is None or not self._slot(sink, args, positional):
+                return True  # no client data in the message: the common case
+            self._record("VAL014", what, self._message_atoms(node), start, end, node)
+            return True
+        if method == "xpath":  # lxml: element.xpath(_path, namespaces=None, **variables)
+            sink = Sink("VAL015", 0, ("_path",))
+        elif method in LDAP_SEARCHES:  # python-ldap: (base, scope, filterstr, ...)
+            sink = Sink("VAL016", 2, ("filterstr",))
+        elif self._imports_of("ldap3"):  # ldap3: search(search_base, search_filter, ...)
+            sink = Sink("VAL016", 1, ("search_filter",))
+        elif self._imports_of("ldap"):
+            sink = Sink("VAL016", 2, ("filterstr",))
+        else:
+            return False
+        atoms = self._slot(sink, args, positional)
+        self._record(sink.code, what, atoms, start, end, self._slot_node(sink, args, pos_nodes))
+        return True
+
+    def _imports_of(self, package: str) -> bool:
+        return any(q == package or q.startswith(package + ".") for q in self.ctx.imports.values())
+
+    def _message_atoms(self, node) -> frozenset:
+        """What a log message holds: its text pieces (logtext), leaving out the
+        parts written with `!r` / `%r` (repr() escapes newlines and control
+        characters) and objects, lists and dictionaries printed whole."""
+        inner = _unparen(node)
+        formatted = sx.formatted_string(inner)
+        if formatted is not None:
+            text = sx.literal_text(formatted[0])
+            if inner.type == "term":
+                fields = re.findall(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?([a-zA-Z%])", text)
+                fields = [f for f in fields if f != "%"]
+                if fields and all(f in "ra" for f in fields):
+                    return EMPTY
+            else:
+                fields = re.findall(r"\{[^{}]*\}", text)
+                if fields and all(re.search(r"![ra]", f) for f in fields):
+                    return EMPTY
+        out = EMPTY
+        scopes = self.__dict__.setdefault("_log_scopes", {})
+        for piece in message_pieces(node, scopes):
+            if is_text(piece, scopes):
+                out |= self.ev(piece)
+        return out
 
     def _slot(self, sink: Sink, args, positional) -> frozenset:
         if sink.slot is None:

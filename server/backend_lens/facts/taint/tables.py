@@ -90,10 +90,12 @@ SAFE_ANNOTATIONS = re.compile(
 )
 
 
+# `CurrentIncident = Annotated[Incident, Depends(get_current_incident)]`: FastAPI's
+# name for an object a dependency loads, never the client's text
 NOT_CLIENT_DATA = re.compile(
     r"^(Request|Response|BackgroundTasks|Session|AsyncSession|WebSocket|HttpRequest|"
     r"\w*Session|\w*Repository|\w*Service|Settings|\w*Settings|User|\w*User|\w*Dep|"
-    r"\w*Dependency|\w*Depends)$"
+    r"\w*Dependency|\w*Depends|Current[A-Z]\w*)$"
 )
 
 
@@ -162,6 +164,15 @@ SANITIZERS = {
     "urllib.parse.quote_plus": frozenset({"VAL002", "VAL004"}),
     "django.utils.http.urlencode": frozenset({"VAL009"}),
     "urllib.parse.urlencode": frozenset({"VAL009"}),
+    # repr() and JSON write a newline as `\n`: one log record stays one line
+    "repr": frozenset({"VAL014"}),
+    "ascii": frozenset({"VAL014"}),
+    "json.dumps": frozenset({"VAL014"}),
+    "ldap.filter.escape_filter_chars": frozenset({"VAL016"}),
+    "ldap.filter.filter_format": frozenset({"VAL016"}),
+    "ldap3.utils.conv.escape_filter_chars": frozenset({"VAL016"}),
+    "re.escape": frozenset({"VAL017"}),
+    "regex.escape": frozenset({"VAL017"}),
 }
 
 
@@ -353,6 +364,34 @@ def _sinks() -> dict[str, Sink]:
 SINKS = _sinks()
 
 
+def _passing_sinks() -> dict[str, Sink]:
+    """Sinks whose result still carries the data (`re.sub(p, "", text)` returns the
+    text): judged like SINKS, but the walk goes on through them."""
+    out: dict[str, Sink] = {}
+    for lib in ("re", "regex"):
+        for fn in ("compile", "search", "match", "fullmatch", "findall", "finditer", "split"):
+            out[f"{lib}.{fn}"] = Sink("VAL017", 0, ("pattern",))
+        for fn in ("sub", "subn"):
+            out[f"{lib}.{fn}"] = Sink("VAL017", 0, ("pattern",))
+    for q in ("lxml.etree.XPath", "lxml.etree.ETXPath", "lxml.etree.XPathEvaluator"):
+        out[q] = Sink("VAL015", 0, ("path",))
+    return out
+
+
+PASSING_SINKS = _passing_sinks()
+
+
+# a logger: `logger`, `log`, `LOG`, `self.logger`, `app.logger`, `_log`, `audit_logger`
+LOGGER = re.compile(r"(^|[._])(log|logger|logging)$", re.I)
+LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
+)
+
+
+# python-ldap's search methods: (base, scope, filterstr, ...)
+LDAP_SEARCHES = frozenset({"search_s", "search_st", "search_ext", "search_ext_s"})
+
+
 SUBPROCESS = frozenset(
     {
         "subprocess.run",
@@ -410,6 +449,7 @@ PATH_GUARDS = ("is_relative_to", "commonpath", "commonprefix", "safe_join", "rea
 # a check of a redirect target: Django's, or the project's own (`safe_for_redirect`)
 REDIRECT_GUARD = re.compile(
     r"url_has_allowed_host_and_scheme|is_safe_url|safe\w*(url|redirect)|(url|redirect)\w*safe|"
+    r"allow\w*(url|redirect)|"
     r"allowed_host|\.netloc\b",
     re.I,
 )
@@ -471,7 +511,9 @@ PROPAGATING_MUTATORS = frozenset(
 
 
 def sink_codes() -> frozenset[str]:
-    return frozenset(s.code for s in SINKS.values())
+    return frozenset(s.code for s in SINKS.values()) | frozenset(
+        s.code for s in PASSING_SINKS.values()
+    )
 
 
 SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)

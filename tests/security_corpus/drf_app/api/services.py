@@ -1,9 +1,12 @@
 """Query and file helpers used by the API views."""
 
+import logging
 import os
+import re
 
 from django.conf import settings
 from django.db import connection
+from ldap3.utils.conv import escape_filter_chars
 
 
 def build_region_filter(params):
@@ -31,3 +34,18 @@ def read_export(name):
 def read_template(name):
     with open(os.path.join(settings.BASE_DIR, "templates", "exports", name), encoding="utf-8") as fh:  # safe: CWE-22
         return fh.read()
+
+
+audit = logging.getLogger("api.audit")
+
+
+def directory_filter(uid):
+    return f"(&(objectClass=person)(uid={escape_filter_chars(uid)}))"  # safe: CWE-90
+
+
+def tag_pattern(tag):
+    return re.compile(rf"^{tag}\b")  # vuln: CWE-1333
+
+
+def record_search(term):
+    audit.info("search: %s" % term)  # vuln: CWE-117

@@ -12,11 +12,12 @@ def create_app(config_object="app.config.ProductionConfig"):
     db.init_app(app)
     csrf.init_app(app)
 
-    from . import admin, auth, extras, storage, views
+    from . import admin, auth, extras, search, storage, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(storage.bp, url_prefix="/files")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(extras.bp, url_prefix="/x")
+    app.register_blueprint(search.bp, url_prefix="/search")
     return app
