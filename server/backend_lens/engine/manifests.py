@@ -123,7 +123,7 @@ def _library_beside(folder: str, names: set[str]) -> bool:
                 os.path.join(folder, "pyproject.toml"), PYPROJECT_LIMIT, follow=False
             )
             return is_library_pyproject(tomllib.loads(data.decode("utf-8")))
-        except (parsing.SkipFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (parsing.SkipFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             return False
     return "setup.py" in names or "setup.cfg" in names
 
@@ -201,7 +201,7 @@ def analyze(
     if kind == "pyproject":  # its own metadata says (a library's manage.py runs its tests)
         try:
             library = is_library_pyproject(tomllib.loads(text))
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             pass  # check() says so
     manifest = Manifest(path, rel, text, kind, locked, library)
     try:

@@ -309,7 +309,7 @@ async def scan_workspace(ls: BackendLensServer) -> None:
     try:
         n, skipped, cached = await asyncio.wrap_future(worker.call(run))
         reporter.end(f"indexed {n} files")
-        ls.log(f"indexed {n} Python files under {project.root} ({cached} from the cache)")
+        ls.log(f"indexed {n} files under {project.root} ({cached} from the cache)")
         for line in skipped:  # the same lines as the command line's
             ls.log(line, T.MessageType.Warning)
     except Exception as exc:

@@ -291,6 +291,8 @@ def load_toml(text: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Unreadable(f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise Unreadable("nested too deeply") from None
 
 
 def _from_pep508_string(s: TomlString, group: str) -> Requirement | None:
