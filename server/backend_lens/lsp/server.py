@@ -416,9 +416,8 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
         return
     for change in params.changes:
         if change.uri.endswith("pyproject.toml"):
-            reload_config(ls)
-            continue
-        if not change.uri.endswith(".py") or change.uri in ls.docs:
+            reload_config(ls)  # and below: it is a dependency manifest too
+        if not (change.uri.endswith(".py") or _is_manifest(change.uri)) or change.uri in ls.docs:
             continue
         path = ls.path_of(change.uri)
         worker = ls.worker
