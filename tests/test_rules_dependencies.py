@@ -343,6 +343,20 @@ def test_cli_scan_reports_manifest_findings_in_json_and_sarif(tmp_path):
     assert region["region"]["startLine"] == 3 and region["region"]["startColumn"] == 3
 
 
+def test_excluded_folders_and_the_exclude_setting_apply_to_manifests(tmp_path):
+    files = {
+        "pyproject.toml": '[tool.backend-lens]\nexclude = ["legacy"]\n',
+        "legacy/requirements.txt": "flask\n",
+        "node_modules/pkg/requirements.txt": "flask\n",
+        "svc/requirements.txt": "flask\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    out = cli("check", str(tmp_path), "--format", "json", "--no-cache")
+    assert [rel(tmp_path, f["path"]) for f in json.loads(out.stdout)] == ["svc/requirements.txt"]
+
+
 def test_cache_sees_a_lock_file_added_beside_the_manifest(tmp_path):
     root = tmp_path / "proj"
     root.mkdir()
