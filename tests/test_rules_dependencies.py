@@ -60,7 +60,7 @@ def test_pins_bounds_options_and_paths_stay_quiet(tmp_path):
         "-e .\n"
         "./vendor/pkg\n"
         "https://files.example/acme-1.0-py3-none-any.whl\n"
-        "Django==5.2.8  # pinned\n"
+        "Django==5.2.11  # pinned\n"
         "celery[redis]~=5.4\n"
         "redis>=5,<6\n"
         "psycopg==3.2.*\n"
@@ -252,7 +252,7 @@ def test_pipfile(tmp_path):
 
 # -- EXT004 ----------------------------------------------------------------------------------
 def test_known_advisory_names_ids_and_the_fixed_version_and_fixes_the_pin(tmp_path):
-    text = "Django==4.0.5\nWerkzeug==2.2.3\nrequests==2.32.4\nDjango==5.2.8\n"
+    text = "Django==4.0.5\nWerkzeug==2.2.3\nrequests==2.32.4\nDjango==5.2.11\n"
     hits = analyze_files(tmp_path, {"requirements.txt": text})
     first, second = sorted(ext(hits, "EXT004"), key=lambda f: f.start)
     assert (first.start, first.end) == ((1, 0), (1, 13))
@@ -274,7 +274,7 @@ def test_advisory_arithmetic():
     assert keys == sorted(keys)
     hits, fixed = advisories.affecting("Django", "3.2.12")
     assert {a.id for a in hits} >= {"CVE-2022-28346", "CVE-2022-34265"} and fixed == "3.2.25"
-    assert advisories.affecting("django", "5.2.8") == ([], None)
+    assert advisories.affecting("django", "5.2.11") == ([], None)
     assert advisories.affecting("PyYAML", "5.3")[1] == "5.4"
     assert advisories.affecting("not-in-table", "1.0") == ([], None)
     assert advisories.load().date
