@@ -308,7 +308,8 @@ def test_manifest_names():
     assert manifests.kind_of("requirements/base.txt") == "requirements"
     assert manifests.kind_of("pyproject.toml") == "pyproject"
     assert manifests.kind_of("svc/Pipfile") == "pipfile"
-    for other in ("notes.txt", "Pipfile.lock", "requirements.in", "setup.py", "a/base.txt"):
+    others = ("notes.txt", "Pipfile.lock", "requirements.in", "setup.py", "a/base.txt")
+    for other in (*others, "requirements/README.txt"):
         assert manifests.kind_of(other) is None, other
 
 

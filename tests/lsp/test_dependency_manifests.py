@@ -58,3 +58,10 @@ async def test_pyproject_diagnostics_are_placed_inside_the_string(client):
     assert diag.code == "EXT003"
     assert (diag.range.start.line, diag.range.start.character) == (3, 5)
     assert diag.range.end.character == 16
+    hover = await client.text_document_hover_async(
+        T.HoverParams(
+            text_document=T.TextDocumentIdentifier(uri=uri),
+            position=T.Position(line=3, character=8),
+        )
+    )
+    assert hover is not None and "EXT003 · unpinned-dependency" in hover.contents.value

@@ -70,7 +70,11 @@ def kind_of(rel: str) -> str | None:
         if name.lower().startswith("requirements"):
             return "requirements"
         parts = rel.split("/")
-        if len(parts) > 1 and parts[-2] == "requirements":
+        if (
+            len(parts) > 1
+            and parts[-2] == "requirements"
+            and not name.lower().startswith(("readme", "license", "notes", "changelog"))
+        ):
             return "requirements"
     return None
 
