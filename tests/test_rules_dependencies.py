@@ -164,6 +164,12 @@ def test_pyproject_of_a_library_or_with_a_lock_is_quiet(tmp_path):
     for lock in ("uv.lock", "poetry.lock", "pdm.lock"):
         files = {"pyproject.toml": APP_PYPROJECT, lock: ""}
         assert found(tmp_path / lock, files) == [], lock
+    # pip-compile pyproject.toml -o requirements.txt: the requirements file is its lock
+    pinned = "django==5.2.11\n    # via shop (pyproject.toml)\ncelery[redis]==5.4.0 \\\n    --hash=sha256:00\n"
+    files = {"pyproject.toml": APP_PYPROJECT, "requirements.txt": pinned}
+    assert found(tmp_path / "compiled", files) == []
+    files["requirements.txt"] = "django>=5\n"  # not a lock: both are judged
+    assert len(found(tmp_path / "not-compiled", files)) == 4
     # a uv workspace keeps one lock at its root
     files = {"pyproject.toml": "[tool.uv.workspace]\n", "uv.lock": ""}
     files["backend/pyproject.toml"] = APP_PYPROJECT

@@ -132,6 +132,33 @@ def _library_beside(folder: str, names: set[str]) -> bool:
     return "setup.py" in names or "setup.cfg" in names
 
 
+COMPILED_MARKS = ("pip-compile", "uv pip compile", "uv export", "poetry export", "pdm export")
+_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[^\s,;*]+\s*(;.*)?$")
+
+
+def _compiled_beside(folder: str, prefix: str, names: set[str]) -> str:
+    """A requirements file beside a pyproject.toml that pins every requirement
+    exactly (``pip-compile pyproject.toml``, ``uv export``...): its lock."""
+    for name in sorted(names):
+        if not (name.startswith("requirements") and name.endswith(".txt")):
+            continue
+        try:
+            data = parsing.read_bytes(os.path.join(folder, name), PYPROJECT_LIMIT, follow=False)
+            text = data.decode("utf-8")
+        except (parsing.SkipFile, UnicodeDecodeError):
+            continue
+        if any(mark in text[:2000] for mark in COMPILED_MARKS):
+            return prefix + name
+        reqs = [
+            line.split(" #", 1)[0].strip()
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        ]
+        if reqs and all(_PIN.match(r.rstrip("\\ ")) for r in reqs):
+            return prefix + name
+    return ""
+
+
 def surroundings(root: str, rel: str) -> tuple[str, bool, bool]:
     """(the lock or constraints file beside the manifest, from the root, or "";
     whether its folder holds an application; whether the package beside a
@@ -148,6 +175,7 @@ def surroundings(root: str, rel: str) -> tuple[str, bool, bool]:
             (prefix + n for n in sorted(names) if n.startswith("pylock.") and n.endswith(".toml")),
             "",
         )
+        locked = locked or _compiled_beside(folder, prefix, names)
         for i in range(len(parts) - 1, -1, -1):  # a workspace's lock, up to the root
             if locked:
                 break
