@@ -48,7 +48,8 @@ def test_check_with_workers_writes_what_one_process_writes(fmt, shop, capsys, po
     one = output(capsys, "check", str(shop), "--format", fmt, "--jobs", "1", "--no-cache")
     assert pools == []
     two = output(capsys, "check", str(shop), "--format", fmt, "--jobs", "2", "--no-cache")
-    assert pools == [len(list(shop.rglob("*.py")))]
+    # the Python files and the dependency manifests (requirements.txt, pyproject.toml)
+    assert pools == [len(list(shop.rglob("*.py"))) + 2]
     assert one[0] == two[0] == 1
     assert one[1] == two[1] and one[1].count("ORM001") >= 1
     assert one[2] == two[2]

@@ -16,7 +16,9 @@ MIN_PRECISION, MIN_RECALL = 0.9, 0.8
 
 def labels(project: Project) -> set[tuple[str, str, int]]:
     out = set()
-    for path in ROOT.rglob("*.py"):
+    # Python files, and the dependency manifests EXT003/EXT004 read (engine/manifests.py)
+    manifests = [*ROOT.rglob("requirements*.txt"), *ROOT.rglob("requirements/*.txt")]
+    for path in [*ROOT.rglob("*.py"), *sorted(set(manifests))]:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             m = LABEL.search(line)
             if m:

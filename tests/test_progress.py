@@ -58,7 +58,8 @@ def test_check_draws_it_on_a_terminal_and_not_on_a_pipe(tmp_path):
     os.close(master)
     assert proc.returncode == 1
     text = seen.decode()
-    assert "files/s" in text and "/63 files" in text
-    assert "analysed 63 files in" in text
+    # 63 Python files and two dependency manifests (requirements.txt, pyproject.toml)
+    assert "files/s" in text and "/65 files" in text
+    assert "analysed 65 files in" in text
     piped = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "files/s" not in piped.stderr and "analysed" not in piped.stderr

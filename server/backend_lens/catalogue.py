@@ -89,7 +89,8 @@ class Rule:
 
     def code_block(self, heading: str) -> str | None:
         text = self.sections.get(heading, "")
-        m = re.search(r"```python\n(.*?)```", text, re.S)
+        # python, or the language of a dependency manifest (toml, text)
+        m = re.search(r"```(?:python|toml|text)\n(.*?)```", text, re.S)
         return m.group(1) if m else None
 
     def summary(self) -> str:

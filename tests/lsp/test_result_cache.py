@@ -23,7 +23,8 @@ def scanned(client) -> str:
 
 
 def python_files(root: Path) -> int:
-    return sum(1 for _ in root.rglob("*.py"))
+    """The files a scan analyses: Python files and dependency manifests."""
+    return sum(1 for p in root.rglob("*") if p.suffix == ".py" or p.name == "pyproject.toml")
 
 
 @pytest_lsp.fixture(config=CONFIG)
@@ -88,9 +89,9 @@ async def test_the_first_scan_in_worker_processes_indexes_everything(many):
     client = many
     n = python_files(client.root)
     await wait_for(lambda: any(m.message.startswith("indexed ") for m in client.log_messages))
-    assert scanned(client).startswith(
-        f"indexed {n} Python files"
-    ) and "(0 from the cache)" in scanned(client)
+    assert scanned(client).startswith(f"indexed {n} files") and "(0 from the cache)" in scanned(
+        client
+    )
     assert list(Path(os.environ["BACKEND_LENS_CACHE_DIR"]).rglob("results.sqlite")) == []
     # progress went up to every file, in order
     reports = [

@@ -137,7 +137,14 @@ async function start(): Promise<void> {
     options: { cwd, env: serverEnv() },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file", language: "python" }],
+    documentSelector: [
+      { scheme: "file", language: "python" },
+      // dependency manifests: the server reads them as text (EXT003, EXT004)
+      { scheme: "file", pattern: "**/requirements*.txt" },
+      { scheme: "file", pattern: "**/requirements/*.txt" },
+      { scheme: "file", pattern: "**/pyproject.toml" },
+      { scheme: "file", pattern: "**/Pipfile" },
+    ],
     outputChannel: output,
     stdioOptions: { stdout: pipeLines(() => "info"), stderr: pipeLines(stderrLevel) },
     initializationOptions: { backendLens: ruleSettings(resource) },

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     background_jobs,
     data_protection,
     database_performance,
+    dependencies,
     input_checks,
     input_files,
     input_validation,

@@ -20,6 +20,7 @@ from ..source import parsing
 from ..source import syntax as sx
 from ..source.lines import split_lines
 from ..source.suppress import is_suppressed, parse_suppressions
+from . import manifests
 
 log = logging.getLogger(__name__)
 _TOLD: set[tuple[str, str]] = set()  # (file, error) of failed deferred checks already logged
@@ -65,7 +66,11 @@ def analyze(
     cache_key: str | None = None,
     config: Config | None = None,
 ) -> FileResult:
-    """Parse ``text`` once and run every enabled detector over it."""
+    """Parse ``text`` once and run every enabled detector over it. A dependency
+    manifest (requirements*.txt, pyproject.toml, Pipfile) is read as text instead
+    (engine/manifests.py)."""
+    if manifests.kind_of(rel_path) is not None:
+        return manifests.analyze(text, path, rel_path, version, config)
     config = config or Config()
     module = parsing.parse(text, cache_key)
     lines = split_lines(text) or [""]

@@ -11,7 +11,7 @@ A row is used only when its key matches, and the key covers everything a file's
 result depends on: the file's bytes, its path, relative path, import root and
 module name, the settings that change a result (rule selection, file size limit,
 import roots), the tool's version, the Python version and a fingerprint of the
-analysis code itself (every .py file of the package and the rule catalogue), so
+analysis code itself (every .py file of the package, the rule catalogue and its tables), so
 an edited detector never reads a stale result.
 
 A cache that cannot be opened, read or written costs its speed, never the run:
@@ -61,7 +61,9 @@ def code_fingerprint() -> str:
         if spec is not None and spec.origin:
             h.update(Path(spec.origin).read_bytes() + b"\0")
         package = Path(__file__).resolve().parents[1]
-        for folder, pattern in ((package, "*.py"), (catalogue.rules_dir(), "*.md")):
+        rules = catalogue.rules_dir()
+        # the rule pages, and the tables rules read (rules/third-party/advisories.toml)
+        for folder, pattern in ((package, "*.py"), (rules, "*.md"), (rules, "*.toml")):
             for path in sorted(folder.rglob(pattern)):
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")

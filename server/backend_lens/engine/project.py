@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..model import FileResult, Finding
 from ..source import parsing
-from . import store
+from . import manifests, store
 from .cache import ResultCache
 
 if TYPE_CHECKING:
@@ -192,6 +192,8 @@ class Project:
         roots: dict[str, str] = {}
         for path in self.results:
             rel = self.rel(path)
+            if manifests.kind_of(rel) is not None:
+                continue  # not imported
             root = self.import_root(rel)
             key = root or "."
             if key in roots:
@@ -295,7 +297,8 @@ class Project:
             return None
 
     def discover(self) -> list[Path]:
-        """Python files under the root, sorted, minus the excluded ones.
+        """Python files and dependency manifests (engine/manifests.py) under the
+        root, sorted, minus the excluded ones.
 
         Folders are walked at their real place only: a symlinked folder is never
         entered (one inside the project is walked where it really is, so nothing
@@ -347,7 +350,10 @@ class Project:
                     continue
                 names.add(name)
                 rel = prefix + name
-                if name.endswith(".py"):
+                manifest = not name.endswith(".py") and manifests.kind_of(rel) is not None
+                if manifest and name in OTHER_FILES:
+                    others.append(rel)
+                if name.endswith(".py") or manifest:
                     if excluded(rel):
                         continue
                     full = entry.path
@@ -434,8 +440,7 @@ class Project:
             return None, self._skip(p, str(exc))
         rel = self.rel(p)
         result = analyze(text, p, rel, version, cache_key, self.config)
-        result.facts.import_root = self.import_root(rel)
-        result.facts.import_module = self.import_module(rel)
+        result.facts.import_root, result.facts.import_module = self._identity(rel)
         if key is not None and self.cache is not None:
             # the key of the bytes that were analysed: a file changed meanwhile is
             # stored under its old content's key, and read again next time
@@ -456,14 +461,32 @@ class Project:
     def _cache_key(self, p: str, data: bytes) -> bytes:
         assert self.cache is not None
         rel = self.rel(p)
-        return self.cache.key(
-            self.config, p, rel, self.import_root(rel), self.import_module(rel), data
-        )
+        return self.cache.key(self.config, p, rel, *self._identity(rel), data)
 
     def _merge(self, p: str, result: FileResult) -> set[str]:
         self.skipped.pop(p, None)
         self.results[p] = result
+        if manifests.kind_of(self.rel(p)) is not None:
+            return set()  # a manifest defines nothing the index reads
         return self.index.update(result.facts)
+
+    def _identity(self, rel: str) -> tuple[str, str]:
+        """What a file's result depends on besides its bytes and path: its import
+        root and module name; for a dependency manifest, "" and the project facts
+        its rules read (a lock file beside it...: engine/manifests.py)."""
+        if manifests.kind_of(rel) is not None:
+            return "", manifests.context(str(self.root), rel)
+        return self.import_root(rel), self.import_module(rel)
+
+    def manifest_contexts(self, paths: list[str]) -> list[tuple[str, str]]:
+        """(path, what its result depends on) of the manifests among ``paths``: a
+        lock file added beside one changes its findings, not its bytes."""
+        out = []
+        for p in paths:
+            rel = self.rel(p)
+            if manifests.kind_of(rel) is not None:
+                out.append((p, self._identity(rel)[1]))
+        return out
 
     def _skip(self, p: str, reason: str) -> set[str]:
         self.skipped[p] = reason
@@ -487,6 +510,10 @@ class Project:
             return None, self.index.remove(path)
         self.skipped.pop(path, None)
         rel = self.rel(path)
+        if manifests.kind_of(rel) is not None:  # read as text, whole: it is small
+            result = analyze(text, path, rel, version, None, self.config)
+            self.results[path] = result
+            return result, set()
         doc = docs.get(path)
         if doc is None or doc.config is not self.config or doc.cache_key != cache_key:
             doc = docs[path] = IncrementalFile(path, rel, cache_key, self.config)
@@ -639,7 +666,7 @@ class Project:
                     plan[p] = key
                     continue
             rel = self.rel(p)
-            root, module = self.import_root(rel), self.import_module(rel)
+            root, module = self._identity(rel)
             if cache is not None:
                 try:
                     data = self.read_bytes(p)

@@ -74,13 +74,15 @@ def trusted(stat: tuple[int, ...] | None, since: int) -> tuple[int, ...] | None:
 
 def layout(project, paths: list[str]) -> bytes:
     """A digest of what the walk found: the files, the import roots, the folders
-    that are not packages, the files and folders skipped."""
+    that are not packages, the files and folders skipped, and what the
+    dependency manifests are judged with (a lock file beside one...)."""
     parts = (
         str(project.root),
         paths,
         sorted(project._declared_roots().items()),
         sorted(k for k, v in project._packages.items() if v is False),
         sorted(project.skipped.items()),
+        project.manifest_contexts(paths),
     )
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=20).digest()
 

@@ -20,6 +20,7 @@ from pygls.workspace import PositionCodec, ServerTextPosition
 from .. import __version__, catalogue
 from ..config import Config
 from ..config import load as load_config
+from ..engine import manifests
 from ..engine.analysis import check_registry
 from ..engine.cache import ResultCache
 from ..engine.parallel import default_jobs
@@ -273,7 +274,7 @@ async def initialized(ls: BackendLensServer, params: T.InitializedParams):
     ls.worker.start()
     # open documents that arrived before we were ready
     for doc in list(ls.workspace.text_documents.values()):
-        if doc.uri.endswith(".py"):
+        if doc.uri.endswith(".py") or _is_manifest(doc.uri):
             ls.submit(doc.uri)  # the URI as the client wrote it
     if root is not None:
         ls.scan_done = asyncio.ensure_future(scan_workspace(ls))
@@ -308,7 +309,7 @@ async def scan_workspace(ls: BackendLensServer) -> None:
     try:
         n, skipped, cached = await asyncio.wrap_future(worker.call(run))
         reporter.end(f"indexed {n} files")
-        ls.log(f"indexed {n} Python files under {project.root} ({cached} from the cache)")
+        ls.log(f"indexed {n} files under {project.root} ({cached} from the cache)")
         for line in skipped:  # the same lines as the command line's
             ls.log(line, T.MessageType.Warning)
     except Exception as exc:
@@ -368,9 +369,20 @@ def _is_python(doc) -> bool:
     return doc.uri.endswith((".py", ".pyi")) or getattr(doc, "language_id", None) == "python"
 
 
+def _is_manifest(uri: str) -> bool:
+    """A dependency manifest (requirements*.txt, requirements/*.txt, pyproject.toml,
+    Pipfile): analysed as text (engine/manifests.py)."""
+    parts = unquote(uri).rsplit("/", 2)
+    return manifests.kind_of("/".join(parts[-2:])) is not None
+
+
+def _is_analysed(doc) -> bool:
+    return _is_python(doc) or _is_manifest(doc.uri)
+
+
 @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: BackendLensServer, params: T.DidOpenTextDocumentParams):
-    if _is_python(params.text_document):
+    if _is_analysed(params.text_document):
         ls.state(params.text_document.uri)
         ls.submit(params.text_document.uri)
 
@@ -404,9 +416,8 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
         return
     for change in params.changes:
         if change.uri.endswith("pyproject.toml"):
-            reload_config(ls)
-            continue
-        if not change.uri.endswith(".py") or change.uri in ls.docs:
+            reload_config(ls)  # and below: it is a dependency manifest too
+        if not (change.uri.endswith(".py") or _is_manifest(change.uri)) or change.uri in ls.docs:
             continue
         path = ls.path_of(change.uri)
         worker = ls.worker

@@ -11,6 +11,7 @@ import jinja2
 
 from .. import __version__, catalogue
 from ..catalogue import SECTIONS
+from ..engine import manifests
 from ..engine.project import Project
 from ..model import Finding, Severity
 from . import scoring
@@ -1108,7 +1109,10 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         else:
             unscored.setdefault(kind, []).append(f)
     items = [_item(project, f, cat) for f in scored]
-    lines = sum(r.lines for r in project.results.values())
+    # lines of code: the dependency manifests among the files analysed are not code
+    lines = sum(
+        r.lines for p, r in project.results.items() if manifests.kind_of(project.rel(p)) is None
+    )
     scores = scoring.compute(scored, cat, lines, _missing_evidence(ev))
     parts: dict[str, list[Section]] = {}
     for heading, part in SECTIONS:
