@@ -130,19 +130,6 @@ def test_fastapi_uuid_parameter_is_not_judged_by_the_shape_of_the_sql(tmp_path):
     assert "x_tenant" in only(found, "VAL001")[0].message
 
 
-WALK_HOOK = (
-    "needs facts/taint/walk.py to read params.safe_fields in _Function.chain "
-    "(the lead's file: the patch is in hfp's final message)"
-)
-
-
-def _walk_reads_safe_fields() -> bool:
-    from backend_lens.facts.taint import walk
-
-    return "safe_fields" in vars(walk)
-
-
-@pytest.mark.xfail(not _walk_reads_safe_fields(), reason=WALK_HOOK, strict=True)
 def test_fastapi_number_fields_of_a_model_with_text_are_not_text(tmp_path):
     # `item.price` of `price: float` is a number FastAPI validated, even when the
     # same model has a text field (`item.title`): that one stays client data
@@ -162,19 +149,6 @@ def test_fastapi_number_fields_of_a_model_with_text_are_not_text(tmp_path):
     assert lines(found, "VAL001") == [first + 1]
 
 
-QUERY_HOOK = (
-    "needs facts/taint/walk.py to clean data placed after a '?' or '#' for VAL007/VAL009 "
-    "(the lead's file: the patch is in hfp's final message)"
-)
-
-
-def _walk_reads_queries() -> bool:
-    from backend_lens.facts.taint import walk
-
-    return "_placing" in vars(walk)
-
-
-@pytest.mark.xfail(not _walk_reads_queries(), reason=QUERY_HOOK, strict=True)
 def test_query_string_kept_after_the_question_mark_is_not_a_redirect_target(tmp_path):
     # Django's RedirectView: the client's query string goes after the "?" of a URL
     # the code chose, in a method whose result another method redirects to
@@ -224,7 +198,6 @@ def test_query_string_kept_after_the_question_mark_is_not_a_redirect_target(tmp_
     assert all("request.GET" in f.message for f in only(found, "VAL009"))
 
 
-@pytest.mark.xfail(not _walk_reads_queries(), reason=QUERY_HOOK, strict=True)
 def test_client_data_in_the_path_of_a_url_built_in_a_helper_is_not_the_host(tmp_path):
     # dispatch's AWS ALB key look-up: the region (a setting) picks the host, the
     # key id from a header only the path; the helper's URL is built from both

@@ -3,6 +3,7 @@ what they hold; and which parameters hold client data."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...source import syntax as sx
@@ -23,7 +24,7 @@ from .nodes import (
     _method_of,
     _unparen,
 )
-from .params import _caller_params, source_params
+from .params import _caller_params, safe_fields, source_params
 from .tables import (
     AIOHTTP_ATTRS,
     BUILTINS,
@@ -44,6 +45,41 @@ from .tables import (
     STRING_BUILDERS,
     WRAPPERS,
 )
+
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+def _placed(before: str) -> frozenset:
+    """The rules a value is clean for when a URL built from parts puts it after
+    ``before`` (the text so far, "X" for each value): after the path's first "/"
+    or in the query or fragment it chooses neither the host of a request (VAL007)
+    nor, behind a scheme and host or a site path ("/x"), a redirect's target."""
+    if "?" in before or "#" in before:
+        return frozenset({"VAL007", "VAL009"})
+    after = _SCHEME.sub("", before)
+    out = set()
+    if "/" in after.lstrip("/"):
+        out.add("VAL007")
+        if after != before or re.match(r"^/[^/\\]", before):
+            out.add("VAL009")
+    elif re.match(r"^/[^/\\]", before):
+        out.add("VAL009")
+    return frozenset(out)
+
+
+def _placing(pieces) -> frozenset:
+    """The atoms of a string built from ``pieces`` ((literal text, None) or
+    (None, atoms) in order), each value cleaned for what its place rules out."""
+    out, before = EMPTY, ""
+    for text, atoms in pieces:
+        if text is not None:
+            before += text
+            continue
+        codes = _placed(before) if atoms else EMPTY
+        out |= _cleaned(atoms, codes) if codes else atoms
+        before += "X"
+    return out
 
 
 class _Function(SinkChecks):
@@ -69,6 +105,10 @@ class _Function(SinkChecks):
         # is read as the module's until then)
         self.params = frozenset(p.name.value for p in funcdef.get_params())
         self._text: str | None = None  # the function's code, read when a sink asks
+        # a route's body models -> their fields typed with no client text (`price: float`)
+        clients = {k for k, v in sources.items() if any(a[0] == "s" for a in v)}
+        self.safe_fields = safe_fields(funcdef, clients) if clients else {}
+        self.given = dict(sources)  # a parameter rebound in the body loses its fields
 
     def is_local(self, name) -> bool:
         """A parameter, or a name the walk has bound so far."""
@@ -284,11 +324,13 @@ class _Function(SinkChecks):
         if t == "strings":
             return self._union(node.children)
         if t == "fstring":
-            out = EMPTY
+            pieces = []
             for c in node.children:
                 if c.type == "fstring_expr":
-                    out |= self.ev(c.children[1])
-            return out
+                    pieces.append((None, self.ev(c.children[1])))
+                elif c.type == "fstring_string":
+                    pieces.append((c.value, None))
+            return _placing(pieces)
         if t in ("atom_expr", "power"):
             return self.chain(node)
         if t in ("comparison", "not_test"):
@@ -296,10 +338,14 @@ class _Function(SinkChecks):
             return EMPTY
         if t == "term" and len(node.children) == 3 and node.children[1].value == "%":
             left, right = node.children[0], node.children[2]
-            lv, rv = self.ev(left), self.ev(right)
             if _is_string(_unparen(left)):
-                return lv | rv
-            return lv | rv
+                return self.ev(left) | self._formatted(sx.literal_text(_unparen(left)), right)
+            return self.ev(left) | self.ev(right)
+        if t == "arith_expr" and all(c.value == "+" for c in node.children[1::2]):
+            return _placing(
+                (sx.literal_text(c), None) if c.type == "string" else (None, self.ev(c))
+                for c in node.children[::2]
+            )
         if t in ("arith_expr", "term", "or_test", "and_test", "expr", "xor_expr", "shift_expr"):
             return self._union(node.children)
         if t == "factor":
@@ -340,6 +386,20 @@ class _Function(SinkChecks):
         if hasattr(node, "children"):
             return self._union(node.children)
         return EMPTY
+
+    def _formatted(self, text: str, right) -> frozenset:
+        """The atoms ``"text" % right`` puts in its text, each cleaned for its place."""
+        slots = [m for m in _CONVERSION.finditer(text) if m.group(1) != "%"]
+        items = _items(right) if right.type == "atom" and right.children[0].value == "(" else None
+        if not slots or items is None or len(items) != len(slots):
+            atoms = self.ev(right)  # one value, a mapping: placed at the first slot
+            return _placing([(text[: slots[0].start()] if slots else "", None), (None, atoms)])
+        pieces: list = []
+        end = 0
+        for m, item in zip(slots, items, strict=True):
+            pieces += [(text[end : m.start()], None), (None, self.ev(item))]
+            end = m.end()
+        return _placing(pieces)
 
     def _union(self, nodes) -> frozenset:
         out = EMPTY
@@ -393,6 +453,12 @@ class _Function(SinkChecks):
                     and (attr not in AIOHTTP_ATTRS or base == "request")
                 ):
                     atoms = atoms | {("s", f"{base}.{attr}", head.start_pos, tr.end_pos, EMPTY)}
+                elif (
+                    i == 1
+                    and attr in self.safe_fields.get(base, ())
+                    and self.env.get(base) == self.given.get(base)
+                ):
+                    atoms = EMPTY  # `item.price` of a body model whose `price: float`
                 elif attr in CLEAN_ATTRS or (
                     attr in REQUEST_CLEAN_ATTRS and base is not None and self._is_request(base)
                 ):
