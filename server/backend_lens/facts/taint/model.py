@@ -15,11 +15,12 @@ Atoms = frozenset
 EMPTY: frozenset = frozenset()
 
 
-# A scan holds the flows of every file, read back from the workers (or the result
-# cache) by pickle: most of what a call is given or a function returns repeats from
-# function to function and file to file (`self`, `request`, a constant), so
-# unpickling gives one object per distinct value of those that hold no positions
-# (positions make a value unique: sharing them would only grow the table).
+# A scan holds the flows of every file: most of what a call is given or a function
+# returns repeats from function to function and file to file (`self`, `request`, a
+# constant). ``function_flow`` and ``call_flow`` (what the walk builds, and what
+# unpickling a worker's or the result cache's flows calls) give one object per
+# distinct value of those that hold no positions (positions make a value unique:
+# sharing them would only grow the table).
 _SHARED: dict = {}
 SHARED_MAX = 200_000  # a long-running server starts the table afresh past this
 
@@ -44,11 +45,11 @@ def shared_args(args: tuple) -> tuple:
     return tuple((sys.intern(slot), shared_atoms(a)) for slot, a in args)
 
 
-def _call_flow(callee, start, end, args) -> CallFlow:
+def call_flow(callee, start, end, args) -> CallFlow:
     return CallFlow(sys.intern(callee), start, end, shared_args(args))
 
 
-def _function_flow(qualname, start, params, returns, calls, sinks, called) -> FunctionFlow:
+def function_flow(qualname, start, params, returns, calls, sinks, called) -> FunctionFlow:
     return FunctionFlow(
         qualname,
         start,
@@ -69,7 +70,7 @@ class CallFlow:
     args: tuple[tuple[str, frozenset], ...]
 
     def __reduce__(self):
-        return _call_flow, (self.callee, self.start, self.end, self.args)
+        return call_flow, (self.callee, self.start, self.end, self.args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ class FunctionFlow:
     called: tuple[str, ...] = ()
 
     def __reduce__(self):
-        return _function_flow, (
+        return function_flow, (
             self.qualname,
             self.start,
             self.params,

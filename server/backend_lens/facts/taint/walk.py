@@ -15,6 +15,8 @@ from .model import (
     SinkFlow,
     _cleaned,
     _union_all,
+    call_flow,
+    function_flow,
 )
 from .nodes import (
     _first_item,
@@ -705,8 +707,14 @@ def _flow(ctx, funcdef) -> FunctionFlow | None:
     called = tuple(sorted({c.callee for c in walk.calls} - kept))
     if not sinks and not calls and not returns and not called:
         return None
-    return FunctionFlow(
-        sx.intern(qualname), funcdef.children[1].start_pos, params, returns, calls, sinks, called
+    return function_flow(
+        sx.intern(qualname),
+        funcdef.children[1].start_pos,
+        params,
+        returns,
+        tuple(call_flow(c.callee, c.start, c.end, c.args) for c in calls),
+        sinks,
+        called,
     )
 
 
