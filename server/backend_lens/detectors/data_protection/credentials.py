@@ -309,16 +309,9 @@ def hardcoded_credential(ctx: Context):
             "can sign tokens or messages the application will trust; read it from the "
             "environment or a secrets manager and replace it",
         )
-    # once per file text, not once per statement the server re-checks
-    hints = ctx.file_memo.get("SEC006 hints")
-    if hints is None:
-        hints = ctx.file_memo["SEC006 hints"] = (
-            KEY_HINT.search(ctx.text) is not None,
-            "@" in ctx.text and URL_HINT.search(ctx.text) is not None,
-        )
-    text_has_keys, text_has_urls = hints
-    if not (text_has_keys or text_has_urls):
-        return
+    # each format holds its hint (KEY_HINT), and a URL with a password "://user:pw@":
+    # a string without them is skipped at once (the strings of the statements
+    # checked, not the file's text: the server re-checks a few statements per edit)
     for node in _strings(ctx):
         if id(node) in reported:
             continue
@@ -326,13 +319,13 @@ def hardcoded_credential(ctx: Context):
         if not v:
             continue
         what = None
-        if text_has_keys:
+        if KEY_HINT.search(v):
             for label, pattern in KEY_FORMATS:
                 m = pattern.search(v)
                 if m and "EXAMPLE" not in v.upper():
                     what = label
                     break
-        if what is None and text_has_urls:
+        if what is None and "@" in v and URL_HINT.search(v):
             m = URL_CREDENTIAL.match(v.strip())
             if (
                 m
