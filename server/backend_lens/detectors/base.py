@@ -165,8 +165,14 @@ class Context:
     ) -> list[tuple[object, sx.Call]]:
         """Calls whose callee, qualified through the imports, is in ``qualified``
         (``requests.get`` written as ``requests.get(...)``, ``get(...)`` or an alias)."""
-        methods = {q.rsplit(".", 1)[-1] for q in qualified}
-        methods |= {local for local, q in self.facts.imports.items() if q in qualified}
+        # the method names depend on the file's imports only: once per file and set
+        key = ("calls_of_qualified", qualified) if type(qualified) is frozenset else None
+        methods = self.file_memo.get(key) if key is not None else None
+        if methods is None:
+            methods = {q.rsplit(".", 1)[-1] for q in qualified}
+            methods |= {local for local, q in self.facts.imports.items() if q in qualified}
+            if key is not None:
+                self.file_memo[key] = methods
         return [
             (node, call)
             for node, call in self.calls_to(*methods)

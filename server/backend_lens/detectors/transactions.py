@@ -305,13 +305,16 @@ def _runs_once(func) -> bool:
 
 def _skip_file(ctx: Context) -> bool:
     """Tests, migrations (Alembic revisions wherever they live) and Alembic's env.py."""
-    name = ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1]
-    return (
-        ctx.facts.is_test
-        or ctx.facts.is_migration
-        or name == "env.py"
-        or any(m.split(".")[0] == "alembic" for m in ctx.facts.imported_modules)
-    )
+    known = ctx.file_memo.get("transactions: skip file")
+    if known is None:
+        name = ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1]
+        known = ctx.file_memo["transactions: skip file"] = (
+            ctx.facts.is_test
+            or ctx.facts.is_migration
+            or name == "env.py"
+            or any(m.split(".")[0] == "alembic" for m in ctx.facts.imported_modules)
+        )
+    return known
 
 
 def _kept_by_result(node, value) -> bool:

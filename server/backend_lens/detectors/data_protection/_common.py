@@ -90,7 +90,15 @@ def article(word: str) -> str:
 
 
 def is_quiet_path(ctx: Context) -> bool:
-    """Tests, fixtures, examples, documentation and scripts run by hand."""
+    """Tests, fixtures, examples, documentation and scripts run by hand (once per
+    file: eight rules ask, on each run of statements the server checks)."""
+    known = ctx.file_memo.get("quiet path")
+    if known is None:
+        known = ctx.file_memo["quiet path"] = _is_quiet_path(ctx)
+    return known
+
+
+def _is_quiet_path(ctx: Context) -> bool:
     if ctx.facts.is_test:
         return True
     rel = "/" + ctx.rel_path.replace("\\", "/").lower()

@@ -266,11 +266,20 @@ def _signing_keys(ctx: Context):
             yield what, node
 
 
-def _strings(ctx: Context):
-    for stmt in ctx.nodes("simple_stmt"):
-        for n in sx.walk(stmt):
-            if n.type == "string":
-                yield n
+def _hinted_strings(ctx: Context):
+    """The string tokens of simple statements whose text holds a key's hint
+    (KEY_HINT: each format holds its own) or a URL's password ("://user:pw@"):
+    read from the strings the node index recorded, not by walking statements (the
+    server checks a few statements per keystroke; most files have none)."""
+    for n in ctx.nodes("string"):
+        raw = n.value
+        if not (KEY_HINT.search(raw) or ("@" in raw and URL_HINT.search(raw))):
+            continue
+        p = n.parent
+        while p is not None and p.type != "simple_stmt":
+            p = p.parent
+        if p is not None:
+            yield n
 
 
 @detector("SEC006", section="Data Protection & Encryption")
@@ -309,10 +318,7 @@ def hardcoded_credential(ctx: Context):
             "can sign tokens or messages the application will trust; read it from the "
             "environment or a secrets manager and replace it",
         )
-    # each format holds its hint (KEY_HINT), and a URL with a password "://user:pw@":
-    # a string without them is skipped at once (the strings of the statements
-    # checked, not the file's text: the server re-checks a few statements per edit)
-    for node in _strings(ctx):
+    for node in _hinted_strings(ctx):
         if id(node) in reported:
             continue
         v = sx.string_value(node)
