@@ -118,15 +118,13 @@ def main() -> int:
         pub = Published(uri, path, version, findings, lines)
         [ls.to_diagnostic(codec, pub, f, cat) for f in findings]
         t3 = time.perf_counter()
-        # what the server's analysis thread does in the pause after an edit
-        project.refine(path)
         if args.per_edit and version > 1:
             st = project._incremental[path].stats
             where = sites[version - 2] if version - 2 < len(sites) else None
             print(
                 f"  edit {version:3}: {(t3 - t0) * 1000:7.1f} ms  at {where}  units {st.units}"
                 f" indexed {st.indexed} facts {st.facts} detected {st.detected}"
-                f"{' WHOLE' if st.whole else ''}{' coarse' if st.coarse else ''}  deferred {len(project.results[path].deferred)}"
+                f"{' WHOLE' if st.whole else ''}  deferred {len(project.results[path].deferred)}"
             )
         for k, v in (
             ("analyze_open", t1 - t0),
@@ -139,7 +137,6 @@ def main() -> int:
     t0 = time.perf_counter()
     one(1, text)
     project.warm(path)  # what the server's analysis thread does before the first edit
-    project.refine(path)
     first = (time.perf_counter() - t0) * 1000
     for v in steps.values():
         v.clear()

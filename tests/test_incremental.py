@@ -153,9 +153,6 @@ def test_incremental_equals_a_fresh_analysis_after_every_edit(project, name, tex
     kept_units = 0
     wholes = 0  # analyses that fell back to the whole file (half-typed code it could not cut)
     has_functions = "\ndef " in text or "\n    def " in text
-    # the server splits runs checked together when the editor pauses, and an edit may
-    # stop it after any run (its own random numbers: the edits stay those of the seed)
-    pauses = random.Random(f"{SEED}:{name}:refine")
     try:
         for step in range(EDITS + 1):
             if step:
@@ -166,11 +163,6 @@ def test_incremental_equals_a_fresh_analysis_after_every_edit(project, name, tex
             assert _shown(inc, project.index, config) == _shown(full, project.index, config), where
             assert inc.facts == full.facts, where
             assert inc.syntax_errors == full.syntax_errors, where
-            if doc.coarse and pauses.random() < 0.7:
-                runs = iter(range(pauses.randrange(1, 40)))
-                doc.refine(interrupted=lambda runs=runs: next(runs, None) is None)
-                shown = _shown(inc, project.index, config)
-                assert shown == _shown(full, project.index, config), f"{where}, refined"
             if step and not doc.stats.whole:
                 kept_units += doc.stats.units - doc.stats.detected
             wholes += doc.stats.whole
@@ -212,52 +204,6 @@ def test_an_edit_reanalyses_only_the_units_around_it(project):
         assert doc.stats.facts <= 6
     finally:
         parsing.forget("test-incremental:few")
-
-
-def test_a_module_level_edit_checks_every_run_at_once_then_splits_them_in_a_pause(project):
-    """An import typed at the top re-checks every statement: checked as one run (half
-    the cost of checking the runs one by one). ``refine`` (the analysis thread, when
-    no edit waits) splits them, stopping when an edit comes; after it, a keystroke in
-    a method re-checks only the statements around it, with the same findings."""
-    text = _corpus.views_module(600)
-    path = str(EXAMPLE / "v.py")
-    doc = IncrementalFile(path, "v.py", "test-incremental:coarse", project.config)
-    config = project.config
-
-    def same(result, text, version):
-        full = analyze(text, path, "v.py", version, None, config)
-        assert _shown(result, project.index, config) == _shown(full, project.index, config)
-        assert _shown(result, project.index, config)  # the module has findings to compare
-
-    try:
-        doc.analyze(text, 1)
-        assert not doc.coarse  # a first analysis checks the runs one by one
-        total = doc.stats.units
-        text = "import decimal\n" + text
-        lines = text.splitlines(keepends=True)
-        lines[0] = "import decimal, json\n"  # on the import's own line: no line moves
-        text2 = "".join(lines)
-        doc.analyze(text, 2)
-        doc.refine()
-        result = doc.analyze(text2, 3)
-        assert doc.stats.coarse and doc.stats.detected == total + 1 and doc.coarse
-        same(result, text2, 3)
-
-        # an edit comes after two runs: the rest waits for the next pause
-        calls = iter(range(2))
-        assert doc.refine(interrupted=lambda: next(calls, None) is None) is False
-        assert doc.coarse
-        assert doc.refine() is True and not doc.coarse
-        same(result, text2, 3)  # the same findings, gathered run by run
-
-        n = next(i for i, line in enumerate(lines) if i > len(lines) // 2 and "#" in line)
-        lines[n] = lines[n].rstrip("\n") + " typed\n"
-        text3 = "".join(lines)
-        result = doc.analyze(text3, 4)
-        assert not doc.stats.coarse and doc.stats.detected <= total // 4, doc.stats
-        same(result, text3, 4)
-    finally:
-        parsing.forget("test-incremental:coarse")
 
 
 def test_opening_a_scanned_file_shows_the_scan_s_findings_then_edits_stay_exact(tmp_path):

@@ -16,10 +16,7 @@ edit can have changed:
 3. detectors declared ``scope="unit"`` keep their findings for a unit unless the
    unit changed, or the file's facts or any unit that is not a function changed
    (what such a detector may read besides its own statement); those declared
-   ``scope="file"`` run over the whole file every time. Units are checked in runs
-   of a few; when an edit of a module-level statement leaves every run to check,
-   they are checked as one (half the cost) and split into runs again by
-   ``refine``, which the analysis thread calls when no edit waits.
+   ``scope="file"`` run over the whole file every time.
 
 The result is the FileResult ``analyze`` would give for the same text: the
 tests compare them after every edit of long random edit sequences over real
@@ -156,26 +153,6 @@ def _chunks(units: list[su.Unit]) -> list[tuple[int, int]]:
     return out
 
 
-# when an edit of a module-level statement leaves this many runs to check (every run),
-# they are checked as one: a detector costs half as much on the whole file as on its
-# runs one by one
-COARSE_RUNS = 8
-
-
-class _Coarse:
-    """What the detectors found on many runs checked together, kept as one: it holds
-    until one of its runs changes. ``refine`` (when no edit waits) checks its runs
-    one by one, so that the next edit re-checks only the runs it changed."""
-
-    __slots__ = ("keys", "found", "problems", "refined")
-
-    def __init__(self, keys: frozenset, found: list, problems: list):
-        self.keys = keys
-        self.found = found
-        self.problems = problems
-        self.refined: dict[tuple, tuple[list, list]] = {}  # run key -> (found, problems)
-
-
 def _picked(u: su.Unit) -> bool:
     """One unit in three, by its first line's text: the same in every process (the
     built-in ``hash`` of a string is not), so that where runs end is reproducible,
@@ -192,7 +169,6 @@ class Stats:
     facts: int = 0
     detected: int = 0
     whole: bool = False
-    coarse: bool = False  # the runs to check were checked as one (see COARSE_RUNS)
 
 
 class IncrementalFile:
@@ -208,10 +184,6 @@ class IncrementalFile:
         self._parts: list = []
         self._inputs: tuple | None = None  # what unit-scope detectors read besides their unit
         self._chunks: dict[tuple, tuple[list, list]] = {}  # units' keys -> (found, problems)
-        self._coarse: list[_Coarse] = []  # runs checked together (see COARSE_RUNS)
-        self._refine: tuple | None = None  # what ``refine`` needs of the last analysis
-        self._result: FileResult | None = None
-        self._whole_file: list = []  # what the file-scope detectors found last
         self._assigned: tuple = ()  # (states, names joined) of the last analysis
         self.pending: str | None = None  # text whose result came from the scan (Project.warm)
         self.stats = Stats()
@@ -236,8 +208,6 @@ class IncrementalFile:
             self._context = self._facts = self._inputs = None
             self._parts = []
             self._chunks = {}
-            self._coarse = []
-            self._refine = self._result = None
             self._assigned = ()
             self.stats = Stats(whole=True)
             result = analyze(text, self.path, self.rel_path, version, self.cache_key, self.config)
@@ -378,49 +348,14 @@ class IncrementalFile:
             )
 
         old_chunks = self._chunks if same_inputs else {}
-        plan = [
-            (tuple(u.key for u in units[first:last]), first, last) for first, last in _chunks(units)
-        ]
-        coarse: list[_Coarse] = []
-        held: set[tuple] = set()
-        if same_inputs and self._coarse:
-            # runs checked together by an earlier edit, none of which changed since; of
-            # one that changed, the runs a pause had already checked one by one
-            waiting = {key for key, first, last in plan if not any(fresh[first:last])}
-            for c in self._coarse:
-                if c.keys <= waiting:
-                    coarse.append(c)
-                    held |= c.keys
-                elif c.refined:
-                    old_chunks = {**old_chunks, **c.refined}
         chunks: dict[tuple, tuple[list, list]] = {}
-        todo: list[tuple[tuple, int, int]] = []  # runs to check: (key, first, last)
-        for key, first, last in plan:
-            if key in held:
-                continue
+        for first, last in _chunks(units):
+            key = tuple(u.key for u in units[first:last])
             done = old_chunks.get(key)
             if done is None or any(fresh[first:last]):
-                todo.append((key, first, last))
-            else:
-                chunks[key] = done
-        if len(todo) >= COARSE_RUNS and self._inputs is not None and not same_inputs:
-            # a module-level edit: every run at once, split into runs when the thread is
-            # free (not the first analysis, nor what a coarse run left: while edits come
-            # fast, the runs an edit did not change are checked one by one only once)
-            stats.coarse = True
-            picked = [i for _, first, last in todo for i in range(first, last)]
-            stats.detected += len(picked)
-            found, problems = self._detect(
-                make_ctx, unit_detectors, [units[i] for i in picked], [states[i] for i in picked]
-            )
-            coarse.append(_Coarse(frozenset(t[0] for t in todo), found, problems))
-        else:
-            for key, first, last in todo:
                 stats.detected += last - first
-                chunks[key] = self._detect(
-                    make_ctx, unit_detectors, units[first:last], states[first:last]
-                )
-        for done in [*chunks.values(), *((c.found, c.problems) for c in coarse)]:
+                done = self._detect(make_ctx, unit_detectors, units[first:last], states[first:last])
+            chunks[key] = done
             result.local.extend(x for x in done[0] if not isinstance(x, Deferred))
             result.deferred.extend(x for x in done[0] if isinstance(x, Deferred))
             result.errors.extend(done[1])
@@ -437,12 +372,10 @@ class IncrementalFile:
             _scopes=shared_scopes,
             file_memo=file_memo,
         )
-        whole_file: list = []
         for det in enabled:
             if det.scope == "file":
-                whole_file.extend(run_detector(det, file_ctx, result.errors))
-        for item in whole_file:
-            (result.deferred if isinstance(item, Deferred) else result.local).append(item)
+                for item in run_detector(det, file_ctx, result.errors):
+                    (result.deferred if isinstance(item, Deferred) else result.local).append(item)
 
         self._states = {u.key: st for u, st in zip(units, states, strict=True)}
         self._assigned = (states, assignments._joined if not assignments._whole else {})
@@ -452,53 +385,7 @@ class IncrementalFile:
         self._parts = parts
         self._inputs = inputs
         self._chunks = chunks
-        self._coarse = coarse
-        self._result = result
-        self._whole_file = whole_file
-        if coarse:
-            held = set().union(*(c.keys for c in coarse))
-            runs = {
-                key: (units[first:last], states[first:last])
-                for key, first, last in plan
-                if key in held
-            }
-            self._refine = (make_ctx, unit_detectors, runs)
-        else:
-            self._refine = None
         return result
-
-    @property
-    def coarse(self) -> bool:
-        """Whether the last analysis holds runs checked together (see ``refine``)."""
-        return bool(self._coarse)
-
-    def refine(self, interrupted=lambda: False) -> bool:
-        """Check one by one the runs the last analysis checked together, so that the
-        next edit re-checks only the runs it changes; stops between two runs when
-        ``interrupted()`` (an edit waits) and goes on from there next time. True when
-        done: the last result then holds the same findings, gathered run by run."""
-        if self._refine is None:
-            return True
-        make_ctx, detectors, runs = self._refine
-        for c in list(self._coarse):
-            for key in c.keys:
-                if key in c.refined:
-                    continue
-                if interrupted():
-                    return False
-                c.refined[key] = self._detect(make_ctx, detectors, *runs[key])
-            self._chunks.update(c.refined)
-            self._coarse.remove(c)
-        self._refine = None
-        result = self._result
-        if result is not None:
-            local: list = []
-            deferred: list = []
-            for found in [*(f for f, _ in self._chunks.values()), self._whole_file]:
-                local.extend(x for x in found if not isinstance(x, Deferred))
-                deferred.extend(x for x in found if isinstance(x, Deferred))
-            result.local, result.deferred = local, deferred
-        return True
 
     def _detect(self, make_ctx, detectors, units, states) -> tuple[list, list]:
         """What ``detectors`` find in a run of consecutive units, run once over all

@@ -555,19 +555,6 @@ class Project:
         self.results[path] = result
         self.index.update(result.facts)
 
-    def needs_refine(self, path: str) -> bool:
-        doc = self.__dict__.get("_incremental", {}).get(path)
-        return doc is not None and doc.coarse
-
-    def refine(self, path: str, interrupted=lambda: False) -> None:
-        """Split the runs an edit of an open document checked together (a
-        module-level edit) into runs checked one by one, unless an edit comes first
-        (``interrupted``); then judge its findings, so that the next edit finds its
-        cross-file judgements made."""
-        doc = self.__dict__.get("_incremental", {}).get(path)
-        if doc is not None and doc.refine(interrupted) and path in self.results:
-            self.findings(path)
-
     def close_open(self, path: str) -> None:
         """Forget what the incremental analysis of ``path`` kept."""
         self.__dict__.get("_incremental", {}).pop(path, None)

@@ -55,7 +55,6 @@ class AnalysisWorker:
         self._tasks: list[tuple[Callable[[], object], concurrent.futures.Future]] = []
         self._open: dict[str, str] = {}  # uri -> path of open documents
         self._versions: dict[str, int | None] = {}  # uri -> analysed version
-        self._refining: set[str] = set()  # paths with a refine task queued
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="backend-lens-analysis", daemon=True)
         self.analyses = 0
@@ -183,12 +182,11 @@ class AnalysisWorker:
                 )
             if changed:
                 self.rejudge(changed, exclude=uri)
-            self._refine_later(path)
             if self.project.needs_warm(path):
                 # the units of a document opened as the scan saw it: analysed when no
                 # edit waits (an edit that comes first analyses them itself)
                 with self._cond:
-                    self._tasks.append((lambda p=path: self._warm(p), _done()))
+                    self._tasks.append((lambda p=path: self.project.warm(p), _done()))
         except Exception:
             log.warning("analysis of %s failed (internal error); see the debug log", uri)
             log.debug("analysis of %s failed", uri, exc_info=True)
@@ -197,23 +195,6 @@ class AnalysisWorker:
                     uri, path, version, [], lines, "internal error while analysing; see the log"
                 )
             )
-
-    def _refine_later(self, path: str) -> None:
-        """An analysis that checked every run of ``path`` at once (a module-level edit,
-        a document just opened): split into runs when no edit waits, so that the next
-        edit re-checks only what it changes."""
-        if self.project.needs_refine(path) and path not in self._refining:
-            self._refining.add(path)
-            with self._cond:
-                self._tasks.append((lambda p=path: self._refine(p), _done()))
-
-    def _warm(self, path: str) -> None:
-        self.project.warm(path)
-        self._refine_later(path)
-
-    def _refine(self, path: str) -> None:
-        self._refining.discard(path)
-        self.project.refine(path, interrupted=lambda: bool(self._pending))
 
     def rejudge(self, changed: set[str], exclude: str | None) -> None:
         """Re-judge open documents whose deferred checks read the changed facts:
