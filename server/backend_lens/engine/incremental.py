@@ -126,6 +126,7 @@ _INDEX_ONLY = (
     "selects_settings",
     "engines",
     "flows",
+    "flow_called",
 )
 
 

@@ -641,7 +641,7 @@ def _calls_a_looked_up_value(node) -> bool:
     return False
 
 
-def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
+def _function_calls(by_type, calls_of) -> dict[str, tuple[str, ...]]:
     """Function name -> names of what it calls (for "is this helper run inside a
     caller's transaction?")."""
     out: dict[str, set[str]] = {}
@@ -681,7 +681,9 @@ def _function_calls(by_type, calls_of) -> dict[str, frozenset[str]]:
                 out.setdefault(sx.intern(func.children[1].value), set()).update(
                     map(sx.intern, _dict_value_names(node))
                 )
-    return {k: frozenset(v) if v else sx.NOTHING for k, v in out.items()}
+    # sorted tuples, not sets: a scan keeps every function's (25,000 on Django), and
+    # a set of three names takes three times the memory of their tuple
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def int_literalish(node) -> bool:
@@ -1120,6 +1122,7 @@ class PartFacts:
     route_parts: object  # routes.RouteParts, or None (the file serves no endpoints)
     work: list
     flows: list  # taint.FunctionFlow of the part's functions
+    flow_called: tuple  # what they call with nothing that matters (function_flows)
 
 
 def part_facts(
@@ -1327,6 +1330,7 @@ def part_facts(
                     ops.append((call.method, reverse))
                 elif callee.startswith("op.") and call.method:
                     ops.append((f"op.{call.method}", True))
+    flows, flow_called = function_flows(ctx, by_type) if not ctx.settings_module else ([], ())
     return PartFacts(
         classes=classes,
         functions=functions,
@@ -1346,7 +1350,8 @@ def part_facts(
         if serves_endpoints(ctx.rel_path)
         else None,
         work=list(extract_work(by_type, imports, calls_of, ctx.arq)),
-        flows=function_flows(ctx, by_type) if not ctx.settings_module else [],
+        flows=flows,
+        flow_called=flow_called,
     )
 
 
@@ -1372,12 +1377,13 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     selected: list = []
     selected_late: list = []
     atomic: set = set()
-    function_calls: dict[str, frozenset[str]] = {}
+    function_calls: dict[str, tuple[str, ...]] = {}
     wrappers: dict | None = {}
     held: dict[str, frozenset[str]] | None = {}
     ints: dict[str, frozenset[str]] | None = {}
     work: list = []
     flows: list = []
+    flow_called: set[str] = set()
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1392,7 +1398,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         atomic |= part.atomic
         for k, v in part.function_calls.items():
             known = function_calls.get(k)
-            function_calls[k] = v if known is None else known | v
+            function_calls[k] = v if known is None else tuple(sorted({*known, *v}))
         if wrappers is not None:
             wrappers = None if part.wrappers is None else {**wrappers, **part.wrappers}
         if held is not None:
@@ -1411,6 +1417,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
                     ints[k] = v if known is None else known & v
         work += part.work
         flows += part.flows
+        flow_called.update(part.flow_called)
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1459,6 +1466,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         is_settings=ctx.settings_module,
         work=tuple(work),
         flows=tuple(flows),
+        flow_called=tuple(sorted(flow_called)),
     )
 
 

@@ -123,9 +123,9 @@ class FileFacts:
         tuple[tuple[int, int], tuple[str, ...]], ...
     ] = ()  # create_engine: (pos, "kw=value")
     atomic_calls: frozenset[str] = frozenset()  # functions called inside transaction blocks
-    function_calls: dict[str, frozenset[str]] = field(
+    function_calls: dict[str, tuple[str, ...]] = field(
         default_factory=dict
-    )  # function -> names it calls
+    )  # function -> names it calls, sorted
     lines: int = 0
     is_test: bool = False
     is_migration: bool = False
@@ -159,6 +159,9 @@ class FileFacts:
     route_facts: RouteFacts = field(default_factory=RouteFacts)
     # where client data goes in each function (facts/taint/)
     flows: tuple[FunctionFlow, ...] = ()
+    # the project functions its functions call with nothing that matters (no data in,
+    # the result unused), sorted: for "has this function callers?" (VAL001)
+    flow_called: tuple[str, ...] = ()
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -195,5 +198,5 @@ class FileFacts:
                 self.int_arguments,
             )
         if kind == "flows":
-            return tuple(f.digest() for f in self.flows)
+            return (tuple(f.digest() for f in self.flows), self.flow_called)
         raise KeyError(kind)

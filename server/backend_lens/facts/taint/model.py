@@ -49,7 +49,7 @@ def call_flow(callee, start, end, args) -> CallFlow:
     return CallFlow(sys.intern(callee), start, end, shared_args(args))
 
 
-def function_flow(qualname, start, params, returns, calls, sinks, called) -> FunctionFlow:
+def function_flow(qualname, start, params, returns, calls, sinks) -> FunctionFlow:
     return FunctionFlow(
         qualname,
         start,
@@ -57,7 +57,6 @@ def function_flow(qualname, start, params, returns, calls, sinks, called) -> Fun
         shared_atoms(returns),
         calls,
         sinks,
-        _shared(tuple(sys.intern(c) for c in called)),
     )
 
 
@@ -91,9 +90,6 @@ class FunctionFlow:
     returns: frozenset
     calls: tuple[CallFlow, ...]
     sinks: tuple[SinkFlow, ...]
-    # the project functions it calls with nothing that matters (no data in, the
-    # result unused): names only, for "has this function callers?" (VAL001)
-    called: tuple[str, ...] = ()
 
     def __reduce__(self):
         return function_flow, (
@@ -103,7 +99,6 @@ class FunctionFlow:
             self.returns,
             self.calls,
             self.sinks,
-            self.called,
         )
 
     def digest(self) -> tuple:
@@ -114,7 +109,6 @@ class FunctionFlow:
             _unplaced(self.returns),
             tuple((c.callee, tuple((s, _unplaced(a)) for s, a in c.args)) for c in self.calls),
             tuple((s.code, _unplaced(s.atoms)) for s in self.sinks),
-            self.called,
         )
 
 

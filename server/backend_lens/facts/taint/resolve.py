@@ -57,10 +57,10 @@ class TaintResolver:
                     key = self.key(call.callee, f)
                     if key is not None:
                         self.callers.setdefault(key, []).append((f, flow, call))
-                for callee in flow.called:
-                    key = self.key(callee, f)
-                    if key is not None:
-                        self.called.add(key)
+            for callee in f.flow_called:
+                key = self.key(callee, f)
+                if key is not None:
+                    self.called.add(key)
 
     def key(self, callee: str, caller=None) -> str | None:
         """The function ``callee`` (as a call in ``caller``'s file names it) is."""

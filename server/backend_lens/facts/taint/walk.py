@@ -648,8 +648,11 @@ class WalkContext:
     app_objects: dict
 
 
-def function_flows(fctx, by_type) -> list[FunctionFlow]:
-    """The flows of the functions among ``by_type``'s nodes (a file's or one unit's)."""
+def function_flows(fctx, by_type) -> tuple[list[FunctionFlow], tuple[str, ...]]:
+    """The flows of the functions among ``by_type``'s nodes (a file's or one unit's),
+    and the project functions they call with nothing that matters (no data in, the
+    result unused), sorted: names only, kept for the file (VAL001's "has this
+    function callers?"), not one flow per function that calls only those."""
     ctx = WalkContext(
         fctx.module,
         fctx.imports,
@@ -659,16 +662,18 @@ def function_flows(fctx, by_type) -> list[FunctionFlow]:
         fctx.app_objects,
     )
     out = []
+    called: set[str] = set()
     for funcdef in by_type.get("funcdef", ()):
         if funcdef.parent is None:
             continue
         try:
-            flow = _flow(ctx, funcdef)
+            flow, names = _flow(ctx, funcdef)
         except (AttributeError, IndexError, ValueError, StopIteration, RecursionError):
             continue  # a half-typed function: no flow until it parses
+        called.update(names)
         if flow is not None:
             out.append(flow)
-    return out
+    return out, tuple(sorted(called))
 
 
 def _qualname(funcdef) -> tuple[str, str | None]:
@@ -686,7 +691,7 @@ def _qualname(funcdef) -> tuple[str, str | None]:
     return ".".join(reversed(names)), class_name
 
 
-def _flow(ctx, funcdef) -> FunctionFlow | None:
+def _flow(ctx, funcdef) -> tuple[FunctionFlow | None, set[str]]:
     qualname, class_name = _qualname(funcdef)
     # a method's class as the module sees it: Outer.Inner for nested classes
     if class_name is not None:
@@ -704,18 +709,18 @@ def _flow(ctx, funcdef) -> FunctionFlow | None:
     walk.stmt(funcdef.children[-1])
     calls, sinks, returns = _keep_used_calls(walk.calls, walk.sinks, frozenset(walk.returns))
     kept = {c.callee for c in calls}
-    called = tuple(sorted({c.callee for c in walk.calls} - kept))
-    if not sinks and not calls and not returns and not called:
-        return None
-    return function_flow(
+    called = {c.callee for c in walk.calls} - kept
+    if not sinks and not calls and not returns:
+        return None, called
+    flow = function_flow(
         sx.intern(qualname),
         funcdef.children[1].start_pos,
         params,
         returns,
         tuple(call_flow(c.callee, c.start, c.end, c.args) for c in calls),
         sinks,
-        called,
     )
+    return flow, called
 
 
 def _keep_used_calls(calls, sinks, returns):
