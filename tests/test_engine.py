@@ -356,3 +356,28 @@ def test_plain_aliases_and_builtins_after_star_imports_are_resolved_without_jedi
     again.scan()
     list(again.all_findings())
     assert asked == [(5, 14)]
+
+
+def test_classes_that_cannot_be_drf_views_leave_no_judgement_to_keep(tmp_path):
+    """A scan keeps every file's deferred judgements in memory: test cases, models
+    and exceptions (bases from Django, the standard library, builtins) cannot be
+    DRF views, so API001/AUTH001 leave none for them; a class on a project base
+    (which may be a DRF view) still gets them, and is still reported."""
+    write(
+        tmp_path,
+        {
+            "app/tests.py": (
+                "from django.test import TestCase\nfrom django.db import models\n\n\n"
+                "class T(TestCase):\n    pass\n\n\n"
+                "class M(models.Model):\n    pass\n\n\n"
+                "class E(Exception):\n    pass\n"
+            ),
+            "app/base.py": "from rest_framework import generics\n\n\nclass Base(generics.ListAPIView):\n    pass\n",
+            "app/views.py": "from app.base import Base\n\n\nclass Orders(Base):\n    pass\n",
+        },
+    )
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert project.results[str(tmp_path / "app/tests.py")].deferred == []
+    assert ("AUTH001", "app/views.py", 4) in codes(project)
+    assert ("API001", "app/views.py", 4) in codes(project)
