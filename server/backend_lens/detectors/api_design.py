@@ -43,7 +43,11 @@ def _may_be_drf_view(cls, facts) -> bool:
     for base in cls.bases:
         if base.startswith(NOT_DRF):
             continue
-        if base in BUILTIN_CLASSES and base not in facts.rebound_builtins:
+        if (
+            base in BUILTIN_CLASSES
+            and base not in facts.rebound_builtins
+            and not facts.star_imports  # `from x import *` may bind the name
+        ):
             continue
         return True  # the project's class, another library's, or a name not placed
     return False

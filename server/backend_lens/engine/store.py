@@ -15,6 +15,7 @@ and would drag the whole parse tree along.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
 import marshal
@@ -24,6 +25,7 @@ import types
 
 import parso.tree
 
+from ..facts.model import ClassFact
 from ..model import Deferred, FileResult
 
 _TABLES: dict[str, dict] = {}  # module -> its code objects (see _module_codes)
@@ -181,6 +183,37 @@ def share(facts) -> None:
     modules = getattr(facts, "imported_modules", None)
     if isinstance(modules, frozenset):
         facts.imported_modules = _SHARED.setdefault(modules, modules)
+    classes = getattr(facts, "classes", None)
+    if classes and all(type(c) is ClassFact for c in classes):
+        facts.classes = tuple(_shared_class(c) for c in classes)
+
+
+def _same(value):
+    return _SHARED.setdefault(value, value)
+
+
+def _shared_class(c: ClassFact) -> ClassFact:
+    """``c`` with the parts that repeat from class to class shared: its bases (most
+    classes of a project have one of a few), positions, field options."""
+    return dataclasses.replace(
+        c,
+        bases=_same(tuple(sys.intern(b) for b in c.bases)),
+        start=_same(c.start),
+        end=_same(c.end),
+        base_positions=_same(tuple(_same(p) for p in c.base_positions)),
+        methods=tuple(sys.intern(m) for m in c.methods),
+        fields=tuple(
+            dataclasses.replace(
+                f,
+                kind=sys.intern(f.kind),
+                start=_same(f.start),
+                end=_same(f.end),
+                kwargs=_same(f.kwargs),
+                flags=_same(f.flags),
+            )
+            for f in c.fields
+        ),
+    )
 
 
 def loads(data: bytes) -> FileResult:
