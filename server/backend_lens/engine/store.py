@@ -181,7 +181,7 @@ def share(facts) -> None:
     if calls:
         facts.calls = {intern(k) if type(k) is str else k: v for k, v in calls.items()}
     modules = getattr(facts, "imported_modules", None)
-    if isinstance(modules, frozenset):
+    if isinstance(modules, tuple):
         facts.imported_modules = _SHARED.setdefault(modules, modules)
     classes = getattr(facts, "classes", None)
     if classes and all(type(c) is ClassFact for c in classes):

@@ -1445,7 +1445,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         rebound_builtins=ctx.bound,
         class_aliases=ctx.class_aliases,
         engines=tuple(engines),
-        imported_modules=ctx.modules,
+        imported_modules=tuple(sorted(ctx.modules)),
         classes=tuple(classes),
         functions=tuple(functions),
         settings=ctx.settings,
