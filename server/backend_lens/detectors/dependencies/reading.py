@@ -382,24 +382,17 @@ def _from_table_entry(s: TomlString, value: object, style: str) -> Requirement |
     start, end = s.key_start, max(s.end, s.line_end)
     if s.key_line != s.line:
         start, end = s.start, s.end
+
+    def entry(spec: str, source: str, ref: str, span) -> Requirement:
+        return Requirement(
+            normalise(name), spec, style, source, ref, s.line, start, end, span, "", s.line, name
+        )
+
     if isinstance(value, str):
         if s.inner:
             return None
         span = (s.start + 1, s.end - 1) if _raw_inside(s) == value else None
-        return Requirement(
-            normalise(name),
-            value.strip(),
-            style,
-            "index",
-            "",
-            s.line,
-            start,
-            end,
-            span,
-            "",
-            s.line,
-            name,
-        )
+        return entry(value.strip(), "index", "", span)
     if not isinstance(value, dict):
         return None
     if "git" in value or "hg" in value or "svn" in value:
@@ -408,20 +401,7 @@ def _from_table_entry(s: TomlString, value: object, style: str) -> Requirement |
         branch_only = bool(value.get("branch")) and not any(
             value.get(k) for k in ("rev", "tag", "ref")
         )
-        return Requirement(
-            normalise(name),
-            "",
-            style,
-            "vcs",
-            "" if branch_only else ref,
-            s.line,
-            start,
-            end,
-            None,
-            "",
-            s.line,
-            name,
-        )
+        return entry("", "vcs", "" if branch_only else ref, None)
     if "path" in value or "url" in value or "file" in value:
         return None
     version = value.get("version")
@@ -431,17 +411,4 @@ def _from_table_entry(s: TomlString, value: object, style: str) -> Requirement |
         span = (s.start + 1, s.end - 1)
     elif s.inner != "version":
         return None  # wait for the version string of this entry (or none: below)
-    return Requirement(
-        normalise(name),
-        version.strip(),
-        style,
-        "index",
-        "",
-        s.line,
-        start,
-        end,
-        span,
-        "",
-        s.line,
-        name,
-    )
+    return entry(version.strip(), "index", "", span)

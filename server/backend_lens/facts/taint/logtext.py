@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ...source import syntax as sx
 from .nodes import _unparen
+from .tables import REQUEST_ATTRS
 
 # methods whose result is text when the object is (str methods, dict/QueryDict getters)
 TEXT_METHODS = frozenset(
@@ -42,26 +43,21 @@ TEXT_METHODS = frozenset(
     }
 )
 TEXT_FUNCTIONS = frozenset({"str", "unquote", "unquote_plus", "urllib.parse.unquote"})
-# what a request holds as a whole: a mapping, a list or bytes, never bare text
-MAPPINGS = frozenset(
-    {
-        "GET",
-        "POST",
-        "data",
-        "query_params",
-        "headers",
-        "META",
-        "COOKIES",
-        "FILES",
-        "args",
-        "form",
-        "values",
-        "json",
-        "files",
-        "cookies",
-        "body",
-    }
-)
+# what a request holds as a whole: a mapping, a list or bytes, never bare text (the
+# request's attributes the taint walk reads, but those that give text or a payload
+# decoded to any type, and aiohttp/Starlette's mappings the walk reads by key)
+MAPPINGS = REQUEST_ATTRS - {
+    "content",
+    "get_data",
+    "get_json",
+    "match_info",
+    "path_params",
+    "post",
+    "query",
+    "read",
+    "stream",
+    "text",
+}
 LISTS = frozenset({"getlist", "split", "splitlines", "keys", "values"})
 BINDERS = ("for_stmt", "comp_for", "sync_comp_for", "except_clause", "with_item")
 
