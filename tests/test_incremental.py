@@ -395,3 +395,114 @@ def test_a_production_settings_edit_re_judges_the_base_settings(tmp_path):
         assert [f.code for f in p.findings(base)] == []
     finally:
         parsing.forget(key)
+
+
+def _typed_at_module_level(project, key: str, change) -> tuple[IncrementalFile, int]:
+    """The generated 600-line module analysed, then ``change``d (lines -> lines),
+    then analysed again: (the document, the number of (statement, rule detector)
+    pairs the first analysis ran). Asserts the second result is a fresh
+    analysis's."""
+    text = _corpus.views_module(600)
+    path = str(EXAMPLE / "v.py")
+    doc = IncrementalFile(path, "v.py", key, project.config)
+    doc.analyze(text, 1)
+    total = doc.stats.rules
+    lines = text.splitlines(keepends=True)
+    typed = "".join(change(lines))
+    assert typed != text
+    inc = doc.analyze(typed, 2)
+    full = analyze(typed, path, "v.py", 2, None, project.config)
+    assert inc.facts == full.facts
+    assert _shown(inc, project.index, project.config) == _shown(
+        full, project.index, project.config
+    )
+    assert not doc.stats.whole
+    return doc, total
+
+
+def test_a_space_typed_after_an_import_s_comma_re_checks_only_that_import(project):
+    """`from django.db import connection,  transaction`: the same tokens on the same
+    line, so what every other statement's rules read of the module is unchanged;
+    only the import's own run of statements is checked again."""
+
+    def spaced(lines):
+        n = next(i for i, x in enumerate(lines) if x.startswith("from django.db import "))
+        lines[n] = lines[n].replace(", ", ",  ", 1)
+        return lines
+
+    key = "test-incremental:spaced-import"
+    try:
+        doc, total = _typed_at_module_level(project, key, spaced)
+        # the import's run, and the judgements deferred to the project index (which
+        # may point anywhere): a tenth of what the whole file costs
+        assert doc.stats.rules <= total // 10, (doc.stats, total)
+    finally:
+        parsing.forget(key)
+
+
+def test_a_method_renamed_re_checks_the_classes_not_every_statement(project):
+    """Renaming a method changes the file's class facts: the rules that read them
+    (on the runs of statements holding a class statement) and the judgements
+    deferred to the project index are run again, not every rule on every
+    statement."""
+
+    def renamed(lines):
+        n = next(i for i, x in enumerate(lines) if x.startswith("    def get_queryset(self):"))
+        lines[n] = lines[n].replace("get_queryset", "get_querysets", 1)
+        return lines
+
+    key = "test-incremental:method-renamed"
+    try:
+        doc, total = _typed_at_module_level(project, key, renamed)
+        assert 0 < doc.stats.rules <= total // 10, (doc.stats, total)
+    finally:
+        parsing.forget(key)
+
+
+def test_an_import_renamed_re_checks_every_statement(project):
+    """An import's name is read by almost every rule: the whole file is checked
+    again (and the result is a fresh analysis's)."""
+
+    def renamed(lines):
+        n = next(i for i, x in enumerate(lines) if x == "import requests\n")
+        lines[n] = "import requestsx\n"
+        return lines
+
+    key = "test-incremental:import-renamed"
+    try:
+        doc, total = _typed_at_module_level(project, key, renamed)
+        assert doc.stats.rules == total, (doc.stats, total)
+    finally:
+        parsing.forget(key)
+
+
+def test_methods_left_by_a_moved_class_statement_belong_to_the_class_above(project):
+    """A `class` line moved up the file (cut, pasted above): the methods below where
+    it was keep their lines and text but are now the previous class's (found by
+    the random edits on dispatch's incident/models.py)."""
+    text = (
+        "class First:\n"
+        "    x = 1\n"
+        "\n"
+        "    def one(self):\n"
+        "        return 1\n"
+        "\n"
+        "class Second:\n"
+        "    y = 2\n"
+        "\n"
+        "    def two(self):\n"
+        "        return 2\n"
+    )
+    moved = "class Second: pass\n" + text.replace("class Second:\n", "")
+    key = "test-incremental:class-moved"
+    path = str(EXAMPLE / "moved.py")
+    doc = IncrementalFile(path, "moved.py", key, project.config)
+    try:
+        doc.analyze(text, 1)
+        inc = doc.analyze(moved, 2)
+        full = analyze(moved, path, "moved.py", 2, None, project.config)
+        first = next(c for c in inc.facts.classes if c.name == "First")
+        assert "two" in first.methods
+        assert inc.facts == full.facts
+    finally:
+        parsing.forget(key)

@@ -58,6 +58,8 @@ def class_sites(ctx: Context):
     view: with a base class that is not a builtin or a class of a library that has
     no DRF view (Django, the standard library, SQLAlchemy, pydantic ...)."""
     by_pos = {c.children[1].start_pos: c.children[1] for c in ctx.nodes("classdef")}
+    if not by_pos:
+        return  # (and the file's classes are not read: incremental._Run.keeps)
     for cls in ctx.facts.classes:
         leaf = by_pos.get(cls.start)
         if leaf is not None and cls.bases and _may_be_drf_view(cls, ctx.facts):

@@ -423,8 +423,9 @@ def serializer_open_to_every_field(ctx: Context):
         return
     if ctx.rel_path.replace("\\", "/").rsplit("/", 1)[-1] == "admin.py":
         return  # staff edit every field of their models on purpose
-    classes = {c.start: c for c in facts.classes}
-    for classdef in ctx.nodes("classdef"):
+    heads = list(ctx.nodes("classdef"))
+    classes = {c.start: c for c in facts.classes} if heads else {}
+    for classdef in heads:
         cls = classes.get(classdef.children[1].start_pos)
         if cls is None or not cls.bases or OUTPUT_WORDS & set(CAMEL_WORD.findall(cls.name)):
             continue

@@ -1139,7 +1139,7 @@ def n_plus_one_through_serializer(ctx: Context):
     ):
         return
     by_pos = {c.children[1].start_pos: c for c in ctx.nodes("classdef")}
-    for cls in ctx.facts.classes:
+    for cls in ctx.facts.classes if by_pos else ():
         node = by_pos.get(cls.start)
         serializer_name = cls.attr("serializer_class")
         if node is None or not serializer_name or "get_serializer_class" in cls.methods:

@@ -455,7 +455,7 @@ def _session_makers(ctx: Context) -> tuple[set[str], set[str]]:
     names |= {k for k, q in ctx.facts.imports.items() if q in SESSION_MAKERS}
     found = ctx.file_memo.get("conn003-makers")
     if found is None:
-        found = ctx.file_memo["conn003-makers"] = []
+        found = []
         for expr in _assignments_outside_functions(ctx.module):
             node = expr.children[-1]
             if node.type == "annassign":
@@ -465,6 +465,7 @@ def _session_makers(ctx: Context) -> tuple[set[str], set[str]]:
             for call in ctx.calls(node):
                 if call.method in names and (ctx.qualify(call.callee) or "") in SESSION_MAKERS:
                     found.append((node, call))
+        ctx.file_memo["conn003-makers"] = found  # once filled (incremental._Memo)
     for node, call in found:
         stmt = sx.statement_of(node)
         if stmt.type == "simple_stmt":

@@ -13,10 +13,13 @@ edit can have changed:
    the module-level statements; each unit's facts are kept unless the unit or
    the context changed, then joined into the file's facts
    (``facts.extract.assemble``: the same code the whole-file analysis runs);
-3. detectors declared ``scope="unit"`` keep their findings for a unit unless the
-   unit changed, or the file's facts or any unit that is not a function changed
-   (what such a detector may read besides its own statement); those declared
-   ``scope="file"`` run over the whole file every time.
+3. detectors declared ``scope="unit"`` keep their findings for a run of units
+   unless a unit of the run changed, a field of the file's facts they read
+   changed (the reads are recorded as they run: ``_ReadFacts``, ``_Memo``), or
+   a unit that is not a function changed (what such a detector may read besides
+   its own statements); a change of spaces only in such a unit (the same
+   tokens on the same lines) re-checks only the runs whose findings point into
+   its lines. Those declared ``scope="file"`` run over the whole file every time.
 
 The result is the FileResult ``analyze`` would give for the same text: the
 tests compare them after every edit of long random edit sequences over real
@@ -29,15 +32,18 @@ new keys (positions are part of the findings they hold) and are analysed again.
 
 from __future__ import annotations
 
+import io
 import logging
+import tokenize
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 
 from .. import catalogue
 from ..config import Config
 from ..detectors import Context
 from ..detectors.base import assignment_table
 from ..facts import extract as fx
+from ..facts.model import FileFacts
 from ..model import Deferred, FileResult
 from ..source import parsing
 from ..source import syntax as sx
@@ -111,6 +117,8 @@ def _join(tables) -> dict[str, list]:
 # or the facts a judgement closes over): only through the project index, whose
 # changes re-judge what reads them (Deferred.reads). Typing in a function body
 # changes them (the calls it makes); it must not re-run the detectors on every unit.
+# (A detector that reads one anyway is run again on every change: _reads_of. The
+# flows are read for the unit's own functions only: _PER_UNIT.)
 _INDEX_ONLY = (
     "calls",
     "function_calls",
@@ -130,9 +138,177 @@ _INDEX_ONLY = (
 )
 
 
-def _as_detectors_read(facts):
-    """``facts`` without the fields only the index reads (for comparing)."""
-    return replace(facts, **{name: None for name in _INDEX_ONLY})
+# the fields of a file's facts unit detectors may read
+_FIELDS = frozenset(f.name for f in fields(FileFacts) if f.name not in _INDEX_ONLY)
+# fields unit detectors read only for the functions of the units they check
+# (input_validation.flows.unit_flows): what a unit holds there changes with the
+# unit, or with the file's context (which all units' facts are read again for)
+_PER_UNIT = frozenset({"flows"})
+_READABLE = _FIELDS | _PER_UNIT
+
+
+def _changed_fields(new, old, same_context: bool) -> frozenset[str] | None:
+    """The fields of the file's facts unit detectors read that differ between
+    ``old`` and ``new`` (``_PER_UNIT`` ones: when the context changed); None when
+    there are no old facts."""
+    if old is None:
+        return None
+    if new is old:
+        return frozenset()
+    out = {n for n in _FIELDS if getattr(new, n) != getattr(old, n)}
+    if not same_context:
+        out |= _PER_UNIT
+    return frozenset(out)
+
+
+class _Reads:
+    """What one run of units' detectors read of the file's facts: field names in
+    ``names``, and in every table of ``file_memo`` being computed (``open``)."""
+
+    __slots__ = ("names", "open")
+
+    def __init__(self):
+        self.names: set[str] = set()
+        self.open: dict = {}  # memo key -> the names read since it was missed
+
+    def note(self, name: str) -> None:
+        self.names.add(name)
+        for names in self.open.values():
+            names.add(name)
+
+
+_reading: _Reads | None = None  # the run whose reads are being noted
+
+
+def _noting(facts, name: str):
+    """``FileFacts.__getattribute__`` while a run of units is checked (``_noted``):
+    notes the fields read (a method, say, stands for all of them: ``_reads_of``).
+    Installed on the class, not a stand-in object: judgements deferred to the
+    index close over the file's facts, which must be the facts themselves."""
+    reads = _reading
+    if reads is not None:
+        if name in _READABLE:
+            reads.note(name)
+        elif name[:2] != "__":
+            reads.note("*")
+    return object.__getattribute__(facts, name)
+
+
+class _noted:
+    """Notes, in ``reads``, what is read of any file's facts in its block."""
+
+    def __init__(self, reads: _Reads):
+        self.reads = reads
+
+    def __enter__(self):
+        global _reading
+        _reading = self.reads
+        FileFacts.__getattribute__ = _noting
+
+    def __exit__(self, *exc):
+        global _reading
+        del FileFacts.__getattribute__
+        _reading = None
+
+
+class _Memo(dict):
+    """``Context.file_memo`` of an incremental analysis. A table is computed by one
+    run of units and used by the next ones: what was read of the facts from the
+    look-up that missed it to the moment it was stored is what every run that
+    uses it reads too. (A table stored before it is filled would miss what the
+    filling reads: detectors compute a table, then store it.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.reads: _Reads | None = None  # the run being checked
+        self._by_key: dict = {}
+
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, key, value)
+        reads = self.reads
+        if reads is not None:
+            known = reads.open.pop(key, None)
+            # stored without a look-up first: as if it read all the run read
+            self._by_key[key] = frozenset(known if known is not None else reads.names)
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        reads = self.reads
+        if reads is not None:
+            known = self._by_key.get(key)
+            # a table stored outside any run (none is, today): as if it read everything
+            for name in known if known is not None else ("*",):
+                reads.note(name)
+        return value
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        if self.reads is not None:
+            self.reads.open.setdefault(key, set())
+        return default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
+def _reads_of(reads: set[str]) -> frozenset[str] | None:
+    """What a run read of the facts, for ``_Run.keeps``; None for all of it."""
+    if not reads.issubset(_READABLE):
+        return None  # a method, a field only the index reads, or "*"
+    return frozenset(reads)
+
+
+def _shape(own: tuple):
+    """A non-function unit as other units' detectors read it, apart from columns:
+    its kind, lines and tokens (comments included). Spaces typed between its
+    tokens leave it unchanged; None when its text does not tokenize."""
+    kind, start, end, text = own
+    try:
+        toks = tokenize.generate_tokens(io.StringIO("".join(text)).readline)
+        return (kind, start[0], end, tuple((t.type, t.string, t.start[0]) for t in toks))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+
+
+def _lines_of(items: list) -> frozenset[int] | None:
+    """Every line a run's findings point at (ranges, related locations, fixes,
+    suppressions); None when the run deferred a judgement (which may point
+    anywhere)."""
+    out: set[int] = set()
+    for x in items:
+        if isinstance(x, Deferred):
+            return None
+        out.update((x.start[0], x.end[0]))
+        for r in x.related:
+            out.update((r.start[0], r.end[0]))
+        if x.fix is not None:
+            for e in x.fix.edits:
+                out.update((e.start[0], e.end[0]))
+        if x.suppress is not None:
+            out.update((x.suppress.start[0], x.suppress.end[0]))
+    return frozenset(out)
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one detector found in a run of units, and what that depended on."""
+
+    items: list
+    problems: list
+    reads: frozenset[str] | None  # fields of the file's facts read; None: all
+    lines: frozenset[int] | None  # lines its findings point at; None: anywhere
+
+    def holds(self, changed: frozenset[str] | None, spaced: set[int]) -> bool:
+        """Whether it holds after the facts' fields ``changed`` changed and spaces
+        were typed in the non-function units on lines ``spaced``."""
+        if changed is None:
+            return False
+        if changed and (self.reads is None or not changed.isdisjoint(self.reads)):
+            return False
+        return not spaced or (self.lines is not None and spaced.isdisjoint(self.lines))
 
 
 CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines
@@ -168,7 +344,8 @@ class Stats:
     units: int = 0
     indexed: int = 0
     facts: int = 0
-    detected: int = 0
+    detected: int = 0  # units some detector was run on again
+    rules: int = 0  # (unit, detector) pairs run again
     whole: bool = False
 
 
@@ -183,8 +360,10 @@ class IncrementalFile:
         self._context = None
         self._facts = None
         self._parts: list = []
-        self._inputs: tuple | None = None  # what unit-scope detectors read besides their unit
-        self._chunks: dict[tuple, tuple[list, list]] = {}  # units' keys -> (found, problems)
+        # (detectors run, non-function units' own keys) of the last analysis
+        self._inputs: tuple | None = None
+        # units' keys -> what each unit detector found in them
+        self._chunks: dict[tuple, list[_Found]] = {}
         self._assigned: tuple = ()  # (states, names joined) of the last analysis
         self.pending: str | None = None  # text whose result came from the scan (Project.warm)
         self.stats = Stats()
@@ -310,14 +489,22 @@ class IncrementalFile:
             for d in analysis.REGISTRY  # the registry the engine runs (tests patch it)
             if any(config.rule_enabled(c, cat.rules[c].name) for c in d.codes if c in cat.rules)
         ]
-        inputs = (
-            _as_detectors_read(facts),
-            tuple(u.own for u in units if not u.is_function),
-            tuple(d.name for d in enabled),
+        # what unit detectors read besides their units: the facts (field by field,
+        # _Run.keeps) and the units that are not functions (spaces typed in one of
+        # them re-check only the runs whose findings point into its lines)
+        inputs = (tuple(d.name for d in enabled), tuple(u.own for u in units if not u.is_function))
+        changed = (
+            _changed_fields(facts, old, same_context)
+            if inputs[0] == (self._inputs or ((),))[0]
+            else None
         )
-        same_inputs = inputs == self._inputs
+        spaced = set()
+        if changed is not None and inputs[1] != self._inputs[1]:
+            spaced = self._spaced(inputs[1], self._inputs[1])
+            if spaced is None:
+                changed = None
         shared_scopes: dict = {}
-        file_memo: dict = {}
+        file_memo = _Memo()
         # the joined lists of names no new, gone or moved unit assigns are as they were
         kept = None
         if self._assigned and len(states) == len(self._assigned[0]):
@@ -348,18 +535,34 @@ class IncrementalFile:
                 file_memo=file_memo,
             )
 
-        old_chunks = self._chunks if same_inputs else {}
-        chunks: dict[tuple, tuple[list, list]] = {}
+        old_chunks = self._chunks if changed is not None else {}
+        chunks: dict[tuple, list[_Found]] = {}
+        n_detectors = len(unit_detectors)
         for first, last in _chunks(units):
             key = tuple(u.key for u in units[first:last])
             done = old_chunks.get(key)
             if done is None or any(fresh[first:last]):
+                redo = range(n_detectors)
+            else:
+                redo = [i for i, f in enumerate(done) if not f.holds(changed, spaced)]
+            if redo:
                 stats.detected += last - first
-                done = self._detect(make_ctx, unit_detectors, units[first:last], states[first:last])
+                stats.rules += (last - first) * len(redo)
+                done = self._detect(
+                    make_ctx,
+                    file_memo,
+                    unit_detectors,
+                    units[first:last],
+                    states[first:last],
+                    done,
+                    redo,
+                )
             chunks[key] = done
-            result.local.extend(x for x in done[0] if not isinstance(x, Deferred))
-            result.deferred.extend(x for x in done[0] if isinstance(x, Deferred))
-            result.errors.extend(done[1])
+            for f in done:
+                for x in f.items:
+                    (result.deferred if isinstance(x, Deferred) else result.local).append(x)
+                result.errors.extend(f.problems)
+        file_memo.reads = None
         file_ctx = Context(
             self.path,
             self.rel_path,
@@ -388,44 +591,72 @@ class IncrementalFile:
         self._chunks = chunks
         return result
 
-    def _detect(self, make_ctx, detectors, units, states) -> tuple[list, list]:
-        """What ``detectors`` find in a run of consecutive units, run once over all
-        of them (a detector on several statements finds what it finds on each);
-        when a detector fails there, it is run unit by unit, as ``run_detector``
-        does on a whole file, so that the failure costs only its statements."""
+    @staticmethod
+    def _spaced(owns: tuple, was: tuple) -> set[int] | None:
+        """The lines of the non-function units ``owns`` that differ from ``was`` by
+        spaces only (the same tokens on the same lines); None when one differs
+        by more, or units came or went."""
+        if len(owns) != len(was):
+            return None
+        out: set[int] = set()
+        for a, b in zip(owns, was, strict=True):
+            if a != b:
+                shape = _shape(a)
+                if shape is None or shape != _shape(b):
+                    return None
+                out.update(range(a[1][0], a[2] + 1))
+        return out
+
+    def _detect(self, make_ctx, memo: _Memo, detectors, units, states, done, redo) -> list:
+        """What each of ``detectors`` finds in a run of consecutive units: those at
+        the indexes ``redo`` are run again (once over all the units: a detector on
+        several statements finds what it finds on each), the others keep what they
+        found (``done``). When a detector fails on the run, it is run unit by unit,
+        as ``run_detector`` does on a whole file, so that the failure costs only
+        its statements. What each reads of the file's facts is noted as it runs."""
         by_type = _join(st.by_type for st in states)
         for t in sx.RECORDED_LEAVES:
             if t in by_type and len(states) > 1:
                 by_type[t].sort(key=lambda leaf: leaf.start_pos)
         ctx = make_ctx(by_type)
-        items: list = []
-        problems: list[str] = []
-        for det in detectors:
-            try:
-                items.extend(det.func(ctx))
-                continue
-            except Exception:
-                log.debug("detector %s failed on %s", det.name, self.path, exc_info=True)
-            for u, st in zip(units, states, strict=True):
+        out = list(done) if done is not None else [None] * len(detectors)
+        for i in redo:
+            det = detectors[i]
+            items: list = []
+            problems: list[str] = []
+            reads = memo.reads = _Reads()
+            with _noted(reads):
                 try:
-                    items.extend(det.func(make_ctx(st.by_type)))
-                except Exception as exc:
-                    log.debug(
-                        "detector %s failed on %s:%d",
-                        det.name,
-                        self.path,
-                        u.start[0],
-                        exc_info=True,
-                    )
-                    first, last = u.start[0], max(u.start[0], u.end[0] - (u.end[1] == 0))
-                    where = f"line {first}" if first == last else f"lines {first}-{last}"
-                    why = (
-                        "nested too deeply"
-                        if isinstance(exc, RecursionError)
-                        else f"internal error {type(exc).__name__}"
-                    )
-                    problems.append(
-                        f"{', '.join(det.codes)} not checked on {where} ({why}); "
-                        "the rest of the file was checked"
-                    )
-        return items, problems
+                    items = list(det.func(ctx))
+                except Exception:
+                    log.debug("detector %s failed on %s", det.name, self.path, exc_info=True)
+                    items = self._unit_by_unit(make_ctx, det, units, states, problems)
+            lines = _lines_of(items)
+            # a deferred judgement reads the facts it closes over when it is judged
+            out[i] = _Found(
+                items, problems, _reads_of(reads.names) if lines is not None else None, lines
+            )
+        memo.reads = None
+        return out
+
+    def _unit_by_unit(self, make_ctx, det, units, states, problems: list[str]) -> list:
+        items: list = []
+        for u, st in zip(units, states, strict=True):
+            try:
+                items.extend(det.func(make_ctx(st.by_type)))
+            except Exception as exc:
+                log.debug(
+                    "detector %s failed on %s:%d", det.name, self.path, u.start[0], exc_info=True
+                )
+                first, last = u.start[0], max(u.start[0], u.end[0] - (u.end[1] == 0))
+                where = f"line {first}" if first == last else f"lines {first}-{last}"
+                why = (
+                    "nested too deeply"
+                    if isinstance(exc, RecursionError)
+                    else f"internal error {type(exc).__name__}"
+                )
+                problems.append(
+                    f"{', '.join(det.codes)} not checked on {where} ({why}); "
+                    "the rest of the file was checked"
+                )
+        return items

@@ -31,7 +31,7 @@ class Unit:
     kind: str  # "stmt", "head" (of a split class) or "member" (of a split class)
     start: Pos
     last: int  # the last line the unit's key covers: the line before the next unit
-    key: tuple  # (kind, start, last, the text of lines start..last)
+    key: tuple  # (kind, start, last, the text of lines start..last[, its class])
     cls: object = None  # head / member: the classdef
     is_function: bool = False  # a def (decorated or not): what it holds is its own
     own: tuple = ()  # the key of the unit's own lines (a head: without the class body)
@@ -119,9 +119,13 @@ def units(module, lines: list[str]) -> list[Unit]:
                 line = leaf.start_pos[0] if leaf.type == "newline" else leaf.end_pos[0]
                 end = max(start[0], min(last, line))
                 own = (kind, start, end, text[: end - start[0] + 1])
-            out.append(
-                Unit(node, kind, start, last, (kind, start, last, text), cls, is_function, own)
-            )
+            # a statement of a class body is read as a member of that class (its
+            # functions' qualified names): the class is part of its key, so that a
+            # class statement moved elsewhere re-reads the statements it left
+            key = (kind, start, last, text)
+            if cls is not None:
+                key += ((cls.children[1].value, cls.start_pos),)
+            out.append(Unit(node, kind, start, last, key, cls, is_function, own))
     return out
 
 
