@@ -24,6 +24,7 @@ from . import store
 log = logging.getLogger(__name__)
 
 MIN_FILES = 40  # fewer files than this: in process (a pool costs more than it saves)
+BIG_TREE = 32_000  # a worker frees the parse tree of a file this long at once
 HERE_MAX_BYTES = 64_000  # this process analyses only files up to this size (see run)
 START_METHOD_ENV = "BACKEND_LENS_START_METHOD"  # fork / spawn / forkserver (tests)
 
@@ -58,11 +59,14 @@ def _init(root: str, config: Config, settings: bytes) -> None:
     from .project import Project
 
     gc.set_threshold(50_000, 20, 100)  # parse trees: large, short-lived object graphs
+    gc.freeze()  # what the fork inherited: never garbage, never traversed again
     _WORKER["project"] = Project(Path(root), config, use_jedi=False)
     _WORKER["settings"] = settings
 
 
 def _analyse(tasks: list[Task]) -> list[Outcome]:
+    import gc
+
     from .analysis import analyze
     from .cache import file_key
 
@@ -86,7 +90,29 @@ def _analyse(tasks: list[Task]) -> list[Outcome]:
         out.append(
             (path, "ok", (file_key(_WORKER["settings"], path, rel, root, module, data), blob))
         )
+        if len(text) > BIG_TREE:
+            # its parse tree (cycles of parents and children) is garbage now: freed
+            # at once, not when the collector's thresholds say, and the C heap given
+            # back (a worker's peak on Django's tree: 45 MB before, 41 MB after)
+            del result
+            gc.collect()
+            _trim()
     return out
+
+
+def _trim() -> None:
+    """Give the C heap's free memory back to the system (glibc), where it can."""
+    trim = _WORKER.get("trim")
+    if trim is None:
+        try:
+            import ctypes
+
+            trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            trim = False
+        _WORKER["trim"] = trim
+    if trim:
+        trim(0)
 
 
 def _size(path: str) -> int:
