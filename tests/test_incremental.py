@@ -413,9 +413,7 @@ def _typed_at_module_level(project, key: str, change) -> tuple[IncrementalFile, 
     inc = doc.analyze(typed, 2)
     full = analyze(typed, path, "v.py", 2, None, project.config)
     assert inc.facts == full.facts
-    assert _shown(inc, project.index, project.config) == _shown(
-        full, project.index, project.config
-    )
+    assert _shown(inc, project.index, project.config) == _shown(full, project.index, project.config)
     assert not doc.stats.whole
     return doc, total
 
