@@ -411,17 +411,19 @@ def sync_all(products, client):
             continue
 
 
-def price(product):
+def refresh(product):
     try:
-        return product.compute_price()
+        product.refresh_price()
     except (ValueError, BaseException) as exc:
         return None
+    return product.price
 
 
 def flag(product):
     try:
-        return product.check()
-    except Exception: return False
+        product.check()
+        return None
+    except Exception: return None
 """
 
 
@@ -464,6 +466,48 @@ def test_aud003_look_alikes_are_quiet(tmp_path, handler):
         {handler}
     """
     assert run(tmp_path, {"shop/services.py": src}, "AUD003") == []
+
+
+ANSWERS = """
+def payment_id(value):
+    try:
+        return from_global_id_or_error(value, only_type="Payment")[1]
+    except Exception:
+        return None
+
+
+def is_valid(token, owner):
+    try:
+        payload = jwt_decode(token)
+        return payload.get("owner", "") == owner
+    except Exception:
+        return False
+
+
+class Plugin:
+    @property
+    def broken(self):
+        try:
+            registry.get(self.slug)
+            return False
+        except Exception:
+            return True
+"""
+
+
+def test_aud003_a_handler_that_gives_the_caller_another_answer_is_quiet(tmp_path):
+    """`return parse(value)` / `except Exception: return None`: the caller is told
+    the call failed (None, False, a `broken` property's True), which is where the
+    failure goes (saleor's global-id helpers, dispatch's plugin check)."""
+    assert run(tmp_path, {"shop/services.py": ANSWERS}, "AUD003") == []
+    # the same answer either way: the failure is dropped
+    same = ANSWERS.replace("return True", "return False")
+    (f,) = run(tmp_path, {"shop/services.py": same}, "AUD003")
+    assert f.start == pos_of(same, "except Exception:", 3)
+    # an empty value passes for a result: the failure is dropped too
+    empty = ANSWERS.replace("return None", 'return ""')
+    (f,) = run(tmp_path, {"shop/services.py": empty}, "AUD003")
+    assert f.start == pos_of(empty, "except Exception:", 1)
 
 
 def test_aud003_quiet_at_module_level_and_outside_server_code(tmp_path):
@@ -551,9 +595,10 @@ def test_aud003_template_filters_fail_silently(tmp_path):
 
     def helper(value):
         try:
-            return value.render()
+            value.render()
         except Exception:
             return ""
+        return value.output
     """
     (f,) = run(tmp_path, {"shop/templatetags/shop_tags.py": src}, "AUD003")
     assert f.start[0] == 25

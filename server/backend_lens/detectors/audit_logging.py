@@ -539,7 +539,7 @@ def swallowed_exception(ctx: Context):
                 continue
             if what is None:
                 continue
-            yield from _judge_clause(ctx, clause, ch[i + 2], what)
+            yield from _judge_clause(ctx, clause, ch[i + 2], what, ch[2])
 
 
 # Django's template filters and tags must never raise ("filters should fail
@@ -557,12 +557,49 @@ def _comment_above(clause) -> bool:
     )
 
 
-def _judge_clause(ctx: Context, clause, suite, what: str):
+def _returned(stmt) -> str | None:
+    """The code of the value ``stmt`` returns, when it is ``return <value>``."""
+    if stmt.type == "simple_stmt":
+        stmt = stmt.children[0]
+    if stmt.type == "return_stmt" and len(stmt.children) == 2:
+        return sx.code(stmt.children[1]).strip()
+    return None
+
+
+# what a handler returns to say "it failed": the caller has to look at it
+SENTINELS = frozenset({"None", "False", "True"})
+
+
+def _answers_failure(tried, handler: list) -> bool:
+    """The handler returns None, False or True, and the block it guards returns
+    something else: ``try: return parse(value)`` / ``except Exception: return
+    None``. The caller is told the call failed (a parse-or-None helper, a
+    predicate, a `broken` property): a decision about where the failure goes.
+    An empty value (``""``, ``{}``, ``0``) is not such an answer: it passes for a
+    result, and the failure is gone."""
+    caught = _returned(handler[-1])
+    if caught not in SENTINELS:
+        return False
+    for node in sx.walk(tried):
+        if node.type == "return_stmt":
+            if sx.enclosing(node, ("funcdef", "lambdef")) is not sx.enclosing(
+                tried, ("funcdef", "lambdef")
+            ):
+                continue
+            value = _returned(node)
+            if value is not None and value != caught:
+                return True
+    return False
+
+
+def _judge_clause(ctx: Context, clause, suite, what: str, tried):
     if ctx.enclosing(clause, ("funcdef",)) is None:
         return  # module level: an optional import and the like
     body = [c for c in suite.children if c.type != "newline"] if suite.type == "suite" else [suite]
     if not body or not all(_silent_statement(s) for s in body):
         return
+    if _answers_failure(tried, body):
+        return  # the caller gets a different answer when it failed
     if "#" in sx.code(suite) or "#" in body[0].get_first_leaf().prefix:
         return  # a comment says why: a decision, not an oversight
     if _comment_above(clause):
