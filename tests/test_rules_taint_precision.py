@@ -226,3 +226,108 @@ def test_client_data_in_the_path_of_a_url_built_in_a_helper_is_not_the_host(tmp_
     # the sources named are the calls that give the host
     assert ["line 16" in f.message for f in only(found, "VAL007")] == [True, False]
     assert "line 18" in only(found, "VAL007")[1].message
+
+
+CROSS_FILE_MODELS = {
+    "app/__init__.py": "",
+    "app/base.py": """\
+        from datetime import date
+
+        from pydantic import BaseModel
+
+
+        class DispatchBase(BaseModel):
+            due: date | None = None
+            note: str = ""
+        """,
+    "app/schemas.py": """\
+        from pydantic import EmailStr
+
+        from .base import DispatchBase
+
+
+        class Payload(DispatchBase):
+            project_id: int
+            email: EmailStr
+            name: str
+        """,
+    "app/views.py": """\
+        import logging
+
+        from fastapi import APIRouter
+
+        from app import schemas
+        from .schemas import Payload
+
+        log = logging.getLogger(__name__)
+        router = APIRouter()
+
+
+        @router.post("/mfa")
+        async def mfa(payload_in: Payload):
+            log.info(f"project {payload_in.project_id}")
+            log.info(f"due {payload_in.due}")
+            log.info(f"user {payload_in.name}")
+            log.info(f"note {payload_in.note}")
+            await conn.execute(f"SELECT * FROM t WHERE id = {payload_in.project_id}")
+            await conn.execute(f"SELECT * FROM t WHERE name = '{payload_in.name}'")
+
+
+        @router.post("/other")
+        async def other(p: schemas.Payload):
+            log.info(f"project {p.project_id}")
+            log.info(f"user {p.name}")
+        """,
+}
+
+
+def test_fields_of_a_model_of_another_module_typed_with_no_text_are_not_text(tmp_path):
+    """`payload_in.project_id` of `project_id: int` in a pydantic model imported
+    from another module (and `due: date` of its base class in a third) is a
+    number FastAPI validated: no log or SQL injection from it. Its text fields
+    stay client data, named as the route parameter (dispatch's auth views)."""
+    found = run(tmp_path, CROSS_FILE_MODELS)
+    src = textwrap.dedent(CROSS_FILE_MODELS["app/views.py"]).splitlines()
+
+    def lines_with(*words: str) -> set[int]:
+        return {n + 1 for n, s in enumerate(src) if all(w in s for w in words)}
+
+    val014 = only(found, "VAL014")
+    assert {f.start[0] for f in val014} == lines_with("log.info", ".name") | lines_with(
+        "log.info", ".note"
+    )
+    assert len(val014) == 3
+    assert {f.start[0] for f in only(found, "VAL001")} == lines_with("conn.execute", ".name")
+    assert all("route parameter `" in f.message for f in val014)
+
+
+def test_a_field_s_type_changed_in_its_module_re_judges_the_route_using_it(tmp_path):
+    """In the editor: typing `project_id: str` in schemas.py makes the log line of
+    the route in views.py that reads `payload_in.project_id` a finding at once."""
+    from backend_lens.config import load as load_config
+    from backend_lens.engine.project import Project
+    from backend_lens.source import parsing
+
+    for rel, text in CROSS_FILE_MODELS.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    p = Project(tmp_path, load_config(tmp_path), use_jedi=False)
+    p.scan()
+    views = str(tmp_path / "app/views.py")
+    schemas = str(tmp_path / "app/schemas.py")
+    src = textwrap.dedent(CROSS_FILE_MODELS["app/views.py"]).splitlines()
+    project_line = next(n + 1 for n, s in enumerate(src) if "{payload_in.project_id}" in s)
+
+    def val014() -> set[int]:
+        return {f.start[0] for f in p.findings(views) if f.code == "VAL014"}
+
+    assert project_line not in val014()
+    key = "test-typed-fields:schemas"
+    try:
+        typed = textwrap.dedent(CROSS_FILE_MODELS["app/schemas.py"]).replace(
+            "project_id: int", "project_id: str"
+        )
+        p.analyze_open(schemas, typed, 1, key)
+        assert project_line in val014()
+    finally:
+        parsing.forget(key)

@@ -202,6 +202,7 @@ def _shared_class(c: ClassFact) -> ClassFact:
         end=_same(c.end),
         base_positions=_same(tuple(_same(p) for p in c.base_positions)),
         methods=tuple(sys.intern(m) for m in c.methods),
+        annotations=tuple(_same((sys.intern(k), sys.intern(v))) for k, v in c.annotations),
         fields=tuple(
             dataclasses.replace(
                 f,

@@ -424,6 +424,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
                 base_pos.append(it.start_pos)
     suite = node.children[-1]
     attrs: list[tuple[str, str]] = []
+    annotations: list[tuple[str, str]] = []
     fields: list[FieldFact] = []
     methods: list[str] = []
     meta_indexes: tuple[tuple[str, ...], ...] = ()
@@ -454,6 +455,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         value = expr.children[-1]
         annotation = None
         if value.type == "annassign":  # name: Mapped[int] = mapped_column(...)
+            annotations.append((lhs.value, sx.code(value.children[1]).strip()[:100]))
             if len(value.children) < 4:
                 continue  # a bare annotation
             annotation = sx.code(value.children[1])
@@ -486,6 +488,7 @@ def extract_class(node, imports, module, local_classes) -> ClassFact:
         base_positions=tuple(base_pos),
         runtime_bases=tuple(runtime),
         keywords=tuple(keywords),
+        annotations=tuple(annotations),
     )
 
 

@@ -43,9 +43,18 @@ class ClassFact:
     runtime_bases: tuple[int, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()  # class Meta: NAME = <code> (cut to 200 chars)
     keywords: tuple[tuple[str, str], ...] = ()  # class X(Base, table=True): ("table", "True")
+    # class-level `name: <annotation>` (with or without a value; cut to 100 chars): the
+    # field types of pydantic models and dataclasses (the taint rules' typed fields)
+    annotations: tuple[tuple[str, str], ...] = ()
 
     def attr(self, name: str) -> str | None:
         for k, v in self.attrs:
+            if k == name:
+                return v
+        return None
+
+    def annotation(self, name: str) -> str | None:
+        for k, v in self.annotations:
             if k == name:
                 return v
         return None

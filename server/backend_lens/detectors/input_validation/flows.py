@@ -168,7 +168,11 @@ def judge_sink(
         elif otherwise is not None:
             yield from otherwise(index)
 
-    yield ctx.defer(("flows", *reads), judge)
+    # a field of a body model is judged by the type its class declares, maybe in
+    # another module: an edit of the class re-judges it (a field given to a helper
+    # of another function is judged there, and re-judged when the flows change)
+    typed = ("models",) if any(a[0] == "t" for a in sink.atoms) else ()
+    yield ctx.defer(("flows", *reads, *typed), judge)
 
 
 def tainted_sinks(ctx: Context, codes) -> Iterator[tuple[object, SinkFlow]]:

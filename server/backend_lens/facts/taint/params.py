@@ -199,6 +199,19 @@ def safe_fields(funcdef, names=None) -> dict[str, frozenset]:
     return out
 
 
+def typed_params(funcdef, names) -> dict[str, str]:
+    """parameter -> its annotation, for the parameters in ``names`` typed with a
+    class (`payload: Payload`, `p: schemas.Payload`): FastAPI validated their
+    fields into the types the class declares, wherever it is."""
+    out: dict[str, str] = {}
+    for p in funcdef.get_params():
+        if p.name.value in names:
+            ann = _annotation(p)
+            if re.match(r"^([a-z_]\w*\.)*[A-Z]\w*$", ann):
+                out[p.name.value] = ann
+    return out
+
+
 def typed_clean(funcdef, ann: str, local_classes=None) -> bool:
     """Whether a route parameter typed ``ann`` holds no client text once FastAPI
     validated it: a type of numbers, UUIDs, dates (``safe_type``), an enumeration of

@@ -9,9 +9,12 @@ from .model import (
     Hop,
     _with_cleaned,
 )
+from .params import safe_type
 from .tables import (
     WRAPPERS,
 )
+
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "TextChoices", "IntegerChoices"})
 
 MAX_DEPTH = 8
 
@@ -47,6 +50,7 @@ class TaintResolver:
         self.functions: dict[str, tuple[object, FunctionFlow]] = {}
         self.callers: dict[str, list[tuple[object, FunctionFlow, CallFlow]]] = {}
         self._up: dict[tuple, list[Hop] | None] = {}
+        self._typed: dict[tuple, bool] = {}  # (path, class as written, field) -> clean
         self.called: set[str] = set()  # functions called with nothing that matters
         for f in index.files.values():
             for flow in f.flows:
@@ -85,6 +89,40 @@ class TaintResolver:
                 return target
         return None
 
+    def typed_clean(self, facts, written: str, field: str) -> bool:
+        """Whether the field ``field`` of the class ``written`` (as ``facts``'s file
+        names it) is declared with a type that holds no client text once FastAPI
+        validated it (``params.safe_type``; an enumeration of the project's), in
+        the class or one of its bases. False when the class or field is unknown."""
+        key = (facts.path, written, field)
+        known = self._typed.get(key)
+        if known is None:
+            known = self._typed[key] = self._field_clean(facts, written, field)
+        return known
+
+    def _field_clean(self, facts, written: str, field: str) -> bool:
+        todo = [(facts, written)]
+        seen: set = set()
+        while todo and len(seen) < 12:
+            where, name = todo.pop(0)
+            ref = self.index.resolve_class(where, name)
+            if not hasattr(ref, "cls") or (ref.facts.path, ref.cls.name) in seen:
+                continue
+            seen.add((ref.facts.path, ref.cls.name))
+            ann = ref.cls.annotation(field)
+            if ann is not None:
+                return safe_type(ann) or self._project_enum(ref.facts, ann)
+            todo += [(ref.facts, b) for b in ref.cls.bases]
+        return False
+
+    def _project_enum(self, facts, ann: str) -> bool:
+        """``ann`` names an enumeration of the project (`status: CaseStatus`)."""
+        name = ann.removeprefix("Optional[").rstrip("]").split("|")[0].strip()
+        ref = self.index.resolve_class(facts, name) if name[:1].isupper() else None
+        return hasattr(ref, "cls") and any(
+            b.rsplit(".", 1)[-1] in ENUM_BASES for b in ref.cls.bases
+        )
+
     def has_callers(self, facts, flow: FunctionFlow) -> bool:
         """Whether the project shows a call of ``flow``'s function."""
         key = f"{facts.module}.{flow.qualname}"
@@ -107,6 +145,10 @@ class TaintResolver:
             if kind == "v":
                 atom = ("p", atom[1], atom[-1])  # a helper: its callers decide
                 kind = "p"
+            if kind == "t":
+                if self.typed_clean(facts, atom[4], atom[5]):
+                    continue  # `payload.project_id` of `project_id: int`
+                kind = "s"
             if kind == "s":
                 return [Hop(facts.path, atom[2], atom[3], f"{atom[1]}: client data enters here")]
             if kind == "p":
@@ -181,7 +223,7 @@ class TaintResolver:
 
 
 def _atom_order(atom) -> tuple:
-    return ({"s": 0, "v": 1, "p": 2, "c": 3}[atom[0]], str(atom[1]))
+    return ({"s": 0, "t": 0, "v": 1, "p": 2, "c": 3}[atom[0]], str(atom[1]))
 
 
 def _hop_call(facts, call: CallFlow, name: str, flow: FunctionFlow) -> Hop:

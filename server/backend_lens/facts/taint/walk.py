@@ -26,7 +26,7 @@ from .nodes import (
     _method_of,
     _unparen,
 )
-from .params import _caller_params, safe_fields, source_params
+from .params import _caller_params, safe_fields, source_params, typed_params
 from .tables import (
     AIOHTTP_ATTRS,
     BUILTINS,
@@ -110,6 +110,9 @@ class _Function(SinkChecks):
         # a route's body models -> their fields typed with no client text (`price: float`)
         clients = {k for k, v in sources.items() if any(a[0] == "s" for a in v)}
         self.safe_fields = safe_fields(funcdef, clients) if clients else {}
+        # the other body models: their fields are typed where the class is (another
+        # module, a base class there), judged against the project index ("t" atoms)
+        self.typed = typed_params(funcdef, clients) if clients else {}
         self.given = dict(sources)  # a parameter rebound in the body loses its fields
 
     def is_local(self, name) -> bool:
@@ -461,6 +464,14 @@ class _Function(SinkChecks):
                     and self.env.get(base) == self.given.get(base)
                 ):
                     atoms = EMPTY  # `item.price` of a body model whose `price: float`
+                elif i == 1 and base in self.typed and self.env.get(base) == self.given.get(base):
+                    # `payload.project_id` of a model of another module: ("t", label,
+                    # start, end, the annotation as written, the field, cleaned)
+                    ann = self.typed[base]
+                    atoms = frozenset(
+                        ("t", a[1], a[2], a[3], ann, attr, a[-1]) if a[0] == "s" else a
+                        for a in atoms
+                    )
                 elif attr in CLEAN_ATTRS or (
                     attr in REQUEST_CLEAN_ATTRS and base is not None and self._is_request(base)
                 ):
