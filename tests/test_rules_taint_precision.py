@@ -241,9 +241,16 @@ CROSS_FILE_MODELS = {
             note: str = ""
         """,
     "app/schemas.py": """\
+        from enum import Enum
+
         from pydantic import EmailStr
 
         from .base import DispatchBase
+
+
+        class Sort(str, Enum):
+            created = "created_at"
+            title = "title"
 
 
         class Payload(DispatchBase):
@@ -277,6 +284,17 @@ CROSS_FILE_MODELS = {
         async def other(p: schemas.Payload):
             log.info(f"project {p.project_id}")
             log.info(f"user {p.name}")
+
+
+        @router.put("/items/{item_id}")
+        async def update(item_id: int, payload_in: Payload):
+            await conn.execute(f"UPDATE t SET p = {payload_in.project_id} WHERE id = {item_id}")
+
+
+        @router.get("/items")
+        async def listing(sort: schemas.Sort):
+            await conn.execute(f"SELECT * FROM t ORDER BY {sort.value}")
+            log.info(f"sorted by {sort.value}")
         """,
 }
 

@@ -179,22 +179,29 @@ def _shape(ctx: Context, arg, with_params: bool):
         # a name checked for both quote characters around this code, and only
         # ever put between quotes, cannot end its literal
         values = [v for v in values if not _quote_guarded(arg, built, v)]
-    pending = _parameters_left(ctx, values) if values is not None else None
-    if pending == []:
+    fields: list[tuple[str, str]] = []
+    pending = _parameters_left(ctx, values, fields) if values is not None else None
+    if pending == [] and not fields:
         return  # `LIMIT {len(ids)}`, `generate_series(1, {count})`: no quote can get in
     site = ctx.site(arg)
     fix = _parameterise(ctx, arg) if not with_params else None
     if pending is None:
         yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
         return
+    path = ctx.path
 
-    def judge(index, site=site, fix=fix, pending=pending):
-        # a parameter formatted into SQL that every caller in the project gives an int
-        if all(index.always_given_an_integer(fn, slots) for fn, slots in pending):
+    def judge(index, site=site, fix=fix, pending=pending, fields=fields, path=path):
+        # a parameter formatted into SQL that every caller in the project gives an int,
+        # a field of a body model declared with a type no quote can be in
+        facts = index.files.get(path) if fields else None
+        if all(index.always_given_an_integer(fn, slots) for fn, slots in pending) and all(
+            facts is not None and index.taint().typed_clean(facts, ann, field)
+            for ann, field in fields
+        ):
             return
         yield make_finding("VAL001", site, VAL001_MESSAGE, fix=fix)
 
-    yield ctx.defer(("calls",), judge)
+    yield ctx.defer(("calls", "models") if fields else ("calls",), judge)
 
 
 VAL001_MESSAGE = (
@@ -203,13 +210,21 @@ VAL001_MESSAGE = (
 )
 
 
-def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, ...]]] | None:
+def _parameters_left(
+    ctx: Context, values: list, fields: list[tuple[str, str]]
+) -> list[tuple[str, tuple[str, ...]]] | None:
     """The values not proven integers here, when each is a parameter of its function
-    that the callers decide: (function name, the argument slots that give it). None
-    when some value is neither an integer nor such a parameter."""
+    that the callers decide: (function name, the argument slots that give it), or
+    a field of a parameter typed with a class the project index knows (added to
+    ``fields``: (the class as written, the field)). None when some value is none
+    of those."""
     pending = []
     for v in values:
         if _is_int(ctx, v, set()) or _not_data(ctx, v, 0) or _typed_safe(ctx, v):
+            continue
+        field = _typed_field(ctx, v)
+        if field is not None:
+            fields.append(field)
             continue
         slot = _parameter_slot(ctx, v)
         if slot is None:
@@ -219,6 +234,7 @@ def _parameters_left(ctx: Context, values: list) -> list[tuple[str, tuple[str, .
 
 
 UPPER = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+CLASS_ANNOTATION = re.compile(r"^([a-z_]\w*\.)*[A-Z]\w*$")  # `ItemIn`, `schemas.ItemIn`
 CLASS = re.compile(r"^_?[A-Z][A-Za-z0-9]*$")
 QUOTING = ("quote_name", "db_table", "table_name", "__tablename__")
 
@@ -258,6 +274,27 @@ def _not_data(ctx: Context, node, depth: int) -> bool:
         and CLASS.match(parts[-2]) is not None
         and UPPER.match(parts[-1]) is not None
     )
+
+
+def _typed_field(ctx: Context, node) -> tuple[str, str] | None:
+    """(class annotation, field) for ``item.price`` where ``item`` is a parameter
+    typed with a class (``item: ItemIn``, ``p: schemas.Payload``) that nothing in
+    its function rebinds: the class, maybe in another module, says the type."""
+    if node.type not in ("atom_expr", "power"):
+        return None
+    ps = sx.parts(node)
+    if len(ps) != 2 or ps[0].type != "name" or not sx.is_attr_trailer(ps[1]):
+        return None
+    scope = ctx.scope(ps[0])
+    if scope.type != "funcdef":
+        return None
+    bindings = _bindings(ctx, ps[0].value, scope)
+    if not bindings or len(bindings) != 1 or bindings[0].parent.type != "tfpdef":
+        return None
+    annotation = sx.code(bindings[0].parent.children[2]).strip()
+    if not CLASS_ANNOTATION.match(annotation):
+        return None
+    return annotation, ps[1].children[1].value
 
 
 def _typed_safe(ctx: Context, node) -> bool:

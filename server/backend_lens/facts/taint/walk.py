@@ -464,14 +464,6 @@ class _Function(SinkChecks):
                     and self.env.get(base) == self.given.get(base)
                 ):
                     atoms = EMPTY  # `item.price` of a body model whose `price: float`
-                elif i == 1 and base in self.typed and self.env.get(base) == self.given.get(base):
-                    # `payload.project_id` of a model of another module: ("t", label,
-                    # start, end, the annotation as written, the field, cleaned)
-                    ann = self.typed[base]
-                    atoms = frozenset(
-                        ("t", a[1], a[2], a[3], ann, attr, a[-1]) if a[0] == "s" else a
-                        for a in atoms
-                    )
                 elif attr in CLEAN_ATTRS or (
                     attr in REQUEST_CLEAN_ATTRS and base is not None and self._is_request(base)
                 ):
@@ -485,6 +477,14 @@ class _Function(SinkChecks):
                 ):
                     # Django keeps only the base name of an upload (UploadedFile._set_name)
                     atoms = _cleaned(atoms, {"VAL008"})
+                elif i == 1 and base in self.typed and self.env.get(base) == self.given.get(base):
+                    # `payload.project_id` of a model of another module: ("t", label,
+                    # start, end, the annotation as written, the field, cleaned)
+                    ann = self.typed[base]
+                    atoms = frozenset(
+                        ("t", a[1], a[2], a[3], ann, attr, a[-1]) if a[0] == "s" else a
+                        for a in atoms
+                    )
                 continue
             if op == "[":
                 self.ev(tr.children[1])
