@@ -171,38 +171,30 @@ class _Reads:
         self.names: set[str] = set()
         self.open: dict = {}  # memo key -> the names read since it was missed
 
-    def note(self, name: str) -> None:
-        self.names.add(name)
-        for names in self.open.values():
-            names.add(name)
-
 
 _reading: _Reads | None = None  # the run whose reads are being noted
 
 
-def _noting(facts, name: str):
-    """``FileFacts.__getattribute__`` while a run of units is checked (``_noted``):
-    notes the fields read (a method, say, stands for all of them: ``_reads_of``).
-    Installed on the class, not a stand-in object: judgements deferred to the
-    index close over the file's facts, which must be the facts themselves."""
+def _noting(facts, name: str, _get=object.__getattribute__):
+    """``FileFacts.__getattribute__`` while runs of units are checked (``_noted``):
+    notes the names read (one that is not a field, a method say, stands for all
+    of them: ``_reads_of``). Installed on the class, not a stand-in object:
+    judgements deferred to the index close over the file's facts, which must be
+    the facts themselves."""
     reads = _reading
     if reads is not None:
-        if name in _READABLE:
-            reads.note(name)
-        elif name[:2] != "__":
-            reads.note("*")
-    return object.__getattribute__(facts, name)
+        reads.names.add(name)
+        if reads.open:
+            for names in reads.open.values():
+                names.add(name)
+    return _get(facts, name)
 
 
 class _noted:
-    """Notes, in ``reads``, what is read of any file's facts in its block."""
-
-    def __init__(self, reads: _Reads):
-        self.reads = reads
+    """Installs ``_noting`` on ``FileFacts`` for its block (what is read is noted
+    in ``_reading`` while it is set: one detector on one run of units)."""
 
     def __enter__(self):
-        global _reading
-        _reading = self.reads
         FileFacts.__getattribute__ = _noting
 
     def __exit__(self, *exc):
@@ -235,10 +227,13 @@ class _Memo(dict):
         value = dict.__getitem__(self, key)
         reads = self.reads
         if reads is not None:
-            known = self._by_key.get(key)
             # a table stored outside any run (none is, today): as if it read everything
-            for name in known if known is not None else ("*",):
-                reads.note(name)
+            known = self._by_key.get(key)
+            if known is None:
+                known = _ANY
+            reads.names |= known
+            for names in reads.open.values():
+                names |= known
         return value
 
     def get(self, key, default=None):
@@ -254,11 +249,18 @@ class _Memo(dict):
         return self[key]
 
 
+_ANY = frozenset({"*"})
+_READ_SETS: dict[frozenset, frozenset] = {}  # one instance of each set of fields read
+
+
 def _reads_of(reads: set[str]) -> frozenset[str] | None:
-    """What a run read of the facts, for ``_Run.keeps``; None for all of it."""
+    """What a run read of the facts, for ``_Found.holds``; None for all of it."""
     if not reads.issubset(_READABLE):
-        return None  # a method, a field only the index reads, or "*"
-    return frozenset(reads)
+        reads = {n for n in reads if n[:2] != "__"}  # dunders: Python's own look-ups
+        if not reads.issubset(_READABLE):
+            return None  # a method, a field only the index reads, or "*"
+    found = frozenset(reads)
+    return _READ_SETS.setdefault(found, found) if len(_READ_SETS) < 4096 else found
 
 
 def _shape(own: tuple):
@@ -309,6 +311,57 @@ class _Found:
         if changed and (self.reads is None or not changed.isdisjoint(self.reads)):
             return False
         return not spaced or (self.lines is not None and spaced.isdisjoint(self.lines))
+
+
+_NOTHING: dict = {}  # fields read -> the one _Found of a detector that found nothing
+
+
+def _nothing(reads: frozenset[str] | None) -> _Found:
+    found = _NOTHING.get(reads)
+    if found is None:
+        found = _Found([], [], reads, _NO_LINES)
+        if len(_NOTHING) < 4096:
+            _NOTHING[reads] = found
+    return found
+
+
+_NO_LINES: frozenset[int] = frozenset()
+
+
+class _Run:
+    """What every unit detector found in a run of units (``found``, in the
+    detectors' order), joined once for the file's result, and the union of what
+    they depended on (to keep a whole run after most edits without asking each)."""
+
+    __slots__ = ("found", "local", "deferred", "errors", "reads", "lines")
+
+    def __init__(self, found: list[_Found]):
+        self.found = found
+        self.local: list = []
+        self.deferred: list = []
+        self.errors: list = []
+        reads: set[str] | None = set()
+        lines: set[int] | None = set()
+        for f in found:
+            for x in f.items:
+                (self.deferred if isinstance(x, Deferred) else self.local).append(x)
+            self.errors += f.problems
+            if reads is not None:
+                reads = None if f.reads is None else reads | f.reads
+            if lines is not None:
+                lines = None if f.lines is None else lines | f.lines
+        self.reads = reads
+        self.lines = lines
+
+    def redo(self, changed: frozenset[str] | None, spaced: set[int]):
+        """The indexes of the detectors to run again (``_Found.holds``)."""
+        if changed is None:
+            return range(len(self.found))
+        if (not changed or (self.reads is not None and changed.isdisjoint(self.reads))) and (
+            not spaced or (self.lines is not None and spaced.isdisjoint(self.lines))
+        ):
+            return ()
+        return [i for i, f in enumerate(self.found) if not f.holds(changed, spaced)]
 
 
 CHUNK_LINES = 60  # a run of units analysed together is cut after this many lines
@@ -363,7 +416,7 @@ class IncrementalFile:
         # (detectors run, non-function units' own keys) of the last analysis
         self._inputs: tuple | None = None
         # units' keys -> what each unit detector found in them
-        self._chunks: dict[tuple, list[_Found]] = {}
+        self._chunks: dict[tuple, _Run] = {}
         self._assigned: tuple = ()  # (states, names joined) of the last analysis
         self.pending: str | None = None  # text whose result came from the scan (Project.warm)
         self.stats = Stats()
@@ -536,32 +589,32 @@ class IncrementalFile:
             )
 
         old_chunks = self._chunks if changed is not None else {}
-        chunks: dict[tuple, list[_Found]] = {}
+        chunks: dict[tuple, _Run] = {}
         n_detectors = len(unit_detectors)
-        for first, last in _chunks(units):
-            key = tuple(u.key for u in units[first:last])
-            done = old_chunks.get(key)
-            if done is None or any(fresh[first:last]):
-                redo = range(n_detectors)
-            else:
-                redo = [i for i, f in enumerate(done) if not f.holds(changed, spaced)]
-            if redo:
-                stats.detected += last - first
-                stats.rules += (last - first) * len(redo)
-                done = self._detect(
-                    make_ctx,
-                    file_memo,
-                    unit_detectors,
-                    units[first:last],
-                    states[first:last],
-                    done,
-                    redo,
-                )
-            chunks[key] = done
-            for f in done:
-                for x in f.items:
-                    (result.deferred if isinstance(x, Deferred) else result.local).append(x)
-                result.errors.extend(f.problems)
+        with _noted():
+            for first, last in _chunks(units):
+                key = tuple(u.key for u in units[first:last])
+                done = old_chunks.get(key)
+                if done is None or any(fresh[first:last]):
+                    redo = range(n_detectors)
+                else:
+                    redo = done.redo(changed, spaced)
+                if redo:
+                    stats.detected += last - first
+                    stats.rules += (last - first) * len(redo)
+                    done = self._detect(
+                        make_ctx,
+                        file_memo,
+                        unit_detectors,
+                        units[first:last],
+                        states[first:last],
+                        done,
+                        redo,
+                    )
+                chunks[key] = done
+                result.local += done.local
+                result.deferred += done.deferred
+                result.errors += done.errors
         file_memo.reads = None
         file_ctx = Context(
             self.path,
@@ -607,7 +660,7 @@ class IncrementalFile:
                 out.update(range(a[1][0], a[2] + 1))
         return out
 
-    def _detect(self, make_ctx, memo: _Memo, detectors, units, states, done, redo) -> list:
+    def _detect(self, make_ctx, memo: _Memo, detectors, units, states, done, redo) -> _Run:
         """What each of ``detectors`` finds in a run of consecutive units: those at
         the indexes ``redo`` are run again (once over all the units: a detector on
         several statements finds what it finds on each), the others keep what they
@@ -618,26 +671,31 @@ class IncrementalFile:
         for t in sx.RECORDED_LEAVES:
             if t in by_type and len(states) > 1:
                 by_type[t].sort(key=lambda leaf: leaf.start_pos)
+        global _reading
         ctx = make_ctx(by_type)
-        out = list(done) if done is not None else [None] * len(detectors)
-        for i in redo:
-            det = detectors[i]
-            items: list = []
-            problems: list[str] = []
-            reads = memo.reads = _Reads()
-            with _noted(reads):
+        out = list(done.found) if done is not None else [None] * len(detectors)
+        try:
+            for i in redo:
+                det = detectors[i]
+                reads = memo.reads = _reading = _Reads()
                 try:
                     items = list(det.func(ctx))
+                    problems: list[str] = []
                 except Exception:
                     log.debug("detector %s failed on %s", det.name, self.path, exc_info=True)
+                    problems = []
                     items = self._unit_by_unit(make_ctx, det, units, states, problems)
-            lines = _lines_of(items)
-            # a deferred judgement reads the facts it closes over when it is judged
-            out[i] = _Found(
-                items, problems, _reads_of(reads.names) if lines is not None else None, lines
-            )
-        memo.reads = None
-        return out
+                if not items and not problems:
+                    out[i] = _nothing(_reads_of(reads.names))
+                    continue
+                lines = _lines_of(items)
+                # a deferred judgement reads the facts it closes over when it is judged
+                out[i] = _Found(
+                    items, problems, _reads_of(reads.names) if lines is not None else None, lines
+                )
+        finally:
+            _reading = memo.reads = None
+        return _Run(out)
 
     def _unit_by_unit(self, make_ctx, det, units, states, problems: list[str]) -> list:
         items: list = []
