@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from backend_lens.config import load as load_config
 from backend_lens.engine.analysis import analyze, findings_for
-from backend_lens.engine.incremental import IncrementalFile
+from backend_lens.engine.incremental import IncrementalFile, Stats
 from backend_lens.engine.project import Project
 from backend_lens.source import parsing
 
@@ -397,45 +397,43 @@ def test_a_production_settings_edit_re_judges_the_base_settings(tmp_path):
         parsing.forget(key)
 
 
-def _typed_at_module_level(project, key: str, change) -> tuple[IncrementalFile, int]:
-    """The generated 600-line module analysed, then ``change``d (lines -> lines),
-    then analysed again: (the document, the number of (statement, rule detector)
-    pairs the first analysis ran). Asserts the second result is a fresh
-    analysis's."""
+def _retyped(project, starts: str, old: str, new: str) -> tuple[Stats, int]:
+    """The generated 600-line module analysed, then ``old`` replaced by ``new`` in
+    its first line that starts with ``starts``, then analysed again: (what the
+    second analysis re-did, the (statement, rule detector) pairs the first one
+    ran). Asserts the second result is a fresh analysis's."""
     text = _corpus.views_module(600)
     path = str(EXAMPLE / "v.py")
+    key = f"test-incremental:retyped:{starts}"
     doc = IncrementalFile(path, "v.py", key, project.config)
-    doc.analyze(text, 1)
-    total = doc.stats.rules
-    lines = text.splitlines(keepends=True)
-    typed = "".join(change(lines))
-    assert typed != text
-    inc = doc.analyze(typed, 2)
-    full = analyze(typed, path, "v.py", 2, None, project.config)
-    assert inc.facts == full.facts
-    assert _shown(inc, project.index, project.config) == _shown(full, project.index, project.config)
-    assert not doc.stats.whole
-    return doc, total
+    try:
+        doc.analyze(text, 1)
+        total = doc.stats.rules
+        lines = text.splitlines(keepends=True)
+        n = next(i for i, x in enumerate(lines) if x.startswith(starts))
+        lines[n] = lines[n].replace(old, new, 1)
+        typed = "".join(lines)
+        assert typed != text
+        inc = doc.analyze(typed, 2)
+        full = analyze(typed, path, "v.py", 2, None, project.config)
+        assert inc.facts == full.facts
+        assert _shown(inc, project.index, project.config) == _shown(
+            full, project.index, project.config
+        )
+        assert not doc.stats.whole
+        return doc.stats, total
+    finally:
+        parsing.forget(key)
 
 
 def test_a_space_typed_after_an_import_s_comma_re_checks_only_that_import(project):
     """`from django.db import connection,  transaction`: the same tokens on the same
     line, so what every other statement's rules read of the module is unchanged;
     only the import's own run of statements is checked again."""
-
-    def spaced(lines):
-        n = next(i for i, x in enumerate(lines) if x.startswith("from django.db import "))
-        lines[n] = lines[n].replace(", ", ",  ", 1)
-        return lines
-
-    key = "test-incremental:spaced-import"
-    try:
-        doc, total = _typed_at_module_level(project, key, spaced)
-        # the import's run, and the judgements deferred to the project index (which
-        # may point anywhere): a tenth of what the whole file costs
-        assert doc.stats.rules <= total // 10, (doc.stats, total)
-    finally:
-        parsing.forget(key)
+    stats, total = _retyped(project, "from django.db import ", ", ", ",  ")
+    # the import's run, and the judgements deferred to the project index (which
+    # may point anywhere): a tenth of what the whole file costs
+    assert stats.rules <= total // 10, (stats, total)
 
 
 def test_a_method_renamed_re_checks_the_classes_not_every_statement(project):
@@ -443,35 +441,15 @@ def test_a_method_renamed_re_checks_the_classes_not_every_statement(project):
     (on the runs of statements holding a class statement) and the judgements
     deferred to the project index are run again, not every rule on every
     statement."""
-
-    def renamed(lines):
-        n = next(i for i, x in enumerate(lines) if x.startswith("    def get_queryset(self):"))
-        lines[n] = lines[n].replace("get_queryset", "get_querysets", 1)
-        return lines
-
-    key = "test-incremental:method-renamed"
-    try:
-        doc, total = _typed_at_module_level(project, key, renamed)
-        assert 0 < doc.stats.rules <= total // 10, (doc.stats, total)
-    finally:
-        parsing.forget(key)
+    stats, total = _retyped(project, "    def get_queryset(self):", "get_queryset", "get_querysets")
+    assert 0 < stats.rules <= total // 10, (stats, total)
 
 
 def test_an_import_renamed_re_checks_every_statement(project):
     """An import's name is read by almost every rule: the whole file is checked
     again (and the result is a fresh analysis's)."""
-
-    def renamed(lines):
-        n = next(i for i, x in enumerate(lines) if x == "import requests\n")
-        lines[n] = "import requestsx\n"
-        return lines
-
-    key = "test-incremental:import-renamed"
-    try:
-        doc, total = _typed_at_module_level(project, key, renamed)
-        assert doc.stats.rules == total, (doc.stats, total)
-    finally:
-        parsing.forget(key)
+    stats, total = _retyped(project, "import requests", "requests", "requestsx")
+    assert stats.rules == total, (stats, total)
 
 
 def test_methods_left_by_a_moved_class_statement_belong_to_the_class_above(project):
