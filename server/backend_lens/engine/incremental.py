@@ -15,7 +15,7 @@ edit can have changed:
    (``facts.extract.assemble``: the same code the whole-file analysis runs);
 3. detectors declared ``scope="unit"`` keep their findings for a run of units
    unless a unit of the run changed, a field of the file's facts they read
-   changed (the reads are recorded as they run: ``_ReadFacts``, ``_Memo``), or
+   changed (the reads are recorded as they run: ``_noting``, ``_Memo``), or
    a unit that is not a function changed (what such a detector may read besides
    its own statements); a change of spaces only in such a unit (the same
    tokens on the same lines) re-checks only the runs whose findings point into
