@@ -110,6 +110,7 @@ class Project:
                 # jedi's answers kept in the cache between runs, once remember_jedi()
                 # is called
                 index = ProjectIndex(MemoResolver(resolver, self) if resolver else None)
+                index.rel = self.rel
                 self.index = index
         return index
 

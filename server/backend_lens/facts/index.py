@@ -14,7 +14,10 @@ from .taint import TaintResolver
 
 log = logging.getLogger(__name__)
 
-FACT_KINDS = ("models", "settings", "tasks", "calls", "flows")
+FACT_KINDS = ("models", "settings", "tasks", "calls", "flows", "routes")
+# what the endpoint inventory reads (inventory/endpoints.py): a judgement that reads the
+# endpoints declares these
+ENDPOINT_READS = ("routes", "models", "settings")
 
 DJANGO_MODEL_BASES = {
     "django.db.models.Model",
@@ -106,6 +109,10 @@ class ProjectIndex:
         self._taint: TaintResolver | None = None
         # id(facts) -> (facts, the names of its classes)
         self._class_names: dict[int, tuple[FileFacts, set[str]]] = {}
+        # the path of a file as the inventory shows it (Project.rel; the path itself without one)
+        self.rel: Callable[[str], str] = lambda path: path
+        # (generations of ENDPOINT_READS, endpoints by handler file)
+        self._endpoints: tuple[tuple, dict[str, list]] | None = None
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:
@@ -643,6 +650,24 @@ class ProjectIndex:
                     merged[k] = v
         self._settings[key] = merged
         return merged
+
+    def endpoints(self) -> dict[str, list]:
+        """The project's endpoints (``inventory.model.Endpoint``) by the path of their
+        handler's file, computed once per change of what the inventory reads
+        (``ENDPOINT_READS``)."""
+        key = tuple(self.generation.get(k, 0) for k in ENDPOINT_READS)
+        if self._endpoints is None or self._endpoints[0] != key:
+            from ..inventory.endpoints import endpoints_of_index
+
+            by_file: dict[str, list] = {}
+            for ep in endpoints_of_index(self):
+                by_file.setdefault(ep.path, []).append(ep)
+            self._endpoints = (key, by_file)
+        return self._endpoints[1]
+
+    def endpoints_in(self, facts: FileFacts) -> list:
+        """The endpoints whose handler is in ``facts``'s file."""
+        return self.endpoints().get(self.rel(facts.path), [])
 
     def drf_setting(self, key: str, facts: FileFacts | None = None):
         rf = self.settings(facts).get("REST_FRAMEWORK")

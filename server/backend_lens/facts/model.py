@@ -208,6 +208,16 @@ class FileFacts:
                 self.held_calls,
                 self.int_arguments,
             )
+        if kind == "routes":
+            return (
+                self.route_facts,
+                self.module,
+                self.import_module,
+                self.is_test,
+                self.is_migration,
+                self.is_settings,
+                self.routes,
+            )
         if kind == "flows":
             return (tuple(f.digest() for f in self.flows), self.flow_called)
         raise KeyError(kind)

@@ -172,14 +172,21 @@ class Obj:
 
 
 def collect_endpoints(project) -> list[Endpoint]:
-    """Every endpoint of the project, sorted by (path, line, route)."""
-    return _Collector(project).run()
+    """Every endpoint of the project, sorted by (path, line, route) (the index keeps
+    them until what they are read from changes)."""
+    return [ep for eps in project.index.endpoints().values() for ep in eps]
+
+
+def endpoints_of_index(index) -> list[Endpoint]:
+    """Every endpoint of the project whose facts ``index`` holds (paths by ``index.rel``)."""
+    return _Collector(index).run()
 
 
 class _Collector:
-    def __init__(self, project) -> None:
-        self.project = project
-        self.index = project.index
+    def __init__(self, project_or_index) -> None:
+        # a Project (its index and paths) or a ProjectIndex (paths by index.rel)
+        self.index = getattr(project_or_index, "index", project_or_index)
+        self._rel = getattr(project_or_index, "rel", None) or self.index.rel
         self.files: list[FileFacts] = [
             f for f in self.index.files.values() if not f.is_test and not f.is_migration
         ]
@@ -369,7 +376,7 @@ class _Collector:
         self.out.setdefault(key, ep)
 
     def rel(self, facts: FileFacts) -> str:
-        return self.project.rel(facts.path)
+        return self._rel(facts.path)
 
     # -- what the project has --------------------------------------------
     def _project_mechanisms(self) -> None:
