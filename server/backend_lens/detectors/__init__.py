@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     migrations,
     performance,
     query_optimization,
+    rate_limiting,
     schema_design,
     third_party,
     transactions,

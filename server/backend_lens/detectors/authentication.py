@@ -1,9 +1,11 @@
-"""Authentication & Authorization Systems: DRF views open to anyone."""
+"""Authentication & Authorization Systems: DRF views open to anyone, endpoints
+that change data with no authentication."""
 
 from __future__ import annotations
 
 from ..facts.index import ClassRef
 from ..source import syntax as sx
+from ._endpoints import CALLED_BY_SERVICES, CREDENTIAL_WORDS, WRITE_METHODS, per_handler, words
 from .api_design import class_sites
 from .base import Context, detector, make_finding
 
@@ -49,3 +51,34 @@ def view_without_permissions(ctx: Context):
             yield make_finding("AUTH001", site, MESSAGE.format(name=name))
 
         yield ctx.defer(("settings",), judge_fn)
+
+
+@detector("AUTH002", section="Authentication & Authorization Systems")
+def write_endpoint_without_authentication(ctx: Context):
+    yield from per_handler(ctx, _judge_open_write)
+
+
+def _judge_open_write(index, eps, site):
+    open_writes = [
+        ep
+        for ep in eps
+        if ep.auth == "none"
+        and WRITE_METHODS.intersection(ep.methods)
+        # AUTH001 reports a DRF view that sets no permission at all
+        and not ep.auth_by.startswith("DRF default permission")
+        and not CREDENTIAL_WORDS.search(words(ep))
+        and not CALLED_BY_SERVICES.search(words(ep))
+        and "logout" not in words(ep).replace("_", "")
+    ]
+    if not open_writes:
+        return
+    ep = open_writes[0]
+    methods = sorted(WRITE_METHODS.intersection(m for e in open_writes for m in e.methods))
+    why = f" ({ep.auth_by})" if ep.auth_by else ""
+    more = f" and {len(open_writes) - 1} more route(s)" if len(open_writes) > 1 else ""
+    yield make_finding(
+        "AUTH002",
+        site,
+        f"`{ep.handler}` serves {', '.join(methods)} on {ep.route or '(route not readable)'}{more} "
+        f"to anonymous callers{why}: anyone who finds the URL can change data",
+    )

@@ -24,7 +24,7 @@ class Restock(BaseModel):
 
 
 @app.put("/stock/{sku}")
-def restock(sku: UUID, body: Restock, ids: list[int] = Query([]), db=Depends(session)):
+def restock(sku: UUID, body: Restock, ids: list[int] = Query([]), db=Depends(session)):  # expect: AUTH002
     db.execute(text(f"UPDATE stock SET price = {body.price} WHERE sku = '{sku}'"))
     db.execute(text(f"UPDATE stock SET shelf = '{body.shelf}' WHERE id IN ({ids})"))
 

@@ -1,0 +1,81 @@
+"""Rules about the project's HTTP endpoints, judged from the endpoint inventory
+(``inventory/endpoints.py``): a detector notes where the file's functions and
+classes are named, and a deferred judgement, made against the project index,
+looks up the endpoints whose handler is one of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from ..facts.index import ENDPOINT_READS
+from ..model import Finding
+from .base import Context, Site
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# endpoints that sign people in, up or back in: what an attacker guesses at
+CREDENTIAL_WORDS = re.compile(
+    r"log_?in|sign_?in|sign_?up|register|registration|forgot|recover|reset_?password|"
+    r"password_?reset|set_?password|otp|2fa|mfa|two_?factor|totp|verify_?code|magic_?link|"
+    r"(access|obtain|auth|provision|login)_?tokens?|tokens?_?(obtain|auth|provision)|"
+    r"authenticate",
+    re.IGNORECASE,
+)
+# second factors: guessed by whoever holds the password, so signed-in callers count too
+SECOND_FACTOR = re.compile(r"otp|2fa|mfa|two_?factor|totp|verify_?code", re.IGNORECASE)
+# endpoints that are anonymous by nature: other services call them and sign their requests
+CALLED_BY_SERVICES = re.compile(
+    r"web_?hooks?|hooks?\b|callback|slack|stripe|github|gitlab|twilio|paypal|ipn|"
+    r"sns|pubsub|inbound|incoming",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[-/.{}<>()\[\]:?=+*\\^$|]+")
+
+
+def words(ep) -> str:
+    """The route and the handler's name as snake_case words ("/auth/log-in" and
+    "LoginView" -> "auth_log_in login_view"), for the name patterns above."""
+    handler = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ep.handler)
+    return f"{_SEPARATORS.sub('_', ep.route or '')} {handler}".lower()
+
+
+def shown(ep) -> str:
+    """`POST /api/orders/` as a message shows an endpoint."""
+    methods = ",".join(ep.methods) or "any method"
+    return f"{methods} {ep.route or '(route not readable)'}"
+
+
+def handler_sites(ctx: Context) -> dict[int, Site]:
+    """Line of each function or class name of this unit -> the site of the name
+    (an endpoint's line is its handler's `def` or `class` line)."""
+    out: dict[int, Site] = {}
+    for kind in ("funcdef", "classdef"):
+        for node in ctx.nodes(kind):
+            name = node.children[1]
+            out[name.start_pos[0]] = ctx.site(name)
+    return out
+
+
+def per_handler(
+    ctx: Context,
+    judge_one: Callable[[object, list, Site], Iterable[Finding]],
+):
+    """One deferred judgement for the unit: ``judge_one(index, endpoints, site)``
+    for each handler of the unit that the inventory routes, with every endpoint
+    it serves (a viewset and a function routed twice serve several)."""
+    sites = handler_sites(ctx)
+    if not sites:
+        return
+    facts = ctx.facts
+
+    def judge(index):
+        by_line: dict[int, list] = {}
+        for ep in index.endpoints_in(facts):
+            if ep.line in sites:
+                by_line.setdefault(ep.line, []).append(ep)
+        for line, eps in sorted(by_line.items()):
+            yield from judge_one(index, eps, sites[line])
+
+    yield ctx.defer(ENDPOINT_READS, judge)

@@ -1,0 +1,91 @@
+"""Who may call the shop's API, and how often (AUTH002, RATE001, RATE002)."""
+
+from django.urls import path
+from rest_framework import viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from shopfront.catalog.models import Product
+from shopfront.storefront.models import Coupon, Order
+
+
+class Page(PageNumberPagination):
+    page_size = 50
+
+
+class CouponViewSet(viewsets.ModelViewSet):  # expect: AUTH002
+    queryset = Coupon.objects.all()
+    permission_classes = [AllowAny]
+    pagination_class = Page
+
+
+class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Product.objects.all()
+    permission_classes = [AllowAny]  # reading the catalogue is public
+    pagination_class = Page
+
+
+class OrderAdminViewSet(viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    permission_classes = [IsAdminUser]
+    pagination_class = Page
+
+
+class LoginView(APIView):  # expect: RATE001
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        return Response({})
+
+
+class SignupView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"  # the rate is in settings
+
+    def post(self, request):
+        return Response({}, status=201)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password-reset"  # expect: RATE002
+
+    def post(self, request):
+        return Response({})
+
+
+class ProfileView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "profile"  # no ScopedRateThrottle here: DRF never reads it
+
+    def put(self, request):
+        return Response({})
+
+
+class BurstThrottle(UserRateThrottle):
+    scope = "burst"
+
+
+class SustainedThrottle(UserRateThrottle):
+    scope = "sustained"  # expect: RATE002
+
+
+class NightlyThrottle(UserRateThrottle):
+    scope = "nightly"
+    rate = "10/day"
+
+
+urlpatterns = [
+    path("api/coupons/", CouponViewSet.as_view({"get": "list", "post": "create"})),
+    path("api/catalogue/", CatalogueViewSet.as_view({"get": "list"})),
+    path("api/admin/orders/", OrderAdminViewSet.as_view({"get": "list", "post": "create"})),
+    path("api/login/", LoginView.as_view()),
+    path("api/signup/", SignupView.as_view()),
+    path("api/password-reset/", PasswordResetView.as_view()),
+    path("api/profile/", ProfileView.as_view()),
+]
