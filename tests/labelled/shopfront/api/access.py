@@ -2,6 +2,7 @@
 
 from django.urls import path
 from rest_framework import viewsets
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
@@ -9,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from shopfront.catalog.models import Product
-from shopfront.storefront.models import Coupon, Order
+from shopfront.storefront.models import AuditEntry, Coupon, Order
 
 
 class Page(PageNumberPagination):
@@ -80,7 +81,31 @@ class NightlyThrottle(UserRateThrottle):
     rate = "10/day"
 
 
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def redeem_coupon(request, code):
+    Coupon.objects.filter(code=code).update(redeemed=True)  # expect: API002
+    return Response({})
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def coupon_detail(request, code):
+    AuditEntry.objects.create(action="coupon.view", actor=request.user)  # an audit trail
+    return Response({})
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def apply_coupon(request, code):
+    Coupon.objects.filter(code=code).update(redeemed=True)
+    return Response({})
+
+
 urlpatterns = [
+    path("api/coupons/<code>/redeem/", redeem_coupon),
+    path("api/coupons/<code>/", coupon_detail),
+    path("api/coupons/<code>/apply/", apply_coupon),
     path("api/coupons/", CouponViewSet.as_view({"get": "list", "post": "create"})),
     path("api/catalogue/", CatalogueViewSet.as_view({"get": "list"})),
     path("api/admin/orders/", OrderAdminViewSet.as_view({"get": "list", "post": "create"})),
