@@ -146,6 +146,15 @@ def claims(root, capsys) -> tuple[dict, str]:
     return inv, report
 
 
+def rows(report: str) -> list[list[str]]:
+    """The cells of every Markdown table row of the report."""
+    return [
+        [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", ln)[1:-1]]
+        for ln in report.splitlines()
+        if ln.startswith("| ") and not ln.startswith("| ---")
+    ]
+
+
 def check_agrees(inv: dict, report: str) -> None:
     eps, models, tasks = inv["endpoints"], inv["models"], inv["tasks"]
     summary = re.search(
@@ -155,8 +164,8 @@ def check_agrees(inv: dict, report: str) -> None:
     assert [int(x) for x in summary.groups()] == [len(eps), len(models), len(tasks)]
     if models:
         assert "No ORM model was recognised" not in report
-        table_rows = [ln for ln in report.splitlines() if ln.startswith("| ") and ".py:" in ln]
-        assert len(table_rows) == len(models)
+        orms = {"Django", "SQLAlchemy", "Flask-SQLAlchemy", "SQLModel"}
+        assert len([r for r in rows(report) if len(r) > 2 and r[1] in orms]) == len(models)
         assert "Database Performance Score**: not enough evidence" not in report
     if eps:
         assert f"{len(eps)} endpoint{'s' if len(eps) != 1 else ''} in " in report
@@ -165,6 +174,11 @@ def check_agrees(inv: dict, report: str) -> None:
         throttled = sum(1 for e in eps if e["throttled"] is True)
         assert re.search(rf"\b{throttled} of {len(eps)} endpoints? (is|are) rate limited", report)
         assert re.search(r"API Design Score\*\*: \d", report)
+        # the endpoint table: one row per endpoint, as the inventory has it
+        table = [r for r in rows(report) if len(r) == 6 and re.search(r"\.py:\d+\)$", r[2])]
+        assert sorted((r[0], r[1], r[2].split(" (")[0]) for r in table) == sorted(
+            (",".join(e["methods"]) or "any", e["route"] or "?", e["handler"]) for e in eps
+        )
     else:
         assert "API Design Score**: not enough evidence" in report
         assert "No HTTP endpoint was recognised" in report

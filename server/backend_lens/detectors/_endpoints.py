@@ -47,6 +47,28 @@ def shown(ep) -> str:
     return f"{methods} {ep.route or '(route not readable)'}"
 
 
+def open_by_nature(ep) -> bool:
+    """Anonymous on purpose: signs people in, up or back in, or is called by
+    another service that signs its requests."""
+    w = words(ep)
+    return bool(
+        CREDENTIAL_WORDS.search(w) or CALLED_BY_SERVICES.search(w) or "logout" in w.replace("_", "")
+    )
+
+
+def guessable(ep) -> bool:
+    """An endpoint that checks something an attacker can guess at: a password, a
+    one-time code, a reset or sign-up form (not a GET-only page that shows the
+    form); reachable without signing in (a second factor is guessed by whoever
+    holds the password, so it counts either way)."""
+    w = words(ep)
+    if not CREDENTIAL_WORDS.search(w) or "logout" in w.replace("_", ""):
+        return False
+    if ep.methods and not set(ep.methods) - READ_METHODS:
+        return False
+    return ep.auth != "required" or bool(SECOND_FACTOR.search(w))
+
+
 def handler_sites(ctx: Context) -> dict[int, Site]:
     """Line of each function or class name of this unit -> the site of the name
     (an endpoint's line is its handler's `def` or `class` line)."""

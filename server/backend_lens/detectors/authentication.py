@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..facts.index import ClassRef
 from ..source import syntax as sx
-from ._endpoints import CALLED_BY_SERVICES, CREDENTIAL_WORDS, WRITE_METHODS, per_handler, words
+from ._endpoints import WRITE_METHODS, open_by_nature, per_handler
 from .api_design import class_sites
 from .base import Context, detector, make_finding
 
@@ -66,9 +66,7 @@ def _judge_open_write(index, eps, site):
         and WRITE_METHODS.intersection(ep.methods)
         # AUTH001 reports a DRF view that sets no permission at all
         and not ep.auth_by.startswith("DRF default permission")
-        and not CREDENTIAL_WORDS.search(words(ep))
-        and not CALLED_BY_SERVICES.search(words(ep))
-        and "logout" not in words(ep).replace("_", "")
+        and not open_by_nature(ep)
     ]
     if not open_writes:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..facts.index import ClassRef
 from ..source import syntax as sx
-from ._endpoints import CREDENTIAL_WORDS, READ_METHODS, SECOND_FACTOR, per_handler, words
+from ._endpoints import guessable, per_handler
 from .base import Context, detector, make_finding
 
 
@@ -14,30 +14,18 @@ def credential_endpoint_without_throttle(ctx: Context):
     yield from per_handler(ctx, _judge_unthrottled)
 
 
-def _guessable(ep) -> bool:
-    """An endpoint that checks something an attacker can guess at: a password, a
-    one-time code, a reset or sign-up form; reachable without signing in (a second
-    factor is guessed by whoever holds the password, so it counts either way)."""
-    w = words(ep)
-    if not CREDENTIAL_WORDS.search(w) or "logout" in w.replace("_", ""):
-        return False
-    if ep.methods and not set(ep.methods) - READ_METHODS:
-        return False  # GET only: a page that shows the form
-    return ep.auth != "required" or bool(SECOND_FACTOR.search(w))
-
-
 def _judge_unthrottled(index, eps, site):
     # throttled None: the code does not tell (a project decorator, a setting not read)
-    found = [ep for ep in eps if _guessable(ep) and ep.throttled is False]
-    if not found or any(ep.throttled for ep in eps if _guessable(ep)):
+    found = [ep for ep in eps if guessable(ep) and ep.throttled is False]
+    if not found or any(ep.throttled for ep in eps if guessable(ep)):
         return
     ep = found[0]
     yield make_finding(
         "RATE001",
         site,
-        f"`{ep.handler}` ({ep.route or 'route not readable'}) checks credentials and nothing "
-        "limits how often it is called: a script can try passwords or codes as fast as the "
-        "server answers",
+        f"`{ep.handler}` ({ep.route or 'route not readable'}) takes passwords, codes or sign-ups "
+        "and nothing limits how often it is called: a script can guess passwords or codes, or "
+        "create accounts and send mail, as fast as the server answers",
     )
 
 

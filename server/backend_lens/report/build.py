@@ -11,8 +11,10 @@ import jinja2
 
 from .. import __version__, catalogue
 from ..catalogue import SECTIONS
+from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..engine import manifests
 from ..engine.project import Project
+from ..facts.routes import callee_name
 from ..model import Finding, Severity
 from . import scoring
 from .evidence import Evidence, is_service_module, show
@@ -226,6 +228,105 @@ def api_design(ev: Evidence, s: Section) -> None:
     filt = ev.setting("REST_FRAMEWORK", "DEFAULT_FILTER_BACKENDS")
     if filt:
         s.observations.append(f"Filtering backends configured: {md_text(show(filt))}.")
+    _route_naming(eps, s)
+    _endpoint_table(eps, s)
+
+
+API_FRAMEWORKS = frozenset({"drf", "fastapi"})
+VERSIONED = re.compile(r"/v\d+(\.\d+)?(/|$)|/api/\d")
+VERB_SEGMENT = re.compile(
+    r"^(get|create|update|delete|remove|add|fetch|insert|modify|set|do|make)(?=[A-Z_-]|$)"
+)
+ENDPOINT_ROWS = 150
+
+
+def _api_endpoints(eps):
+    """Endpoints that serve an API (DRF, FastAPI, routes under /api/) rather than pages."""
+    return [
+        e
+        for e in eps
+        if e.route and (e.framework in API_FRAMEWORKS or e.route.lower().startswith("/api"))
+    ]
+
+
+def _segments(route: str) -> list[str]:
+    return [p for p in route.split("/") if p and not p.startswith(("{", "<", "(", "^", ":"))]
+
+
+def _route_naming(eps, s: Section) -> None:
+    """Versioning and naming of the API's routes, said with figures."""
+    api = _api_endpoints(eps)
+    if not api:
+        return
+    routes = sorted({e.route for e in api})
+    versioned = [r for r in routes if VERSIONED.search(r)]
+    if versioned and len(versioned) < len(routes):
+        s.observations.append(
+            f"{len(versioned)} of {_plural(len(routes), 'API route')} carry a version "
+            f"(`/v1/`); unversioned: {_names([r for r in routes if r not in versioned], 4)}."
+        )
+    elif versioned:
+        s.observations.append(
+            f"Every API route carries a version ({_plural(len(routes), 'route')})."
+        )
+    else:
+        s.observations.append(
+            f"No API route carries a version ({_plural(len(routes), 'route')}): a breaking change "
+            "to a response reaches every client at once; a `/v1/` prefix or a version header "
+            "lets old clients keep working."
+        )
+    verbs = sorted({r for r in routes if any(VERB_SEGMENT.match(p) for p in _segments(r))})
+    if verbs:
+        s.observations.append(
+            f"{_plural(len(verbs), 'API route names', 'API routes name')} an action with a verb where REST names the "
+            f"resource and lets the HTTP method say what happens: {_names(verbs, 4)}."
+        )
+    segments = {p for r in routes for p in _segments(r)}
+    camel = {p for p in segments if re.search(r"[a-z][A-Z]", p)}
+    kebab = {p for p in segments if "-" in p}
+    snake = {p for p in segments if "_" in p}
+    styles = [
+        n
+        for n, group in (("camelCase", camel), ("kebab-case", kebab), ("snake_case", snake))
+        if group
+    ]
+    if len(styles) > 1:
+        s.observations.append(
+            "Route segments mix "
+            + " and ".join(styles)
+            + " (e.g. "
+            + ", ".join(md_code(sorted(g)[0]) for g in (camel, kebab, snake) if g)
+            + "): one style makes the API predictable."
+        )
+
+
+def _yes_no_unknown(value: bool | None, by: str) -> str:
+    if value is None:
+        return "cannot tell" + (f" ({by})" if by else "")
+    return ("yes" if value else "no") + (f" ({by})" if by and value else "")
+
+
+def _endpoint_table(eps, s: Section) -> None:
+    s.table.append(["Method", "Route", "Handler", "Auth", "Throttled", "Paginated"])
+    for e in eps[:ENDPOINT_ROWS]:
+        auth = {"required": "required", "none": "open", "unknown": "cannot tell"}[e.auth]
+        s.table.append(
+            [
+                ",".join(e.methods) or "any",
+                e.route or "?",
+                f"{e.handler} ({e.path}:{e.line})",
+                auth + (f" ({e.auth_by})" if e.auth_by else ""),
+                _yes_no_unknown(e.throttled, e.throttled_by),
+                "–" if e.paginated is None else ("yes" if e.paginated else "no"),
+            ]
+        )
+    if len(eps) > ENDPOINT_ROWS:
+        s.observations.append(
+            f"The endpoint table below shows the first {ENDPOINT_ROWS} of {len(eps):,} endpoints; "
+            "`backend-lens inventory` lists them all."
+        )
+    else:
+        s.observations.append("Every endpoint is in the table below.")
 
 
 def graphql(ev: Evidence, s: Section) -> None:
@@ -271,6 +372,7 @@ def api_security(ev: Evidence, s: Section) -> None:
         s.observations.append(
             "No OpenAPI schema generator was found (drf-spectacular, drf-yasg, FastAPI): API documentation is not generated from the code."
         )
+    _fastapi_docs(ev, s)
     secure = {
         k: v
         for k, v in ev.settings.items()
@@ -287,6 +389,80 @@ def api_security(ev: Evidence, s: Section) -> None:
     if ev.setting("DEBUG") is True:
         s.observations.append(
             "`DEBUG = True` is set in a settings module; make sure it is not the production one."
+        )
+
+
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "patch", "delete", "api_route", "head", "options"}
+)
+
+
+def _route_keywords(ev: Evidence) -> dict[tuple[str, int], set[str]]:
+    """(file, line of the def) -> keywords its route decorators give (FastAPI's
+    ``responses=``, ``include_in_schema=``, ``response_model=`` ...)."""
+    out: dict[tuple[str, int], set[str]] = {}
+    for f in ev.project.index.files.values():
+        if f.is_test:
+            continue
+        for info in f.route_facts.functions:
+            for dec in info.decorators:
+                name = callee_name(dec)
+                if name and name.rsplit(".", 1)[-1] in ROUTE_DECORATORS:
+                    key = (ev.project.rel(f.path), info.line)
+                    out.setdefault(key, set()).update(k for k, _ in dec[3])
+    return out
+
+
+def _shared_responses(ev: Evidence) -> list[str]:
+    """Where ``responses=`` is given to a FastAPI application, an ``APIRouter`` or an
+    ``include_router()`` call ("file:line")."""
+    out = []
+    for f in ev.project.index.files.values():
+        if f.is_test:
+            continue
+        rel = ev.project.rel(f.path)
+        for _, value, line in f.route_facts.assigns:
+            name = callee_name(value)
+            if name and name.rsplit(".", 1)[-1] in ("APIRouter", "FastAPI"):
+                if any(k == "responses" for k, _ in value[3]):
+                    out.append(f"{rel}:{line}")
+        for call in f.route_facts.calls:
+            if call.method == "include_router" and any(k == "responses" for k, _ in call.kwargs):
+                out.append(f"{rel}:{call.line}")
+    return sorted(set(out))
+
+
+def _fastapi_docs(ev: Evidence, s: Section) -> None:
+    """How much of the FastAPI routes' schema the code states: error responses,
+    response models, routes left out of the schema."""
+    routes = [e for e in ev.inv.endpoints if e.framework == "fastapi"]
+    if not routes:
+        return
+    kw = _route_keywords(ev)
+    given = [kw.get((e.path, e.line), set()) for e in routes]
+    with_errors = sum(1 for k in given if "responses" in k)
+    hidden = [e for e, k in zip(routes, given, strict=True) if "include_in_schema" in k]
+    shared = _shared_responses(ev)
+    if shared:
+        s.observations.append(
+            f"Error responses are declared for whole routers or applications at "
+            f"{_names(shared, 3)}: the routes under them document those; "
+            f"{with_errors} of {_plural(len(routes), 'FastAPI route')} declare more on the route itself."
+        )
+    else:
+        s.observations.append(
+            f"{with_errors} of {_plural(len(routes), 'FastAPI route')} declare their error responses "
+            "(`responses=`)"
+            + (
+                "; the others document only their success, so clients learn the error shapes by trial."
+                if with_errors < len(routes)
+                else "."
+            )
+        )
+    if hidden:
+        s.observations.append(
+            f"{_plural(len(hidden), 'route sets', 'routes set')} `include_in_schema=` (usually to "
+            f"hide them from the documentation): {_where(hidden)}."
         )
 
 
@@ -342,6 +518,30 @@ def auth(ev: Evidence, s: Section) -> None:
             + (f" ({_by(req, 'auth_by')})" if req else "")
             + "."
         )
+        for fw in sorted({e.framework for e in eps}):
+            mine = [e for e in eps if e.framework == fw]
+            got = [e for e in mine if e.auth == "required"]
+            if len(mine) > 1 and len(got) == len(mine):
+                s.observations.append(
+                    f"All {len(mine)} {FW_NAMES.get(fw, fw)} require authentication ({_by(got, 'auth_by')})."
+                )
+        writes = [e for e in eps if WRITE_METHODS.intersection(e.methods)]
+        if writes:
+            open_writes = [e for e in writes if e.auth == "none"]
+            by_nature = [e for e in open_writes if open_by_nature(e)]
+            others = [e for e in open_writes if not open_by_nature(e)]
+            guarded = [e for e in writes if e.auth == "required"]
+            s.observations.append(
+                f"{len(guarded)} of {_plural(len(writes), 'endpoint')} that change data (POST, PUT, "
+                f"PATCH, DELETE) require authentication"
+                + (f"; open to anyone: {_where(others)}" if others else "")
+                + (
+                    f"; open by nature (sign-in, sign-up, reset, webhooks): {_where(by_nature)}"
+                    if by_nature
+                    else ""
+                )
+                + "."
+            )
         if open_:
             s.observations.append(
                 f"{_plural(len(open_), 'endpoint is', 'endpoints are')} open to anonymous callers: {_where(open_)}."
@@ -405,6 +605,18 @@ def rate_limit(ev: Evidence, s: Section) -> None:
             + (f" ({_by(yes, 'throttled_by')}; {_where(yes)})" if yes else "")
             + "."
         )
+        creds = [e for e in eps if guessable(e)]
+        if creds:
+            limited = [e for e in creds if e.throttled]
+            s.observations.append(
+                f"{len(limited)} of {_plural(len(creds), 'sign-in, sign-up, reset or one-time-code endpoint')} "
+                f"{'is' if len(limited) == 1 else 'are'} rate limited"
+                + (
+                    f"; not limited: {_where([e for e in creds if e.throttled is False])}."
+                    if any(e.throttled is False for e in creds)
+                    else "."
+                )
+            )
         if unknown:
             s.observations.append(
                 f"For {_plural(len(unknown), 'endpoint')} the code does not show whether a limit applies: {_where(unknown)}."

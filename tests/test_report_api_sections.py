@@ -1,0 +1,125 @@
+"""The report's API sections say what is done well and what is missing, with the
+inventory's figures: authentication of the endpoints that change data, rate
+limits on sign-in endpoints, versioning and naming of routes, documented error
+responses, and the endpoint table."""
+
+from __future__ import annotations
+
+import re
+
+from backend_lens.cli import main
+
+from .helpers import write_files
+
+API = {
+    "svc/app/main.py": """
+        from fastapi import APIRouter, Depends, FastAPI
+
+        from app.deps import current_user
+
+        router = APIRouter(prefix="/api/v1")
+        legacy = APIRouter(prefix="/api")
+        app = FastAPI()
+
+
+        @router.get("/orders", responses={404: {"description": "no such order"}})
+        def list_orders(user=Depends(current_user)):
+            return []
+
+
+        @router.post("/orders")
+        def create_order(payload: dict, user=Depends(current_user)):
+            return payload
+
+
+        @router.post("/coupons")
+        def create_coupon(payload: dict):
+            return payload
+
+
+        @router.post("/auth/login")
+        def login(payload: dict):
+            return {}
+
+
+        @legacy.get("/getAllOrders")
+        def get_all_orders(user=Depends(current_user)):
+            return []
+
+
+        @legacy.get("/internal/ping", include_in_schema=False)
+        def ping():
+            return "pong"
+
+
+        app.include_router(router)
+        app.include_router(legacy)
+    """,
+}
+
+
+def report_of(tmp_path, capsys, files) -> str:
+    write_files(tmp_path, files)
+    assert main(["report", str(tmp_path), "-q", "--no-cache"]) in (0, 1)
+    return capsys.readouterr().out
+
+
+def section(report: str, heading: str) -> str:
+    return report.split(f"### {heading}\n", 1)[1].split("\n### ", 1)[0]
+
+
+def test_api_sections_say_what_the_inventory_shows(tmp_path, capsys):
+    report = report_of(tmp_path, capsys, API)
+    design = section(report, "API Design & Implementation")
+    assert (
+        "3 of 5 API routes carry a version (`/v1/`); unversioned: `/api/getAllOrders`, "
+        "`/api/internal/ping`." in design
+    )
+    assert "1 API route names an action with a verb" in design and "`/api/getAllOrders`." in design
+    # the table: one row per endpoint, with what the project model read
+    assert (
+        "| POST | /api/v1/coupons | create_coupon (svc/app/main.py:21) | open | no | – |" in design
+    )
+    assert (
+        "| GET | /api/v1/orders | list_orders (svc/app/main.py:11) | required (current_user) | no | – |"
+        in design
+    )
+
+    auth = section(report, "Authentication & Authorization Systems")
+    assert (
+        "1 of 3 endpoints that change data (POST, PUT, PATCH, DELETE) require authentication; "
+        "open to anyone: `svc/app/main.py:21`; open by nature (sign-in, sign-up, reset, "
+        "webhooks): `svc/app/main.py:26`." in auth
+    )
+    assert "**AUTH002**" in auth and "create_coupon" in auth
+
+    rate = section(report, "Rate Limiting & Throttling")
+    assert "0 of 1 sign-in, sign-up, reset or one-time-code endpoint are rate limited" in rate
+    assert "**RATE001**" in rate and "`login`" in rate
+
+    docs = section(report, "API Security & Documentation")
+    assert "1 of 6 FastAPI routes declare their error responses (`responses=`)" in docs
+    assert "1 route sets `include_in_schema=`" in docs and "`svc/app/main.py:36`" in docs
+
+
+def test_router_wide_error_responses_are_credited(tmp_path, capsys):
+    files = {
+        "svc/app/main.py": API["svc/app/main.py"].replace(
+            'router = APIRouter(prefix="/api/v1")',
+            'router = APIRouter(prefix="/api/v1", responses={401: {"description": "sign in"}})',
+        )
+    }
+    docs = section(report_of(tmp_path, capsys, files), "API Security & Documentation")
+    assert (
+        "Error responses are declared for whole routers or applications at `svc/app/main.py:6`"
+        in docs
+    )
+    assert "1 of 6 FastAPI routes declare more on the route itself" in docs
+
+
+def test_every_api_route_versioned_is_said(tmp_path, capsys):
+    src = API["svc/app/main.py"].replace('APIRouter(prefix="/api")', 'APIRouter(prefix="/api/v2")')
+    design = section(
+        report_of(tmp_path, capsys, {"svc/app/main.py": src}), "API Design & Implementation"
+    )
+    assert "Every API route carries a version (5 routes)." in design
