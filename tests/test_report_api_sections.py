@@ -5,8 +5,6 @@ responses, and the endpoint table."""
 
 from __future__ import annotations
 
-import re
-
 from backend_lens.cli import main
 
 from .helpers import write_files
@@ -111,7 +109,7 @@ def test_router_wide_error_responses_are_credited(tmp_path, capsys):
     }
     docs = section(report_of(tmp_path, capsys, files), "API Security & Documentation")
     assert (
-        "Error responses are declared for whole routers or applications at `svc/app/main.py:6`"
+        "Error responses are declared for whole routers or applications at `svc/app/main.py:5`"
         in docs
     )
     assert "1 of 6 FastAPI routes declare more on the route itself" in docs
