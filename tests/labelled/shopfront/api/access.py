@@ -1,5 +1,6 @@
 """Who may call the shop's API, and how often (AUTH002, RATE001, RATE002)."""
 
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from shopfront.billing.models import SavedCard
 from shopfront.catalog.models import Product
 from shopfront.storefront.models import AuditEntry, Coupon, Order
 
@@ -102,7 +104,32 @@ def apply_coupon(request, code):
     return Response({})
 
 
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def card_detail(request, pk):
+    card = get_object_or_404(SavedCard, pk=pk)  # expect: AUTH003
+    return Response({"last4": card.last4})
+
+
+@api_view(["DELETE"])
+@permission_classes([IsAuthenticated])
+def remove_card(request, pk):
+    card = get_object_or_404(SavedCard, pk=pk, owner=request.user)
+    card.delete()
+    return Response(status=204)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def product_detail(request, pk):
+    product = get_object_or_404(Product, pk=pk)  # products belong to no one
+    return Response({"title": product.title})
+
+
 urlpatterns = [
+    path("api/cards/<int:pk>/", card_detail),
+    path("api/cards/<int:pk>/remove/", remove_card),
+    path("api/products/<int:pk>/", product_detail),
     path("api/coupons/<code>/redeem/", redeem_coupon),
     path("api/coupons/<code>/", coupon_detail),
     path("api/coupons/<code>/apply/", apply_coupon),

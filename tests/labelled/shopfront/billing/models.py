@@ -26,3 +26,8 @@ class Refund(TimeStamped):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT)
     requested_by = models.ForeignKey(Account, on_delete=models.CASCADE)  # expect: SCH004
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+class SavedCard(TimeStamped):
+    owner = models.ForeignKey(Account, on_delete=models.PROTECT)
+    last4 = models.CharField(max_length=4)
