@@ -290,3 +290,461 @@ def http_without_timeout(ctx: Context):
                 f" and its `{short}` was built without one",
                 "urllib3 then uses the socket default, which is no timeout; " + HANGS,
             )
+
+
+# --- INT002 --------------------------------------------------------------------------
+
+ERROR_SECTION = "Integration & Error Handling"
+ERROR_KEYS = frozenset(
+    {
+        "error",
+        "errors",
+        "err",
+        "error_message",
+        "error_msg",
+        "errmsg",
+        "error_code",
+        "error_description",
+        "error_detail",
+    }
+)
+STATE_KEYS = frozenset({"status", "result", "state", "outcome"})
+FAILED_WORDS = frozenset({"error", "fail", "failed", "failure", "err", "ko"})
+SUCCESS_KEYS = frozenset({"success", "ok", "succeeded"})
+# payloads whose protocol answers errors with 200 (GraphQL, JSON-RPC), or that
+# report a verdict as the result of a successful request (a validation endpoint)
+PROTOCOL_KEYS = frozenset({"jsonrpc", "valid", "is_valid"})
+ROUTE_DECORATORS = frozenset(
+    {"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route"}
+)
+VIEW_BASES = ("View", "ViewSet", "APIView", "MethodView", "Resource", "Endpoint", "Handler")
+VIEW_METHODS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "create",
+        "update",
+        "partial_update",
+        "destroy",
+        "list",
+        "retrieve",
+        "dispatch",
+    }
+)
+WEB_MODULES = (
+    "django",
+    "rest_framework",
+    "flask",
+    "fastapi",
+    "starlette",
+    "flask_restful",
+    "quart",
+)
+JSON_RESPONSES = {
+    # qualified name -> (how the payload is passed, the status keyword, its position)
+    "django.http.JsonResponse": ("data", "status", None),
+    "django.http.response.JsonResponse": ("data", "status", None),
+    "rest_framework.response.Response": ("data", "status", 1),
+    "fastapi.responses.JSONResponse": ("content", "status_code", 1),
+    "fastapi.responses.ORJSONResponse": ("content", "status_code", 1),
+    "fastapi.responses.UJSONResponse": ("content", "status_code", 1),
+    "fastapi.JSONResponse": ("content", "status_code", 1),
+    "starlette.responses.JSONResponse": ("content", "status_code", 1),
+}
+JSONIFY = frozenset({"flask.jsonify", "flask.json.jsonify", "quart.jsonify"})
+MAKE_RESPONSE = frozenset({"flask.make_response", "quart.make_response"})
+OK_STATUSES = frozenset(
+    {"200", "HTTP_200_OK", "status.HTTP_200_OK", "HTTPStatus.OK", "http.HTTPStatus.OK"}
+)
+EXCEPTION_STATUS = {
+    400: (
+        "ValidationError",
+        "ValueError",
+        "KeyError",
+        "TypeError",
+        "JSONDecodeError",
+        "ParseError",
+        "BadRequest",
+        "MultiValueDictKeyError",
+        "SuspiciousOperation",
+        "UnicodeDecodeError",
+        "DecodeError",
+        "InvalidOperation",
+    ),
+    401: (
+        "AuthenticationFailed",
+        "NotAuthenticated",
+        "InvalidToken",
+        "TokenError",
+        "ExpiredSignatureError",
+        "InvalidSignatureError",
+        "Unauthorized",
+    ),
+    403: ("PermissionDenied", "PermissionError", "Forbidden"),
+    404: ("DoesNotExist", "ObjectDoesNotExist", "NotFound", "Http404", "NoResultFound"),
+    409: ("IntegrityError",),
+    502: ("RequestException", "ConnectionError", "HTTPError", "ClientError", "HTTPStatusError"),
+    504: ("Timeout", "ReadTimeout", "ConnectTimeout", "TimeoutError", "TimeoutException"),
+    500: ("Exception", "BaseException"),
+}
+STATUS_OF_EXCEPTION = {name: code for code, names in EXCEPTION_STATUS.items() for name in names}
+TEXT_HINTS = (
+    (404, ("not found", "does not exist", "doesn't exist", "no such", "unknown ")),
+    (401, ("unauthori", "not authenticated", "login required", "invalid token", "expired token")),
+    (403, ("permission", "forbidden", "not allowed", "access denied")),
+    (409, ("already exists", "duplicate", "conflict")),
+    (400, ("invalid", "missing", "required", "malformed", "bad request")),
+)
+CONDITION_HINTS = (
+    (401, ("is_authenticated", "is_anonymous")),
+    (403, ("has_perm", "permission", "is_staff", "is_superuser", "owner")),
+    (400, ("is_valid", "valid")),
+)
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    504: "Gateway Timeout",
+}
+
+
+def _web_framework(ctx: Context) -> bool:
+    return any(m.split(".")[0] in WEB_MODULES for m in ctx.facts.imported_modules)
+
+
+def _handler(ctx: Context, func) -> str | None:
+    """How ``func`` answers requests: "route" (a Flask/FastAPI route or a DRF
+    ``@api_view``: a returned dict is the body), "view" (a Django view or a view
+    class's method: only response objects count), or None."""
+    for dec in sx.function_decorators(func):
+        name = sx.decorator_name(dec) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last == "api_view" or last == "action":
+            return "view"
+        if (
+            "." in name
+            and last in ROUTE_DECORATORS
+            and dec.children[1].type
+            in (
+                "atom_expr",
+                "power",
+            )
+        ):
+            return "route"
+    params = [p.name.value for p in func.get_params()]
+    cls = ctx.enclosing(func, ("classdef", "funcdef", "file_input"))
+    in_class = cls is not None and cls.type == "classdef"
+    if in_class:
+        if params[1:2] == ["request"]:
+            return "view"
+        bases = cls.children[3] if len(cls.children) > 3 and cls.children[2].value == "(" else None
+        base_text = sx.code(bases) if bases is not None and bases.type != "operator" else ""
+        if func.children[1].value in VIEW_METHODS and any(
+            b.strip().rsplit(".", 1)[-1].endswith(VIEW_BASES)
+            for b in base_text.split(",")
+            if b.strip()
+        ):
+            return "route" if "Resource" in base_text or "MethodView" in base_text else "view"
+        return None
+    if params[:1] == ["request"]:
+        return "view"
+    return None
+
+
+def _literal_keys(node) -> dict[str, object] | None:
+    """key -> value node of a dict literal with string keys, else None."""
+    node = sx.unparen(node)
+    if node.type != "atom" or node.children[0].value != "{":
+        return None
+    if len(node.children) == 2:
+        return {}
+    inner = node.children[1]
+    if inner.type != "dictorsetmaker":
+        return None
+    items = inner.children
+    out: dict[str, object] = {}
+    i = 0
+    while i < len(items):
+        if items[i].type == "operator" and items[i].value == "**":
+            i += 3
+            continue
+        if i + 2 < len(items) and items[i + 1].type == "operator" and items[i + 1].value == ":":
+            key = sx.string_value(items[i])
+            if key is not None:
+                out[key] = items[i + 2]
+            i += 4
+            continue
+        return None  # a set or a comprehension
+    return out
+
+
+def _call_keys(call: sx.Call) -> dict[str, object] | None:
+    """The payload of ``jsonify(error=...)`` / ``dict(error=...)`` as key -> value."""
+    args = call.args
+    if len(args) == 1 and args[0].kind == "pos":
+        return _payload(args[0].value)
+    if args and all(a.kind == "kw" for a in args):
+        return {a.name: a.value for a in args}
+    return None
+
+
+def _payload(node) -> dict[str, object] | None:
+    keys = _literal_keys(node)
+    if keys is not None:
+        return keys
+    node = sx.unparen(node)
+    if node.type in ("atom_expr", "power"):
+        calls = sx.calls_in(node)
+        if len(calls) == 1 and calls[0].callee == "dict" and calls[0].index == 1:
+            return _call_keys(calls[0])
+    return None
+
+
+def _nothing(value) -> bool:
+    text = sx.code(value).strip().replace(" ", "")
+    return text in ("None", "False", "[]", "{}", "()", '""', "''", "0")
+
+
+def _error_key(keys: dict[str, object]) -> str | None:
+    """The key that says the payload reports an error, else None."""
+    if PROTOCOL_KEYS & keys.keys() or {"data", "errors"} <= keys.keys():
+        return None  # JSON-RPC, GraphQL, a validation verdict
+    for key, value in keys.items():
+        low = key.lower()
+        if low in ERROR_KEYS and not _nothing(value):
+            return f"`{key}`"
+        if low in STATE_KEYS and (sx.string_value(value) or "").lower() in FAILED_WORDS:
+            return f'`"{key}": "{sx.string_value(value)}"`'
+        if low in SUCCESS_KEYS and sx.code(value).strip() == "False":
+            return f'`"{key}": False`'
+
+    return None
+
+
+def _error_context(ret, func):
+    """The ``except`` clause or ``if``/``elif``/``else`` branch of ``func`` nearest
+    around ``ret``: ("except", clause) or ("if", condition or None), else None."""
+    cur = ret
+    while cur is not func and cur.parent is not None:
+        p = cur.parent
+        if p.type in ("funcdef", "lambdef", "classdef"):
+            return None
+        if cur.type == "suite" or p.type in ("try_stmt", "if_stmt"):
+            siblings = p.children
+            i = siblings.index(cur)
+            if p.type == "try_stmt" and i >= 2:
+                head = siblings[i - 2]
+                if head.type == "except_clause" or (
+                    head.type == "keyword" and head.value == "except"
+                ):
+                    return "except", head
+            if p.type == "if_stmt" and i >= 2:
+                head = siblings[i - 2]
+                if head.type == "keyword" and head.value == "else":
+                    return "if", None
+                return "if", head
+        cur = p
+    return None
+
+
+def _caught(clause) -> list[str]:
+    if clause.type == "keyword":
+        return ["BaseException"]
+    kind = clause.children[1]
+    items = [kind]
+    if kind.type == "atom" and kind.children[0].value == "(":
+        inner = kind.children[1]
+        items = inner.children if inner.type == "testlist_comp" else [inner]
+    return [(sx.dotted(i) or "").rsplit(".", 1)[-1] for i in items if i.type != "operator"]
+
+
+def _fitting(context, payload_text: str) -> tuple[int, str]:
+    """The status that would fit the error, and why."""
+    kind, head = context
+    if kind == "except":
+        names = _caught(head)
+        specific = [STATUS_OF_EXCEPTION[n] for n in names if STATUS_OF_EXCEPTION.get(n, 500) != 500]
+        if specific:
+            return specific[0], f"the caught `{' | '.join(names)}`"
+    low = payload_text.lower()
+    for code, words in TEXT_HINTS:
+        if any(w in low for w in words):
+            return code, "its message says so"
+    if kind == "except":
+        names = _caught(head)
+        if any(n in ("Exception", "BaseException") for n in names):
+            return 500, "an unexpected error"
+        return 400, "a request the code refused"
+    condition = sx.code(head).lower() if head is not None else ""
+    for code, words in CONDITION_HINTS:
+        if any(w in condition for w in words):
+            return code, "the failed check"
+    return 400, "a request the code refused"
+
+
+def _sets_status(func) -> bool:
+    """``response.status_code = ...`` in ``func``: a FastAPI handler that sets
+    the status on the Response it was given."""
+    for n in sx.walk(func.children[-1]):
+        if n.type == "expr_stmt" and len(n.children) >= 3 and n.children[1].value == "=":
+            target = n.children[0]
+            if target.type in ("atom_expr", "power") and sx.code(target).strip().endswith(
+                ".status_code"
+            ):
+                return True
+    return False
+
+
+def _commented(ctx: Context, stmt) -> bool:
+    """A comment above or at the end of the statement: a decision written down
+    (a webhook answered 200 so that the sender stops retrying)."""
+    if "#" in stmt.get_first_leaf().prefix:
+        return True
+    line = ctx.lines[stmt.end_pos[0] - 1] if stmt.end_pos[0] <= len(ctx.lines) else ""
+    rest = line[stmt.end_pos[1] :].strip()
+    return rest.startswith("#") and "backend-lens:" not in rest
+
+
+def _answer(ctx: Context, value, kind: str):
+    """How a returned value answers: (payload keys, status node or None, fix
+    maker) for a JSON error answer without an error status, else None."""
+    value = sx.unparen(value)
+    if value.type in ("testlist", "testlist_star_expr") or (
+        value.type == "atom"
+        and value.children[0].value == "("
+        and value.children[1].type == "testlist_comp"
+    ):
+        items = value.children if value.type != "atom" else value.children[1].children
+        items = [c for c in items if not (c.type == "operator" and c.value == ",")]
+        if kind != "route" or len(items) < 2:
+            return None
+        status = items[1]
+        if sx.code(status).strip() not in OK_STATUSES:
+            return None  # (body, 400)
+        found = _answer(ctx, items[0], kind)
+        if found is None:
+            return None
+        return found[0], status, "tuple"
+    if kind == "route" and _literal_keys(value) is not None:
+        return _literal_keys(value), None, "append"
+    if value.type not in ("atom_expr", "power"):
+        return None
+    ps = sx.parts(value)
+    calls = ctx.calls(value)
+    if not calls or calls[-1].index != len(ps) - 1 or calls[0] is not calls[-1]:
+        return None
+    call = calls[0]
+    q = ctx.qualify(call.callee) or ""
+    args = call.args
+    if q in JSON_RESPONSES:
+        body_kw, status_kw, position = JSON_RESPONSES[q]
+        body = sx.kwarg(args, body_kw)
+        positional = [a for a in args if a.kind == "pos"]
+        if body is None and positional:
+            body = positional[0]
+        if body is None or any(a.kind in ("star", "dstar", "invalid") for a in args):
+            return None
+        status = sx.kwarg(args, status_kw)
+        if status is None and position is not None and len(positional) > position:
+            status = positional[position]
+        keys = _payload(body.value)
+        if keys is None:
+            return None
+        if status is not None:
+            if sx.code(status.value).strip() not in OK_STATUSES:
+                return None
+            return keys, status.value, call
+        return keys, None, (call, status_kw)
+    if q in JSONIFY:
+        keys = _call_keys(call)
+        return (keys, None, "append") if keys is not None and kind == "route" else None
+    if q in MAKE_RESPONSE and args and args[0].kind == "pos" and kind == "route":
+        if len(args) > 1:
+            if args[1].kind != "pos" or sx.code(args[1].value).strip() not in OK_STATUSES:
+                return None
+            found = _answer(ctx, args[0].value, kind)
+            return (found[0], args[1].value, "tuple") if found is not None else None
+        found = _answer(ctx, args[0].value, kind)
+        return (found[0], None, (call, None)) if found is not None else None
+    return None
+
+
+def _status_fix(ctx: Context, value, status, how, code: int) -> Fix | None:
+    if status is not None:
+        return Fix(
+            f"Answer with status {code}", (ctx.edit(status.start_pos, status.end_pos, str(code)),)
+        )
+    if how == "append":
+        end = value.end_pos
+        return Fix(f"Answer with status {code}", (ctx.edit(end, end, f", {code}"),))
+    if isinstance(how, tuple):
+        call, keyword = how
+        text = f"{keyword}={code}" if keyword else str(code)
+        return Fix(f"Answer with status {code}", (append_argument_edit(ctx, call.trailer, text),))
+    return None
+
+
+@detector("INT002", section=ERROR_SECTION)
+def error_answered_with_200(ctx: Context):
+    from .audit_logging import is_server_code
+
+    if not _web_framework(ctx) or not is_server_code(ctx):
+        return
+    for ret in ctx.nodes("return_stmt"):
+        if len(ret.children) != 2:
+            continue
+        func = ctx.enclosing(ret, ("funcdef", "lambdef"))
+        if func is None or func.type != "funcdef":
+            continue
+        kind = _handler(ctx, func)
+        if kind is None:
+            continue
+        context = _error_context(ret, func)
+        if context is None:
+            continue
+        value = ret.children[1]
+        found = _answer(ctx, value, kind)
+        if found is None:
+            continue
+        keys, status, how = found
+        key = _error_key(keys)
+        if key is None or _commented(ctx, ret):
+            continue
+        if how == "append" and status is None and _sets_status(func):
+            continue  # FastAPI: `response.status_code = 400` on the injected Response
+        payload_text = " ".join(sx.code(v) for v in keys.values())
+        code, why = _fitting(context, payload_text)
+        if context[0] != "except":
+            where = "after a failed check"
+        elif context[1].type == "keyword":
+            where = "in a bare `except:`"
+        else:
+            where = f"in the `except {' | '.join(_caught(context[1]))}` handler"
+        fixable = not (
+            how == "append" and _literal_keys(sx.unparen(value)) is not None and _is_fastapi(ctx)
+        )
+        said = "an explicit status 200" if status is not None else "the default status 200"
+        if fixable:
+            advice = f"answer with {code} {REASONS[code]} instead ({why})"
+        else:
+            advice = f"raise `HTTPException(status_code={code})` instead ({why})"
+        yield ctx.finding(
+            "INT002",
+            ret,
+            f"this handler answers an error ({key} in the body, {where}) with {said}: "
+            f"clients, retries, monitoring and caches take it for a success; {advice}",
+            fix=_status_fix(ctx, sx.unparen(value), status, how, code) if fixable else None,
+        )
+
+
+def _is_fastapi(ctx: Context) -> bool:
+    return any(m.split(".")[0] in ("fastapi", "starlette") for m in ctx.facts.imported_modules)
