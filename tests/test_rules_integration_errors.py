@@ -253,11 +253,6 @@ def test_int002_bare_except_and_multi_line_return(tmp_path):
             "    # answered 200: Stripe would retry an event we cannot use\n"
             '    return JsonResponse({"error": "ignored"})',
         ),
-        (
-            DJANGO,
-            "def v(request):",
-            'if x:\n    return JsonResponse({"error": "x"})  # the widget reads the key',
-        ),
         # not a handler: a helper, a nested function, a dict from a Django view
         (DJANGO, "def helper(data):", 'if x:\n    return JsonResponse({"error": "x"})'),
         (DJANGO, "def v(request):", 'if x:\n    return {"error": "x"}'),
@@ -289,3 +284,11 @@ def test_int002_quiet_in_tests_and_scripts(tmp_path):
 def test_int002_quiet_without_a_web_framework(tmp_path):
     src = 'def v(request):\n    if x:\n        return JsonResponse({"error": "x"})\n'
     assert int002(tmp_path, src) == []
+
+
+def test_int002_a_comment_at_the_end_of_the_line_does_not_silence_it(tmp_path):
+    src = view(
+        DJANGO, "def v(request):", 'if x:\n    return JsonResponse({"error": "x"})  # noqa: E501'
+    )
+    (f,) = int002(tmp_path, src)
+    assert f.start == pos_of(src, "return JsonResponse")

@@ -393,11 +393,22 @@ EXCEPTION_STATUS = {
     500: ("Exception", "BaseException"),
 }
 STATUS_OF_EXCEPTION = {name: code for code, names in EXCEPTION_STATUS.items() for name in names}
+# words in a project's own exception names
+EXCEPTION_WORDS = (
+    (404, ("notfound", "doesnotexist", "missing")),
+    (403, ("permission", "forbidden", "notallowed")),
+    (401, ("unauthori", "authentication", "token")),
+    (409, ("conflict", "duplicate", "alreadyexists")),
+    (503, ("unavailable",)),
+    (504, ("timeout",)),
+    (400, ("invalid", "validation", "badrequest")),
+)
 TEXT_HINTS = (
     (404, ("not found", "does not exist", "doesn't exist", "no such", "unknown ")),
     (401, ("unauthori", "not authenticated", "login required", "invalid token", "expired token")),
     (403, ("permission", "forbidden", "not allowed", "access denied")),
     (409, ("already exists", "duplicate", "conflict")),
+    (503, ("try again later", "unavailable", "temporarily")),
     (400, ("invalid", "missing", "required", "malformed", "bad request")),
 )
 CONDITION_HINTS = (
@@ -413,6 +424,7 @@ REASONS = {
     409: "Conflict",
     500: "Internal Server Error",
     502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -573,6 +585,13 @@ def _fitting(context, payload_text: str) -> tuple[int, str]:
     if kind == "except":
         names = _caught(head)
         specific = [STATUS_OF_EXCEPTION[n] for n in names if STATUS_OF_EXCEPTION.get(n, 500) != 500]
+        specific += [
+            code
+            for n in names
+            if n not in STATUS_OF_EXCEPTION
+            for code, words in EXCEPTION_WORDS
+            if any(w in n.lower() for w in words)
+        ]
         if specific:
             return specific[0], f"the caught `{' | '.join(names)}`"
     low = payload_text.lower()
@@ -604,14 +623,11 @@ def _sets_status(func) -> bool:
     return False
 
 
-def _commented(ctx: Context, stmt) -> bool:
-    """A comment above or at the end of the statement: a decision written down
-    (a webhook answered 200 so that the sender stops retrying)."""
-    if "#" in stmt.get_first_leaf().prefix:
-        return True
-    line = ctx.lines[stmt.end_pos[0] - 1] if stmt.end_pos[0] <= len(ctx.lines) else ""
-    rest = line[stmt.end_pos[1] :].strip()
-    return rest.startswith("#") and "backend-lens:" not in rest
+def _commented(stmt) -> bool:
+    """A comment on the lines right above the statement: a decision written down
+    (a webhook answered 200 so that the sender stops retrying). A comment at the
+    end of the line is not one: it is as often a linter's or a label."""
+    return "#" in stmt.get_first_leaf().prefix
 
 
 def _answer(ctx: Context, value, kind: str):
@@ -717,7 +733,7 @@ def error_answered_with_200(ctx: Context):
             continue
         keys, status, how = found
         key = _error_key(keys)
-        if key is None or _commented(ctx, ret):
+        if key is None or _commented(ret):
             continue
         if how == "append" and status is None and _sets_status(func):
             continue  # FastAPI: `response.status_code = 400` on the injected Response
