@@ -264,3 +264,40 @@ def test_int001_await_and_chained_session(tmp_path):
     assert second.start == pos_of(src, "requests.Session()")
     assert second.end == (second.start[0], pos_of(src, ".json()")[1])
     assert "`requests.Session().get()`" in second.message
+
+
+def test_int001_session_of_the_enclosing_function(tmp_path):
+    src = """
+    import requests
+
+
+    def catalogue():
+        session = requests.Session()
+
+        def pages():
+            yield session.get("https://example.com/1", timeout=3)
+            yield session.get("https://example.com/2")
+
+        return list(pages())
+
+
+    def mounted():
+        session = requests.Session()
+        session.mount("https://", object())
+
+        def pages():
+            yield session.get("https://example.com/1")
+
+        return list(pages())
+
+
+    def shadowed():
+        session = requests.Session()
+
+        def pages(session):
+            yield session.get("https://example.com/1")
+
+        return list(pages(object()))
+    """
+    (f,) = int001(tmp_path, src)
+    assert f.start == pos_of(src, 'session.get("https://example.com/2")')

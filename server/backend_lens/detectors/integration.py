@@ -45,7 +45,8 @@ POOL_METHODS = ("request", "urlopen", "request_encode_url", "request_encode_body
 # http.client connections: (host, port, timeout, ...); HTTPSConnection had
 # key_file and cert_file before timeout until Python 3.12
 HTTP_CLIENT = frozenset({"http.client.HTTPConnection", "http.client.HTTPSConnection"})
-CONSTRUCTORS = SESSION_TYPES | POOL_TYPES
+HTTPX_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient"})
+CONSTRUCTORS = SESSION_TYPES | POOL_TYPES | HTTPX_CLIENTS
 MODULE_FUNCTIONS = frozenset(REQUESTS_CALLS) | HTTPX_CALLS
 RECEIVER_METHODS = tuple(dict.fromkeys((*SESSION_METHODS, *POOL_METHODS)))
 
@@ -180,6 +181,20 @@ def _receiver(ctx: Context, node, call: sx.Call) -> tuple[str, sx.Call | None] |
             return (q, None) if q in CONSTRUCTORS else None
     if _binds_locally(func, name):
         return None
+    # a closure: the session of the enclosing function (`session` built in the
+    # function, used by a generator defined inside it)
+    inner = func
+    outer = ctx.enclosing(inner, ("funcdef", "lambdef", "classdef", "file_input"))
+    while outer is not None and outer.type == "funcdef":
+        if _mounted_in(ctx, outer, name):
+            return None
+        assigned = last_assignment(ctx, name, inner)
+        if assigned is not None:
+            return _constructor(ctx, assigned)
+        if _binds_locally(outer, name):
+            return None
+        inner = outer
+        outer = ctx.enclosing(inner, ("funcdef", "lambdef", "classdef", "file_input"))
     return _module_bindings(ctx).get(name)
 
 
@@ -764,3 +779,206 @@ def error_answered_with_200(ctx: Context):
 
 def _is_fastapi(ctx: Context) -> bool:
     return any(m.split(".")[0] in ("fastapi", "starlette") for m in ctx.facts.imported_modules)
+
+
+# --- INT003 --------------------------------------------------------------------------
+
+HTTPX_VERBS = frozenset(f"httpx.{v}" for v in VERBS)
+# what reads the body of an answer as data: `.json()`, and `.text`/`.content`
+# given to a parser (raw text passed on, to a preview or a file, may be meant)
+BODY_ATTRS = frozenset({"json", "text", "content"})
+PARSERS = frozenset(
+    {
+        "json.loads",
+        "orjson.loads",
+        "ujson.loads",
+        "simplejson.loads",
+        "yaml.load",
+        "yaml.safe_load",
+        "xml.etree.ElementTree.fromstring",
+        "lxml.etree.fromstring",
+        "defusedxml.ElementTree.fromstring",
+        "xmltodict.parse",
+    }
+)
+# what looks at its status
+CHECK_ATTRS = frozenset(
+    {
+        "raise_for_status",
+        "ok",
+        "status_code",
+        "status",
+        "is_success",
+        "is_error",
+        "is_client_error",
+        "is_server_error",
+        "is_redirect",
+        "reason",
+        "reason_phrase",
+    }
+)
+# keys of a body that says itself whether the call worked (Slack's `ok`, `error`)
+VERDICT_KEYS = frozenset({"ok", "success", "error", "errors", "error_code", "errcode", "status"})
+
+
+def _response_source(ctx: Context, node, call: sx.Call) -> str | None:
+    """The client call that ``call`` is, when it returns an HTTP answer: shown name."""
+    q = ctx.qualify(call.callee) if call.callee else None
+    if q in REQUESTS_CALLS or q in HTTPX_VERBS:
+        return f"{call.callee}()"
+    if call.method in SESSION_METHODS and call.method != "send":
+        found = _receiver(ctx, node, call)
+        if found is not None and found[0] in SESSION_TYPES | HTTPX_CLIENTS:
+            return _shown(ctx, node, call).strip("`")
+    return None
+
+
+def _attr_after(name_leaf) -> str | None:
+    """``r.json`` -> "json" for the name leaf ``r``; None when ``r`` is used bare."""
+    p = name_leaf.parent
+    if p.type in ("atom_expr", "power") and p.children[0] is name_leaf and len(p.children) > 1:
+        first = p.children[1]
+        if sx.is_attr_trailer(first):
+            return first.children[1].value
+        return "[]" if first.children[0].value == "[" else "()"
+    return None
+
+
+def _reads_verdict(func) -> bool:
+    for n in sx.walk(func.children[-1]):
+        if n.type == "string" and (sx.string_value(n) or "").lower() in VERDICT_KEYS:
+            return True
+    return False
+
+
+def _insert_check(ctx: Context, stmt, name: str) -> Fix | None:
+    """The edit that adds ``name.raise_for_status()`` on the line after ``stmt``."""
+    simple = stmt.parent
+    if simple is None or simple.type != "simple_stmt" or len(simple.children) != 2:
+        return None  # `r = get(); data = r.json()` on one line
+    if simple.parent is None or simple.parent.type not in ("suite", "file_input"):
+        return None  # `if x: r = get()`
+    line = stmt.start_pos[0]
+    text = ctx.lines[line - 1]
+    indent = text[: len(text) - len(text.lstrip())]
+    end_line = simple.end_pos[0]
+    if simple.end_pos[1] != 0:
+        return None  # the last line of the file without a line break
+    return Fix(
+        f"Call {name}.raise_for_status() first",
+        (ctx.edit((end_line, 0), (end_line, 0), f"{indent}{name}.raise_for_status()\n"),),
+    )
+
+
+STATUS_WHY = (
+    "a 4xx or 5xx answer is taken for data (its error body goes on as a result, "
+    "or an HTML error page fails to decode far from the cause)"
+)
+
+
+@detector("INT003", section=ERROR_SECTION)
+def response_used_without_status_check(ctx: Context):
+    from .audit_logging import is_server_code
+
+    if not is_server_code(ctx):
+        return
+    verdicts: dict[int, bool] = {}
+    for node, call in ctx.calls_to(*VERBS):
+        source = _response_source(ctx, node, call)
+        if source is None:
+            continue
+        func = ctx.enclosing(node, ("funcdef", "lambdef", "classdef", "file_input"))
+        if func is None or func.type != "funcdef":
+            continue
+        if id(func) not in verdicts:
+            verdicts[id(func)] = _reads_verdict(func)
+        if verdicts[id(func)]:
+            continue
+        ps = sx.parts(node)
+        after = ps[call.index + 1] if call.index + 1 < len(ps) else None
+        if after is not None:
+            # requests.get(url).json(): nothing can look at the status
+            if (
+                sx.is_attr_trailer(after)
+                and after.children[1].value in BODY_ATTRS
+                and _reads_data(ctx, after.children[1].value, ps, call.index + 1)
+            ):
+                yield ctx.finding(
+                    "INT003",
+                    ps[0],
+                    f"`{source}.{_read(after.children[1].value)}` reads the answer without looking "
+                    f"at its status: {STATUS_WHY}; keep the response and call "
+                    "`raise_for_status()` (or check `ok`/`status_code`) first",
+                    end_node=after,
+                )
+            continue
+        stmt = node.parent
+        assigned = sx.plain_assignment(stmt) if stmt.type == "expr_stmt" else None
+        if assigned is None or assigned[1] is not node:
+            continue
+        name = assigned[0].value
+        first_read = None
+        for leaf in _uses(func, name, stmt.end_pos):
+            attr = _attr_after(leaf)
+            if attr is None or attr in CHECK_ATTRS or attr in ("()", "[]"):
+                first_read = None
+                break  # checked, or handed on: whoever gets it may check
+            if attr in BODY_ATTRS and first_read is None:
+                if _reads_data(ctx, attr, leaf.parent.children, 1):
+                    first_read = leaf
+        else:
+            if first_read is None:
+                continue
+            trailer = first_read.parent.children[1]
+            attr = trailer.children[1].value
+            yield ctx.finding(
+                "INT003",
+                first_read,
+                f"`{name}.{_read(attr)}` reads the answer of `{source}` (line {node.start_pos[0]}) "
+                f"without looking at its status: {STATUS_WHY}; call "
+                f"`{name}.raise_for_status()` (or check `{name}.ok`/`{name}.status_code`) first",
+                fix=_insert_check(ctx, stmt, name),
+                end_node=trailer,
+            )
+
+
+def _parsed(ctx: Context, expr) -> str | None:
+    """The parser ``expr`` (``r.text``) is the first argument of, when it is one."""
+    p = expr.parent
+    if p.type == "arglist":
+        if p.children[0] is not expr:
+            return None
+        p = p.parent
+    if p.type != "trailer" or not sx.is_call_trailer(p):
+        return None
+    for call in ctx.calls(p.parent):
+        if call.trailer is p:
+            q = ctx.qualify(call.callee) if call.callee else None
+            return call.callee if q in PARSERS else None
+    return None
+
+
+def _reads_data(ctx: Context, attr: str, trailers: list, index: int) -> bool:
+    """Whether ``.attr`` at ``trailers[index]`` reads the body as data:
+    ``.json()``, or ``.text``/``.content`` as the argument of a parser."""
+    if attr == "json":
+        nxt = trailers[index + 1] if index + 1 < len(trailers) else None
+        return nxt is not None and sx.is_call_trailer(nxt)
+    if attr in ("text", "content") and index == len(trailers) - 1:
+        return _parsed(ctx, trailers[0].parent) is not None
+    return False
+
+
+def _read(attr: str) -> str:
+    return f"{attr}()" if attr in ("json", "iter_lines", "iter_content") else attr
+
+
+def _uses(func, name: str, after: tuple[int, int]):
+    """The name leaves ``name`` in ``func``'s body that start after ``after``, in
+    source order; stops at the first rebinding."""
+    for n in sx.walk(func.children[-1]):
+        if n.type != "name" or n.value != name or n.start_pos < after:
+            continue
+        if n.is_definition():
+            return
+        yield n

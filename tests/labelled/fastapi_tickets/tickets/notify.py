@@ -29,3 +29,9 @@ async def fetch_status(client: httpx.AsyncClient) -> dict:
     answer = await client.get(f"{STATUS_URL}/summary", timeout=httpx.Timeout(5.0, connect=2.0))
     answer.raise_for_status()
     return answer.json()
+
+
+async def fetch_incidents() -> list:
+    async with httpx.AsyncClient(base_url=STATUS_URL) as client:
+        answer = await client.get("/incidents")
+        return answer.json()["incidents"]  # expect: INT003

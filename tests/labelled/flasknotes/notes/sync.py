@@ -84,3 +84,23 @@ def settings_lookup(settings: dict, url: str):
     # `.get` on a dict and on a response: not outgoing calls
     response = settings.get("search_url", url)
     return response
+
+
+def search_suggestions(prefix: str) -> list:
+    answer = search_session.get(f"{SEARCH_URL}/suggest", params={"q": prefix}, timeout=2)
+    return answer.json()["suggestions"]  # expect: INT003
+
+
+def search_count() -> int:
+    answer = search_session.get(f"{SEARCH_URL}/count", timeout=2)
+    if answer.status_code == 404:
+        return 0
+    return answer.json()["count"]
+
+
+def post_to_chat(text: str) -> None:
+    # the chat API answers 200 with {"ok": false} when it refuses a message
+    url = "https://chat.example/api/chat.postMessage"
+    body = requests.post(url, json={"text": text}, timeout=5).json()
+    if not body["ok"]:
+        raise RuntimeError(body["error"])
