@@ -1,6 +1,7 @@
 """Outbound HTTP calls that can hang forever (INT001, Integration & Communication
-Patterns) and request handlers that answer an error with 200 OK (INT002,
-Integration & Error Handling)."""
+Patterns); request handlers that answer an error with 200 OK (INT002) and
+outbound answers read without a look at their status (INT003), both Integration
+& Error Handling."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ._helpers import append_argument_edit, last_assignment
 from .base import Context, detector
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
-REQUESTS_CALLS = {f"requests.{v}" for v in VERBS} | {f"requests.api.{v}" for v in VERBS}
+REQUESTS_CALLS = frozenset({f"requests.{v}" for v in VERBS} | {f"requests.api.{v}" for v in VERBS})
 # what builds a requests session: it has no default timeout either
 SESSION_TYPES = frozenset(
     {
@@ -119,6 +120,15 @@ def _module_bindings(ctx: Context) -> dict[str, tuple[str, sx.Call] | None]:
     return table
 
 
+def _uses_clients(ctx: Context) -> bool:
+    """Whether the file imports a library whose sessions, clients or pools the
+    rules follow: the receiver of a method call is looked for only then."""
+    return any(
+        isinstance(q, str) and q.split(".")[0] in ("requests", "httpx", "urllib3")
+        for q in ctx.facts.imports.values()
+    )
+
+
 def _binds_locally(func, name: str) -> bool:
     """Whether ``name`` is a parameter of ``func`` or assigned, imported or declared
     global anywhere in its body (then the module's binding may not be the one used)."""
@@ -153,7 +163,7 @@ def _receiver(ctx: Context, node, call: sx.Call) -> tuple[str, sx.Call | None] |
             q = ctx.qualify(before[0].callee)
             return (q, before[0]) if q in CONSTRUCTORS else None
         return None
-    if call.callee is None or call.callee.count(".") != 1:
+    if call.callee is None or call.callee.count(".") != 1 or not _uses_clients(ctx):
         return None
     name = call.callee.split(".")[0]
     func = ctx.enclosing(node, ("funcdef", "lambdef", "classdef", "file_input"))
