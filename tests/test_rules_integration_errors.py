@@ -292,3 +292,81 @@ def test_int002_a_comment_at_the_end_of_the_line_does_not_silence_it(tmp_path):
     )
     (f,) = int002(tmp_path, src)
     assert f.start == pos_of(src, "return JsonResponse")
+
+
+def test_int002_error_handlers_need_a_status_whatever_their_body(tmp_path):
+    src = """
+    from flask import Flask, jsonify
+    from werkzeug.exceptions import HTTPException, NotFound
+
+    app = Flask(__name__)
+
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return jsonify(message="this page does not exist")
+
+
+    @app.errorhandler(NotFound)
+    def not_found_again(e):
+        return {"message": "gone"}, 200
+
+
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        return jsonify(message=e.description), e.code
+
+
+    @app.errorhandler(Exception)
+    def crash(e):
+        return e.get_response()
+
+
+    @app.errorhandler(PaymentUnavailable)
+    def payment_down(e):
+        return jsonify(message="try later"), 503
+    """
+    first, second = int002(tmp_path, src, "shop/errors.py")
+    assert first.start == pos_of(src, 'return jsonify(message="this page')
+    assert "error handler (for `404`)" in first.message and "404 Not Found" in first.message
+    assert second.start == pos_of(src, 'return {"message": "gone"}, 200')
+    assert "explicit status 200" in second.message
+    edited, after = fix_and_recheck(tmp_path, first)
+    assert 'jsonify(message="this page does not exist"), 404\n' in edited["shop/errors.py"]
+    (left,) = only(after, "INT002")
+    edited, after = fix_and_recheck(tmp_path, left)
+    assert 'return {"message": "gone"}, 404\n' in edited["shop/errors.py"]
+    assert only(after, "INT002") == []
+
+
+def test_int002_starlette_exception_handler(tmp_path):
+    src = """
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+
+    @app.exception_handler(ValueError)
+    async def value_error(request: Request, exc: ValueError):
+        return JSONResponse({"detail": "the value is not valid"})
+
+
+    @app.exception_handler(KeyError)
+    async def key_error(request: Request, exc: KeyError):
+        return JSONResponse({"detail": "a key is missing"}, status_code=400)
+
+
+    @app.exception_handler(LookupError)
+    async def lookup_error(request: Request, exc: LookupError):
+        return {"detail": "not a response"}
+    """
+    (f,) = int002(tmp_path, src, "shop/errors.py")
+    assert f.start == pos_of(src, "return JSONResponse({")
+    assert "`ValueError`" in f.message and "400 Bad Request" in f.message
+    edited, after = fix_and_recheck(tmp_path, f)
+    assert (
+        'JSONResponse({"detail": "the value is not valid"}, status_code=400)'
+        in (edited["shop/errors.py"])
+    )
+    assert only(after, "INT002") == []

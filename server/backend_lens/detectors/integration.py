@@ -342,6 +342,9 @@ PROTOCOL_KEYS = frozenset({"jsonrpc", "valid", "is_valid"})
 ROUTE_DECORATORS = frozenset(
     {"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route"}
 )
+# what registers a function that answers an application's errors: Flask and
+# Starlette use the status it returns, 200 when it gives none
+ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "exception_handler", "app_errorhandler"})
 VIEW_BASES = ("View", "ViewSet", "APIView", "MethodView", "Resource", "Endpoint", "Handler")
 VIEW_METHODS = frozenset(
     {
@@ -467,6 +470,8 @@ def _handler(ctx: Context, func) -> str | None:
         last = name.rsplit(".", 1)[-1]
         if last == "api_view" or last == "action":
             return "view"
+        if last in ERROR_HANDLER_DECORATORS and dec.children[1].type in ("atom_expr", "power"):
+            return "errors"
         if (
             "." in name
             and last in ROUTE_DECORATORS
@@ -749,10 +754,20 @@ def error_answered_with_200(ctx: Context):
         kind = _handler(ctx, func)
         if kind is None:
             continue
+        value = ret.children[1]
+        if kind == "errors":  # every answer of an error handler is an error
+            found = _answer(ctx, value, "route")
+            if found is None or _commented(ret):
+                continue
+            if found[2] == "append" and _literal_keys(sx.unparen(value)) is not None:
+                if _is_fastapi(ctx) and not _is_flask(ctx):
+                    continue  # a Starlette handler must return a Response: not this rule's
+
+            yield _error_handler_finding(ctx, ret, func, value, found)
+            continue
         context = _error_context(ret, func)
         if context is None:
             continue
-        value = ret.children[1]
         found = _answer(ctx, value, kind)
         if found is None:
             continue
@@ -785,6 +800,51 @@ def error_answered_with_200(ctx: Context):
             f"clients, retries, monitoring and caches take it for a success; {advice}",
             fix=_status_fix(ctx, sx.unparen(value), status, how, code) if fixable else None,
         )
+
+
+def _handled(func) -> tuple[int, str]:
+    """The status that fits an error handler, from what it is registered for:
+    ``@app.errorhandler(404)``, ``@app.exception_handler(NotFound)``."""
+    for dec in sx.function_decorators(func):
+        inner = dec.children[1]
+        name = (sx.decorator_name(dec) or "").rsplit(".", 1)[-1]
+        if name not in ERROR_HANDLER_DECORATORS or inner.type not in ("atom_expr", "power"):
+            continue
+        calls = sx.calls_in(inner)
+        args = calls[-1].args if calls else []
+        if not args or args[0].kind != "pos":
+            continue
+        what = sx.code(args[0].value).strip()
+        if what.isdigit():
+            code = int(what)
+            return code, f"`{what}`"
+        last = what.rsplit(".", 1)[-1]
+        code = STATUS_OF_EXCEPTION.get(last)
+        if code is None:
+            code = next(
+                (c for c, words in EXCEPTION_WORDS if any(w in last.lower() for w in words)), 500
+            )
+        return code, f"`{what}`"
+    return 500, "an error"
+
+
+def _error_handler_finding(ctx: Context, ret, func, value, found):
+    _keys, status, how = found
+    code, what = _handled(func)
+    said = "an explicit status 200" if status is not None else "the default status 200"
+    reason = f" {REASONS[code]}" if code in REASONS else ""
+    return ctx.finding(
+        "INT002",
+        ret,
+        f"this error handler (for {what}) answers with {said}: the framework sends the "
+        "status the handler returns, so clients, retries, monitoring and caches take "
+        f"the error for a success; answer with {code}{reason} instead",
+        fix=_status_fix(ctx, sx.unparen(value), status, how, code),
+    )
+
+
+def _is_flask(ctx: Context) -> bool:
+    return any(m.split(".")[0] in ("flask", "quart") for m in ctx.facts.imported_modules)
 
 
 def _is_fastapi(ctx: Context) -> bool:
