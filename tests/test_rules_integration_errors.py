@@ -370,3 +370,24 @@ def test_int002_starlette_exception_handler(tmp_path):
         in (edited["shop/errors.py"])
     )
     assert only(after, "INT002") == []
+
+
+def test_int002_django_ninja_dict_has_no_fix(tmp_path):
+    src = """
+    from ninja import Router
+
+    router = Router()
+
+
+    @router.get("/orders/{pk}")
+    def order(request, pk: int):
+        found = Order.objects.filter(pk=pk).first()
+        if found is None:
+            return {"error": "order not found"}
+        if found.locked:
+            return 423, {"error": "order is locked"}
+        return {"id": found.pk}
+    """
+    (f,) = int002(tmp_path, src, "shop/api.py")
+    assert f.start == pos_of(src, 'return {"error": "order not found"}')
+    assert f.fix is None and "404 Not Found" in f.message

@@ -367,6 +367,7 @@ VIEW_METHODS = frozenset(
 WEB_MODULES = (
     "django",
     "rest_framework",
+    "ninja",
     "flask",
     "fastapi",
     "starlette",
@@ -788,8 +789,10 @@ def error_answered_with_200(ctx: Context):
         fixable = not (
             how == "append" and _literal_keys(sx.unparen(value)) is not None and _is_fastapi(ctx)
         )
+        if how == "append" and _imports(ctx, "ninja"):
+            fixable = False  # django-ninja takes `return 400, body`: the status comes first
         said = "an explicit status 200" if status is not None else "the default status 200"
-        if fixable:
+        if fixable or not _is_fastapi(ctx):
             advice = f"answer with {code} {REASONS[code]} instead ({why})"
         else:
             advice = f"raise `HTTPException(status_code={code})` instead ({why})"
@@ -841,6 +844,10 @@ def _error_handler_finding(ctx: Context, ret, func, value, found):
         f"the error for a success; answer with {code}{reason} instead",
         fix=_status_fix(ctx, sx.unparen(value), status, how, code),
     )
+
+
+def _imports(ctx: Context, *roots: str) -> bool:
+    return any(m.split(".")[0] in roots for m in ctx.facts.imported_modules)
 
 
 def _is_flask(ctx: Context) -> bool:
