@@ -117,11 +117,11 @@ def test_int001_import_forms(tmp_path, imports, call, shown):
     ("imports", "call"),
     [
         ("import requests", "requests.get(url, timeout=5)"),
-        ("import requests", "requests.get(url, timeout=None)"),  # explicit choice
         ("import requests", "requests.post(url, **kwargs)"),  # may carry a timeout
         ("import httpx", "httpx.get(url)"),  # httpx has a default timeout
         ("from httpx import get", "get(url)"),
         ("import requests", "requests.Session().mount(url, payload)"),
+        ("import requests", "requests.get(url, timeout=settings.TIMEOUT)"),
         ("from myproject import requests", "requests.get(url)"),  # not the library
         ("", "get(url)"),  # an unknown function
     ],
