@@ -802,12 +802,28 @@ def test_project_decorators_and_hooks_that_wrap_or_check_the_user(tmp_path):
             @public.route("/news")
             def news():
                 return []
+
+
+            api = Blueprint("api", __name__, url_prefix="/api")
+
+
+            @api.before_request
+            def require_login():
+                if not verify_token(request.headers.get("Authorization")):
+                    abort(401)
+
+
+            @api.post("/notes")
+            def add_note():
+                return {}
         """,
     }
     eps = endpoints(tmp_path, files)
     assert [(e.route, e.handler, e.auth, e.auth_by) for e in eps] == [
         ("/admin/users", "users", "required", "before_request check_admin"),
         ("/news", "news", "none", ""),  # its hook turns banned users away: not a login
+        # a hook named for it that turns an unverified credential away with 401
+        ("/api/notes", "add_note", "required", "before_request require_login"),
         ("/lounge/", "lounge", "required", "members_area (login_required)"),
         ("/door/", "door", "unknown", "gate (checks the user)"),
     ]

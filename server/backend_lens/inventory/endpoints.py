@@ -1478,7 +1478,8 @@ class _Collector:
             for _hfacts, hook in chain.hooks:
                 if (
                     HOOK_REQUIRES.search(hook.name)
-                    and _user_check(hook.tokens)
+                    # who the user is, or a credential turned away with 401
+                    and (_user_check(hook.tokens) or _any(UNAUTHENTICATED, hook.tokens))
                     and _any(DENY, hook.tokens)
                 ):
                     auth = f"before_request {hook.name}"
@@ -1607,6 +1608,9 @@ _UPPER_VERBS = {v.upper() for v in HTTP_VERBS}
 
 def _any(pattern: re.Pattern, tokens: Iterable[str]) -> bool:
     return any(pattern.search(t) for t in tokens)
+
+
+UNAUTHENTICATED = re.compile(r"^(401|UNAUTHORIZED|HTTP_401_UNAUTHORIZED|Unauthorized)$")
 
 
 def _user_check(tokens: Iterable[str]) -> bool:

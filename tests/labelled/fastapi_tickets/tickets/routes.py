@@ -2,14 +2,15 @@
 
 import logging
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.responses import JSONResponse
 
 from tickets import notify
+from tickets.auth import current_user
 from tickets.repository import TicketLocked, TicketNotFound, load, save
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(current_user)])
 
 
 @router.get("/tickets/{ticket_id}")

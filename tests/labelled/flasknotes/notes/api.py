@@ -3,13 +3,20 @@
 import logging
 from http import HTTPStatus
 
-from flask import Blueprint, jsonify, make_response, request
+from flask import Blueprint, abort, jsonify, make_response, request
 
 from notes.store import NoteNotFound, NoteStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 api = Blueprint("api", __name__)
 store = NoteStore()
+
+
+@api.before_request
+def require_login():
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not store.verify_token(token):
+        abort(HTTPStatus.UNAUTHORIZED)
 
 
 @api.get("/notes/<int:note_id>")
