@@ -395,3 +395,32 @@ async def test_lenses_asked_for_during_the_scan_come_with_a_refresh(early_client
     if not first:  # asked before the end of the scan: none, then a refresh
         await wait_for(lambda: client.refreshes > 0, what="workspace/codeLens/refresh")
     assert len(await lenses(client, uri)) == 3
+
+
+def test_a_shared_handler_is_summarised_in_one_short_title():
+    from backend_lens.inventory.model import Endpoint
+    from backend_lens.lsp.lenses import lenses_for
+
+    def ep(methods, route, auth="required", by="login_required", paginated=None):
+        return Endpoint(
+            "flask", methods, route, "app.py", 2, "orders", auth, by, False, "", paginated
+        )
+
+    long = "/api/v1/{organization}/incidents/{incident_id}/resources/{resource_id}/history"
+    found = lenses_for(
+        [
+            ep(("GET",), "/orders", paginated=True),
+            ep(("POST",), "/orders"),
+            ep(("GET",), long, auth="none", by=""),
+            ep(("DELETE",), "/legacy/orders"),
+        ],
+        ["@app.get('/orders')", "def orders():"],
+    )
+    assert [(f.line, f.start, f.end) for f in found] == [(1, 0, len("def orders"))]
+    assert found[0].title == (
+        "GET,POST /orders · GET /api/v1/…/{incident_id}/resources/{resource_id}/history"
+        " · +1 more"
+        " · auth: login_required / none · throttled: no · paginated: yes"
+    )
+    assert found[0].section == "Authentication & Authorization Systems"  # one is open
+    assert "DELETE /legacy/orders [flask]" in found[0].tooltip

@@ -83,10 +83,7 @@ def title(eps) -> str:
     routes: dict[str, set[str]] = {}
     for ep in eps:
         routes.setdefault(ep.route, set()).update(ep.methods or ("ANY",))
-    shown = [
-        _cut(f"{_methods(ms)} {route or '(route not in the code)'}", MAX_ROUTE)
-        for route, ms in routes.items()
-    ]
+    shown = [_route_part(_methods(ms), route) for route, ms in routes.items()]
     if len(shown) > MAX_ROUTES:
         shown = [*shown[:MAX_ROUTES], f"+{len(shown) - MAX_ROUTES} more"]
     parts = [" · ".join(shown)]
@@ -123,6 +120,28 @@ def section(eps) -> str:
     """The report section that covers the handler: authentication when an endpoint
     of it is open or unclear, else the API design section."""
     return AUTH_SECTION if any(ep.auth != "required" for ep in eps) else API_SECTION
+
+
+def _route_part(methods: str, route: str) -> str:
+    """ "METHODS /route", a long route shortened in the middle, where its segments
+    say least: /api/v1/…/incidents/{incident_id}/resources."""
+    text = f"{methods} {route or '(route not in the code)'}"
+    if len(text) <= MAX_ROUTE or not route:
+        return _cut(text, MAX_ROUTE)
+    segments = route.strip("/").split("/")
+    head = "/" + "/".join(segments[:2]) if len(segments) > 3 else "/" + segments[0]
+    rest = segments[2:] if len(segments) > 3 else segments[1:]
+    tail = ""
+    for seg in reversed(rest):
+        candidate = f"/{seg}{tail}"
+        if len(f"{methods} {head}/…{candidate}") > MAX_ROUTE:
+            break
+        tail = candidate
+    if not tail:
+        return _cut(text, MAX_ROUTE)
+    return f"{methods} {head}/…{tail}" + (
+        "/" if route.endswith("/") and not tail.endswith("/") else ""
+    )
 
 
 def _methods(methods: set[str]) -> str:
