@@ -424,3 +424,104 @@ def test_a_shared_handler_is_summarised_in_one_short_title():
     )
     assert found[0].section == "Authentication & Authorization Systems"  # one is open
     assert "DELETE /legacy/orders [flask]" in found[0].tooltip
+
+
+NVIM_SCRIPT = r"""
+local out = { lenses = {} }
+local function finish(code)
+  vim.fn.writefile({ vim.json.encode(out) }, vim.env.BL_RESULT)
+  vim.cmd("cquit " .. code)
+end
+vim.opt.rtp:prepend(vim.env.BL_PLUGIN)
+require("backend_lens").setup({
+  cmd = vim.json.decode(vim.env.BL_SERVER_CMD),
+  on_attach = function(client, bufnr)
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  end,
+})
+-- as README.md says: the lenses of a file opened during the indexing
+vim.api.nvim_create_autocmd("LspProgress", {
+  pattern = "end",
+  callback = function(ev)
+    local client = vim.lsp.get_client_by_id(ev.data.client_id)
+    if client and client.name == "backend_lens" then vim.lsp.codelens.refresh() end
+  end,
+})
+vim.cmd.edit(vim.env.BL_FILE)
+local buf = vim.api.nvim_get_current_buf()
+if not vim.wait(30000, function() return #vim.lsp.codelens.get(buf) > 0 end, 20) then
+  out.error = "no lenses"
+  return finish(1)
+end
+for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+  table.insert(out.lenses, { l.range.start.line, l.range.start.character, l.range["end"].character, l.command.title })
+end
+for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+  if l.command.title:find("/api/ping/", 1, true) then
+    vim.api.nvim_win_set_cursor(0, { l.range.start.line + 1, 0 })
+  end
+end
+vim.lsp.codelens.run()
+if not vim.wait(30000, function() return vim.api.nvim_buf_get_name(0):match("backend%-lens%-report%.md$") ~= nil end, 20) then
+  out.error = "the report was not opened"
+  return finish(1)
+end
+out.report = vim.api.nvim_buf_get_name(0)
+out.cursor_line = vim.api.nvim_get_current_line()
+finish(0)
+"""
+
+
+@pytest.mark.editor
+def test_neovim_shows_the_lenses_and_running_one_opens_the_report(tmp_path):
+    """In a real headless Neovim, set up as README.md says: the lenses, and running
+    the one of an open endpoint shows the report on the line that names it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    nvim = next(
+        (str(p) for p in [repo / ".venv" / "bin" / "nvim"] if p.is_file()), None
+    ) or shutil.which("nvim")
+    if nvim is None:
+        from ..editors.conftest import missing  # a skip, or a failure under ./dev test
+
+        missing("nvim is not installed: run `editors/install/nvim.sh`")
+    root = tmp_path / "ws"
+    write_files(root, FILES)
+    (root / "pyproject.toml").write_text("")
+    script = tmp_path / "lens.lua"
+    script.write_text(NVIM_SCRIPT)
+    env = dict(os.environ)
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(tmp_path / "home" / var.lower())
+    env.update(
+        BL_PLUGIN=str(repo / "editors" / "neovim"),
+        BL_FILE=str(root / "orders" / "views.py"),
+        BL_RESULT=str(tmp_path / "result.json"),
+        BL_SERVER_CMD=json.dumps([sys.executable, "-P", "-m", "backend_lens", "serve"]),
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-n", "-i", "NONE"]
+        + ["--cmd", "let g:loaded_python3_provider=0", "-c", f"luafile {script}", "-c", "cquit 2"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+    )
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert proc.returncode == 0, (result, proc.stderr)
+    views = text_of("orders/views.py")
+    ping = line_of(views, "def ping")
+    assert [lens[:3] for lens in result["lenses"]] == [
+        [line_of(views, "class OrderViewSet"), 0, len("class OrderViewSet")],
+        [ping, 0, len("def ping")],
+        [line_of(views, "class QuoteView"), 0, len("class QuoteView")],
+    ]
+    assert result["lenses"][1][3] == "GET /api/ping/ · auth: none (AllowAny) · throttled: no"
+    assert result["report"] == str(root / "backend-lens-report.md")
+    assert f"`orders/views.py:{ping + 1}`" in result["cursor_line"]
