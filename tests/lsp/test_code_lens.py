@@ -525,3 +525,18 @@ def test_neovim_shows_the_lenses_and_running_one_opens_the_report(tmp_path):
     assert result["lenses"][1][3] == "GET /api/ping/ · auth: none (AllowAny) · throttled: no"
     assert result["report"] == str(root / "backend-lens-report.md")
     assert f"`orders/views.py:{ping + 1}`" in result["cursor_line"]
+
+
+def test_a_long_reason_keeps_its_name_and_leaves_the_rest_to_the_tooltip():
+    from backend_lens.inventory.model import Endpoint
+    from backend_lens.lsp.lenses import lenses_for
+
+    by = "check_challenge_visibility (checks the user)"
+    ep = Endpoint("flask", ("GET",), "/api/v1/challenges", "a.py", 1, "C.get", "unknown", by, None)
+    (lens,) = lenses_for([ep], ["    def get(self):"])
+    assert (lens.start, lens.end) == (0, len("    def get"))
+    assert lens.title == (
+        "GET /api/v1/challenges · auth: unknown (check_challenge_visibility)"
+        " · throttled: cannot tell"
+    )
+    assert by in lens.tooltip

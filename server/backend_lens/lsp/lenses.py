@@ -151,7 +151,14 @@ def _methods(methods: set[str]) -> str:
 
 
 def _auth(ep) -> str:
-    by = ep.auth_by
+    shown = _auth_with(ep, ep.auth_by)
+    if len(shown) > MAX_PART and " (" in ep.auth_by:
+        # "check_visibility (checks the user)": the name, the rest is in the tooltip
+        shown = _auth_with(ep, ep.auth_by.split(" (", 1)[0])
+    return shown
+
+
+def _auth_with(ep, by: str) -> str:
     if ep.auth == "required":
         if by.startswith("DEFAULT_PERMISSION_CLASSES: "):
             return by.split(": ", 1)[1] + " (project default)"
