@@ -298,13 +298,16 @@ async def test_non_ascii_text_before_and_on_the_handler_line_keeps_the_columns(c
         "\n"
         '@bp.route("/été")\n'
         "def résumé(): return '🧾'  # 🧾\n"
+        "\n"
+        '@bp.route("/fancy")\n'
+        "def 𝔣ancy(): return ''\n"  # an astral letter: two UTF-16 units before the name's end
     )
     (client.root / "web" / "accents.py").write_text(text, encoding="utf-8")
     uri = await opened(client, "web/accents.py", text=text)
     found = await lenses(client, uri)
     assert [
         (r.range.start.line, r.range.start.character, r.range.end.character) for r in found
-    ] == [(5, 0, len("def résumé"))]
+    ] == [(5, 0, len("def résumé")), (8, 0, len("def 𝔣ancy") + 1)]
     assert found[0].command.title.startswith("GET /été · auth: none")
 
 
