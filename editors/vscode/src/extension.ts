@@ -35,7 +35,13 @@ const INVENTORY_SCHEME = "backend-lens-inventory";
 /** settings that need a new server process */
 const RESTART_SETTINGS = ["backendLens.interpreter", "backendLens.serverPath", "backendLens.trace.server"];
 /** settings the running server takes through workspace/didChangeConfiguration */
-const RULE_SETTINGS = ["backendLens.select", "backendLens.ignore", "backendLens.severity", "backendLens.exclude"];
+const RULE_SETTINGS = [
+  "backendLens.select",
+  "backendLens.ignore",
+  "backendLens.severity",
+  "backendLens.exclude",
+  "backendLens.codeLens",
+];
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;

@@ -209,7 +209,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The rule settings sent to the server: only the non-empty ones (empty = server defaults). */
+/** The settings sent to the server: only the non-empty ones (empty = server defaults). */
 export function ruleSettings(resource?: vscode.Uri): Record<string, unknown> {
   const cfg = config(resource);
   const out: Record<string, unknown> = {};
@@ -221,5 +221,7 @@ export function ruleSettings(resource?: vscode.Uri): Record<string, unknown> {
   if (typeof severity === "object" && severity !== null && !Array.isArray(severity) && Object.keys(severity).length > 0) {
     out.severity = severity;
   }
+  // the endpoint code lenses: on unless turned off (the server's default is on)
+  if (cfg.get<unknown>("codeLens") === false) out.codeLens = false;
   return out;
 }

@@ -29,6 +29,7 @@ from ..engine.worker import AnalysisWorker, Published
 from ..model import Edit, Finding, Severity
 from ..source.lines import split_lines
 from .documents import count_lines_as_the_protocol_does, path_of, uri_of
+from .lenses import AUTH_SECTION, OPEN_REPORT_SECTION, lenses_for
 from .transport import GuardedProtocol, serve_stdio, serve_tcp
 
 log = logging.getLogger("backend_lens.lsp")
@@ -83,6 +84,14 @@ class BackendLensServer(LanguageServer):
         self.scan_done: asyncio.Future | None = None
         self.created_reports: set[str] = set()
         self.told: set[tuple[str, str]] = set()  # (uri, check) failures already logged
+        # code lenses (lenses.py): on unless the editor setting `codeLens` is false;
+        # what was last answered per URI (version, (line, title) of each lens), to
+        # ask the client to refresh only when an analysis changed them
+        self.code_lens_on = True
+        self.lens_served: dict[str, tuple] = {}
+        self.lens_after_scan = False  # a request was answered empty during the scan
+        self.lens_check: asyncio.TimerHandle | None = None
+        self.lens_generations: tuple = ()  # ENDPOINT_READS generations last seen (analysis thread)
 
     # -- helpers ------------------------------------------------------------
     def log(self, message: str, kind: T.MessageType = T.MessageType.Info) -> None:
@@ -126,6 +135,92 @@ class BackendLensServer(LanguageServer):
         diagnostics = [self.to_diagnostic(codec, pub, f, cat) for f in pub.findings]
         assert self.loop is not None
         self.loop.call_soon_threadsafe(self.publish, pub, diagnostics)
+        if self.lens_served and self.endpoints_may_differ():
+            self.loop.call_soon_threadsafe(self.check_lenses_soon)
+
+    def endpoints_may_differ(self) -> bool:
+        """On the analysis thread: did what the endpoints are read from change since
+        the last look? (A cheap test; whether the lenses changed is checked later.)"""
+        if self.project is None:
+            return False
+        from ..facts.index import ENDPOINT_READS
+
+        gen = self.project.index.generation
+        key = tuple(gen.get(k, 0) for k in ENDPOINT_READS)
+        if key == self.lens_generations:
+            return False
+        self.lens_generations = key
+        return True
+
+    # -- code lenses ----------------------------------------------------------
+    def lens_rows(self, uri: str):
+        """On the analysis thread: (analysed version, lenses) of an open document, the
+        lenses' ranges in client units; (None, []) when it is not analysed."""
+        worker, project = self.worker, self.project
+        assert worker is not None and project is not None
+        path = worker._open.get(uri)
+        result = project.results.get(path) if path is not None else None
+        facts = getattr(result, "facts", None)
+        if facts is None or path is None:
+            return None, []
+        lines = split_lines(project.overlay.get(path, ""))
+        codec = self.workspace.position_codec
+        rows = []
+        for lens in lenses_for(project.index.endpoints_in(facts), lines):
+            rng = to_range(codec, lines, (lens.line + 1, lens.start), (lens.line + 1, lens.end))
+            rows.append((lens, rng))
+        return worker._versions.get(uri), rows
+
+    def check_lenses_soon(self, delay: float = 0.4) -> None:
+        """After analyses that changed what the endpoints are read from: once the editor
+        pauses, ask the client to refresh the lenses if those of a document it showed
+        lenses for changed. A document edited since its lenses were answered is left
+        out: the client asks for its lenses again anyway."""
+        if self.lens_check is not None:
+            self.lens_check.cancel()
+        assert self.loop is not None
+        self.lens_check = self.loop.call_later(delay, self._check_lenses)
+
+    def _check_lenses(self) -> None:
+        self.lens_check = None
+        if not self.lens_served or self.worker is None or not self.code_lens_on:
+            return
+        served = {
+            uri: sig for uri, sig in self.lens_served.items() if sig[0] == self.current_version(uri)
+        }
+        if not served:
+            return
+
+        def run():
+            changed = []
+            for uri, before in served.items():
+                version, rows = self.lens_rows(uri)
+                if lens_signature(version, rows)[1] != before[1]:
+                    changed.append(uri)
+            return changed
+
+        fut = asyncio.wrap_future(self.worker.call(run))
+
+        def done(f: asyncio.Future) -> None:
+            if not f.cancelled() and f.exception() is None and f.result():
+                for uri in f.result():
+                    self.lens_served.pop(uri, None)
+                self.refresh_lenses()
+
+        fut.add_done_callback(done)
+
+    def refresh_lenses(self) -> None:
+        """workspace/codeLens/refresh, if the client can take it."""
+        if not self.supports("workspace", "code_lens", "refresh_support"):
+            return
+
+        async def send():
+            try:
+                await self.workspace_code_lens_refresh_async(None)
+            except Exception:
+                log.debug("workspace/codeLens/refresh failed", exc_info=True)
+
+        asyncio.ensure_future(send())
 
     def to_diagnostic(self, codec, pub: Published, f: Finding, cat) -> T.Diagnostic:
         rule = cat.rules[f.code]
@@ -221,6 +316,30 @@ class BackendLensServer(LanguageServer):
 server = BackendLensServer()
 
 
+def lens_signature(version, rows) -> tuple:
+    return version, tuple(
+        (r.start.line, r.start.character, r.end.character, lens.title) for lens, r in rows
+    )
+
+
+EDITOR_ONLY = ("codeLens",)  # settings of the language server, not of the analysis
+
+
+def _analysis_options(options: dict) -> dict:
+    """The editor settings the analysis reads (config.load): without the server's own."""
+    return {k: v for k, v in options.items() if k not in EDITOR_ONLY}
+
+
+def _code_lens_setting(ls: BackendLensServer) -> bool:
+    value = ls.init_options.get("codeLens", True)
+    if not isinstance(value, bool):
+        ls.notify_user(
+            f"editor settings: `codeLens` should be true or false, not {value!r}; using true"
+        )
+        return True
+    return value
+
+
 def _options(params: T.InitializeParams) -> dict:
     opts = params.initialization_options
     if isinstance(opts, dict):
@@ -265,9 +384,10 @@ async def initialized(ls: BackendLensServer, params: T.InitializedParams):
     except catalogue.CatalogueError as exc:
         ls.notify_user(f"the rule catalogue is broken, analysis is off: {exc}", T.MessageType.Error)
         return
-    config = load_config(root, ls.init_options)
+    config = load_config(root, _analysis_options(ls.init_options))
     for problem in config.problems:
         ls.notify_user(problem)
+    ls.code_lens_on = _code_lens_setting(ls)
     ls.project = Project(root or Path.cwd(), config)
     ls.worker = AnalysisWorker(ls.project, ls.on_result)
     ls.worker.idle_gc = True
@@ -310,6 +430,9 @@ async def scan_workspace(ls: BackendLensServer) -> None:
         n, skipped, cached = await asyncio.wrap_future(worker.call(run))
         reporter.end(f"indexed {n} files")
         ls.log(f"indexed {n} files under {project.root} ({cached} from the cache)")
+        if ls.lens_after_scan:  # lenses asked for during the scan were answered with none
+            ls.lens_after_scan = False
+            ls.refresh_lenses()
         for line in skipped:  # the same lines as the command line's
             ls.log(line, T.MessageType.Warning)
     except Exception as exc:
@@ -402,6 +525,7 @@ def did_save(ls: BackendLensServer, params: T.DidSaveTextDocumentParams):
 @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: BackendLensServer, params: T.DidCloseTextDocumentParams):
     uri = params.text_document.uri
+    ls.lens_served.pop(uri, None)
     if ls.docs.pop(uri, None) is not None and ls.worker is not None:
         ls.worker.close(uri)
         if ls.diagnostic_mode in ("push", "both"):
@@ -426,6 +550,8 @@ def did_change_watched(ls: BackendLensServer, params: T.DidChangeWatchedFilesPar
             project = worker.project
             changed = project.forget(path) if deleted else project.analyze_file(path)[1]
             worker.rejudge(changed, exclude=None)
+            if ls.lens_served and ls.endpoints_may_differ() and ls.loop is not None:
+                ls.loop.call_soon_threadsafe(ls.check_lenses_soon)
 
         worker.call(refresh)
 
@@ -443,14 +569,22 @@ def did_change_configuration(ls: BackendLensServer, params: T.DidChangeConfigura
             # clients send the settings they started with again (VS Code does):
             # nothing to reload, and no warning to repeat
             return
+        analysis_same = _analysis_options(options) == _analysis_options(ls.init_options)
         ls.init_options = options
+        lens_was = ls.code_lens_on
+        ls.code_lens_on = _code_lens_setting(ls)
+        if lens_was != ls.code_lens_on:
+            ls.lens_served.clear()
+            ls.refresh_lenses()
+        if analysis_same and ls.project is not None:
+            return  # only the lenses were turned on or off: nothing to analyse again
     reload_config(ls)
 
 
 def reload_config(ls: BackendLensServer) -> None:
     if ls.worker is None or ls.project is None:
         return
-    config: Config = load_config(ls.project.root, ls.init_options)
+    config: Config = load_config(ls.project.root, _analysis_options(ls.init_options))
     for problem in config.problems:
         ls.notify_user(problem)
     ls.worker.reconfigure(config)
@@ -566,17 +700,112 @@ def hover(ls: BackendLensServer, params: T.HoverParams):
     )
 
 
+@server.feature(T.TEXT_DOCUMENT_CODE_LENS, T.CodeLensOptions(resolve_provider=False))
+async def code_lens(ls: BackendLensServer, params: T.CodeLensParams):
+    """A lens above each endpoint handler of the document (lenses.py), computed on the
+    analysis thread after the document's pending edits. None while the workspace is
+    being indexed (the endpoints are not all known yet): a refresh follows its end."""
+    uri = params.text_document.uri
+    if not ls.code_lens_on or ls.worker is None or ls.project is None or uri not in ls.docs:
+        return None
+    if ls.scan_done is not None and not ls.scan_done.done():
+        ls.lens_after_scan = True
+        return None
+    try:
+        version, rows = await asyncio.wrap_future(ls.worker.call(lambda: ls.lens_rows(uri)))
+    except Exception:
+        log.warning("code lenses of %s failed (internal error); see the debug log", uri)
+        log.debug("code lenses of %s failed", uri, exc_info=True)
+        return None
+    if uri not in ls.docs or not ls.code_lens_on:
+        return None
+    ls.lens_served[uri] = lens_signature(version, rows)
+    return [
+        T.CodeLens(
+            range=rng,
+            command=T.Command(
+                title=lens.title,
+                command=OPEN_REPORT_SECTION,
+                tooltip=lens.tooltip,
+                arguments=[{"section": lens.section, "path": lens.path, "line": lens.handler_line}],
+            ),
+        )
+        for lens, rng in rows
+    ]
+
+
+@server.command(OPEN_REPORT_SECTION)
+async def open_report_section(ls: BackendLensServer, *args):
+    """The command of an endpoint lens: generate the Markdown report and show it at the
+    section that covers the endpoint (on the line that names the handler, when the
+    section lists it). Argument: {"section": heading, "path": file, "line": n}.
+    Returns the report's URI."""
+    opts = args[0] if args and isinstance(args[0], dict) else {}
+    wanted = opts.get("section") if isinstance(opts.get("section"), str) else AUTH_SECTION
+    written = await write_report(ls, {"format": "markdown"})
+    if written is None:
+        return None
+    uri, text = written
+    line = section_line(text, wanted, f"`{opts.get('path')}:{opts.get('line')}`")
+    if ls.supports("window", "show_document"):
+        pos = T.Position(line=line, character=0)
+        try:
+            await ls.window_show_document_async(
+                T.ShowDocumentParams(
+                    uri=uri, take_focus=True, selection=T.Range(start=pos, end=pos)
+                )
+            )
+        except Exception:
+            log.debug("showDocument failed", exc_info=True)
+    else:
+        ls.notify_user(
+            f"the report is in {path_of(uri)}; see its section “{wanted}” (line {line + 1})",
+            T.MessageType.Info,
+        )
+    return uri
+
+
+def section_line(text: str, heading: str, mention: str) -> int:
+    """The 0-based line of the report's ``### heading``, or of the line in that section
+    that mentions the handler (``mention``, e.g. `shop/views.py:12`)."""
+    lines = text.splitlines()
+    start = next((i for i, s in enumerate(lines) if s.strip() == f"### {heading}"), None)
+    if start is None:
+        return 0
+    for i in range(start + 1, len(lines)):
+        if lines[i].startswith(("## ", "### ")):
+            break
+        if mention in lines[i]:
+            return i
+    return start
+
+
 @server.command(GENERATE_REPORT)
 async def generate_report(ls: BackendLensServer, *args):
     """Render the report for the workspace, write it into the workspace, show it,
     and return its URI. Arguments (optional): {"format": "markdown"|"html", "output": "path",
     "show": false} ("show": false leaves opening the report to the client, which gets the URI)."""
+    opts = args[0] if args and isinstance(args[0], dict) else {}
+    written = await write_report(ls, opts)
+    if written is None:
+        return None
+    uri = written[0]
+    if opts.get("show", True) is not False and ls.supports("window", "show_document"):
+        try:
+            await ls.window_show_document_async(T.ShowDocumentParams(uri=uri, take_focus=True))
+        except Exception:
+            log.debug("showDocument failed", exc_info=True)
+    return uri
+
+
+async def write_report(ls: BackendLensServer, opts: dict) -> tuple[str, str] | None:
+    """Render the report (opts: "format", "output") and write it into the workspace:
+    its URI and text, or None when it was not written (the user has been told why)."""
     if ls.worker is None or ls.project is None:
         ls.notify_user(
             "the server is not ready (no workspace or a broken catalogue)", T.MessageType.Error
         )
         return None
-    opts = args[0] if args and isinstance(args[0], dict) else {}
     fmt = opts.get("format", "markdown")
     if fmt not in ("markdown", "html"):
         ls.notify_user(f"unknown report format {fmt!r}; use markdown or html", T.MessageType.Error)
@@ -631,13 +860,8 @@ async def generate_report(ls: BackendLensServer, *args):
     ls.created_reports.add(str(target))
     uri = uri_of(str(target))
     reporter.end(f"{len(report.findings)} findings in {report.files_analyzed} files")
-    if opts.get("show", True) is not False and ls.supports("window", "show_document"):
-        try:
-            await ls.window_show_document_async(T.ShowDocumentParams(uri=uri, take_focus=True))
-        except Exception:
-            log.debug("showDocument failed", exc_info=True)
     ls.log(f"report written to {target}")
-    return uri
+    return uri, text
 
 
 @server.command(INVENTORY)

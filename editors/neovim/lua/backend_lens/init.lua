@@ -11,12 +11,12 @@ M.report_command = "backendLens.generateReport"
 M.inventory_command = "backendLens.inventory"
 
 --- Keys the server understands in its settings (anything else gets a warning from it).
-M.known_settings = { "select", "ignore", "severity", "exclude", "maxFileSize", "diagnosticMode" }
+M.known_settings = { "select", "ignore", "severity", "exclude", "maxFileSize", "diagnosticMode", "codeLens" }
 
 local defaults = {
   cmd = nil, -- default: { "backend-lens", "serve" } if on PATH, else { python, "-P", "-m", "backend_lens", "serve" }
   python = nil, -- interpreter for the fallback command; default "python3" (or "python")
-  settings = {}, -- server settings: select, ignore, severity, exclude, maxFileSize, diagnosticMode
+  settings = {}, -- server settings: select, ignore, severity, exclude, maxFileSize, diagnosticMode, codeLens
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "manage.py", "setup.cfg", ".git" },
   on_attach = nil, -- function(client, bufnr)
