@@ -281,21 +281,22 @@ def graphql_without_limits(ctx: Context):
 
 
 def _under_debug_condition(node) -> bool:
-    """Inside an ``if``/``elif`` or a conditional expression whose test names DEBUG."""
-    p = node.parent
+    """In the branch of an ``if``/``elif`` or a conditional expression that runs when
+    a test naming DEBUG holds (``if settings.DEBUG:``, ``x if DEBUG else y``)."""
+    child, p = node, node.parent
     while p is not None and p.type not in ("funcdef", "classdef", "file_input"):
-        tests = []
+        test = None
         if p.type == "if_stmt":
-            tests = [
-                p.children[i + 1]
-                for i, c in enumerate(p.children)
-                if c.type == "keyword" and c.value in ("if", "elif")
-            ]
-        elif p.type == "ternary" and len(p.children) >= 3:
-            tests = [p.children[2]]
-        if any("debug" in sx.code(t).lower() for t in tests):
-            return True
-        p = p.parent
+            i = p.children.index(child)
+            if i >= 3 and p.children[i - 3].type == "keyword" and p.children[i - 3].value != "else":
+                test = p.children[i - 2]
+        elif p.type == "ternary" and p.children[0] is child:
+            test = p.children[2]
+        if test is not None:
+            text = sx.code(test).lower()
+            if "debug" in text and not text.startswith("not "):
+                return True
+        child, p = p, p.parent
     return False
 
 
@@ -459,7 +460,7 @@ def consumer_without_user_check(ctx: Context):
         reported.add(id(node))
         yield ctx.finding(
             "WS001",
-            node,
+            sx.parts(node)[0],  # after an ``await``
             f"`{owner.children[1].value}.connect()` accepts the websocket without looking at "
             "scope['user'] or any credential: anyone who can reach the URL is let in",
             end_node=call.trailer,
