@@ -522,3 +522,69 @@ def test_ws002_quiet(tmp_path, before, websocket):
 def test_ws002_quiet_in_tests(tmp_path):
     src = ASGI.format(before="", websocket="AuthMiddlewareStack(URLRouter(websocket_urlpatterns))")
     assert run(tmp_path, "WS002", {"tests/test_asgi.py": src}) == []
+
+
+VIEWS = """
+from django.contrib.auth.mixins import LoginRequiredMixin
+from graphene.validation import depth_limit_validator
+from graphene_django.views import GraphQLView
+
+
+class PrivateGraphQLView(LoginRequiredMixin, GraphQLView):
+    raise_exception = True
+
+
+class LimitedGraphQLView(GraphQLView):
+    validation_rules = (depth_limit_validator(10),)
+
+
+class LimitedPrivateView(LoginRequiredMixin, LimitedGraphQLView):
+    pass
+
+
+class CheckingView(GraphQLView):
+    def execute_graphql_request(self, *args, **kwargs):
+        return super().execute_graphql_request(*args, **kwargs)
+"""
+
+SUBCLASS_URLS = """
+from django.urls import path
+
+from shop.views import CheckingView, LimitedGraphQLView, LimitedPrivateView, PrivateGraphQLView
+
+urlpatterns = [
+    path("a/", PrivateGraphQLView.as_view(graphiql=True)),
+    path("b/", LimitedGraphQLView.as_view()),
+    path("c/", LimitedPrivateView.as_view()),
+    path("d/", CheckingView.as_view()),
+    path("e/", PrivateGraphQLView.as_view(validation_rules=RULES)),
+]
+"""
+
+
+def test_gql001_project_subclass_of_the_graphene_view(tmp_path):
+    found = analyze_files(tmp_path, {"shop/views.py": VIEWS, "shop/urls.py": SUBCLASS_URLS})
+    (f,) = only(found, "GQL001")
+    assert f.path.endswith("urls.py")
+    assert f.start == pos_of(SUBCLASS_URLS, "PrivateGraphQLView.as_view(graphiql")
+    assert "PrivateGraphQLView" in f.message and "validation_rules" in f.message
+    # a subclass may put the IDE behind a login: GQL002 judges the library view only
+    assert only(found, "GQL002") == []
+
+
+def test_gql001_project_view_of_another_kind_is_quiet(tmp_path):
+    views = """
+    from django.views import View
+
+
+    class GraphQLView(View):
+        schema = None
+    """
+    urls = """
+    from django.urls import path
+
+    from shop.views import GraphQLView
+
+    urlpatterns = [path("graphql/", GraphQLView.as_view(schema=schema))]
+    """
+    assert run(tmp_path, "GQL001", {"shop/views.py": views, "shop/urls.py": urls}) == []

@@ -83,6 +83,18 @@ ARIADNE_SERVERS = frozenset(
 )
 # arguments through which a limit can be given to a view or an ariadne server
 LIMIT_ARGUMENTS = ("validation_rules", "query_validator", "backend")
+# what a project subclass of a graphene view may define to limit or check queries itself
+SUBCLASS_LIMITS = frozenset(
+    {
+        "validation_rules",
+        "backend",
+        "get_validation_rules",
+        "execute_graphql_request",
+        "get_response",
+        "parse_body",
+        "get_backend",
+    }
+)
 # words in the GRAPHENE setting that suggest the project limits queries there
 LIMIT_WORDS = ("depth", "complex", "cost", "limit", "validat")
 
@@ -233,7 +245,10 @@ def _spread(args: list[sx.Arg]) -> bool:
 
 @detector("GQL001", section=SECTION, scope="file")
 def graphql_without_limits(ctx: Context):
-    if ctx.facts.is_test or not _imports_any(ctx, GRAPHQL_PACKAGES):
+    if ctx.facts.is_test:
+        return
+    yield from _graphene_subclass_views(ctx)
+    if not _imports_any(ctx, GRAPHQL_PACKAGES):
         return
     for node, call in ctx.calls_of_qualified(STRAWBERRY_SCHEMAS):
         args = call.args
@@ -269,15 +284,64 @@ def graphql_without_limits(ctx: Context):
         if q in GRAPHENE_AS_VIEW and q.startswith("graphene_django."):
 
             def judge(index, site=site, message=message, facts=ctx.facts):
-                graphene = index.settings(facts).get("GRAPHENE")
-                text = str(graphene).lower() if graphene is not None else ""
-                if any(w in text for w in LIMIT_WORDS):
-                    return
-                yield make_finding("GQL001", site, message)
+                if not _graphene_limit_in_settings(index, facts):
+                    yield make_finding("GQL001", site, message)
 
             yield ctx.defer(("settings",), judge)
         else:
             yield make_finding("GQL001", site, message)
+
+
+def _graphene_limit_in_settings(index, facts) -> bool:
+    graphene = index.settings(facts).get("GRAPHENE")
+    text = str(graphene).lower() if graphene is not None else ""
+    return any(w in text for w in LIMIT_WORDS)
+
+
+def _graphene_subclass_views(ctx: Context):
+    """``ProjectView.as_view(...)`` where ProjectView is a project subclass of
+    graphene-django's GraphQLView that neither sets validation_rules nor overrides
+    the methods that run a query, and the call passes none either."""
+    if not _imports_any(ctx, ("graphene", "graphene_django")) and not any(
+        "graphql" in local.lower() for local in ctx.facts.imports
+    ):
+        return
+    for node, call in ctx.calls_to("as_view"):
+        callee = call.callee
+        if not callee or not callee.endswith(".as_view"):
+            continue
+        written = callee[: -len(".as_view")]
+        if (ctx.qualify(callee) or "") in IDE_VIEWS | ARIADNE_SERVERS:
+            continue  # the library's own view: judged below
+        args = call.args
+        if _spread(args) or any(sx.kwarg(args, k) for k in LIMIT_ARGUMENTS):
+            continue
+        site = ctx.site(node, _callee_end(call))
+
+        def judge(index, site=site, written=written, facts=ctx.facts, pos=node.start_pos):
+            ref = index.resolve_class(facts, written, pos)
+            if ref is None or isinstance(ref, str):
+                return
+            libs, projs = index.ancestors(ref)
+            if not any(lib in GRAPHENE_VIEWS for lib in libs):
+                return
+            if any(not (lib in GRAPHENE_VIEWS or lib.startswith("django.")) for lib in libs):
+                return  # another library's base may limit queries
+            for c in (ref, *projs):
+                names = {k for k, _ in c.cls.attrs} | set(c.cls.methods)
+                if names & SUBCLASS_LIMITS:
+                    return
+            if _graphene_limit_in_settings(index, facts):
+                return
+            yield make_finding(
+                "GQL001",
+                site,
+                f"the GraphQL view `{written}` (a graphene-django GraphQLView) sets no "
+                "validation_rules and none are passed here: nothing limits the depth or the "
+                "cost of a query, so one nested query can keep a worker busy for minutes",
+            )
+
+        yield ctx.defer(("models", "settings"), judge)
 
 
 def _under_debug_condition(node) -> bool:
