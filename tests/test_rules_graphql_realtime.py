@@ -588,3 +588,63 @@ def test_gql001_project_view_of_another_kind_is_quiet(tmp_path):
     urlpatterns = [path("graphql/", GraphQLView.as_view(schema=schema))]
     """
     assert run(tmp_path, "GQL001", {"shop/views.py": views, "shop/urls.py": urls}) == []
+
+
+def test_ws001_user_models_are_not_a_check(tmp_path):
+    """Naming users is not checking them: the author comes from the client here."""
+    src = """
+    import json
+
+    from channels.db import database_sync_to_async
+    from channels.generic.websocket import AsyncWebsocketConsumer
+    from django.contrib.auth.models import User
+
+    from chat.models import Message, RoomUser
+    from chat.serializers import UserSerializer
+
+
+    class ChatConsumer(AsyncWebsocketConsumer):
+        async def connect(self):
+            self.room = self.scope["url_route"]["kwargs"]["room_id"]
+            await self.channel_layer.group_add(self.room, self.channel_name)
+            await self.accept()
+
+        async def receive(self, text_data=None, bytes_data=None):
+            data = json.loads(text_data)
+            await self.save(data["text"], data["author"])
+
+        @database_sync_to_async
+        def save(self, text, username):
+            author = User.objects.get(username=username)
+            RoomUser.objects.get_or_create(user=author, room=self.room)
+            return UserSerializer(Message.objects.create(author=author, text=text)).data
+    """
+    (f,) = run(tmp_path, "WS001", {"chat/consumers.py": src})
+    assert f.start == pos_of(src, "self.accept()")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'if not await has_room_access(self.scope["user"], self.room):\n            return',
+        "await self.check_ticket()",
+        "self.who = get_user_from_scope(self.scope)",
+        'self.socket_id = self.scope["web_socket_id"]',  # a middleware's own key
+        'if self.scope["session"].get("banned"):\n            return',
+    ],
+)
+def test_ws001_checks_in_other_forms(tmp_path, line):
+    src = f"""
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    from chat.access import get_user_from_scope, has_room_access
+
+
+    class RoomConsumer(AsyncWebsocketConsumer):
+        room = "lobby"
+
+        async def connect(self):
+            {line}
+            await self.accept()
+    """
+    assert run(tmp_path, "WS001", {"chat/consumers.py": src}) == []

@@ -131,31 +131,35 @@ CONSUMER_BASES = frozenset(
         "AsyncJsonWebsocketConsumer",
     )
 )
-# words in a consumer's names or strings that show it looks at who is connecting
-IDENTITY_WORDS = (
-    "user",
+# scope keys that say nothing about who is connecting; reading any other one
+# (user, session, headers, query_string, cookies, a middleware's own key) may be a check
+ANONYMOUS_SCOPE_KEYS = frozenset(
+    {"url_route", "path", "raw_path", "root_path", "type", "scheme", "client", "server"}
+    | {"subprotocols", "http_version", "asgi", "extensions", "state"}
+)
+# attributes that only an identity check reads
+IDENTITY_ATTRIBUTES = frozenset(
+    {"is_authenticated", "is_anonymous", "is_staff", "is_superuser", "is_active", "has_perm"}
+)
+# words in the name of a function, method or decorator a consumer calls that make it a
+# check of who is connecting (``self.authorise()``, ``has_room_access(...)``)
+CHECK_WORDS = (
     "auth",
+    "perm",
     "token",
     "login",
-    "perm",
     "jwt",
-    "session",
-    "cookie",
-    "header",
-    "query_string",
     "ticket",
     "credential",
-    "api_key",
-    "apikey",
-    "secret",
-    "signature",
     "verify",
-    "staff",
-    "owner",
-    "member",
     "allowed",
     "access",
-    "denyconnection",
+    "member",
+    "owner",
+    "check",
+    "get_user",
+    "signature",
+    "session",
 )
 PROTOCOL_ROUTERS = frozenset({"channels.routing.ProtocolTypeRouter"})
 # middleware that authenticates a websocket with the browser's cookies
@@ -456,17 +460,64 @@ def _consumer_chain(ctx: Context, cls, classes: dict, seen=()) -> list | None:
     return chain if found else None
 
 
-def _mentions_identity(node) -> bool:
-    for n in sx.walk(node):
-        if n.type == "name":
-            text = n.value.lower()
-        elif n.type == "string":
-            text = (sx.string_value(n) or sx.code(n)).lower()
-        else:
+def _looks_at_identity(suite) -> bool:
+    """Whether a class body reads something that tells who is connecting: a scope key
+    other than the route's, ``is_authenticated`` and the like, the whole scope handed
+    to a helper, or a call or decorator whose name speaks of a check."""
+    for n in sx.walk(suite):
+        if n.type != "name":
             continue
-        if any(w in text for w in IDENTITY_WORDS):
+        p = n.parent
+        if n.value == "DenyConnection" or n.value in IDENTITY_ATTRIBUTES:
+            return True
+        if n.value == "scope" and p.type == "trailer" and sx.is_attr_trailer(p):
+            # self.scope[...], self.scope.get(...), f(self.scope)
+            holder = p.parent
+            ps = sx.parts(holder) if holder.type in ("atom_expr", "power") else []
+            i = next((k for k, c in enumerate(ps) if c is p), -1)
+            after = ps[i + 1] if 0 <= i < len(ps) - 1 else None
+            key = None
+            if after is not None and after.children[0].value == "[":
+                key = after.children[1]
+            elif (
+                after is not None
+                and sx.is_attr_trailer(after)
+                and after.children[1].value == "get"
+                and i + 2 < len(ps)
+                and sx.is_call_trailer(ps[i + 2])
+            ):
+                args = sx.call_args(ps[i + 2])
+                key = args[0].value if args else None
+            if key is None:
+                if after is None or not sx.is_attr_trailer(after):
+                    return True  # the scope itself goes somewhere
+                continue
+            name = sx.string_value(key)
+            if name is None or name not in ANONYMOUS_SCOPE_KEYS:
+                return True
+            continue
+        called = (p.type == "trailer" and sx.is_attr_trailer(p) and _next_is_call(p)) or (
+            p.type in ("atom_expr", "power") and sx.parts(p)[0] is n and _next_is_call(n)
+        )
+        in_decorator = p.type in ("decorator", "dotted_name") or (
+            p.type == "trailer"
+            and p.parent is not None
+            and p.parent.parent is not None
+            and p.parent.parent.type == "decorator"
+        )
+        if (called or in_decorator) and any(w in n.value.lower() for w in CHECK_WORDS):
             return True
     return False
+
+
+def _next_is_call(node) -> bool:
+    """Whether the node (a name or an attribute trailer) is followed by a call."""
+    holder = node.parent if node.type == "trailer" else node.parent
+    if holder is None or holder.type not in ("atom_expr", "power"):
+        return False
+    ps = sx.parts(holder)
+    i = next((k for k, c in enumerate(ps) if c is node), -1)
+    return 0 <= i < len(ps) - 1 and sx.is_call_trailer(ps[i + 1])
 
 
 def _closes(node) -> bool:
@@ -494,7 +545,7 @@ def consumer_without_user_check(ctx: Context):
     for cls, chain in chains.values():
         if id(cls) in bases:
             continue  # judged with each consumer built on it
-        if any(_mentions_identity(c.children[-1]) for c in chain):
+        if any(_looks_at_identity(c.children[-1]) for c in chain):
             continue
         name = cls.children[1].value
         owner = next((c for c in chain if "connect" in _methods(c)), None)
