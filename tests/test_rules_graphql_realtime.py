@@ -648,3 +648,30 @@ def test_ws001_checks_in_other_forms(tmp_path, line):
             await self.accept()
     """
     assert run(tmp_path, "WS001", {"chat/consumers.py": src}) == []
+
+
+def test_gql001_gql002_graphene_file_upload_view(tmp_path):
+    src = """
+    from django.urls import path
+    from graphene_file_upload.django import FileUploadGraphQLView
+
+    from shop.schema import schema
+
+    urlpatterns = [path("graphql", FileUploadGraphQLView.as_view(graphiql=True, schema=schema))]
+    """
+    found = analyze_files(tmp_path, {"shop/urls.py": src})
+    assert find_one(found, "GQL001").start == pos_of(src, "FileUploadGraphQLView.as_view(")
+    assert find_one(found, "GQL002").start == pos_of(src, "graphiql=True")
+
+
+def test_ws001_a_deep_chain_of_consumers_in_one_file(tmp_path):
+    lines = [
+        "from channels.generic.websocket import WebsocketConsumer",
+        "class C0(WebsocketConsumer):",
+        "    def connect(self):",
+        "        self.accept()",
+    ]
+    lines += [f"class C{i}(C{i - 1}):\n    pass" for i in range(1, 400)]
+    src = "\n".join(lines) + "\n"
+    found = run(tmp_path, "WS001", {"live/consumers.py": src})
+    assert [f.start for f in found] in ([], [(4, 8)])  # judged or not, quickly and once

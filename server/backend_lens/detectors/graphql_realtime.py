@@ -19,6 +19,7 @@ from .base import Context, detector, make_finding
 SECTION = "GraphQL & Real-time Services"
 GRAPHQL_PACKAGES = (
     "graphene",
+    "graphene_file_upload",
     "graphene_django",
     "graphql_server",
     "flask_graphql",
@@ -33,6 +34,7 @@ GRAPHQL_PACKAGES = (
 GRAPHENE_VIEWS = frozenset(
     {
         "graphene_django.views.GraphQLView",
+        "graphene_file_upload.django.FileUploadGraphQLView",
         "graphql_server.flask.GraphQLView",
         "graphql_server.flask.graphqlview.GraphQLView",
         "graphql_server.sanic.GraphQLView",
@@ -285,7 +287,7 @@ def graphql_without_limits(ctx: Context):
             "for minutes"
         )
         site = ctx.site(node, _callee_end(call))
-        if q in GRAPHENE_AS_VIEW and q.startswith("graphene_django."):
+        if q in GRAPHENE_AS_VIEW and q.startswith(("graphene_django.", "graphene_file_upload.")):
 
             def judge(index, site=site, message=message, facts=ctx.facts):
                 if not _graphene_limit_in_settings(index, facts):
@@ -450,6 +452,8 @@ def _consumer_chain(ctx: Context, cls, classes: dict, seen=()) -> list | None:
             continue
         local = classes.get(written)
         if local is not None and local not in seen and local is not cls:
+            if len(seen) > 20:
+                return None  # deeper than any real hierarchy: not judged
             sub = _consumer_chain(ctx, local, classes, (*seen, cls))
             if sub is None:
                 return None
