@@ -675,3 +675,85 @@ def test_ws001_a_deep_chain_of_consumers_in_one_file(tmp_path):
     src = "\n".join(lines) + "\n"
     found = run(tmp_path, "WS001", {"live/consumers.py": src})
     assert [f.start for f in found] in ([], [(4, 8)])  # judged or not, quickly and once
+
+
+# -- WS003 -------------------------------------------------------------------
+
+ASYNC_CONSUMER = """
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, WebsocketConsumer
+
+from chat.models import Message, Room
+
+
+class Base(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        if self.scope["user"].is_anonymous:
+            await self.close()
+            return
+        await self.accept()
+
+
+class ChatConsumer(Base):
+    async def receive_json(self, content):
+        room = Room.objects.get(name=content["room"])
+        total = Message.objects.filter(room=room).count()
+        await self.save(room, content["text"])
+        fresh = await Message.objects.filter(room=room).afirst()
+        lazy = Message.objects.filter(room=room)
+        await self.send_json({"total": total, "fresh": fresh.pk, "q": str(lazy.query)})
+
+    @database_sync_to_async
+    def save(self, room, text):
+        return Message.objects.create(room=room, text=text)
+
+    async def helper(self):
+        def inner():
+            return Room.objects.count()
+
+        return await database_sync_to_async(inner)()
+
+    async def wrapped(self):
+        return await database_sync_to_async(Room.objects.get)(pk=1)
+
+
+class SyncConsumer(WebsocketConsumer):
+    def receive(self, text_data=None, bytes_data=None):
+        if self.scope["user"].is_authenticated:
+            Message.objects.create(text=text_data)
+"""
+
+
+def test_ws003_sync_queries_in_async_methods(tmp_path):
+    found = run(tmp_path, "WS003", {"chat/consumers.py": ASYNC_CONSUMER})
+    first = 'Room.objects.get(name=content["room"])'
+    second = "Message.objects.filter(room=room).count()"
+    expected = []
+    for text in (first, second):
+        line, col = pos_of(ASYNC_CONSUMER, text)
+        expected.append(((line, col), (line, col + len(text))))
+    assert [(f.start, f.end) for f in found] == expected
+    assert "SynchronousOnlyOperation" in found[0].message and "aget()" in found[0].message
+    assert "async def receive_json" in found[0].message
+    assert found[0].severity == Severity.ERROR
+
+
+def test_ws003_quiet_outside_async_consumers(tmp_path):
+    src = """
+    from django.http import JsonResponse
+
+    from chat.models import Message
+
+
+    async def count_view(request):
+        return JsonResponse({"n": await Message.objects.acount()})
+
+
+    class Helper:
+        async def load(self):
+            return Message.objects.count()  # not a consumer: PERF rules' business
+    """
+    assert run(tmp_path, "WS003", {"chat/views.py": src}) == []
+    assert run(tmp_path / "t", "WS003", {"tests/test_consumers.py": ASYNC_CONSUMER}) == []

@@ -670,3 +670,90 @@ def websocket_without_origin_check(ctx: Context):
             "as that user",
             end_node=value,
         )
+
+
+# -- WS003 -------------------------------------------------------------------
+
+ASYNC_CONSUMER_BASES = frozenset(
+    {
+        "channels.generic.websocket.AsyncWebsocketConsumer",
+        "channels.generic.websocket.AsyncJsonWebsocketConsumer",
+    }
+)
+# queryset methods that run a query at once (their async twins start with "a")
+RUNS_A_QUERY = frozenset(
+    {
+        "get",
+        "create",
+        "get_or_create",
+        "update_or_create",
+        "count",
+        "exists",
+        "first",
+        "last",
+        "latest",
+        "earliest",
+        "aggregate",
+        "in_bulk",
+        "update",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "contains",
+        "explain",
+    }
+)
+
+
+def _async_consumer_classes(ctx: Context):
+    classes = {}
+    for cls in ctx.nodes("classdef"):
+        if ctx.scope(cls).type == "file_input":
+            classes.setdefault(cls.children[1].value, cls)
+    for cls in ctx.nodes("classdef"):
+        chain = _consumer_chain(ctx, cls, classes)
+        if chain is None:
+            continue
+        last = chain[-1]
+        if any(
+            (ctx.qualify(sx.dotted(b) or "") or "") in ASYNC_CONSUMER_BASES
+            for b in _class_bases(last)
+        ):
+            yield cls
+
+
+@detector("WS003", section=SECTION, scope="file")
+def orm_in_async_consumer(ctx: Context):
+    if ctx.facts.is_test or not _imports_any(ctx, ("channels",)):
+        return
+    from ._helpers import queryset_chain
+
+    for cls in _async_consumer_classes(ctx):
+        for name, method in _methods(cls).items():
+            if not sx.is_async_funcdef(method):
+                continue
+            for node in sx.walk(method.children[-1]):
+                if node.type not in ("atom_expr", "power"):
+                    continue
+                if node.children[0].type == "keyword":  # await Model.objects.aget(...)
+                    continue
+                if ctx.enclosing(node, ("funcdef", "lambdef")) is not method:
+                    continue  # a nested function (run through database_sync_to_async)
+                qs = queryset_chain(node)
+                if qs is None:
+                    continue
+                hit = next(
+                    ((m, t) for m, t in qs.methods if m in RUNS_A_QUERY and t is not None), None
+                )
+                if hit is None:
+                    continue
+                method_name, trailer = hit
+                yield ctx.finding(
+                    "WS003",
+                    node,
+                    f"`{qs.model}.objects...{method_name}()` runs a database query inside "
+                    f"`async def {name}` of a Channels consumer: Django raises "
+                    "SynchronousOnlyOperation there; use "
+                    f"`await {qs.model}.objects...a{method_name}()` or database_sync_to_async",
+                    end_node=trailer,
+                )

@@ -3,6 +3,7 @@ rooms and a status feed."""
 
 import json
 
+from channels.db import database_sync_to_async
 from channels.exceptions import DenyConnection
 from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer,
@@ -11,6 +12,7 @@ from channels.generic.websocket import (
 )
 
 from .mixins import RequireLoginMixin
+from .models import Message
 
 OPEN_ROOMS = ("lobby", "help", "random")
 
@@ -29,6 +31,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         payload = json.loads(text_data or "{}")
+        Message.objects.create(room=self.room, text=payload.get("text", ""))  # expect: WS003
         await self.channel_layer.group_send(
             self.group, {"type": "chat.message", "text": payload.get("text", "")}
         )
@@ -51,6 +54,15 @@ class PrivateRoomConsumer(AsyncWebsocketConsumer):
 
     async def chat_message(self, event):
         await self.send(text_data=json.dumps(event))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await Message.objects.acreate(room=self.group, text=text_data or "")
+        backlog = await self.backlog()
+        await self.send(text_data=json.dumps({"backlog": backlog}))
+
+    @database_sync_to_async
+    def backlog(self):
+        return Message.objects.filter(room=self.group).count()
 
 
 class PublicRoomConsumer(AsyncWebsocketConsumer):
