@@ -757,3 +757,25 @@ def test_ws003_quiet_outside_async_consumers(tmp_path):
     """
     assert run(tmp_path, "WS003", {"chat/views.py": src}) == []
     assert run(tmp_path / "t", "WS003", {"tests/test_consumers.py": ASYNC_CONSUMER}) == []
+
+
+def test_ws001_quiet_for_a_base_that_other_modules_build_on(tmp_path):
+    base = """
+    from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+
+    class BaseConsumer(AsyncJsonWebsocketConsumer):
+        groups = ["chat"]
+    """
+    sub = """
+    from chat.base import BaseConsumer
+
+
+    class ChatConsumer(BaseConsumer):
+        async def connect(self):
+            if await self.authenticate():
+                await self.accept()
+    """
+    assert run(tmp_path, "WS001", {"chat/base.py": base, "chat/consumers.py": sub}) == []
+    (f,) = run(tmp_path / "alone", "WS001", {"chat/base.py": base})
+    assert f.start == pos_of(base, "BaseConsumer(")

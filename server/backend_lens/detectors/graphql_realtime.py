@@ -555,35 +555,45 @@ def consumer_without_user_check(ctx: Context):
         owner = next((c for c in chain if "connect" in _methods(c)), None)
         if owner is None:
             # Channels' own connect() accepts every connection
-            yield ctx.finding(
-                "WS001",
-                cls.children[1],
+            site = ctx.site(cls.children[1])
+            message = (
                 f"consumer `{name}` keeps Channels' connect(), which accepts every websocket, "
                 "and never looks at scope['user'] or a credential: anyone who can reach the "
-                "URL is let in",
+                "URL is let in"
             )
-            continue
-        connect = _methods(owner)["connect"]
-        if _closes(connect):
-            continue  # it refuses some connections: a check of some kind
-        accepts = [
-            (node, call)
-            for node in sx.walk(connect)
-            if node.type in ("atom_expr", "power")
-            for call in ctx.calls(node)
-            if call.callee == "self.accept"
-        ]
-        if not accepts or id(accepts[0][0]) in reported:
-            continue  # super().connect(), a helper...: cannot tell
-        node, call = accepts[0]
-        reported.add(id(node))
-        yield ctx.finding(
-            "WS001",
-            sx.parts(node)[0],  # after an ``await``
-            f"`{owner.children[1].value}.connect()` accepts the websocket without looking at "
-            "scope['user'] or any credential: anyone who can reach the URL is let in",
-            end_node=call.trailer,
-        )
+        else:
+            connect = _methods(owner)["connect"]
+            if _closes(connect):
+                continue  # it refuses some connections: a check of some kind
+            accepts = [
+                (node, call)
+                for node in sx.walk(connect)
+                if node.type in ("atom_expr", "power")
+                for call in ctx.calls(node)
+                if call.callee == "self.accept"
+            ]
+            if not accepts or id(accepts[0][0]) in reported:
+                continue  # super().connect(), a helper...: cannot tell
+            node, call = accepts[0]
+            reported.add(id(node))
+            site = ctx.site(sx.parts(node)[0], call.trailer)  # after an ``await``
+            message = (
+                f"`{owner.children[1].value}.connect()` accepts the websocket without looking "
+                "at scope['user'] or any credential: anyone who can reach the URL is let in"
+            )
+
+        # a consumer that classes of other modules derive from is their base: they may
+        # check (and this rule does not follow bases across modules)
+        def judge(index, site=site, message=message, name=name, path=ctx.path):
+            for facts in index.files.values():
+                if facts.path == path:
+                    continue
+                for c in facts.classes:
+                    if any(b.rsplit(".", 1)[-1] == name for b in c.bases):
+                        return
+            yield make_finding("WS001", site, message)
+
+        yield ctx.defer(("models",), judge)
 
 
 def _websocket_entry(ctx: Context, router_arg):
