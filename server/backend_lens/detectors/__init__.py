@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     data_protection,
     database_performance,
     dependencies,
+    graphql_realtime,
     input_checks,
     input_files,
     input_validation,
