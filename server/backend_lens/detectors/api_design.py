@@ -1,5 +1,5 @@
 """API Design & Implementation: list endpoints that return every row, GET
-handlers that change data."""
+handlers that change data, creations answered with 200."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import builtins
 import re
 
 from ..facts.index import DRF_LIST_NAMES, ENDPOINT_READS, ClassRef
+from ..facts.routes import callee_name
+from ..model import Fix
 from ..source import syntax as sx
-from ._endpoints import READ_METHODS, words
+from ._endpoints import CREDENTIAL_WORDS, READ_METHODS, words
+from ._helpers import append_argument_edit
 from .base import Context, Site, detector, make_finding
 
 # libraries none of whose classes is a DRF view or has one among its ancestors: a
@@ -229,3 +232,173 @@ def _get_writes(ep, name: str, sites: list[tuple[Site, str]]):
         "requests, and CSRF protection does not cover them; make it a POST (or PUT, PATCH, "
         "DELETE) endpoint",
     )
+
+
+# a body that creates something: a row added, a model created, a serializer saved
+CREATE_CALLS = frozenset({"add", "add_all", "create", "bulk_create", "insert", "insert_one"})
+CREATE_NAMES = re.compile(r"^(create|add|new|register|upload|insert|submit|post)_", re.IGNORECASE)
+
+
+def _creates(ctx: Context, funcdef, nearest) -> bool:
+    """The function's own body adds a row (session.add, objects.create, insert...)
+    or saves a serializer."""
+    for node in ctx.nodes("atom_expr"):
+        if (
+            not (funcdef.start_pos <= node.start_pos < funcdef.end_pos)
+            or nearest(node) is not funcdef
+        ):
+            continue
+        for call in ctx.calls(node):
+            receiver = (call.callee or "").rpartition(".")[0]
+            if call.method in CREATE_CALLS and receiver:
+                return True
+            if call.method == "save" and "serializer" in receiver.lower():
+                return True
+    return False
+
+
+def _names_status(funcdef) -> bool:
+    """The body sets or names a status itself (`response.status_code = 201`, `status=`)."""
+    return any(
+        leaf.type == "name" and leaf.value in ("status_code", "status", "HTTP_201_CREATED")
+        for leaf in sx.walk(funcdef.children[-1])
+    )
+
+
+@detector("API003", section="API Design & Implementation")
+def creation_answered_with_200(ctx: Context):
+    found = []  # (kind, function line, class line, site, edit or None)
+    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+    for funcdef in ctx.nodes("funcdef"):
+        name = funcdef.children[1].value
+        parent = funcdef.parent.parent if funcdef.parent.type == "suite" else funcdef.parent
+        if parent.type == "classdef":
+            # DRF: post()/create() that saves a serializer and answers Response(data)
+            if (
+                name not in ("post", "create")
+                or _names_status(funcdef)
+                or not _creates(ctx, funcdef, nearest)
+            ):
+                continue
+            for ret in _returns(funcdef):
+                call = _response_call(ctx, ret)
+                if call is not None:
+                    edit = append_argument_edit(ctx, call.trailer, "status=201")
+                    site = ctx.site(call.node, call.trailer)
+                    found.append(("drf", None, parent.children[1].start_pos[0], site, edit))
+            continue
+        for dec in sx.function_decorators(funcdef):
+            call = _post_decorator(ctx, dec)
+            if call is None or sx.kwarg(call.args, "status_code"):
+                continue
+            if _names_status(funcdef):
+                continue
+            if not (CREATE_NAMES.match(name) or _creates(ctx, funcdef, nearest)):
+                continue
+            edit = append_argument_edit(ctx, call.trailer, "status_code=201")
+            site = ctx.site(call.node, call.trailer)
+            found.append(("fastapi", funcdef.children[1].start_pos[0], None, site, edit))
+    if not found:
+        return
+    facts = ctx.facts
+
+    def judge(index):
+        eps = index.endpoints_in(facts)
+        for kind, line, cls_line, site, edit in found:
+            if kind == "fastapi":
+                ok = any(
+                    e.line == line and e.framework == "fastapi" and e.methods == ("POST",)
+                    for e in eps
+                )
+                what = "the route answers 200"
+                fix = Fix("Answer 201 Created (status_code=201)", (edit,))
+            else:
+                ok = any(
+                    e.line == cls_line and e.framework == "drf" and "POST" in e.methods for e in eps
+                )
+                what = "`Response()` answers 200"
+                fix = Fix("Answer 201 Created (status=201)", (edit,))
+            if kind == "fastapi" and not answers_201(index):
+                continue  # the project answers 200 to every creation: a convention (the report says so)
+            if ok and not any(
+                e.line in (line, cls_line) and (CREDENTIAL_WORDS.search(words(e))) for e in eps
+            ):
+                yield make_finding(
+                    "API003",
+                    site,
+                    f"this POST creates something and {what}: clients, SDK generators and the "
+                    "OpenAPI schema expect 201 Created for a creation",
+                    fix,
+                )
+
+    yield ctx.defer(ENDPOINT_READS, judge)
+
+
+def answers_201(index) -> bool:
+    """Some FastAPI route of the project that creates (by its name) declares
+    `status_code=201`: the project's own convention, which the others break.
+    Kept on the index per generation of its routes."""
+    generation = index.generation.get("routes", 0)
+    found = getattr(index, "_answers_201", None)
+    if found is None or found[0] != generation:
+        found = index._answers_201 = (generation, _declares_201(index))
+    return found[1]
+
+
+def creation_routes(index) -> tuple[int, int]:
+    """(FastAPI creation routes, those that declare 201): POST routes of
+    functions named like a creation (`create_...`, `add_...`)."""
+    total = created = 0
+    for f in index.files.values():
+        if f.is_test:
+            continue
+        for info in f.route_facts.functions:
+            if not CREATE_NAMES.match(info.name.rsplit(".", 1)[-1]):
+                continue
+            for dec in info.decorators:
+                if (callee_name(dec) or "").endswith(".post"):
+                    total += 1
+                    created += any(
+                        k == "status_code" and ("201" in repr(v) or "CREATED" in repr(v))
+                        for k, v in dec[3]
+                    )
+                    break
+    return total, created
+
+
+def _declares_201(index) -> bool:
+    return creation_routes(index)[1] > 0
+
+
+def _returns(funcdef):
+    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+    for node in sx.walk(funcdef.children[-1]):
+        if node.type == "return_stmt" and nearest(node) is funcdef:
+            yield node
+
+
+def _response_call(ctx: Context, ret):
+    """The ``Response(data)`` a return statement answers with no status, if any."""
+    if len(ret.children) < 2 or ret.children[1].type not in ("atom_expr", "power"):
+        return None
+    calls = ctx.calls(ret.children[1])
+    if len(calls) != 1 or calls[0].callee is None:
+        return None
+    call = calls[0]
+    if (ctx.qualify(call.callee) or "") != "rest_framework.response.Response":
+        return None
+    args = call.args
+    if len(args) != 1 or args[0].kind != "pos":
+        return None  # a status given (or data and more)
+    return call
+
+
+def _post_decorator(ctx: Context, dec):
+    """The call of a `@router.post(...)` / `@app.post(...)` decorator."""
+    expr = dec.children[1]
+    if expr.type not in ("atom_expr", "power"):
+        return None
+    calls = ctx.calls(expr)
+    if len(calls) != 1 or calls[0].method != "post" or "." not in (calls[0].callee or ""):
+        return None
+    return calls[0]

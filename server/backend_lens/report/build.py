@@ -12,6 +12,7 @@ import jinja2
 from .. import __version__, catalogue
 from ..catalogue import SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
+from ..detectors.api_design import creation_routes
 from ..engine import manifests
 from ..engine.project import Project
 from ..facts.routes import callee_name
@@ -229,6 +230,20 @@ def api_design(ev: Evidence, s: Section) -> None:
     if filt:
         s.observations.append(f"Filtering backends configured: {md_text(show(filt))}.")
     _route_naming(eps, s)
+    total, created = creation_routes(ev.project.index)
+    if total and ev.has("fastapi"):
+        s.observations.append(
+            f"{created} of {_plural(total, 'FastAPI creation route')} (`create_...`, `add_...`) "
+            "answer 201 Created"
+            + (
+                "; the others answer 200 (API003 reports them against the project's own convention)."
+                if 0 < created < total
+                else "; the API answers 200 to every creation, consistently, where REST "
+                "clients expect 201."
+                if not created
+                else "."
+            )
+        )
     _endpoint_table(eps, s)
 
 

@@ -87,3 +87,14 @@ async def summarise(ticket_id: int) -> dict:
     except TicketNotFound:
         return {"error": "missing"}
     return {"id": ticket["id"], "closed": ticket.get("closed", False)}
+
+
+@router.post("/tickets", status_code=201)
+async def create_ticket(body: dict):
+    await save(body)
+    return body
+
+
+@router.post("/tickets/{ticket_id}/comments")  # expect: API003
+async def add_comment(ticket_id: int, body: dict):
+    return {"ticket": ticket_id, **body}
