@@ -1,5 +1,6 @@
-"""API Design & Implementation: list endpoints that return every row, GET
-handlers that change data, creations answered with 200."""
+"""API Design & Implementation: list endpoints that return every row (DRF views,
+FastAPI and Flask routes), GET handlers that change data, creations answered
+with 200."""
 
 from __future__ import annotations
 
@@ -402,3 +403,120 @@ def _post_decorator(ctx: Context, dec):
     if len(calls) != 1 or calls[0].method != "post" or "." not in (calls[0].callee or ""):
         return None
     return calls[0]
+
+
+# a SQLAlchemy / SQLModel / Flask-SQLAlchemy query run for every row
+QUERY_RUNNERS = frozenset({"exec", "execute", "scalars", "query", "select", "select_from"})
+BOUNDS = frozenset(
+    {
+        "limit",
+        "offset",
+        "paginate",
+        "slice",
+        "first",
+        "one",
+        "one_or_none",
+        "get",
+        "scalar",
+        "scalar_one",
+        "fetchmany",
+        "page",
+        "limit_offset",
+    }
+)
+
+
+def _unbounded_all(ctx: Context, node) -> bool:
+    """``node`` is a chain that runs a query and takes `.all()` of it."""
+    methods = [m for m, _ in sx.chain_methods(node)]
+    if not methods or methods[-1] != "all":
+        return False
+    head = sx.parts(node)[0]
+    # session.exec(...).all(), db.session.query(X).all(), Model.query.filter(...).all()
+    runs = QUERY_RUNNERS.intersection(methods[:-1])
+    return bool(runs) and not BOUNDS.intersection(methods) and head.type == "name"
+
+
+AGGREGATES = frozenset({"len", "sum", "any", "all", "bool", "max", "min"})
+PAGE_RENDERERS = frozenset({"render_template", "render", "TemplateResponse", "render_to_response"})
+
+
+def _answered(node, funcdef, nearest) -> bool:
+    """The rows of ``node`` are what the handler answers with: the chain is in a
+    return statement, or assigned to a name a return statement uses; a page
+    rendered from them (a template) is not an API list."""
+    holder = node.parent
+    if holder.type == "arglist":
+        holder = holder.parent
+    if holder.type == "trailer" and holder.parent.children[0].type == "name":
+        if holder.parent.children[0].value in AGGREGATES:
+            return False  # len(rows), sum(...): a figure, not the rows
+    stmt = node
+    while stmt.parent is not None and stmt.type not in ("return_stmt", "expr_stmt", "simple_stmt"):
+        stmt = stmt.parent
+    returns = [
+        r
+        for r in sx.walk(funcdef.children[-1])
+        if r.type == "return_stmt" and nearest(r) is funcdef
+    ]
+
+    def names(n) -> set[str]:
+        return {leaf.value for leaf in sx.walk(n) if leaf.type == "name"}
+
+    if stmt.type == "return_stmt":
+        return not PAGE_RENDERERS & names(stmt)
+    if stmt.type == "expr_stmt" and stmt.children[0].type == "name":
+        target = stmt.children[0].value
+        return any(target in names(r) and not PAGE_RENDERERS & names(r) for r in returns)
+    return False
+
+
+@detector("API004", section="API Design & Implementation")
+def list_route_without_limit(ctx: Context):
+    funcs = {id(f): f for f in ctx.nodes("funcdef")}
+    if not funcs:
+        return
+    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+    found: dict[int, list] = {}
+    for node in ctx.nodes("atom_expr"):
+        owner = nearest(node)
+        if owner is None or id(owner) not in funcs or not _unbounded_all(ctx, node):
+            continue
+        found.setdefault(id(owner), []).append(node)
+    if not found:
+        return
+    sites = []
+    for key, nodes in found.items():
+        funcdef = funcs[key]
+        if any(
+            leaf.type == "name" and leaf.value in BOUNDS | {"skip", "per_page", "page_size"}
+            for leaf in sx.walk(funcdef)
+        ):
+            continue  # the function bounds its query somewhere (a built statement, a parameter)
+        returned = [n for n in nodes if _answered(n, funcdef, nearest)]
+        if returned:
+            sites.append((funcdef.children[1].start_pos[0], ctx.site(returned[0])))
+    if not sites:
+        return
+    facts = ctx.facts
+
+    def judge(index):
+        eps = index.endpoints_in(facts)
+        for line, site in sites:
+            for ep in eps:
+                if (
+                    ep.line == line
+                    and ep.framework in ("fastapi", "flask")
+                    and ep.methods
+                    and not set(ep.methods) - READ_METHODS
+                ):
+                    yield make_finding(
+                        "API004",
+                        site,
+                        f"this query returns every row to GET {ep.route or '(route not readable)'}: "
+                        "no limit, offset or paginate, so the response and the work grow with "
+                        "the table",
+                    )
+                    break
+
+    yield ctx.defer(ENDPOINT_READS, judge)
