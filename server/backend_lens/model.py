@@ -80,6 +80,12 @@ class Deferred:
 
     reads: frozenset[str]
     judge: Callable[[object], Iterable[Finding]]
+    # the lines its findings can point at (ranges, fixes, suppression comments),
+    # declared by a detector whose judgement reads nothing of its own file's facts
+    # but what the detector read while it ran: the editor then keeps the detector's
+    # result for an edit elsewhere in the file (engine/incremental.py). None: the
+    # judgement may read any of the facts it closes over and point anywhere.
+    lines: frozenset[int] | None = None
 
 
 @dataclass

@@ -100,4 +100,5 @@ def per_handler(
         for line, eps in sorted(by_line.items()):
             yield from judge_one(index, eps, sites[line])
 
-    yield ctx.defer(ENDPOINT_READS, judge)
+    # the judgement reads the file's path and the index only; findings are at the sites
+    yield ctx.defer(ENDPOINT_READS, judge, sites.values())

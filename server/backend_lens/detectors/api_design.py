@@ -204,6 +204,7 @@ def get_handler_changes_data(ctx: Context):
         for k, (name, cls_line, sites) in writes.items()
     ]
     facts = ctx.facts
+    every = [site for _, _, _, sites in found for site, _ in sites]
 
     def judge(index):
         eps = index.endpoints_in(facts)
@@ -219,7 +220,7 @@ def get_handler_changes_data(ctx: Context):
                     yield from _get_writes(ep, name, sites)
                     break
 
-    yield ctx.defer(ENDPOINT_READS, judge)
+    yield ctx.defer(ENDPOINT_READS, judge, every)
 
 
 def _get_writes(ep, name: str, sites: list[tuple[Site, str]]):
@@ -332,7 +333,7 @@ def creation_answered_with_200(ctx: Context):
                     fix,
                 )
 
-    yield ctx.defer(ENDPOINT_READS, judge)
+    yield ctx.defer(ENDPOINT_READS, judge, [site for _, _, _, site, _ in found])
 
 
 def answers_201(index) -> bool:
@@ -519,4 +520,4 @@ def list_route_without_limit(ctx: Context):
                     )
                     break
 
-    yield ctx.defer(ENDPOINT_READS, judge)
+    yield ctx.defer(ENDPOINT_READS, judge, [site for _, site in sites])

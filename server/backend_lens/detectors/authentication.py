@@ -201,6 +201,9 @@ def object_by_id_without_owner_check(ctx: Context):
     if not found:
         return
     facts = ctx.facts
+    # what the judgement reads of this file's facts when it places the model: noted
+    # here, so an edit that changes them re-runs the rule (incremental._noting)
+    facts.imports, facts.classes, facts.module, facts.star_imports  # noqa: B018
     for key, lookups in found.items():
         funcdef = funcs[key]
         used, checks = _function_names(funcdef)
@@ -211,15 +214,16 @@ def object_by_id_without_owner_check(ctx: Context):
         cls_line = parent.children[1].start_pos[0] if parent.type == "classdef" else None
         name = funcdef.children[1].value
         has_request = any(p.name.value == "request" for p in funcdef.get_params())
+        # plain data only: a judgement is kept (and cached) without the tree
         sites = [
-            (ctx.site(call.node, call.trailer), model, param, call.trailer, call.callee)
+            (ctx.site(call.node, call.trailer), model, param, id(call.trailer))
             for call, (model, param) in lookups
         ]
         fixes = {
-            id(trailer): trailer
-            for _, _, _, trailer, callee in sites
+            id(call.trailer): call.trailer
+            for call, _ in lookups
             if has_request
-            and (callee.endswith(".objects.get") or callee.endswith("get_object_or_404"))
+            and (call.callee.endswith(".objects.get") or call.callee.endswith("get_object_or_404"))
         }
         edits = {}
         for owner_field in OWNER_FIELDS:
@@ -233,14 +237,14 @@ def object_by_id_without_owner_check(ctx: Context):
         ):
             if not _handler_needs_owner(index, facts, line, cls_line, name):
                 return
-            for site, model, param, trailer, _ in sites:
+            for site, model, param, tid in sites:
                 ref = index.resolve_class(facts, model, None)
                 if not isinstance(ref, ClassRef):
                     continue
                 owner = _owner_field(index, ref)
                 if owner is None or owner in used or f"{owner}_id" in used:
                     continue
-                edit = edits.get((id(trailer), owner))
+                edit = edits.get((tid, owner))
                 fix = Fix(f"Filter on {owner}=request.user", (edit,)) if edit else None
                 hint = (
                     f"add `{owner}=request.user` to the look-up"
@@ -257,7 +261,7 @@ def object_by_id_without_owner_check(ctx: Context):
                     fix,
                 )
 
-        yield ctx.defer(("models", *ENDPOINT_READS), judge)
+        yield ctx.defer(("models", *ENDPOINT_READS), judge, [site for site, *_ in sites])
 
 
 def _handler_needs_owner(index, facts, line, cls_line, name) -> bool:

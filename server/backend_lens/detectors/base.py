@@ -27,6 +27,16 @@ class Site:
     comment_text: str  # that line's text
 
 
+def site_lines(sites: Iterable[Site]):
+    """The lines a finding at each site touches: its range, its statement's
+    lines and the line of its suppression comment."""
+    for site in sites:
+        yield from range(site.start[0], site.end[0] + 1)
+        yield from site.stmt_lines
+        if site.comment_line is not None:
+            yield site.comment_line
+
+
 def suppress_edit(site: Site, code: str) -> Edit | None:
     if site.comment_line is None:
         return None
@@ -253,10 +263,18 @@ class Context:
     def edit(self, start, end, text: str) -> Edit:
         return Edit(self.path, start, end, text)
 
-    def defer(self, reads: Iterable[str], judge: Callable[[object], Iterable[Finding]]) -> Deferred:
+    def defer(
+        self,
+        reads: Iterable[str],
+        judge: Callable[[object], Iterable[Finding]],
+        sites: Iterable[Site] | None = None,
+    ) -> Deferred:
+        """``sites``: every place the judgement's findings can be, when it reads
+        nothing of this file's facts but what the detector read (``Deferred.lines``)."""
         kinds = frozenset(reads)
+        lines = None if sites is None else frozenset(site_lines(sites))
         # one set per distinct set of kinds: a scan holds every file's judgements
-        return Deferred(_READS.setdefault(kinds, kinds), judge)
+        return Deferred(_READS.setdefault(kinds, kinds), judge, lines)
 
     def qualify(self, dotted: str | None) -> str | None:
         if dotted is None:

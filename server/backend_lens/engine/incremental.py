@@ -277,12 +277,15 @@ def _shape(own: tuple):
 
 def _lines_of(items: list) -> frozenset[int] | None:
     """Every line a run's findings point at (ranges, related locations, fixes,
-    suppressions); None when the run deferred a judgement (which may point
-    anywhere)."""
+    suppressions); None when the run deferred a judgement that may point
+    anywhere (one that declares its lines adds them)."""
     out: set[int] = set()
     for x in items:
         if isinstance(x, Deferred):
-            return None
+            if x.lines is None:
+                return None
+            out.update(x.lines)
+            continue
         out.update((x.start[0], x.end[0]))
         for r in x.related:
             out.update((r.start[0], r.end[0]))
@@ -689,7 +692,8 @@ class IncrementalFile:
                     out[i] = _nothing(_reads_of(reads.names))
                     continue
                 lines = _lines_of(items)
-                # a deferred judgement reads the facts it closes over when it is judged
+                # a deferred judgement that declares no lines reads the facts it closes
+                # over when it is judged: the run is re-done on any change
                 out[i] = _Found(
                     items, problems, _reads_of(reads.names) if lines is not None else None, lines
                 )
