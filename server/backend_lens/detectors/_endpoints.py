@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from ..facts.index import ENDPOINT_READS
 from ..model import Finding
+from ..source import syntax as sx
 from .base import Context, Site
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,11 +74,32 @@ def handler_sites(ctx: Context) -> dict[int, Site]:
     """Line of each function or class name of this unit -> the site of the name
     (an endpoint's line is its handler's `def` or `class` line)."""
     out: dict[int, Site] = {}
-    for kind in ("funcdef", "classdef"):
-        for node in ctx.nodes(kind):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return out  # the inventory routes no test or migration (a scan keeps every judgement)
+    for node in ctx.nodes("classdef"):
+        if node.children[2].type == "operator" and node.children[2].value == "(":
+            name = node.children[1]
+            out[name.start_pos[0]] = ctx.site(name)
+    for node in ctx.nodes("funcdef"):
+        if _may_handle(node):
             name = node.children[1]
             out[name.start_pos[0]] = ctx.site(name)
     return out
+
+
+HTTP_METHOD_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+
+
+def _may_handle(funcdef) -> bool:
+    """A function that can be a handler: decorated (a route, `api_view`,
+    `login_required`), taking the request first (a Django view), or a method
+    named for an HTTP method (a flask-restx resource, a `MethodView`)."""
+    if sx.function_decorators(funcdef):
+        return True
+    if funcdef.children[1].value in HTTP_METHOD_NAMES:
+        return True
+    params = [p.name.value for p in funcdef.get_params()]
+    return bool(params) and params[0] in ("request", "req")
 
 
 def per_handler(

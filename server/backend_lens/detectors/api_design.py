@@ -194,6 +194,8 @@ def _writes_by_function(ctx: Context) -> dict[int, tuple[str, int | None, list]]
 
 @detector("API002", section="API Design & Implementation")
 def get_handler_changes_data(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return  # the inventory routes no test (a scan keeps every judgement)
     writes = _writes_by_function(ctx)
     if not writes:
         return
@@ -269,6 +271,8 @@ def _names_status(funcdef) -> bool:
 
 @detector("API003", section="API Design & Implementation")
 def creation_answered_with_200(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return  # the inventory routes no test (a scan keeps every judgement)
     found = []  # (kind, function line, class line, site, edit or None)
     nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
     for funcdef in ctx.nodes("funcdef"):
@@ -474,6 +478,8 @@ def _answered(node, funcdef, nearest) -> bool:
 
 @detector("API004", section="API Design & Implementation")
 def list_route_without_limit(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return  # the inventory routes no test (a scan keeps every judgement)
     funcs = {id(f): f for f in ctx.nodes("funcdef")}
     if not funcs:
         return
