@@ -422,7 +422,10 @@ async def scan_workspace(ls: BackendLensServer) -> None:
                 )
 
         project.scan(progress, between=worker.process_pending)
-        worker.rejudge({"models", "settings", "tasks"}, exclude=None)
+        worker.rejudge({"models", "settings", "tasks", "routes"}, exclude=None)
+        # the endpoints (judgements, code lenses) computed now, not on the first
+        # document opened after the scan
+        project.index.endpoints()
         skipped = [f"skipped {project.rel(p)}: {r}" for p, r in sorted(project.skipped.items())]
         return len(project.results), skipped, project.cache.hits if project.cache else 0
 
