@@ -87,6 +87,29 @@ def handler_sites(ctx: Context) -> dict[int, Site]:
     return out
 
 
+def chains_by_function(ctx: Context) -> dict[int, tuple]:
+    """id(funcdef) -> (funcdef, the call chains (atom_expr) of its own body, not of
+    the functions nested in it), for the functions of the unit that have any.
+    Kept for the context: several endpoint rules read it."""
+    found = ctx.memo.get("chains_by_function")
+    if found is None:
+        found = ctx.memo["chains_by_function"] = {}
+        funcs = {id(f): f for f in ctx.nodes("funcdef")}
+        if funcs:
+            nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+            for node in ctx.nodes("atom_expr"):
+                owner = nearest(node)
+                if owner is not None and id(owner) in funcs:
+                    found.setdefault(id(owner), (owner, []))[1].append(node)
+    return found
+
+
+def class_line(funcdef) -> int | None:
+    """The line of the class a method is defined in, None for a function."""
+    parent = funcdef.parent.parent if funcdef.parent.type == "suite" else funcdef.parent
+    return parent.children[1].start_pos[0] if parent.type == "classdef" else None
+
+
 HTTP_METHOD_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 
 

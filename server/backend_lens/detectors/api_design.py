@@ -11,7 +11,7 @@ from ..facts.index import DRF_LIST_NAMES, ENDPOINT_READS, ClassRef
 from ..facts.routes import callee_name
 from ..model import Fix
 from ..source import syntax as sx
-from ._endpoints import CREDENTIAL_WORDS, READ_METHODS, words
+from ._endpoints import CREDENTIAL_WORDS, READ_METHODS, chains_by_function, class_line, words
 from ._helpers import append_argument_edit
 from .base import Context, Site, detector, make_finding
 
@@ -165,23 +165,15 @@ def _write_of(ctx: Context, node) -> str | None:
 def _writes_by_function(ctx: Context) -> dict[int, tuple[str, int | None, list]]:
     """id(funcdef) -> (name, line of its class or None, [(site, what)]) for the
     functions of this unit that change data."""
-    funcs = {id(f): f for f in ctx.nodes("funcdef")}
     out: dict[int, tuple[str, int | None, list]] = {}
-    if not funcs:
-        return out
-    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
-    for node in ctx.nodes("atom_expr"):
-        owner = nearest(node)
-        if owner is None or id(owner) not in funcs:
-            continue
-        what = _write_of(ctx, node)
-        if what is None:
-            continue
-        if id(owner) not in out:
-            cls = owner.parent.parent if owner.parent.type == "suite" else owner.parent
-            cls_line = cls.children[1].start_pos[0] if cls.type == "classdef" else None
-            out[id(owner)] = (owner.children[1].value, cls_line, [])
-        out[id(owner)][2].append((ctx.site(node), what, BOOKKEEPING.search(sx.code(node))))
+    for key, (funcdef, chains) in chains_by_function(ctx).items():
+        for node in chains:
+            what = _write_of(ctx, node)
+            if what is None:
+                continue
+            if key not in out:
+                out[key] = (funcdef.children[1].value, class_line(funcdef), [])
+            out[key][2].append((ctx.site(node), what, BOOKKEEPING.search(sx.code(node))))
     kept = {}
     for k, (name, cls_line, sites) in out.items():
         if any(b for _, _, b in sites):
@@ -199,10 +191,10 @@ def get_handler_changes_data(ctx: Context):
     writes = _writes_by_function(ctx)
     if not writes:
         return
-    funcs = {id(f): f for f in ctx.nodes("funcdef")}
+    funcs = chains_by_function(ctx)
     # (function line, class line, function name, writes)
     found = [
-        (funcs[k].children[1].start_pos[0], cls_line, name, sites)
+        (funcs[k][0].children[1].start_pos[0], cls_line, name, sites)
         for k, (name, cls_line, sites) in writes.items()
     ]
     facts = ctx.facts
@@ -243,15 +235,10 @@ CREATE_CALLS = frozenset({"add", "add_all", "create", "bulk_create", "insert", "
 CREATE_NAMES = re.compile(r"^(create|add|new|register|upload|insert|submit|post)_", re.IGNORECASE)
 
 
-def _creates(ctx: Context, funcdef, nearest) -> bool:
+def _creates(ctx: Context, funcdef) -> bool:
     """The function's own body adds a row (session.add, objects.create, insert...)
     or saves a serializer."""
-    for node in ctx.nodes("atom_expr"):
-        if (
-            not (funcdef.start_pos <= node.start_pos < funcdef.end_pos)
-            or nearest(node) is not funcdef
-        ):
-            continue
+    for node in chains_by_function(ctx).get(id(funcdef), (None, ()))[1]:
         for call in ctx.calls(node):
             receiver = (call.callee or "").rpartition(".")[0]
             if call.method in CREATE_CALLS and receiver:
@@ -274,16 +261,15 @@ def creation_answered_with_200(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return  # the inventory routes no test (a scan keeps every judgement)
     found = []  # (kind, function line, class line, site, edit or None)
-    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
     for funcdef in ctx.nodes("funcdef"):
         name = funcdef.children[1].value
-        parent = funcdef.parent.parent if funcdef.parent.type == "suite" else funcdef.parent
-        if parent.type == "classdef":
+        cls_line = class_line(funcdef)
+        if cls_line is not None:
             # DRF: post()/create() that saves a serializer and answers Response(data)
             if (
                 name not in ("post", "create")
                 or _names_status(funcdef)
-                or not _creates(ctx, funcdef, nearest)
+                or not _creates(ctx, funcdef)
             ):
                 continue
             for ret in _returns(funcdef):
@@ -291,7 +277,7 @@ def creation_answered_with_200(ctx: Context):
                 if call is not None:
                     edit = append_argument_edit(ctx, call.trailer, "status=201")
                     site = ctx.site(call.node, call.trailer)
-                    found.append(("drf", None, parent.children[1].start_pos[0], site, edit))
+                    found.append(("drf", None, cls_line, site, edit))
             continue
         for dec in sx.function_decorators(funcdef):
             call = _post_decorator(ctx, dec)
@@ -299,7 +285,7 @@ def creation_answered_with_200(ctx: Context):
                 continue
             if _names_status(funcdef):
                 continue
-            if not (CREATE_NAMES.match(name) or _creates(ctx, funcdef, nearest)):
+            if not (CREATE_NAMES.match(name) or _creates(ctx, funcdef)):
                 continue
             edit = append_argument_edit(ctx, call.trailer, "status_code=201")
             site = ctx.site(call.node, call.trailer)
@@ -480,21 +466,14 @@ def _answered(node, funcdef, nearest) -> bool:
 def list_route_without_limit(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return  # the inventory routes no test (a scan keeps every judgement)
-    funcs = {id(f): f for f in ctx.nodes("funcdef")}
-    if not funcs:
-        return
     nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
-    found: dict[int, list] = {}
-    for node in ctx.nodes("atom_expr"):
-        owner = nearest(node)
-        if owner is None or id(owner) not in funcs or not _unbounded_all(ctx, node):
-            continue
-        found.setdefault(id(owner), []).append(node)
-    if not found:
-        return
+    found = {
+        key: (funcdef, nodes)
+        for key, (funcdef, chains) in chains_by_function(ctx).items()
+        if (nodes := [n for n in chains if _unbounded_all(ctx, n)])
+    }
     sites = []
-    for key, nodes in found.items():
-        funcdef = funcs[key]
+    for funcdef, nodes in found.values():
         if any(
             leaf.type == "name" and leaf.value in BOUNDS | {"skip", "per_page", "page_size"}
             for leaf in sx.walk(funcdef)

@@ -8,7 +8,13 @@ import re
 from ..facts.index import ENDPOINT_READS, ClassRef
 from ..model import Fix
 from ..source import syntax as sx
-from ._endpoints import WRITE_METHODS, open_by_nature, per_handler
+from ._endpoints import (
+    WRITE_METHODS,
+    chains_by_function,
+    class_line,
+    open_by_nature,
+    per_handler,
+)
 from ._helpers import append_argument_edit
 from .api_design import class_sites
 from .base import Context, detector, make_finding
@@ -183,23 +189,18 @@ def _params(funcdef) -> set[str]:
 def object_by_id_without_owner_check(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return  # the inventory routes no test (a scan keeps every judgement)
-    funcs = {id(f): f for f in ctx.nodes("funcdef")}
-    if not funcs:
-        return
-    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+    funcs = chains_by_function(ctx)
     found: dict[int, list] = {}
-    for node in ctx.nodes("atom_expr"):
-        owner = nearest(node)
-        if owner is None or id(owner) not in funcs:
-            continue
-        params = _params(owner)
+    for key, (funcdef, chains) in funcs.items():
+        params = _params(funcdef)
         if not params:
             continue
-        for call in ctx.calls(node):
-            hit = _lookup(call, params)
-            if hit is not None:
-                found.setdefault(id(owner), []).append((call, hit))
-                break
+        for node in chains:
+            for call in ctx.calls(node):
+                hit = _lookup(call, params)
+                if hit is not None:
+                    found.setdefault(key, []).append((call, hit))
+                    break
     if not found:
         return
     facts = ctx.facts
@@ -207,13 +208,12 @@ def object_by_id_without_owner_check(ctx: Context):
     # here, so an edit that changes them re-runs the rule (incremental._noting)
     facts.imports, facts.classes, facts.module, facts.star_imports  # noqa: B018
     for key, lookups in found.items():
-        funcdef = funcs[key]
+        funcdef = funcs[key][0]
         used, checks = _function_names(funcdef)
         if checks:
             continue
         line = funcdef.children[1].start_pos[0]
-        parent = funcdef.parent.parent if funcdef.parent.type == "suite" else funcdef.parent
-        cls_line = parent.children[1].start_pos[0] if parent.type == "classdef" else None
+        cls_line = class_line(funcdef)
         name = funcdef.children[1].value
         has_request = any(p.name.value == "request" for p in funcdef.get_params())
         # plain data only: a judgement is kept (and cached) without the tree
