@@ -121,3 +121,24 @@ def test_every_api_route_versioned_is_said(tmp_path, capsys):
         report_of(tmp_path, capsys, {"svc/app/main.py": src}), "API Design & Implementation"
     )
     assert "Every API route carries a version (5 routes)." in design
+
+
+def test_a_graphql_api_is_not_told_it_lacks_openapi(tmp_path, capsys):
+    files = {
+        "svc/app/schema.py": """
+            import strawberry
+
+
+            @strawberry.type
+            class Query:
+                @strawberry.field
+                def hello(self) -> str:
+                    return "hi"
+
+
+            schema = strawberry.Schema(query=Query)
+        """,
+    }
+    docs = section(report_of(tmp_path, capsys, files), "API Security & Documentation")
+    assert "The API is served through GraphQL" in docs
+    assert "No OpenAPI schema generator was found" not in docs

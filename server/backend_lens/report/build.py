@@ -383,6 +383,11 @@ def api_security(ev: Evidence, s: Section) -> None:
         s.observations.append(
             "FastAPI generates an OpenAPI schema from the route signatures and Pydantic models."
         )
+    elif ev.inv.graphql_schemas:
+        s.observations.append(
+            "The API is served through GraphQL: its schema documents the types and operations "
+            "(introspection, SDL); no OpenAPI generator is needed for it."
+        )
     else:
         s.observations.append(
             "No OpenAPI schema generator was found (drf-spectacular, drf-yasg, FastAPI): API documentation is not generated from the code."
