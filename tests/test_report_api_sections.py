@@ -97,6 +97,7 @@ def test_api_sections_say_what_the_inventory_shows(tmp_path, capsys):
 
     docs = section(report, "API Security & Documentation")
     assert "1 of 6 FastAPI routes declare their error responses (`responses=`)" in docs
+    assert "0 of 6 FastAPI routes declare a `response_model=`; none does" in docs
     assert "1 route sets `include_in_schema=`" in docs and "`svc/app/main.py:36`" in docs
 
 

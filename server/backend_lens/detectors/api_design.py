@@ -326,15 +326,40 @@ def creation_answered_with_200(ctx: Context):
     yield ctx.defer(ENDPOINT_READS, judge, [site for _, _, _, site, _ in found])
 
 
+def _per_routes(index, name: str, compute):
+    """``compute(index)`` kept on the index until its routes change."""
+    generation = index.generation.get("routes", 0)
+    found = getattr(index, name, None)
+    if found is None or found[0] != generation:
+        found = (generation, compute(index))
+        setattr(index, name, found)
+    return found[1]
+
+
 def answers_201(index) -> bool:
     """Some FastAPI route of the project that creates (by its name) declares
-    `status_code=201`: the project's own convention, which the others break.
-    Kept on the index per generation of its routes."""
-    generation = index.generation.get("routes", 0)
-    found = getattr(index, "_answers_201", None)
-    if found is None or found[0] != generation:
-        found = index._answers_201 = (generation, _declares_201(index))
-    return found[1]
+    `status_code=201`: the project's own convention, which the others break."""
+    return _per_routes(index, "_answers_201", _declares_201)
+
+
+def declares_response_models(index) -> bool:
+    """Some FastAPI route of the project declares `response_model=`: the
+    project's own convention, which a route without one breaks."""
+    return _per_routes(index, "_declares_models", _declares_models)
+
+
+def _declares_models(index) -> bool:
+    for f in index.files.values():
+        if f.is_test:
+            continue
+        for info in f.route_facts.functions:
+            for dec in info.decorators:
+                name = callee_name(dec) or ""
+                if name.rsplit(".", 1)[-1] in ROUTE_METHODS and any(
+                    k == "response_model" for k, _ in dec[3]
+                ):
+                    return True
+    return False
 
 
 def creation_routes(index) -> tuple[int, int]:
@@ -506,3 +531,74 @@ def list_route_without_limit(ctx: Context):
                     break
 
     yield ctx.defer(ENDPOINT_READS, judge, [site for _, site in sites])
+
+
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route"})
+# keywords that say what the route answers, or that it is not documented
+DESCRIBES_RESPONSE = frozenset({"response_model", "response_class", "include_in_schema"})
+
+
+def _route_decorator(ctx: Context, dec):
+    """The call of a `@router.get(...)`-like decorator (any receiver)."""
+    expr = dec.children[1]
+    if expr.type not in ("atom_expr", "power"):
+        return None
+    calls = ctx.calls(expr)
+    if (
+        len(calls) != 1
+        or calls[0].method not in ROUTE_METHODS
+        or "." not in (calls[0].callee or "")
+    ):
+        return None
+    return calls[0]
+
+
+def _returns_a_value(funcdef) -> bool:
+    nearest = sx.Nearest(("funcdef", "lambdef", "classdef"))
+    for node in sx.walk(funcdef.children[-1]):
+        if node.type == "return_stmt" and nearest(node) is funcdef and len(node.children) > 1:
+            value = node.children[1]
+            if not (value.type == "keyword" and value.value == "None"):
+                return True
+    return False
+
+
+@detector("API005", section="API Design & Implementation")
+def route_without_response_model(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return
+    found = []  # (function line, site)
+    for funcdef in ctx.nodes("funcdef"):
+        if any(c.type == "operator" and c.value == "->" for c in funcdef.children):
+            continue  # the return annotation describes the answer
+        if not _returns_a_value(funcdef):
+            continue
+        for dec in sx.function_decorators(funcdef):
+            call = _route_decorator(ctx, dec)
+            if call is None:
+                continue
+            if any(a.kind == "kw" and a.name in DESCRIBES_RESPONSE for a in call.args) or any(
+                a.kind == "dstar" for a in call.args
+            ):
+                break
+            found.append((funcdef.children[1].start_pos[0], ctx.site(call.node, call.trailer)))
+            break
+    if not found:
+        return
+    facts = ctx.facts
+
+    def judge(index):
+        eps = index.endpoints_in(facts)
+        if not declares_response_models(index):
+            return  # no route declares one: a convention (the report says so)
+        for line, site in found:
+            if any(e.line == line and e.framework == "fastapi" for e in eps):
+                yield make_finding(
+                    "API005",
+                    site,
+                    "no `response_model=` and no return annotation: the OpenAPI schema says "
+                    "nothing about what this route answers, and whatever the function returns "
+                    "(every column of a model, a password hash) goes out unfiltered",
+                )
+
+    yield ctx.defer(ENDPOINT_READS, judge, [site for _, site in found])

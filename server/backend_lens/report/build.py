@@ -479,6 +479,17 @@ def _fastapi_docs(ev: Evidence, s: Section) -> None:
                 else "."
             )
         )
+    described = sum(1 for k in given if "response_model" in k)
+    s.observations.append(
+        f"{described} of {_plural(len(routes), 'FastAPI route')} declare a `response_model=`"
+        + (
+            " (routes may also describe their answer with a return annotation; API005 reports "
+            "those that do neither)."
+            if described
+            else "; none does, so only return annotations (where written) shape and filter what "
+            "the routes answer."
+        )
+    )
     if hidden:
         s.observations.append(
             f"{_plural(len(hidden), 'route sets', 'routes set')} `include_in_schema=` (usually to "
