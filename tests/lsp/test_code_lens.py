@@ -16,7 +16,7 @@ from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from ..helpers import write_files
-from .conftest import CONFIG, change_doc, diagnostics, make_client, open_doc, wait_for
+from .conftest import CONFIG, change_doc, diagnostics, indexed, make_client, open_doc, wait_for
 
 pytestmark = pytest.mark.lsp
 
@@ -171,17 +171,6 @@ async def start(lsp_client, root: Path, options=None, wait: bool = True) -> None
     )
     if wait:
         await indexed(lsp_client)
-
-
-async def indexed(client) -> None:
-    await wait_for(
-        lambda: any(
-            isinstance(v, T.WorkDoneProgressEnd)
-            for vs in client.progress_reports.values()
-            for v in vs
-        ),
-        what="the end of workspace indexing",
-    )
 
 
 def workspace() -> Path:
