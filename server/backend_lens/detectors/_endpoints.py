@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from ..facts.index import ENDPOINT_READS
+from ..inventory.endpoints import HTTP_VERBS
 from ..model import Finding
 from ..source import syntax as sx
 from .base import Context, Site
@@ -110,7 +111,7 @@ def class_line(funcdef) -> int | None:
     return parent.children[1].start_pos[0] if parent.type == "classdef" else None
 
 
-HTTP_METHOD_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+HTTP_METHOD_NAMES = frozenset(HTTP_VERBS)
 
 
 def _may_handle(funcdef) -> bool:

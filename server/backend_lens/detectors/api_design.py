@@ -9,6 +9,7 @@ import re
 
 from ..facts.index import DRF_LIST_NAMES, ENDPOINT_READS, ClassRef
 from ..facts.routes import callee_name
+from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Fix
 from ..source import syntax as sx
 from ._endpoints import CREDENTIAL_WORDS, READ_METHODS, chains_by_function, class_line, words
@@ -355,7 +356,7 @@ def _declares_models(index) -> bool:
         for info in f.route_facts.functions:
             for dec in info.decorators:
                 name = callee_name(dec) or ""
-                if name.rsplit(".", 1)[-1] in ROUTE_METHODS and any(
+                if name.rsplit(".", 1)[-1] in ROUTE_VERBS and any(
                     k == "response_model" for k, _ in dec[3]
                 ):
                     return True
@@ -533,7 +534,6 @@ def list_route_without_limit(ctx: Context):
     yield ctx.defer(ENDPOINT_READS, judge, [site for _, site in sites])
 
 
-ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route"})
 # keywords that say what the route answers, or that it is not documented
 DESCRIBES_RESPONSE = frozenset({"response_model", "response_class", "include_in_schema"})
 
@@ -544,11 +544,7 @@ def _route_decorator(ctx: Context, dec):
     if expr.type not in ("atom_expr", "power"):
         return None
     calls = ctx.calls(expr)
-    if (
-        len(calls) != 1
-        or calls[0].method not in ROUTE_METHODS
-        or "." not in (calls[0].callee or "")
-    ):
+    if len(calls) != 1 or calls[0].method not in ROUTE_VERBS or "." not in (calls[0].callee or ""):
         return None
     return calls[0]
 

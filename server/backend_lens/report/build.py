@@ -16,6 +16,7 @@ from ..detectors.api_design import creation_routes
 from ..engine import manifests
 from ..engine.project import Project
 from ..facts.routes import callee_name
+from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding, Severity
 from . import scoring
 from .evidence import Evidence, is_service_module, show
@@ -412,11 +413,6 @@ def api_security(ev: Evidence, s: Section) -> None:
         )
 
 
-ROUTE_DECORATORS = frozenset(
-    {"get", "post", "put", "patch", "delete", "api_route", "head", "options"}
-)
-
-
 def _route_keywords(ev: Evidence) -> dict[tuple[str, int], set[str]]:
     """(file, line of the def) -> keywords its route decorators give (FastAPI's
     ``responses=``, ``include_in_schema=``, ``response_model=`` ...)."""
@@ -427,7 +423,7 @@ def _route_keywords(ev: Evidence) -> dict[tuple[str, int], set[str]]:
         for info in f.route_facts.functions:
             for dec in info.decorators:
                 name = callee_name(dec)
-                if name and name.rsplit(".", 1)[-1] in ROUTE_DECORATORS:
+                if name and name.rsplit(".", 1)[-1] in ROUTE_VERBS:
                     key = (ev.project.rel(f.path), info.line)
                     out.setdefault(key, set()).update(k for k, _ in dec[3])
     return out
