@@ -3,7 +3,8 @@ like, throttles whose scope has no rate."""
 
 from __future__ import annotations
 
-from ..facts.index import ClassRef
+from ..facts.index import ENDPOINT_READS, ClassRef
+from ..inventory.endpoints import ROUTE_VERBS
 from ..source import syntax as sx
 from ._endpoints import guessable, per_handler
 from .base import Context, detector, make_finding
@@ -106,3 +107,121 @@ def throttle_scope_without_rate(ctx: Context):
             )
 
         yield ctx.defer(("models", "settings"), judge)
+
+
+# RATE003: where an application is made (or DRF configured), when none of the
+# endpoints it serves has any rate limit
+
+APP_CLASSES = {"fastapi.FastAPI": "fastapi", "flask.Flask": "flask"}
+FAMILY = {"drf": "django", "django": "django", "fastapi": "fastapi", "flask": "flask"}
+FAMILY_NAMES = {"django": "Django and DRF", "fastapi": "FastAPI", "flask": "Flask"}
+WHERE_TO_ADD = {
+    "django": "DRF's DEFAULT_THROTTLE_CLASSES and DEFAULT_THROTTLE_RATES here, or django-ratelimit "
+    "on the views that take credentials",
+    "fastapi": "slowapi (app.state.limiter and @limiter.limit on routes) or a limiter dependency",
+    "flask": "Flask-Limiter (Limiter(app, default_limits=[...])) and stricter limits on sign-in",
+}
+
+
+# what makes an application serve endpoints: routes on it, routers or blueprints on it
+SERVING_CALLS = frozenset(
+    {
+        "include_router",
+        "register_blueprint",
+        "mount",
+        "add_api_route",
+        "add_url_rule",
+        "add_resource",
+    }
+)
+SERVING_DECORATORS = ROUTE_VERBS | {"websocket"}
+
+
+def _serves(facts, app: str) -> bool:
+    """Whether the file's routes or route calls attach anything to ``app``."""
+    routes = facts.route_facts
+    if any(c.receiver == app and c.method in SERVING_CALLS for c in routes.calls):
+        return True
+    for func in routes.functions:
+        for d in func.decorators:
+            callee = d[1] if d and d[0] == "c" else d
+            written = callee[1] if callee and callee[0] == "n" else ""
+            head, _, method = written.rpartition(".")
+            if head == app and method in SERVING_DECORATORS:
+                return True
+    return False
+
+
+def _app_sites(ctx: Context):
+    """(family, app name, site) of each `app = FastAPI(...)` / `app = Flask(...)`
+    and, in a settings module, of the `REST_FRAMEWORK` and `MIDDLEWARE` assignments."""
+    for node, call in ctx.calls_to("FastAPI", "Flask"):
+        family = APP_CLASSES.get(ctx.qualify(call.callee) or "")
+        stmt = node.parent
+        target = stmt.children[0]
+        if (
+            family
+            and stmt.type == "expr_stmt"
+            and stmt.children[-1] is node
+            and target.type == "name"
+        ):
+            yield family, target.value, ctx.site(target)
+    if ctx.facts.is_settings:
+        for stmt in ctx.nodes("expr_stmt"):
+            target = stmt.children[0]
+            if (
+                stmt.parent.parent.type == "file_input"
+                and target.type == "name"
+                and target.value in ("REST_FRAMEWORK", "MIDDLEWARE")
+                and stmt.children[1].type == "operator"
+                and stmt.children[1].value == "="
+            ):
+                yield f"django:{target.value}", "", ctx.site(target)
+
+
+@detector("RATE003", section="Rate Limiting & Throttling")
+def no_rate_limit_anywhere(ctx: Context):
+    facts = ctx.facts
+    if facts.is_test or facts.is_migration:
+        return
+    sites = list(_app_sites(ctx))
+    if not sites:
+        return
+
+    def judge(index):
+        current = index.files.get(facts.path, facts)
+        for where, app, site in sites:
+            family, _, setting = where.partition(":")
+            if app and not _serves(current, app):
+                continue  # an application nothing is routed to here (a gateway's CORS set-up)
+            if setting == "MIDDLEWARE" and index.settings(facts).get("REST_FRAMEWORK") is not None:
+                continue  # DRF's settings are where the throttles go: said there
+            eps = [
+                ep
+                for found in index.endpoints().values()
+                for ep in found
+                if FAMILY.get(ep.framework) == family
+            ]
+            if not eps or any(ep.throttled is not False for ep in eps):
+                continue  # nothing served, a limit somewhere, or the code does not tell
+            anonymous = [ep for ep in eps if ep.auth == "none"]
+            credentials = [ep for ep in eps if guessable(ep)]
+            if not anonymous and not credentials:
+                continue  # every caller is signed in: abuse is bounded by who has an account
+            said = f"{len(anonymous)} of them answer anonymous callers" if anonymous else ""
+            if credentials:
+                ep = credentials[0]
+                said += (", " if said else "") + (
+                    f"{len(credentials)} take passwords, codes or sign-ups (`{ep.handler}`, "
+                    f"{ep.route or 'route not readable'})"
+                )
+            yield make_finding(
+                "RATE003",
+                site,
+                f"none of the project's {len(eps)} {FAMILY_NAMES[family]} endpoints is rate limited "
+                f"({said}): one client can send requests as fast as the server answers. Add "
+                f"{WHERE_TO_ADD[family]}; if a gateway or proxy limits requests, say so with a "
+                "suppression comment",
+            )
+
+    yield ctx.defer(ENDPOINT_READS, judge, [s for *_, s in sites])
