@@ -94,6 +94,8 @@ def test_api_sections_say_what_the_inventory_shows(tmp_path, capsys):
     rate = section(report, "Rate Limiting & Throttling")
     assert "0 of 1 sign-in, sign-up, reset or one-time-code endpoint are rate limited" in rate
     assert "**RATE001**" in rate and "`login`" in rate
+    # no limit anywhere: a finding where one would be added (the application)
+    assert "**RATE003**" in rate and "`svc/app/main.py:7`" in rate
 
     docs = section(report, "API Security & Documentation")
     assert "1 of 6 FastAPI routes declare their error responses (`responses=`)" in docs
@@ -143,3 +145,82 @@ def test_a_graphql_api_is_not_told_it_lacks_openapi(tmp_path, capsys):
     docs = section(report_of(tmp_path, capsys, files), "API Security & Documentation")
     assert "The API is served through GraphQL" in docs
     assert "No OpenAPI schema generator was found" not in docs
+
+
+DRF = {
+    "shop/settings.py": """
+        INSTALLED_APPS = ["rest_framework", "drf_spectacular", "shop"]
+        REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+    """,
+    "shop/urls.py": """
+        from django.urls import include, path
+        from rest_framework.routers import DefaultRouter
+
+        from shop.views import CouponViewSet, OrderViewSet
+
+        router = DefaultRouter()
+        router.register("orders", OrderViewSet)
+        router.register("coupons", CouponViewSet)
+        urlpatterns = [path("api/", include(router.urls))]
+    """,
+    "shop/views.py": """
+        from drf_spectacular.utils import extend_schema, extend_schema_view
+        from rest_framework import viewsets
+
+        from shop.models import Coupon, Order
+        from shop.serializers import CouponSerializer, OrderSerializer
+
+
+        @extend_schema_view(list=extend_schema(description="The signed-in user's orders."))
+        class OrderViewSet(viewsets.ModelViewSet):
+            queryset = Order.objects.all()
+            serializer_class = OrderSerializer
+
+
+        class CouponViewSet(viewsets.ReadOnlyModelViewSet):
+            queryset = Coupon.objects.all()
+            serializer_class = CouponSerializer
+    """,
+}
+
+
+def test_drf_views_annotated_for_the_schema_are_counted(tmp_path, capsys):
+    docs = section(report_of(tmp_path, capsys, DRF), "API Security & Documentation")
+    assert "An OpenAPI schema is generated (drf_spectacular.openapi.AutoSchema)." in docs
+    assert (
+        "1 of 2 DRF views annotate their schema (`@extend_schema`, `@extend_schema_view`, "
+        "`@swagger_auto_schema`); the others are documented from their serializers alone"
+    ) in docs
+
+
+CLIENT = """
+    import requests
+    {adapter}
+
+    def fetch_rates():
+        session = requests.Session()
+        {mount}
+        return session.get("https://rates.example/today", timeout=5).json()
+"""
+
+
+def test_retries_of_outbound_calls_are_said(tmp_path, capsys):
+    plain = CLIENT.format(adapter="", mount="")
+    comm = section(
+        report_of(tmp_path, capsys, {"svc/rates.py": plain}), "Integration & Communication Patterns"
+    )
+    assert "No retry of outbound HTTP calls was found" in comm
+
+    retried = CLIENT.format(
+        adapter="from requests.adapters import HTTPAdapter\n    from urllib3.util import Retry\n",
+        mount='session.mount("https://", HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.5)))',
+    )
+    comm = section(
+        report_of(tmp_path / "b", capsys, {"svc/rates.py": retried}),
+        "Integration & Communication Patterns",
+    )
+    assert (
+        "Retries with back-off are available through urllib3 `Retry` (1 place, mounted through "
+        "`HTTPAdapter` in 1); which calls use them is not followed." in comm
+    )
+    assert "No retry of outbound HTTP calls was found" not in comm

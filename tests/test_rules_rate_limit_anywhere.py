@@ -214,3 +214,38 @@ def test_rate003_app_serving_through_a_router(tmp_path):
     (f,) = only(analyze_files(tmp_path, {"app/routes.py": routes, "app/main.py": main}), "RATE003")
     assert f.path.endswith("app/main.py") and f.start == pos_of(main, "app = FastAPI")
     assert "/api/auth/login" in f.message
+
+
+def test_rate003_health_probes_do_not_count_as_exposure(tmp_path):
+    src = """
+from fastapi import Depends, FastAPI
+
+from app.deps import require_service_token
+from app.routes import stock
+
+app = FastAPI()
+app.include_router(stock.router, dependencies=[Depends(require_service_token)])
+
+
+@app.get("/healthz")
+async def healthz():
+    return {"status": "ok"}
+"""
+    routes = """
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post("/stock/{sku}")
+def adjust(sku: str):
+    return {}
+"""
+    found = analyze_files(tmp_path, {"app/main.py": src, "app/routes/stock.py": routes})
+    assert only(found, "RATE003") == []
+    public = src.replace('@app.get("/healthz")', '@app.get("/stock/public")')
+    (f,) = only(
+        analyze_files(tmp_path / "b", {"app/main.py": public, "app/routes/stock.py": routes}),
+        "RATE003",
+    )
+    assert "1 of them answers anonymous callers" in f.message

@@ -3,10 +3,12 @@ like, throttles whose scope has no rate."""
 
 from __future__ import annotations
 
+import re
+
 from ..facts.index import ENDPOINT_READS, ClassRef
 from ..inventory.endpoints import ROUTE_VERBS
 from ..source import syntax as sx
-from ._endpoints import guessable, per_handler
+from ._endpoints import guessable, per_handler, words
 from .base import Context, detector, make_finding
 
 
@@ -152,6 +154,20 @@ def _serves(facts, app: str) -> bool:
     return False
 
 
+# probes and monitoring answer anyone by design; they say nothing of the API's exposure
+OPERATIONAL = re.compile(
+    r"(^|_)(health|healthz|healthcheck|health_check|livez|readyz|liveness|readiness|ping|"
+    r"metrics|heartbeat|version|robots_txt|favicon_ico)(_|$)"
+)
+
+
+def _operational(ep) -> bool:
+    return bool(OPERATIONAL.search(words(ep).split(" ")[0].strip("_") or ""))
+
+
+TOP = ("funcdef", "classdef", "lambdef", "file_input")
+
+
 def _app_sites(ctx: Context):
     """(family, app name, site) of each `app = FastAPI(...)` / `app = Flask(...)`
     and, in a settings module, of the `REST_FRAMEWORK` and `MIDDLEWARE` assignments."""
@@ -170,11 +186,11 @@ def _app_sites(ctx: Context):
         for stmt in ctx.nodes("expr_stmt"):
             target = stmt.children[0]
             if (
-                stmt.parent.parent.type == "file_input"
-                and target.type == "name"
+                target.type == "name"
                 and target.value in ("REST_FRAMEWORK", "MIDDLEWARE")
                 and stmt.children[1].type == "operator"
                 and stmt.children[1].value == "="
+                and getattr(ctx.enclosing(stmt, TOP), "type", "") == "file_input"
             ):
                 yield f"django:{target.value}", "", ctx.site(target)
 
@@ -204,11 +220,15 @@ def no_rate_limit_anywhere(ctx: Context):
             ]
             if not eps or any(ep.throttled is not False for ep in eps):
                 continue  # nothing served, a limit somewhere, or the code does not tell
-            anonymous = [ep for ep in eps if ep.auth == "none"]
+            anonymous = [ep for ep in eps if ep.auth == "none" and not _operational(ep)]
             credentials = [ep for ep in eps if guessable(ep)]
             if not anonymous and not credentials:
                 continue  # every caller is signed in: abuse is bounded by who has an account
-            said = f"{len(anonymous)} of them answer anonymous callers" if anonymous else ""
+            said = (
+                f"{len(anonymous)} of them answer{'s' if len(anonymous) == 1 else ''} anonymous callers"
+                if anonymous
+                else ""
+            )
             if credentials:
                 ep = credentials[0]
                 said += (", " if said else "") + (

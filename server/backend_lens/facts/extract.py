@@ -85,6 +85,12 @@ INTERESTING_CALLS = {
     "method_decorator",
     "vary_on_headers",
     "cached",
+    # retries of outbound calls (urllib3, httpx, backoff)
+    "Retry",
+    "HTTPAdapter",
+    "HTTPTransport",
+    "AsyncHTTPTransport",
+    "on_exception",
 }
 
 

@@ -394,6 +394,7 @@ def api_security(ev: Evidence, s: Section) -> None:
             "No OpenAPI schema generator was found (drf-spectacular, drf-yasg, FastAPI): API documentation is not generated from the code."
         )
     _fastapi_docs(ev, s)
+    _drf_docs(ev, s)
     secure = {
         k: v
         for k, v in ev.settings.items()
@@ -491,6 +492,52 @@ def _fastapi_docs(ev: Evidence, s: Section) -> None:
             f"{_plural(len(hidden), 'route sets', 'routes set')} `include_in_schema=` (usually to "
             f"hide them from the documentation): {_where(hidden)}."
         )
+
+
+SCHEMA_DECORATORS = frozenset({"extend_schema", "extend_schema_view", "swagger_auto_schema"})
+
+
+def _decorator_name(dec) -> str:
+    name = callee_name(dec) or (dec[1] if isinstance(dec, tuple) and dec[:1] == ("n",) else "")
+    return name.rsplit(".", 1)[-1]
+
+
+def _schema_annotated(ev: Evidence) -> set[tuple[str, int]]:
+    """(file, line) of the classes and functions that carry a drf-spectacular or
+    drf-yasg schema decorator, on themselves or on one of their methods."""
+    out: set[tuple[str, int]] = set()
+    for f in ev.project.index.files.values():
+        if f.is_test:
+            continue
+        rel = ev.project.rel(f.path)
+        routes = f.route_facts
+        for info in routes.functions:
+            if any(_decorator_name(d) in SCHEMA_DECORATORS for d in info.decorators):
+                out.add((rel, info.line))
+        for cls in routes.classes:
+            decorated = [*cls.decorators, *(d for m in cls.methods for d in m.decorators)]
+            if any(_decorator_name(d) in SCHEMA_DECORATORS for d in decorated):
+                out.add((rel, cls.line))
+    return out
+
+
+def _drf_docs(ev: Evidence, s: Section) -> None:
+    """How many DRF endpoints say more to the schema generator than their
+    serializers do (``@extend_schema``, ``@swagger_auto_schema``)."""
+    views = {(e.path, e.line) for e in ev.inv.endpoints if e.framework == "drf"}
+    if not views or not ev.has("drf_spectacular", "drf_yasg"):
+        return
+    annotated = views & _schema_annotated(ev)
+    s.observations.append(
+        f"{len(annotated)} of {_plural(len(views), 'DRF view')} annotate their schema "
+        "(`@extend_schema`, `@extend_schema_view`, `@swagger_auto_schema`)"
+        + (
+            "; the others are documented from their serializers alone, which says nothing "
+            "of their error responses or of parameters read from `request.query_params`."
+            if len(annotated) < len(views)
+            else "."
+        )
+    )
 
 
 def integration_errors(ev: Evidence, s: Section) -> None:
@@ -920,11 +967,46 @@ def communication(ev: Evidence, s: Section) -> None:
             f"{_plural(len(ev.inv.tasks), 'background task')} take work out of the request "
             f"({_by(ev.inv.tasks, 'system')})."
         )
-    if ev.has("tenacity"):
-        s.observations.append("tenacity is imported, for retries with back-off.")
+    _retries(ev, s)
     if not s.observations:
         s.observations.append(
             "No outbound service integration (HTTP clients, message brokers, cloud SDKs) is imported."
+        )
+
+
+def _retries(ev: Evidence, s: Section) -> None:
+    """Whether outbound HTTP calls are retried, by any of the common means."""
+    ways = []
+    if ev.calls.get("Retry"):
+        ways.append(
+            f"urllib3 `Retry` ({_plural(ev.calls['Retry'], 'place')}"
+            + (
+                f", mounted through `HTTPAdapter` in {ev.calls['HTTPAdapter']}"
+                if ev.calls.get("HTTPAdapter")
+                else ""
+            )
+            + ")"
+        )
+    transports = ev.calls.get("HTTPTransport", 0) + ev.calls.get("AsyncHTTPTransport", 0)
+    if transports:
+        ways.append(f"httpx transports ({_plural(transports, 'place')}, which can set `retries=`)")
+    if ev.has("tenacity"):
+        ways.append("tenacity (imported)")
+    if ev.has("backoff"):
+        ways.append(f"backoff ({_plural(ev.calls.get('on_exception', 0), 'decorated function')})")
+    if ways:
+        s.observations.append(
+            "Retries with back-off are available through "
+            + ", ".join(ways)
+            + "; which calls use them is not followed."
+        )
+    elif ev.has("requests", "httpx", "aiohttp", "urllib3"):
+        s.observations.append(
+            "No retry of outbound HTTP calls was found (urllib3 `Retry` mounted through an "
+            "`HTTPAdapter`, httpx transport `retries=`, tenacity, backoff): an idempotent call "
+            "(a GET, a PUT of the same body) that meets one dropped connection fails the whole "
+            "request or task. Retry those a few times with back-off; retry a POST only with an "
+            "idempotency key."
         )
 
 
