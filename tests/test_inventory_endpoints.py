@@ -562,6 +562,48 @@ def test_flask_restx_resources_one_endpoint_per_method(tmp_path):
     assert {e.auth_by for e in eps if e.auth == "required"} == {"jwt_required"}
 
 
+def test_a_project_wrapper_of_add_resource_routes_its_resources(tmp_path):
+    """redash's `api.add_org_resource(Resource, "/api/...")` on a subclass of
+    flask-restful's Api: the wrapper's resources are endpoints as add_resource's are."""
+    files = {
+        "svc/__init__.py": "",
+        "svc/api.py": """
+            from flask_restful import Api, Resource
+
+            from svc.auth import login_required
+
+
+            class ApiExt(Api):
+                def add_org_resource(self, resource, *urls, **kwargs):
+                    return self.add_resource(resource, *urls, **kwargs)
+
+
+            class BaseResource(Resource):
+                decorators = [login_required]
+
+
+            class QueryList(BaseResource):
+                def get(self):
+                    return []
+
+
+            class Ping(Resource):
+                def get(self):
+                    return "pong"
+
+
+            api = ApiExt()
+            api.add_org_resource(QueryList, "/api/queries")
+            api.add_org_resource(Ping, "/api/ping")
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.methods, e.route, e.handler, e.auth) for e in eps] == [
+        (("GET",), "/api/queries", "QueryList.get", "required"),
+        (("GET",), "/api/ping", "Ping.get", "none"),
+    ]
+
+
 def test_nothing_that_only_looks_like_a_route_is_an_endpoint(tmp_path):
     eps = endpoints(
         tmp_path,

@@ -48,6 +48,8 @@ MOUNT_METHODS = frozenset(
         "namespace",
     }
 )
+# a project's own wrapper of flask-restful's add_resource (redash's `add_org_resource`)
+RESOURCE_WRAPPER = re.compile(r"add_\w+_resource")
 LIST_METHODS = frozenset({"append", "extend", "insert"})
 # words of a body that tell what a decorator or dependency does
 TOKEN_RE = re.compile(
@@ -454,7 +456,7 @@ def route_parts(statements, by_type, class_head=None, member=None) -> RouteParts
         if not sx.is_call_trailer(last) or not sx.is_attr_trailer(ps[-2]):
             continue
         method = ps[-2].children[1].value
-        if method not in MOUNT_METHODS:
+        if method not in MOUNT_METHODS and not RESOURCE_WRAPPER.fullmatch(method):
             continue
         receiver = _dotted(ps[:-2])
         e = _enc_chain(node, 0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..facts.extract import qualify
 from ..facts.index import ClassRef
 from ..facts.model import FileFacts
-from ..facts.routes import ClassInfo, FunctionInfo, callee_name
+from ..facts.routes import RESOURCE_WRAPPER, ClassInfo, FunctionInfo, callee_name
 from .model import Endpoint
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -1190,7 +1190,9 @@ class _Collector:
                 for d in cinfo.decorators:
                     self.decorated_class(f, cinfo, d)
             for call in rf.calls:
-                if call.method in ("add_resource", "add_url_rule", "add_api_route"):
+                if call.method in ("add_resource", "add_url_rule", "add_api_route") or (
+                    RESOURCE_WRAPPER.fullmatch(call.method)
+                ):
                     self.added_route(f, call)
 
     def object_kind(self, facts: FileFacts, value) -> str | None:
@@ -1513,7 +1515,7 @@ class _Collector:
 
     def added_route(self, facts: FileFacts, call) -> None:
         args, kwargs = call.args, dict(call.kwargs)
-        if call.method == "add_resource":
+        if call.method == "add_resource" or RESOURCE_WRAPPER.fullmatch(call.method):
             obj = self.route_owner(facts, call.receiver)
             if obj is None or not args or args[0][0] != "n":
                 return
