@@ -191,6 +191,34 @@ def require_login():
     assert only(analyze_files(tmp_path, {"notes/views.py": src}), "AUTH002") == []
 
 
+@pytest.mark.parametrize(
+    ("rule", "name", "expected"),
+    [
+        ('"/invite/<token>"', "invite", 0),  # the token mailed to someone is the credential
+        ('org_scoped_rule("/reset/<token>")', "reset", 0),  # read through a project wrapper
+        ('"/accounts/confirm"', "confirm_email", 0),
+        ('"/notes/<int:note_id>/pin"', "pin_note", 1),
+    ],
+)
+def test_auth002_links_mailed_to_people_are_open_by_nature(tmp_path, rule, name, expected):
+    src = f"""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+
+def org_scoped_rule(rule):
+    return "/<org_slug>" + rule
+
+
+@bp.route({rule}, methods=["GET", "POST"])
+def {name}(**kwargs):
+    return "", 204
+"""
+    found = only(analyze_files(tmp_path, {"notes/auth.py": src}), "AUTH002")
+    assert len(found) == expected
+
+
 def test_endpoint_rules_are_quiet_in_tests(tmp_path):
     found = analyze_files(tmp_path, {"tests/test_app.py": FASTAPI_APP})
     assert only(found, "AUTH002") == [] and only(found, "RATE001") == []

@@ -33,6 +33,10 @@ CALLED_BY_SERVICES = re.compile(
     r"sns|pubsub|inbound|incoming",
     re.IGNORECASE,
 )
+# links mailed to people (an invitation, an address to confirm): the token in the URL
+# is the credential, so whoever holds the link is anonymous to the server
+EMAILED_LINKS = re.compile(r"invit|verif|confirm|activat|unsubscrib", re.IGNORECASE)
+TOKEN_PARAMETER = re.compile(r"[<{](\w+:)?\w*(token|signature|uidb64)\w*[>}]", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-/.{}<>()\[\]:?=+*\\^$|]+")
 
 
@@ -50,11 +54,15 @@ def shown(ep) -> str:
 
 
 def open_by_nature(ep) -> bool:
-    """Anonymous on purpose: signs people in, up or back in, or is called by
-    another service that signs its requests."""
+    """Anonymous on purpose: signs people in, up or back in, is called by another
+    service that signs its requests, or opens a link mailed to someone."""
     w = words(ep)
     return bool(
-        CREDENTIAL_WORDS.search(w) or CALLED_BY_SERVICES.search(w) or "logout" in w.replace("_", "")
+        CREDENTIAL_WORDS.search(w)
+        or CALLED_BY_SERVICES.search(w)
+        or EMAILED_LINKS.search(w)
+        or TOKEN_PARAMETER.search(ep.route or "")
+        or "logout" in w.replace("_", "")
     )
 
 

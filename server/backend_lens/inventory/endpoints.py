@@ -322,6 +322,13 @@ class _Collector:
             attr = value[1].rsplit(".", 1)[-1]
             if "." in value[1] and attr.isupper():
                 return self.constant(attr)
+        if value[0] == "c" and value[2] and value[2][0][0] == "s":
+            # a project function that scopes a rule (redash's `org_scoped_rule("/invite/<token>")`):
+            # the rule as written, without what the function may put in front of it
+            name = callee_name(value)
+            found = self.resolve(facts, name) if name else None
+            if found is not None and found[2][0] == "function":
+                return value[2][0][1]
         return None
 
     def constant(self, name: str) -> str | None:
@@ -1508,7 +1515,7 @@ class _Collector:
         if obj is None or obj.kind.startswith("fastapi"):
             return
         args = dec[2]
-        urls = [self.string(facts, a) for a in args if a[0] in ("s", "n", "+")]
+        urls = [self.string(facts, a) for a in args if a[0] in ("s", "n", "+", "c")]
         for url in [u for u in urls if u is not None][:4] or [""]:
             for chain in self.chains(obj.key):
                 self.resource_endpoints(facts, cinfo, chain.prefix + url, chain)
