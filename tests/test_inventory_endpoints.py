@@ -604,6 +604,40 @@ def test_a_project_wrapper_of_add_resource_routes_its_resources(tmp_path):
     ]
 
 
+def test_a_router_mounted_only_in_development_is_not_an_endpoint(tmp_path):
+    main = """
+        from fastapi import APIRouter, FastAPI
+
+        from app.config import settings
+        from app.routes import admin, private, public
+
+        api = APIRouter()
+        api.include_router(public.router)
+        if settings.ENVIRONMENT == "local":
+            api.include_router(private.router)
+        else:
+            api.include_router(admin.router)
+
+        app = FastAPI()
+        app.include_router(api, prefix="/api")
+    """
+    route = """
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/{name}")
+
+
+        @router.post("/users")
+        def create_{name}_user():
+            return {{}}
+    """
+    files = {"app/main.py": main}
+    for name in ("public", "private", "admin"):
+        files[f"app/routes/{name}.py"] = route.format(name=name)
+    routes = sorted(e.route for e in endpoints(tmp_path, files))
+    assert routes == ["/api/admin/users", "/api/public/users"]
+
+
 def test_nothing_that_only_looks_like_a_route_is_an_endpoint(tmp_path):
     eps = endpoints(
         tmp_path,

@@ -89,6 +89,9 @@ class CallInfo:
     kwargs: tuple
     line: int
     in_function: bool  # inside a def (an app factory), not at module level
+    # in the first branch of an `if` on a development setting (`if settings.ENVIRONMENT ==
+    # "local":`): a router mounted only where nobody but the developer calls it
+    dev_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -471,9 +474,27 @@ def route_parts(statements, by_type, class_head=None, member=None) -> RouteParts
                 e[3],
                 node.start_pos[0],
                 owner is not None and owner.type == "funcdef",
+                _dev_only(node),
             )
         )
     return out
+
+
+DEV_GUARD = re.compile(r"\b(local|dev|development|debug|test|testing)\b", re.IGNORECASE)
+
+
+def _dev_only(node) -> bool:
+    """Whether ``node`` sits in the first branch of an ``if`` whose test names a
+    development environment or debug mode (``if settings.ENVIRONMENT == "local":``,
+    ``if app.debug:``)."""
+    inner, up = node, node.parent
+    while up is not None and up.type not in ("funcdef", "classdef", "file_input"):
+        if up.type == "if_stmt" and len(up.children) >= 4 and up.children[3] is inner:
+            test = up.children[1]
+            if test.end_pos[0] - test.start_pos[0] < 3 and DEV_GUARD.search(sx.code(test)):
+                return True
+        inner, up = up, up.parent
+    return False
 
 
 _UNREADABLE = object()

@@ -169,6 +169,7 @@ class Obj:
     parents: list = field(default_factory=list)  # (parent key, edge prefix or None, deps)
     hooks: list = field(default_factory=list)
     default_limits: str = ""
+    dev_only: bool = False  # mounted only under a development guard
 
 
 def collect_endpoints(project) -> list[Endpoint]:
@@ -1339,6 +1340,11 @@ class _Collector:
             child = self._objects.get(ck)
             if child is None:
                 return
+            if call.dev_only:
+                # mounted in development only (`if settings.ENVIRONMENT == "local":`): what
+                # it serves is not an endpoint of the deployed service, unless mounted elsewhere
+                child.dev_only = True
+                return
             pk = self.object_key(f, call.receiver, fw)
             if pk == ck:
                 return
@@ -1363,7 +1369,7 @@ class _Collector:
         out: list[Chain] = []
         own_deps = obj.deps
         hooks = tuple(obj.hooks)
-        if not obj.parents or depth > 8:
+        if (not obj.parents and not obj.dev_only) or depth > 8:
             out.append(Chain(obj.own_prefix, own_deps, hooks))
         for pk, edge_prefix, edge_deps in obj.parents[:6]:
             for up in self.chains(pk, depth + 1)[:6]:
