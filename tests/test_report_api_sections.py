@@ -224,3 +224,37 @@ def test_retries_of_outbound_calls_are_said(tmp_path, capsys):
         "`HTTPAdapter` in 1); which calls use them is not followed." in comm
     )
     assert "No retry of outbound HTTP calls was found" not in comm
+
+
+STRAWBERRY = """
+    import strawberry
+    {imports}
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "hi"
+
+
+    schema = strawberry.Schema(query=Query{extensions})
+"""
+
+
+def test_graphql_introspection_is_said_on_or_off(tmp_path, capsys):
+    on = STRAWBERRY.format(imports="", extensions="")
+    gql = section(
+        report_of(tmp_path, capsys, {"svc/schema.py": on}), "GraphQL & Real-time Services"
+    )
+    assert "Introspection is on (the libraries' default, nothing in the code turns it off)" in gql
+
+    off = STRAWBERRY.format(
+        imports="from strawberry.extensions import DisableIntrospection\n",
+        extensions=", extensions=[DisableIntrospection()]",
+    )
+    gql = section(
+        report_of(tmp_path / "b", capsys, {"svc/schema.py": off}), "GraphQL & Real-time Services"
+    )
+    assert "Introspection can be turned off: `DisableIntrospection`" in gql
+    assert "`svc/schema.py`" in gql
+    assert "Introspection is on" not in gql

@@ -357,6 +357,7 @@ def graphql(ev: Evidence, s: Section) -> None:
             )
             + "."
         )
+        _introspection(ev, s)
     if consumers:
         s.observations.append(
             f"{_plural(len(consumers), 'WebSocket consumer')}: {_by(consumers, 'kind')}; first at {_where(consumers)}."
@@ -372,6 +373,33 @@ def graphql(ev: Evidence, s: Section) -> None:
                 f"Not applicable: no GraphQL schema and no WebSocket consumer was found; the API is "
                 f"served by the {_plural(len(ev.inv.endpoints), 'HTTP endpoint')} of the inventory."
             )
+
+
+# what turns GraphQL introspection off: strawberry's extension, graphene's and
+# graphql-core's validation rules
+INTROSPECTION_OFF = frozenset({"DisableIntrospection", "NoSchemaIntrospectionCustomRule"})
+
+
+def _introspection(ev: Evidence, s: Section) -> None:
+    where = sorted(
+        ev.project.rel(f.path)
+        for f in ev.project.index.files.values()
+        if not f.is_test
+        and any(str(q).rsplit(".", 1)[-1] in INTROSPECTION_OFF for q in f.imports.values())
+    )
+    if where:
+        s.observations.append(
+            f"Introspection can be turned off: `DisableIntrospection` or graphql-core's "
+            f"`NoSchemaIntrospectionCustomRule` is used in {_names(where, 3)}."
+        )
+    elif not any(g.library == "ariadne" for g in ev.inv.graphql_schemas):
+        # ariadne turns it off with a keyword (`introspection=False`) this section does not read
+        s.observations.append(
+            "Introspection is on (the libraries' default, nothing in the code turns it off): "
+            "anyone can download the whole schema, internal fields and mutations included. "
+            "Unless the API is public on purpose, turn it off in production (strawberry's "
+            "`DisableIntrospection` extension, graphene's `DisableIntrospection` validation rule)."
+        )
 
 
 def api_security(ev: Evidence, s: Section) -> None:
