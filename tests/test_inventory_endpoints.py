@@ -178,7 +178,9 @@ def test_django_nested_root_with_include_prefixes_and_a_drf_router(tmp_path):
         return unique_line(DJANGO, text)
 
     assert rows(eps) == [
-        ("drf", ("GET", "POST", "PUT", "PATCH", "DELETE"), "/api/orders/",
+        ("drf", ("GET", "POST"), "/api/orders/",
+         "shop/orders/api.py", L("class OrderViewSet"), "OrderViewSet", "required", True),
+        ("drf", ("GET", "PUT", "PATCH", "DELETE"), "/api/orders/{pk}/",
          "shop/orders/api.py", L("class OrderViewSet"), "OrderViewSet", "required", True),
         ("drf", ("GET",), "/api/products/", "shop/orders/api.py", L("class ProductList"), "ProductList", "none", False),
         ("drf", ("GET",), "/api/ping/", "shop/orders/api.py", L("def ping"), "ping", "required", False),
@@ -190,10 +192,14 @@ def test_django_nested_root_with_include_prefixes_and_a_drf_router(tmp_path):
          "OrderDetailView", "required", False),
         ("django", (), "/health/", "shop/orders/views.py", L("def health"), "health", "none", False),
     ]  # fmt: skip
+    by = {(e.handler, e.route): e for e in eps}
+    assert (
+        by["OrderViewSet", "/api/orders/"].auth_by == "DEFAULT_PERMISSION_CLASSES: IsAuthenticated"
+    )
+    assert by["OrderViewSet", "/api/orders/"].throttled_by == "throttle_classes: UserRateThrottle"
+    assert by["OrderViewSet", "/api/orders/"].paginated is True
+    assert by["OrderViewSet", "/api/orders/{pk}/"].paginated is None  # one object: not a list
     by = {e.handler: e for e in eps}
-    assert by["OrderViewSet"].auth_by == "DEFAULT_PERMISSION_CLASSES: IsAuthenticated"
-    assert by["OrderViewSet"].throttled_by == "throttle_classes: UserRateThrottle"
-    assert by["OrderViewSet"].paginated is True
     assert by["ProductList"].auth_by == "permission_classes: AllowAny"
     assert by["ProductList"].paginated is True
     assert by["ping"].paginated is None  # not a list endpoint
@@ -638,6 +644,42 @@ def test_a_router_mounted_only_in_development_is_not_an_endpoint(tmp_path):
     assert routes == ["/api/admin/users", "/api/public/users"]
 
 
+def test_a_router_splits_a_viewset_into_its_collection_object_and_action_routes(tmp_path):
+    files = {
+        "shop/__init__.py": "",
+        "shop/api.py": """
+            from rest_framework import viewsets
+            from rest_framework.decorators import action
+            from rest_framework.routers import DefaultRouter
+
+
+            class ProductViewSet(viewsets.ModelViewSet):
+                lookup_field = "slug"
+                http_method_names = ["get", "post", "patch"]
+
+                @action(detail=False, url_path="best-sellers")
+                def best_sellers(self, request):
+                    return None
+
+                @action(detail=True, methods=["post"])
+                def archive(self, request, slug=None):
+                    return None
+
+
+            router = DefaultRouter(trailing_slash=False)
+            router.register("products", ProductViewSet)
+            urlpatterns = router.urls
+        """,
+    }
+    eps = endpoints(tmp_path, files)
+    assert [(e.methods, e.route, e.handler, e.paginated) for e in eps] == [
+        (("GET", "POST"), "/products", "ProductViewSet", False),
+        (("GET",), "/products/best-sellers", "ProductViewSet.best_sellers", None),
+        (("GET", "PATCH"), "/products/{slug}", "ProductViewSet", None),
+        (("POST",), "/products/{slug}/archive", "ProductViewSet.archive", None),
+    ]
+
+
 def test_nothing_that_only_looks_like_a_route_is_an_endpoint(tmp_path):
     eps = endpoints(
         tmp_path,
@@ -752,6 +794,9 @@ def test_django_include_of_a_module_object_a_router_and_an_inline_list(tmp_path)
     ] == [
         ("drf", ("GET", "POST"), "/api/v2/reviews/", "catalog/api.py", "ReviewViewSet", "none",
          True, False),
+        # an @action on one object: its own route under the object's
+        ("drf", ("POST",), "/api/v2/reviews/{pk}/flag/", "catalog/api.py", "ReviewViewSet.flag",
+         "none", True, None),
         ("django", (), "/catalog/<slug:slug>/", "catalog/views.py", "item", "none", True, None),
         ("django", (), "/search/go/", "catalog/views.py", "search", "none", False, None),
         ("django", ("GET",), "/about/", "proj/urls.py", "django.views.generic.TemplateView",

@@ -236,7 +236,7 @@ async def test_django_drf_handlers_get_one_lens_each_on_their_name(client):
             0,
             viewset,
             len("class OrderViewSet"),
-            "GET,POST,PUT,PATCH,DELETE /api/orders/ · auth: IsAuthenticated (project default)"
+            "GET,POST /api/orders/ · GET,PUT,PATCH,DELETE /api/orders/{pk}/ · auth: IsAuthenticated (project default)"
             " · throttled: no · paginated: yes",
         ),
         (ping, 0, ping, len("def ping"), "GET /api/ping/ · auth: none (AllowAny) · throttled: no"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..facts.extract import qualify
 from ..facts.index import ClassRef
@@ -980,7 +980,7 @@ class _Collector:
         slash = "/"
         if isinstance(obj, tuple) and obj[0] == "c":
             for k, v in obj[3]:
-                if k == "trailing_slash" and v == ("n", "False"):
+                if k == "trailing_slash" and v[1:] == ("False",):
                     slash = ""
         for reg_facts, call in self.registrations().get(key, ()):
             reg = call.args[0] if call.args else dict(call.kwargs).get("prefix")
@@ -994,7 +994,8 @@ class _Collector:
             if ref is None:
                 continue
             route = prefix + _strip_regex(reg_prefix) + (slash if reg_prefix else "")
-            self.add(self.drf_endpoint(ref, _route(route), ()))
+            for ep in self.router_routes(ref, self.drf_endpoint(ref, _route(route), ()), slash):
+                self.add(ep)
 
     def registrations(self) -> dict:
         found = getattr(self, "_registrations", None)
@@ -1105,6 +1106,63 @@ class _Collector:
             if names is None:
                 return None, "DEFAULT_THROTTLE_CLASSES"
         return self.no_throttle()
+
+    def router_routes(self, ref: ClassRef, ep: Endpoint, slash: str) -> list[Endpoint]:
+        """The routes a DRF router makes of a viewset, as ``drf_endpoint`` read it whole:
+        the collection (list, create: ``prefix/``), the object (retrieve, update,
+        destroy: ``prefix/{pk}/``) and each ``@action`` (``prefix/[{pk}/]url_path/``)."""
+        libs, projs = self.index.ancestors(ref)
+        if not any(
+            "ViewSet" in b.rsplit(".", 1)[-1] for b in libs if b.startswith("rest_framework")
+        ):
+            return [ep]
+        chain = (ref, *projs)
+        acts: set[str] = set()
+        for p in chain:
+            acts |= {a for a in VIEWSET_ACTIONS if a in p.cls.methods}
+        for n in {b.rsplit(".", 1)[-1] for b in libs}:
+            acts |= set(DRF_LIBRARY_ACTIONS.get(n, ()))
+        allowed = set(ep.methods)
+        lookup = self.index.inherited_attr(ref, "lookup_url_kwarg") or self.index.inherited_attr(
+            ref, "lookup_field"
+        )
+        literal = re.fullmatch(r"""\s*['"](\w+)['"]\s*""", lookup[1]) if lookup else None
+        key = literal.group(1) if literal else "pk"
+        base = ep.route if ep.route.endswith("/") or not ep.route else ep.route + "/"
+        under_object = f"{base}{{{key}}}/"
+        detail = under_object if slash else under_object[:-1]
+        out: list[Endpoint] = []
+        for route, names, paginated in (
+            (ep.route, ("list", "create"), ep.paginated),
+            (detail, ("retrieve", "update", "partial_update", "destroy"), None),
+        ):
+            methods = _ordered({VIEWSET_ACTIONS[a] for a in names if a in acts} & allowed)
+            if methods:
+                out.append(replace(ep, methods=methods, route=route, paginated=paginated))
+        for p in chain:
+            info = self.class_info(p)
+            for m in info.methods if info else ():
+                for d in m.decorators:
+                    if (_dec_name(d) or "").rsplit(".", 1)[-1] != "action":
+                        continue
+                    kw = dict(d[3]) if d[0] == "c" else {}
+                    given = kw.get("methods")
+                    methods = {x.upper() for x in _strings(given)} if given else {"GET"}
+                    name = m.name.rsplit(".", 1)[-1]
+                    path = (
+                        self.string(p.facts, kw["url_path"]) if "url_path" in kw else None
+                    ) or name
+                    on_object = kw.get("detail", ("", ""))[1] == "True"
+                    out.append(
+                        replace(
+                            ep,
+                            methods=_ordered(methods),
+                            route=(under_object if on_object else base) + path + slash,
+                            handler=f"{ep.handler}.{name}",
+                            paginated=None,
+                        )
+                    )
+        return out or [ep]
 
     def drf_endpoint(self, ref: ClassRef, route: str, actions) -> Endpoint:
         libs, projs = self.index.ancestors(ref)
