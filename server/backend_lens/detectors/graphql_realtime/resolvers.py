@@ -276,10 +276,12 @@ def _query_on_parent(ctx: Context, funcdef, parent: str, prefetched):
         if hit is None:
             hit = _sqlalchemy(node, derived)
         if hit is not None:
-            start, end = hit
-            text = sx.code(node)[: end.end_pos[1] - node.start_pos[1]]
-            if end.end_pos[0] != node.start_pos[0] or len(text) > 70:
-                text = sx.code(node).split("(", 1)[0] + "(...)"
+            _, end = hit
+            start = sx.parts(node)[0]  # after an ``await``
+            code = "".join(sx.code(p) for p in sx.parts(node))
+            text = code[: end.end_pos[1] - start.start_pos[1]]
+            if end.end_pos[0] != start.start_pos[0] or len(text) > 70:
+                text = code.split("(", 1)[0] + "(...)"
             return start, end, text
     return None
 
