@@ -844,3 +844,34 @@ def test_gql004_suppression_silences(tmp_path):
     edited = apply_suppression(tmp_path, f)
     assert "backend-lens: ignore[GQL004]" in edited["library/schema.py"]
     assert only(reanalyze(tmp_path), "GQL004") == []
+
+
+def test_gql003_request_handed_to_a_serializer_may_check(tmp_path):
+    body = (
+        "        serializer = CouponSerializer(data={'code': code}, context={'request': info.context})\n"
+        "        serializer.is_valid(raise_exception=True)\n"
+    )
+    src = graphene_mutation(body=body)
+    assert run(tmp_path, "GQL003", {"shop/schema.py": src}) == []
+
+
+def test_gql003_strawberry_mutation_on_a_module_function(tmp_path):
+    src = """
+    import strawberry
+
+    from shop.models import Review
+
+
+    @strawberry.mutation
+    async def create_review(self, info, text: str) -> bool:
+        await Review.objects.acreate(text=text)
+        return True
+
+
+    @strawberry.mutation
+    async def create_signed_review(self, info, text: str) -> bool:
+        await Review.objects.acreate(text=text, author=info.context.request.user)
+        return True
+    """
+    (f,) = run(tmp_path, "GQL003", {"shop/mutations.py": src})
+    assert f.start == pos_of(src, "create_review(")

@@ -17,8 +17,10 @@ RESOLVER_PACKAGES = (
     "graphql_jwt",
     "strawberry",
     "strawberry_django",
+    "strawberry_django_plus",
     "ariadne",
 )
+STRAWBERRY_PACKAGES = ("strawberry", "strawberry_django", "strawberry_django_plus")
 
 # the operation types a schema starts from: their fields run once per request
 ROOT_TYPE_NAMES = ("Query", "Mutation", "Subscription")
@@ -99,7 +101,7 @@ def strawberry_kind(qualified: str) -> str | None:
     decorator or function (``strawberry.type``, ``strawberry_django.field``,
     ``strawberry.federation.type``), else None."""
     head, _, last = qualified.rpartition(".")
-    if not head or head.split(".")[0] not in ("strawberry", "strawberry_django"):
+    if not head or head.split(".")[0] not in STRAWBERRY_PACKAGES:
         return None
     return last
 

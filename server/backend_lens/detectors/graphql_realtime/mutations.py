@@ -31,6 +31,7 @@ from ..base import Context, Site, detector, make_finding
 from ._common import SECTION, class_bases, class_methods
 from ._graphql import (
     IMPORTED_MUTATION_NAMES,
+    STRAWBERRY_PACKAGES,
     ariadne_field,
     ariadne_set_fields,
     ariadne_types,
@@ -358,8 +359,9 @@ def _holder_text(n) -> str:
 
 
 def _is_request_argument(node) -> bool:
-    """``info``, ``info.context``, ``info.context.request``, ``info.context["request"]``,
-    ``request``, ``self.request``, ``context``: something that holds the caller."""
+    """``info``, ``info.context``, ``info.context["request"]``, ``request``,
+    ``self.request``, ``context``, or a display holding one (``{"request":
+    info.context}``): something that holds the caller, handed to a helper."""
     if node.type == "argument":
         return False
     text = sx.code(node).replace(" ", "")
@@ -368,6 +370,14 @@ def _is_request_argument(node) -> bool:
     if text.startswith("info.context"):
         rest = text[len("info.context") :]
         return rest in ("", ".request", '["request"]', "['request']", '.get("request")')
+    if node.type == "atom" and node.children[0].value in ("{", "[", "("):
+        return any(
+            _is_request_argument(c)
+            for n in sx.walk(node)
+            if n.type in ("dictorsetmaker", "testlist_comp")
+            for c in n.children
+            if c.type != "operator"
+        )
     return False
 
 
@@ -436,8 +446,8 @@ def writes(node, own: str = "") -> bool:
     for n in sx.walk(node):
         if n.type != "name" or n.value == own or not _called_name(n):
             continue
-        if n.value in WRITE_METHODS:
-            return True
+        if n.value in WRITE_METHODS or (n.value[:1] == "a" and n.value[1:] in WRITE_METHODS):
+            return True  # Django's async twins too (acreate, asave, adelete)
         parts = name_parts(n.value)
         if parts and parts[0] in WRITE_VERBS:
             return True
@@ -532,7 +542,7 @@ def mutation_without_authorization(ctx: Context):
     plain: list[tuple[Site, str]] = []  # strawberry and ariadne: judged without bases
     if classes:
         graphene = list(_graphene_candidates(ctx, classes))
-    if imported & {"strawberry", "strawberry_django"}:
+    if imported & set(STRAWBERRY_PACKAGES):
         plain.extend(_strawberry_candidates(ctx, classes))
     if "ariadne" in imported or IMPORTED_MUTATION_NAMES & set(ctx.facts.imports):
         plain.extend(_ariadne_candidates(ctx))
@@ -620,6 +630,16 @@ def _graphene_candidates(ctx: Context, classes):
 
 def _strawberry_candidates(ctx: Context, classes):
     roots = schema_roots(ctx)
+    # ``@strawberry.mutation`` on a module function, placed in a type elsewhere
+    for fname, f in module_functions(ctx).items():
+        for q, d in qualified_decorators(ctx, f):
+            if strawberry_kind(q) == "mutation":
+                trailer = decorator_call(d)
+                args = sx.call_args(trailer) if trailer is not None else []
+                found = _strawberry_resolver(ctx, f, fname, args)
+                if found is not None:
+                    yield found
+                break
     for cls in classes:
         name = cls.children[1].value
         quals = [strawberry_kind(q) for q, _ in qualified_decorators(ctx, cls)]
