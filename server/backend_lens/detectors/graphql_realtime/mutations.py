@@ -317,7 +317,8 @@ OPEN_WORDS = re.compile(
     r"(refresh|verify|revoke|obtain|create|delete)_?(json_web_)?tokens?|"
     r"tokens?_?(refresh|verify|revoke|create|delete)|json_web_token|jwt|"
     r"log_?out|sign_?out|social_?auth|confirm_?(email|account)|verify_?email|"
-    r"activate_?account|request_?password|(user|member|account)_?creation",
+    r"activate_?account|request_?password|(user|member|account)_?creation|"
+    r"accept_?invit|unsubscrib",
     re.IGNORECASE,
 )
 
