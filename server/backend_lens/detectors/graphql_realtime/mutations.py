@@ -83,64 +83,15 @@ STRAWBERRY_GENERATED = frozenset({"create", "update", "delete"})
 # words of a called function, a decorator, a method or a Meta option that make it a
 # check of the caller (``check_permissions``, ``login_required``, ``IsAuthenticated``)
 CHECK_WORDS = frozenset(
-    {
-        "auth",
-        "authenticate",
-        "authenticated",
-        "authentication",
-        "authorize",
-        "authorise",
-        "authorized",
-        "authorised",
-        "authorization",
-        "authorisation",
-        "perm",
-        "perms",
-        "permission",
-        "permissions",
-        "permitted",
-        "login",
-        "logged",
-        "jwt",
-        "staff",
-        "superuser",
-        "admin",
-        "owner",
-        "owns",
-        "ownership",
-        "access",
-        "allowed",
-        "require",
-        "requires",
-        "required",
-        "check",
-        "verify",
-        "ensure",
-        "guard",
-        "restrict",
-        "restricted",
-        "credential",
-        "credentials",
-        "signature",
-        "member",
-        "membership",
-        "role",
-        "roles",
-        "can",
-        "policy",
-        "acl",
-        "forbid",
-        "deny",
-        "protect",
-        "protected",
-        "scopes",
-        "identity",
-        "principal",
-        "viewer",
-        "whoami",
-        "privilege",
-        "privileges",
-    }
+    """
+    auth authenticate authenticated authentication authorize authorise
+    authorized authorised authorization authorisation perm perms permission
+    permissions permitted login logged jwt staff superuser admin owner owns
+    ownership access allowed require requires required check verify ensure guard
+    restrict restricted credential credentials signature member membership role
+    roles can policy acl forbid deny protect protected scopes identity principal
+    viewer whoami privilege privileges
+    """.split()
 )
 # with "user" in the same name: who is calling (``get_user``, ``current_user``)
 USER_WORDS = frozenset({"get", "current", "request", "context", "passes", "logged", "viewer"})
@@ -167,150 +118,26 @@ INFO_ONLY_READERS = frozenset({"from_global_id", "to_global_id"})
 
 # what a mutation that changes data calls
 WRITE_METHODS = frozenset(
-    {
-        "save",
-        "delete",
-        "create",
-        "update",
-        "bulk_create",
-        "bulk_update",
-        "get_or_create",
-        "update_or_create",
-        "add",
-        "remove",
-        "clear",
-        "set",
-        "commit",
-        "flush",
-        "merge",
-        "execute",
-        "executemany",
-        "delay",
-        "apply_async",
-        "send",
-        "send_task",
-    }
+    """
+    save delete create update bulk_create bulk_update get_or_create
+    update_or_create add remove clear set commit flush merge execute executemany
+    delay apply_async send send_task
+    """.split()
 )
 WRITE_VERBS = frozenset(
-    {
-        "create",
-        "update",
-        "delete",
-        "remove",
-        "add",
-        "set",
-        "save",
-        "insert",
-        "upsert",
-        "publish",
-        "unpublish",
-        "cancel",
-        "approve",
-        "reject",
-        "archive",
-        "unarchive",
-        "restore",
-        "assign",
-        "unassign",
-        "move",
-        "upload",
-        "import",
-        "mark",
-        "close",
-        "complete",
-        "submit",
-        "transfer",
-        "refund",
-        "charge",
-        "pay",
-        "place",
-        "book",
-        "reset",
-        "change",
-        "edit",
-        "modify",
-        "destroy",
-        "purge",
-        "invite",
-        "join",
-        "leave",
-        "follow",
-        "unfollow",
-        "like",
-        "unlike",
-        "vote",
-        "subscribe",
-        "unsubscribe",
-        "enable",
-        "disable",
-        "toggle",
-        "bulk",
-        "write",
-        "store",
-        "persist",
-        "apply",
-        "grant",
-        "revoke",
-        "send",
-        "register",
-        "activate",
-        "deactivate",
-        "block",
-        "unblock",
-        "ban",
-        "lock",
-        "unlock",
-        "rename",
-        "reorder",
-        "attach",
-        "detach",
-        "link",
-        "unlink",
-        "increment",
-        "decrement",
-        "process",
-        "trigger",
-        "schedule",
-        "enqueue",
-        "post",
-        "put",
-        "patch",
-        "commit",
-        "flush",
-        "perform",
-        "do",
-        "run",
-        "execute",
-        "confirm",
-        "finalize",
-        "checkout",
-        "order",
-        "buy",
-        "purchase",
-        "sell",
-        "duplicate",
-        "copy",
-        "clone",
-        "sync",
-        "generate",
-        "issue",
-        "accept",
-        "decline",
-        "share",
-        "unshare",
-        "report",
-        "flag",
-        "pin",
-        "unpin",
-        "star",
-        "unstar",
-        "rate",
-        "review",
-        "comment",
-        "reply",
-        "mute",
-        "unmute",
-    }
+    """
+    create update delete remove add set save insert upsert publish unpublish
+    cancel approve reject archive unarchive restore assign unassign move upload
+    import mark close complete submit transfer refund charge pay place book
+    reset change edit modify destroy purge invite join leave follow unfollow
+    like unlike vote subscribe unsubscribe enable disable toggle bulk write
+    store persist apply grant revoke send register activate deactivate block
+    unblock ban lock unlock rename reorder attach detach link unlink increment
+    decrement process trigger schedule enqueue post put patch commit flush
+    perform do run execute confirm finalize checkout order buy purchase sell
+    duplicate copy clone sync generate issue accept decline share unshare report
+    flag pin unpin star unstar rate review comment reply mute unmute
+    """.split()
 )
 # mutations that are open by nature besides sign-in and sign-up (``_endpoints``)
 OPEN_WORDS = re.compile(
