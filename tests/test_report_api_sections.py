@@ -247,9 +247,13 @@ def test_graphql_introspection_is_said_on_or_off(tmp_path, capsys):
         report_of(tmp_path, capsys, {"svc/schema.py": on}), "GraphQL & Real-time Services"
     )
     assert "Introspection is on (the libraries' default, nothing in the code turns it off)" in gql
+    assert "No DataLoader is used" in gql
+    assert "Callers are checked at the GraphQL layer" not in gql
 
     off = STRAWBERRY.format(
-        imports="from strawberry.extensions import DisableIntrospection\n",
+        imports="from strawberry.extensions import DisableIntrospection\n"
+        "    from strawberry.dataloader import DataLoader\n"
+        "    from strawberry.permission import BasePermission\n",
         extensions=", extensions=[DisableIntrospection()]",
     )
     gql = section(
@@ -258,3 +262,10 @@ def test_graphql_introspection_is_said_on_or_off(tmp_path, capsys):
     assert "Introspection can be turned off: `DisableIntrospection`" in gql
     assert "`svc/schema.py`" in gql
     assert "Introspection is on" not in gql
+    assert (
+        "DataLoaders, which batch per-item queries, are imported in 1 file (`svc/schema.py`)" in gql
+    )
+    assert (
+        "Callers are checked at the GraphQL layer with permission classes or decorators "
+        "(`svc/schema.py`)" in gql
+    )

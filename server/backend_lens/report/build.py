@@ -358,6 +358,7 @@ def graphql(ev: Evidence, s: Section) -> None:
             + "."
         )
         _introspection(ev, s)
+        _graphql_layer(ev, s)
     if consumers:
         s.observations.append(
             f"{_plural(len(consumers), 'WebSocket consumer')}: {_by(consumers, 'kind')}; first at {_where(consumers)}."
@@ -378,6 +379,47 @@ def graphql(ev: Evidence, s: Section) -> None:
 # what turns GraphQL introspection off: strawberry's extension, graphene's and
 # graphql-core's validation rules
 INTROSPECTION_OFF = frozenset({"DisableIntrospection", "NoSchemaIntrospectionCustomRule"})
+
+
+# what batches per-item queries, and what checks callers at the GraphQL layer
+GRAPHQL_GUARDS = (
+    "graphql_jwt.decorators",
+    "strawberry.permission",
+    "strawberry_django.permissions",
+)
+
+
+def _files_importing(ev: Evidence, wanted) -> list[str]:
+    """The non-test files that import a name ``wanted(qualified name)`` accepts."""
+    return sorted(
+        ev.project.rel(f.path)
+        for f in ev.project.index.files.values()
+        if not f.is_test and any(wanted(str(q)) for q in f.imports.values())
+    )
+
+
+def _graphql_layer(ev: Evidence, s: Section) -> None:
+    """Whether per-item queries are batched (DataLoaders) and callers are checked at
+    the GraphQL layer, with the rules that report what is missing."""
+    # the library's DataLoader, or a project base class named for it (saleor's)
+    loaders = _files_importing(ev, lambda q: q.endswith("DataLoader"))
+    if loaders:
+        s.observations.append(
+            f"DataLoaders, which batch per-item queries, are imported in "
+            f"{_plural(len(loaders), 'file')} ({_names(loaders, 3)}); GQL004 lists resolvers "
+            "that still query once per item."
+        )
+    else:
+        s.observations.append(
+            "No DataLoader is used: a field resolved for every item of a list runs its own "
+            "query per item (GQL004 lists those that query keyed on their parent)."
+        )
+    guards = _files_importing(ev, lambda q: q.startswith(GRAPHQL_GUARDS))
+    if guards:
+        s.observations.append(
+            f"Callers are checked at the GraphQL layer with permission classes or decorators "
+            f"({_names(guards, 3)}); GQL003 lists mutations that check no one."
+        )
 
 
 def _introspection(ev: Evidence, s: Section) -> None:
