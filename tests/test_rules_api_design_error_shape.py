@@ -54,6 +54,18 @@ def test_api006_the_body_that_breaks_the_projects_shape(tmp_path):
     assert "answer {'detail'}" in f.message
 
 
+def test_api006_more_keys_than_the_convention_is_consistent(tmp_path):
+    """{"detail", "code"} has what a client of {"detail"} reads: quiet, and counted
+    as carrying the convention."""
+    routes = FASTAPI.replace(
+        'raise HTTPException(404, "order not found")',
+        'return JSONResponse({"detail": "gone", "code": "E1"}, status_code=404)',
+    )
+    found = only(analyze_files(tmp_path, {"app/routes.py": routes}), "API006")
+    assert [f.start for f in found] == [pos_of(routes, 'JSONResponse({"error"')]
+    assert "5 of 6 FastAPI error responses in this project answer {'detail'}" in found[0].message
+
+
 def test_api006_quiet_without_a_clear_convention(tmp_path):
     # three and three: no shape dominates (the report counts them instead)
     mixed = FASTAPI.replace(

@@ -5,7 +5,14 @@ file's facts; a finding needs a convention the project clearly shows."""
 
 from __future__ import annotations
 
-from ..facts.errors import Reader, convention, registered_handlers, resolved_shape, shape_text
+from ..facts.errors import (
+    Reader,
+    carries,
+    convention,
+    registered_handlers,
+    resolved_shape,
+    shape_text,
+)
 from .base import Context, detector, make_finding
 
 ERROR_READS = ("errors", "settings")
@@ -36,7 +43,7 @@ def inconsistent_error_shape(ctx: Context):
             group, shape = resolved
             conv = convention(index, facts, group)
             dominant = conv.dominant if conv is not None else None
-            if dominant is None or dominant[0] == shape:
+            if dominant is None or carries(shape, dominant[0]):
                 continue
             where = f"in {conv.service}/" if conv.service else "in this project"
             yield make_finding(
@@ -44,8 +51,8 @@ def inconsistent_error_shape(ctx: Context):
                 site,
                 f"this error response answers {shape_text(shape)} where {dominant[1]} of {conv.total} "
                 f"{conv.framework} error responses {where} answer {shape_text(dominant[0])}: "
-                "clients parse errors one way, and every other shape is a special case in "
-                "each of them",
+                "clients parse errors one way, and a body without those keys is a special "
+                "case in each of them",
             )
 
     yield ctx.defer(ERROR_READS, judge, [site for site, _, _, _ in found])

@@ -164,6 +164,16 @@ class Body:
     in_handler: bool  # in a function that handles exceptions (seen here)
 
 
+def carries(shape: str, convention: str) -> bool:
+    """A body of ``shape`` has every key of ``convention`` (a client that reads
+    those keys reads it): the same shape, or the same keys and more."""
+    if shape == convention:
+        return True
+    if STRING in (shape, convention):
+        return False
+    return set(convention.split(",")) <= set(shape.split(","))
+
+
 def shape_text(shape: str) -> str:
     """How a message shows a shape: {'detail'}, {'error', 'message'}, a plain string."""
     if shape == STRING:
@@ -623,12 +633,21 @@ class ShapeGroup:
 
     @property
     def dominant(self) -> tuple[str, int] | None:
-        """The shape the project answers errors with, when one clearly dominates:
-        at least 2 of 3 of at least MIN_BODIES bodies."""
+        """(shape, bodies that have it) of the shape the project answers errors with,
+        when one clearly dominates: the most frequent shape, carried (its keys, and
+        maybe more) by at least 2 of 3 of at least MIN_BODIES bodies."""
         if self.total < MIN_BODIES or not self.counts:
             return None
-        shape, n = self.counts[0]
-        return (shape, n) if 3 * n >= 2 * self.total else None
+        top = self.counts[0][1]
+        best = max(
+            ((self.support(shape), shape) for shape, n in self.counts if n == top),
+            key=lambda x: (x[0], -len(x[1])),
+        )
+        return (best[1], best[0]) if 3 * best[0] >= 2 * self.total else None
+
+    def support(self, shape: str) -> int:
+        """How many bodies carry ``shape``: its keys, and maybe more."""
+        return sum(n for other, n in self.counts if carries(other, shape))
 
     @property
     def framework(self) -> str:

@@ -230,6 +230,7 @@ class FileFacts:
                 self.import_root,
                 self.is_test,
                 self.is_migration,
+                self.imports,  # a helper's name is followed through re-exports
             )
         if kind == "flows":
             return (tuple(f.digest() for f in self.flows), self.flow_called)
