@@ -406,3 +406,59 @@ def _index(tmp_path):
     project = Project(tmp_path, use_jedi=False)
     project.scan()
     return project.index
+
+
+def test_api006_what_counts_as_an_error_body(tmp_path):
+    """Status constants of every spelling, dict(), jsonable_encoder, flask-restx's
+    abort, DRF exceptions raised without a call; a shipping module is no health
+    check ("ping" inside a word), a 2xx or computed status is no error."""
+    files = {
+        "api/shipping.py": """
+        from http import HTTPStatus
+
+        from flask_restx import Resource, abort
+
+
+        class Rates(Resource):
+            def get(self):
+                if self.closed:
+                    abort(HTTPStatus.SERVICE_UNAVAILABLE, "closed")
+                if self.empty:
+                    return dict(message="no rates"), HTTPStatus.NOT_FOUND.value
+                if self.late:
+                    return {"message": "late"}, self.code
+                return {"message": "ok"}, 200
+        """,
+        "svc/routes.py": """
+        from fastapi import status
+        from fastapi.encoders import jsonable_encoder
+        from fastapi.responses import JSONResponse
+
+
+        def gone():
+            return JSONResponse(
+                content=jsonable_encoder({"detail": "gone"}), status_code=status.HTTP_410_GONE
+            )
+        """,
+        "shop/views.py": """
+        from rest_framework import exceptions
+
+
+        def locked(request):
+            raise exceptions.PermissionDenied
+        """,
+        "plain/app.py": """
+        from starlette.exceptions import HTTPException
+
+
+        def page(request):
+            raise HTTPException(404)  # Starlette alone answers plain text
+        """,
+    }
+    write_files(tmp_path, files)
+    groups = {(g.framework, g.counts) for g in error_shapes(_index(tmp_path))}
+    assert groups == {
+        ("Flask", (("message", 2),)),
+        ("FastAPI", (("detail", 1),)),
+        ("DRF", (("detail", 1),)),
+    }
