@@ -3,6 +3,7 @@ registers every detector in ``base.REGISTRY``."""
 
 from . import (  # noqa: F401
     api_design,
+    api_design_errors,
     api_security,
     audit_logging,
     authentication,

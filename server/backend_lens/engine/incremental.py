@@ -135,6 +135,7 @@ _INDEX_ONLY = (
     "engines",
     "flows",
     "flow_called",
+    "errors",
 )
 
 

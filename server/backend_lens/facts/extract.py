@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..source import syntax as sx
+from .errors import assemble_errors, part_errors
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
@@ -1132,6 +1133,7 @@ class PartFacts:
     work: list
     flows: list  # taint.FunctionFlow of the part's functions
     flow_called: tuple  # what they call with nothing that matters (function_flows)
+    errors: tuple | None = None  # errors.part_errors (None: unreadable)
 
 
 def part_facts(
@@ -1361,6 +1363,11 @@ def part_facts(
         work=list(extract_work(by_type, imports, calls_of, ctx.arq)),
         flows=flows,
         flow_called=flow_called,
+        errors=None
+        if ctx.settings_module
+        else _failed_as_none(
+            part_errors, imports, module, ctx.rel_path, ctx.locals, by_type, calls_of
+        ),
     )
 
 
@@ -1476,6 +1483,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         work=tuple(work),
         flows=tuple(flows),
         flow_called=tuple(sorted(flow_called)),
+        errors=assemble_errors([part.errors for part in parts]),
     )
 
 

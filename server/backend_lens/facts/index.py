@@ -14,7 +14,7 @@ from .taint import TaintResolver
 
 log = logging.getLogger(__name__)
 
-FACT_KINDS = ("models", "settings", "tasks", "calls", "flows", "routes")
+FACT_KINDS = ("models", "settings", "tasks", "calls", "flows", "routes", "errors")
 # what the endpoint inventory reads (inventory/endpoints.py): a judgement that reads the
 # endpoints declares these
 ENDPOINT_READS = ("routes", "models", "settings")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import EMPTY as NO_ERRORS
+from .errors import ErrorFacts
 from .routes import RouteFacts
 from .taint import FunctionFlow
 
@@ -173,6 +175,8 @@ class FileFacts:
     # the project functions its functions call with nothing that matters (no data in,
     # the result unused), sorted: for "has this function callers?" (VAL001)
     flow_called: tuple[str, ...] = ()
+    # the error bodies it answers clients with, by shape (facts/errors.py)
+    errors: ErrorFacts = NO_ERRORS
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -217,6 +221,16 @@ class FileFacts:
                 self.is_migration,
                 self.is_settings,
                 self.routes,
+            )
+        if kind == "errors":
+            return (
+                self.errors,
+                self.module,
+                self.import_module,
+                self.import_root,
+                self.is_test,
+                self.is_migration,
+                self.imports,  # a helper's name is followed through re-exports
             )
         if kind == "flows":
             return (tuple(f.digest() for f in self.flows), self.flow_called)

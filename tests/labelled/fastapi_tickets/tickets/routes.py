@@ -38,7 +38,7 @@ async def close_ticket(ticket_id: int):
     try:
         await save(ticket)
     except TicketLocked:
-        return JSONResponse(
+        return JSONResponse(  # expect: API006
             content={"error": "ticket is locked"},
             status_code=status.HTTP_409_CONFLICT,
         )
