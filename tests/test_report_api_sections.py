@@ -269,3 +269,47 @@ def test_graphql_introspection_is_said_on_or_off(tmp_path, capsys):
         "Callers are checked at the GraphQL layer with permission classes or decorators "
         "(`svc/schema.py`)" in gql
     )
+
+
+ERRORS = """
+    from fastapi import APIRouter, HTTPException
+    from fastapi.responses import JSONResponse
+
+    router = APIRouter()
+
+
+    @router.get("/a/{{n}}")
+    def a(n: int):
+        if n == 1:
+            raise HTTPException(status_code=404, detail="no such a")
+        if n == 2:
+            raise HTTPException(status_code=409, detail="a is taken")
+        if n == 3:
+            raise HTTPException(status_code=400, detail="bad a")
+        if n == 4:
+            raise HTTPException(status_code=403, detail="not yours")
+        if n == 5:
+            raise HTTPException(status_code=422, detail="a is odd")
+        if n == 6:
+            {odd}
+        return {{"n": n}}
+"""
+
+
+def test_the_error_shapes_of_the_project_are_counted(tmp_path, capsys):
+    same = ERRORS.format(odd='raise HTTPException(status_code=410, detail="gone")')
+    section_text = section(
+        report_of(tmp_path, capsys, {"svc/app/routes.py": same}), "Integration & Error Handling"
+    )
+    assert (
+        "6 FastAPI error responses: every one answers {'detail'}, one shape for "
+        "clients to parse." in section_text
+    )
+    odd = ERRORS.format(odd='return JSONResponse({"error": "gone"}, status_code=410)')
+    report = report_of(tmp_path / "b", capsys, {"svc/app/routes.py": odd})
+    assert (
+        "6 FastAPI error responses: 5 answer {'detail'}, the others {'error'} (1) "
+        "(API006, under API Design & Implementation, lists them)."
+        in section(report, "Integration & Error Handling")
+    )
+    assert "**API006**" in section(report, "API Design & Implementation")

@@ -15,6 +15,7 @@ from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
 from ..engine import manifests
 from ..engine.project import Project
+from ..facts.errors import carries, error_shapes, shape_text
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding, Severity
@@ -610,7 +611,37 @@ def _drf_docs(ev: Evidence, s: Section) -> None:
     )
 
 
+def _error_shapes(ev: Evidence, s: Section) -> None:
+    """The shapes the project's handlers answer errors with, per service and framework
+    (what API006 judges each body against)."""
+    for g in error_shapes(ev.project.index)[:4]:
+        where = f" in {md_code(g.service + '/')}" if g.service else ""
+        what = f"{_plural(g.total, f'{g.framework} error response')}{where}"
+        dominant = g.dominant
+        if dominant is not None and dominant[1] == g.total:
+            s.observations.append(
+                f"{what}: every one answers {md_text(shape_text(dominant[0]))}, one shape for clients to parse."
+            )
+        elif dominant is not None:
+            s.observations.append(
+                f"{what}: {dominant[1]} answer {md_text(shape_text(dominant[0]))}, the others "
+                + ", ".join(
+                    f"{md_text(shape_text(shape))} ({n})"
+                    for shape, n in g.counts
+                    if not carries(shape, dominant[0])
+                )
+                + " (API006, under API Design & Implementation, lists them)."
+            )
+        elif g.total > 1:
+            s.observations.append(
+                f"{what} in {_plural(len(g.counts), 'shape')}, none the rule: "
+                + ", ".join(f"{md_text(shape_text(shape))} ({n})" for shape, n in g.counts[:5])
+                + "; clients need a case for each."
+            )
+
+
 def integration_errors(ev: Evidence, s: Section) -> None:
+    _error_shapes(ev, s)
     handler = ev.setting("REST_FRAMEWORK", "EXCEPTION_HANDLER")
     if handler:
         s.observations.append(
