@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify
 
+from notes.admin import admin
 from notes.api import api
 
 
@@ -9,6 +10,7 @@ def create_app() -> Flask:
     app = Flask(__name__)
     app.config.from_prefixed_env()
     app.register_blueprint(api, url_prefix="/api")
+    app.register_blueprint(admin, url_prefix="/api")
 
     @app.errorhandler(404)
     def not_found(error):
