@@ -202,6 +202,7 @@ def test_auth005_flask_fastapi_and_drf(tmp_path):
         ('request.POST.get("is_admin")', 'raise PermissionDenied("no")'),
         ('request.POST.get("is_admin")', 'log.warning("asked for admin")'),
         ('request.GET.get("is_staff") == "true"', "qs = Order.objects.filter(is_staff=True)"),
+        ('request.GET.get("role") == "admin"', 'return qs.filter(groups__name="admin")'),
         ('request.POST.get("is_staff")', "request.user.profile.is_staff = True"),
         ('request.POST.get("role") == "admin"', "user.groups.add(admins)"),
         # rows of that kind, not who the caller is

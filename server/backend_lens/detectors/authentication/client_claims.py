@@ -382,7 +382,13 @@ def _kind(stmt, names: set[str]) -> str:
         value = stmt.children[1] if len(stmt.children) > 1 else None
         if value is None or _literal(value) in ("false", "none"):
             return "deny"
-        return "deny" if DENIAL.search(sx.code(value)) else "other"
+        if DENIAL.search(sx.code(value)):
+            return "deny"
+        if value.type in ("atom_expr", "power") and any(
+            c.method in NARROWING for c in sx.calls_in(value)
+        ):
+            return "narrow"  # `return qs.filter(groups__name="admin")` in get_queryset
+        return "other"
     if t in ("atom_expr", "power"):
         callee = _callee(sx.parts(stmt))
         if callee and RECORDS.match(callee):
