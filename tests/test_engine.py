@@ -381,3 +381,28 @@ def test_classes_that_cannot_be_drf_views_leave_no_judgement_to_keep(tmp_path):
     assert project.results[str(tmp_path / "app/tests.py")].deferred == []
     assert ("AUTH001", "app/views.py", 4) in codes(project)
     assert ("API001", "app/views.py", 4) in codes(project)
+
+
+def test_a_document_closed_and_opened_again_stays_open(tmp_path):
+    """didClose then didOpen of the same file: the close waits behind the open's
+    analysis on the thread (edits go first), and must not then drop the open
+    document and put the text on disk back in the index."""
+    write(tmp_path, {"app.py": "import requests\n"})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    results = []
+    worker = AnalysisWorker(project, results.append)
+    gate = threading.Event()
+    worker.call(gate.wait)  # keep the thread busy while the messages arrive
+    worker.start()
+    path, uri = str(tmp_path / "app.py"), "file:///app.py"
+    worker.submit(uri, path, 1, "import requests\n")
+    closed = worker.close(uri)
+    worker.submit(uri, path, 2, "import requests\nrequests.get('x')\n")
+    gate.set()
+    closed.result(10)
+    assert worker.call(lambda: None).result(10) is None  # everything before it has run
+    worker.stop()
+    assert [p.version for p in results] == [2]
+    assert [f.code for f in project.findings(path)] == ["INT001"]  # the open text, not the disk's
+    assert project.overlay[path].endswith("requests.get('x')\n")

@@ -55,6 +55,9 @@ class AnalysisWorker:
         self._tasks: list[tuple[Callable[[], object], concurrent.futures.Future]] = []
         self._open: dict[str, str] = {}  # uri -> path of open documents
         self._versions: dict[str, int | None] = {}  # uri -> analysed version
+        # uri -> the close waiting to be carried out on the thread; an open or edit
+        # of the uri before it runs (a reopen) takes its place
+        self._closing: dict[str, object] = {}
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="backend-lens-analysis", daemon=True)
         self.analyses = 0
@@ -73,6 +76,7 @@ class AnalysisWorker:
     # -- called from the event loop ------------------------------------------
     def submit(self, uri: str, path: str, version: int | None, text: str) -> None:
         with self._cond:
+            self._closing.pop(uri, None)
             self._pending[uri] = (path, version, text)
             self._pending.move_to_end(uri)
             self._cond.notify_all()
@@ -86,10 +90,18 @@ class AnalysisWorker:
         return fut
 
     def close(self, uri: str) -> concurrent.futures.Future:
+        token = object()
         with self._cond:
             self._pending.pop(uri, None)
+            self._closing[uri] = token
 
         def forget():
+            with self._cond:
+                if self._closing.get(uri) is not token:
+                    # opened again before this ran (tasks wait behind edits): forgetting
+                    # now would drop the open document and put the disk's text back
+                    return
+                del self._closing[uri]
             path = self._open.pop(uri, None)
             self._versions.pop(uri, None)
             parsing.forget(uri)
