@@ -15,19 +15,6 @@ REQUEST_CLASSES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIReque
 BINDERS = frozenset({"staticmethod", "classmethod"})
 
 
-def _decorated(dec):
-    """The funcdef a decorator applies to."""
-    p = dec.parent
-    if p.type == "decorators":
-        p = p.parent
-    if p.type != "decorated":
-        return None
-    target = p.children[-1]
-    if target.type in ("async_funcdef", "async_stmt"):
-        target = target.children[-1]
-    return target if target.type == "funcdef" else None
-
-
 def _params(funcdef) -> list[tuple[str, object]]:
     """(name, annotation node or None) of the parameters a caller passes (not ``*args``)."""
     out = []
@@ -62,8 +49,8 @@ def memo_cache_on_method_or_request(ctx: Context):
         what = ctx.qualify(name) if name else None
         if what not in MEMO_DECORATORS:
             continue
-        funcdef = _decorated(dec)
-        if funcdef is None:
+        funcdef = sx.decorated_target(dec)
+        if funcdef is None or funcdef.type != "funcdef":
             continue
         others = {
             (sx.decorator_name(d) or "").rsplit(".", 1)[-1] for d in sx.function_decorators(funcdef)

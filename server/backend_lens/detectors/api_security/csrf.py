@@ -34,19 +34,6 @@ _OTHER_AUTH = re.compile(
 )
 
 
-def _decorated(dec):
-    """The function or class a decorator is on."""
-    p = dec.parent
-    if p.type == "decorators":
-        p = p.parent
-    if p.type != "decorated":
-        return None
-    target = p.children[-1]
-    if target.type in ("async_funcdef", "async_stmt"):
-        target = target.children[-1]
-    return target
-
-
 def _exempting(ctx: Context, dec, exempt: str):
     """The node naming csrf_exempt in ``dec`` (``@csrf_exempt``,
     ``@method_decorator(csrf_exempt, name="dispatch")``), else None."""
@@ -81,7 +68,7 @@ def exempted_views(ctx: Context, exempt: str):
         where = _exempting(ctx, dec, exempt)
         if where is None:
             continue
-        target = _decorated(dec)
+        target = sx.decorated_target(dec)
         if target is None:
             continue
         scope = target
@@ -123,7 +110,7 @@ def _flask_exempted(ctx: Context):
     for dec in ctx.nodes("decorator"):
         name = sx.decorator_name(dec) or ""
         if name.count(".") == 1 and name.endswith(".exempt") and name.split(".")[0] in protect:
-            target = _decorated(dec)
+            target = sx.decorated_target(dec)
             if target is not None and target.type == "funcdef":
                 yield dec.children[1], target
 
