@@ -537,15 +537,8 @@ class Reader:
             name = sx.decorator_name(dec) or ""
             if name.rsplit(".", 1)[-1] not in HANDLER_DECORATORS:
                 continue
-            func = dec.parent
-            if func is not None and func.type == "decorators":
-                func = func.parent
-            if func is None or func.type != "decorated":
-                continue
-            func = func.children[-1]
-            if func.type in ("async_funcdef", "async_stmt"):
-                func = func.children[-1]
-            if func.type != "funcdef":
+            func = sx.decorated_target(dec)
+            if func is None or func.type != "funcdef":
                 continue
             qualified = f"{self.module}.{func.children[1].value}"
             every.append(qualified)

@@ -545,9 +545,9 @@ def stmt_line_span(node: NodeOrLeaf, memo: SpanMemo | None = None) -> tuple[int,
 def decorated_target(dec: BaseNode) -> NodeOrLeaf | None:
     """The function or class a decorator is on (``async def`` unwrapped), or None."""
     p = dec.parent
-    if p.type == "decorators":
+    if p is not None and p.type == "decorators":
         p = p.parent
-    if p.type != "decorated":
+    if p is None or p.type != "decorated":
         return None
     target = p.children[-1]
     if target.type in ("async_funcdef", "async_stmt"):
