@@ -5,10 +5,9 @@ from __future__ import annotations
 import posixpath
 
 from ..facts.index import ENDPOINT_READS
-from ..facts.logic import measure, owner_class
+from ..facts.logic import measure, owner_class, owner_node
 from ..inventory.endpoints import HTTP_VERBS
 from ..source import syntax as sx
-from ._endpoints import class_line
 from .base import Context, detector, make_finding
 
 SECTION = "Business Logic & Domain Modeling"
@@ -61,7 +60,8 @@ def fat_handler(ctx: Context):
         if lines < MIN_LINES:
             continue
         name = funcdef.children[1]
-        owner = class_line(funcdef)
+        cls = owner_node(funcdef)
+        owner = cls.children[1].start_pos[0] if cls is not None else None
         if owner is not None and not (
             name.value in HANDLER_METHODS or sx.function_decorators(funcdef)
         ):

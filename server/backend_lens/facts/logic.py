@@ -88,6 +88,8 @@ def write_target(call: sx.Call) -> str | None:
         if method not in SESSION_WRITES or not call.args or head == "request":
             return None
         first = call.args[0].value
+        if first.type in ("atom_expr", "power") and first.children[0].type == "name":
+            first = first.children[0]  # session.add(Order(...))
         return first.value if first.type == "name" else receiver
     if not plain or call.index != len(ps) - 1:
         return None
@@ -133,13 +135,19 @@ def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int]]:
     return {k: (v[0], v[1], v[2], v[3]) for k, v in found.items()}
 
 
-def owner_class(funcdef) -> str:
+def owner_node(funcdef):
+    """The classdef a function is a method of (decorated or not), or None."""
     parent = funcdef.parent
     while parent is not None and parent.type in ("decorated", "async_stmt", "async_funcdef"):
         parent = parent.parent
     if parent is not None and parent.type == "suite":
         parent = parent.parent
-    return parent.children[1].value if parent is not None and parent.type == "classdef" else ""
+    return parent if parent is not None and parent.type == "classdef" else None
+
+
+def owner_class(funcdef) -> str:
+    owner = owner_node(funcdef)
+    return owner.children[1].value if owner is not None else ""
 
 
 def logic_facts(by_type, calls_of) -> list[LogicFact]:
