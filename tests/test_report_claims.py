@@ -397,3 +397,23 @@ def test_where_the_database_is_written_is_measured_by_layer(tmp_path, capsys):
     )
     assert "Most writes are made by the views themselves" in report
     assert "1 Django model carries 1 method of behaviour, 1 of which writes" in report
+
+
+def test_circuit_breaking_is_said_only_where_outbound_calls_are(tmp_path, capsys):
+    write_files(
+        tmp_path, {"app/client.py": "import requests\n\nrequests.get('https://x', timeout=3)\n"}
+    )
+    report = run(tmp_path, capsys, "report")
+    assert "No circuit breaker was found (pybreaker, circuitbreaker" in report
+    write_files(
+        tmp_path, {"app/breaker.py": "import pybreaker\n\nbreaker = pybreaker.CircuitBreaker()\n"}
+    )
+    report = run(tmp_path, capsys, "report")
+    assert "Circuit breaking is available through pybreaker" in report
+    assert "No circuit breaker was found" not in report
+
+
+def test_no_circuit_breaker_advice_without_outbound_calls(tmp_path, capsys):
+    write_files(tmp_path, {"app/models.py": "x = 1\n"})
+    report = run(tmp_path, capsys, "report")
+    assert "circuit breaker" not in report.lower()

@@ -1186,9 +1186,35 @@ def communication(ev: Evidence, s: Section) -> None:
             f"({_by(ev.inv.tasks, 'system')})."
         )
     _retries(ev, s)
+    _circuit_breakers(ev, s, bool(clients))
     if not s.observations:
         s.observations.append(
             "No outbound service integration (HTTP clients, message brokers, cloud SDKs) is imported."
+        )
+
+
+BREAKERS = {
+    "pybreaker": "pybreaker",
+    "circuitbreaker": "circuitbreaker",
+    "aiobreaker": "aiobreaker",
+    "purgatory": "purgatory",
+}
+
+
+def _circuit_breakers(ev: Evidence, s: Section, outbound: bool) -> None:
+    """Whether a failing dependency is cut off rather than called on every request."""
+    found = ev.named(BREAKERS)
+    if found:
+        s.observations.append(
+            f"Circuit breaking is available through {', '.join(found)}; which calls use it is "
+            "not followed."
+        )
+    elif outbound:
+        s.observations.append(
+            "No circuit breaker was found (pybreaker, circuitbreaker, aiobreaker, purgatory): "
+            "when a service this code calls is down, every request still waits for its "
+            "timeout. Where a dependency is called on the request path, open a breaker after "
+            "a few failures and answer from a fallback until it recovers."
         )
 
 
