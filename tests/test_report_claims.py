@@ -417,3 +417,35 @@ def test_no_circuit_breaker_advice_without_outbound_calls(tmp_path, capsys):
     write_files(tmp_path, {"app/models.py": "x = 1\n"})
     report = run(tmp_path, capsys, "report")
     assert "circuit breaker" not in report.lower()
+
+
+CHECKS = """
+    if order.status not in ("paid", "shipped"):
+        raise ValueError("not refundable")
+    if order.customer.blocked_until is not None:
+        raise ValueError("blocked")
+    if order.total > order.customer.credit_limit:
+        raise ValueError("over the limit")
+"""
+
+
+def test_business_checks_written_twice_are_named(tmp_path, capsys):
+    """Two functions that write and repeat three `if` tests word for word: the report
+    names both; a third function sharing two of them is not named."""
+    two = CHECKS.split("    if order.total")[0]
+    write_files(
+        tmp_path,
+        {
+            "shop/refunds.py": "def refund(order):\n" + CHECKS + "    order.save()\n",
+            "shop/views.py": "def refund_view(request, order):\n" + CHECKS + "    order.delete()\n",
+            "shop/credit.py": "def credit(order):\n" + two + "    order.save()\n",
+        },
+    )
+    report = run(tmp_path, capsys, "report")
+    assert (
+        "The same business checks are written in more than one place (1 pair of functions "
+        "that write share three or more identical `if` tests): `shop/refunds.py:1 refund` and "
+        "`shop/views.py:1 refund_view` share 3 checks, such as "
+        "`order.total > order.customer.credit_limit`." in report
+    )
+    assert "shop/credit.py:1" not in report

@@ -52,7 +52,7 @@ def fat_handler(ctx: Context):
     if not by_type["atom_expr"] and not by_type["power"]:
         return
     candidates = []
-    for funcdef, writes, targets, decisions in measure(by_type, ctx.calls).values():
+    for funcdef, writes, targets, decisions, _ in measure(by_type, ctx.calls).values():
         if writes < MIN_WRITES or decisions < MIN_DECISIONS:
             continue
         body = funcdef.children[-1]

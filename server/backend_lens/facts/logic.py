@@ -57,6 +57,9 @@ class LogicFact:
     targets: tuple[str, ...]  # what it writes, as written: "Order", "order", "serializer"
     decisions: int  # `if`/`elif` tests and `raise` statements of its own body
     lines: int  # lines of its body
+    # the text of its `if`/`elif` tests (spaces normalised, cut to 120 characters):
+    # the same checks in two handlers are a business rule written twice
+    tests: tuple[str, ...] = ()
 
 
 def write_target(call: sx.Call) -> str | None:
@@ -105,9 +108,10 @@ def write_target(call: sx.Call) -> str | None:
     return None
 
 
-def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int]]:
-    """id(funcdef) -> (funcdef, writes, targets, decisions) for the functions among
-    ``by_type``'s nodes that write (nested functions count for themselves)."""
+def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int, list[str]]]:
+    """id(funcdef) -> (funcdef, writes, targets, decisions, test texts) for the
+    functions among ``by_type``'s nodes that write (nested functions count for
+    themselves)."""
     nearest = sx.Nearest(("funcdef", "classdef", "lambdef", "file_input"))
     found: dict[int, list] = {}
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
@@ -117,7 +121,7 @@ def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int]]:
         for call in calls_of(node):
             target = write_target(call)
             if target is not None:
-                entry = found.setdefault(id(owner), [owner, 0, [], 0])
+                entry = found.setdefault(id(owner), [owner, 0, [], 0, []])
                 entry[1] += 1
                 entry[2].append(target)
     if not found:
@@ -126,13 +130,15 @@ def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int]]:
         owner = nearest(node)
         if owner is None or id(owner) not in found:
             continue
+        entry = found[id(owner)]
         if node.type == "if_stmt":
-            found[id(owner)][3] += sum(
-                1 for c in node.children if c.type == "keyword" and c.value in ("if", "elif")
-            )
+            for i, c in enumerate(node.children):
+                if c.type == "keyword" and c.value in ("if", "elif"):
+                    entry[3] += 1
+                    entry[4].append(" ".join(sx.code(node.children[i + 1]).split())[:120])
         else:
-            found[id(owner)][3] += 1
-    return {k: (v[0], v[1], v[2], v[3]) for k, v in found.items()}
+            entry[3] += 1
+    return {k: (v[0], v[1], v[2], v[3], v[4]) for k, v in found.items()}
 
 
 def owner_node(funcdef):
@@ -152,7 +158,7 @@ def owner_class(funcdef) -> str:
 
 def logic_facts(by_type, calls_of) -> list[LogicFact]:
     out = []
-    for funcdef, writes, targets, decisions in measure(by_type, calls_of).values():
+    for funcdef, writes, targets, decisions, tests in measure(by_type, calls_of).values():
         name = funcdef.children[1]
         body = funcdef.children[-1]
         out.append(
@@ -164,6 +170,7 @@ def logic_facts(by_type, calls_of) -> list[LogicFact]:
                 targets=tuple(sorted(set(targets))),
                 decisions=decisions,
                 lines=body.end_pos[0] - body.start_pos[0] + 1,
+                tests=tuple(sx.intern(t) for t in tests),
             )
         )
     out.sort(key=lambda f: f.line)

@@ -1091,6 +1091,54 @@ def where_logic_lives(ev: Evidence) -> dict[str, list]:
 WIDE_MODEL = 30
 
 
+MIN_CHECK, MIN_SHARED = 15, 3
+
+
+def _repeated_checks(layers: dict[str, list], s: Section) -> None:
+    """Functions that write and share three or more identical `if` tests: a business
+    rule written twice, which drifts when one copy changes."""
+
+    def checks(fact) -> frozenset[str]:
+        return frozenset(t for t in fact.tests if len(t) >= MIN_CHECK and "request.method" not in t)
+
+    writers = [(rel, f, checks(f)) for group in layers.values() for rel, f in group]
+    writers = [w for w in writers if len(w[2]) >= MIN_SHARED]
+    by_check: dict[str, list[int]] = {}
+    for i, (_, _, tests) in enumerate(writers):
+        for t in tests:
+            by_check.setdefault(t, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for holders in by_check.values():
+        if len(holders) > 20:
+            continue  # a check every module makes (`obj is None`-like): not a business rule
+        for x, i in enumerate(holders):
+            for j in holders[x + 1 :]:
+                shared[(i, j)] = shared.get((i, j), 0) + 1
+    pairs = sorted(
+        ((n, i, j) for (i, j), n in shared.items() if n >= MIN_SHARED),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
+    if not pairs:
+        return
+
+    def where(i: int) -> str:
+        rel, f, _ = writers[i]
+        return f"{rel}:{f.line} {f.owner + '.' if f.owner else ''}{f.function}"
+
+    shown = [
+        f"{md_code(min(where(i), where(j)))} and {md_code(max(where(i), where(j)))} share {n} checks, such as "
+        f"{md_code(max(sorted(writers[i][2] & writers[j][2]), key=len))}"
+        for n, i, j in pairs[:5]
+    ]
+    s.observations.append(
+        f"The same business checks are written in more than one place ({_plural(len(pairs), 'pair')} "
+        "of functions that write share three or more identical `if` tests): "
+        + "; ".join(shown)
+        + (f"; and {len(pairs) - 5} more" if len(pairs) > 5 else "")
+        + ". When one copy changes the other drifts; one function both call keeps them equal."
+    )
+
+
 def business_logic(ev: Evidence, s: Section) -> None:
     layers = where_logic_lives(ev)
     writes = {k: sum(f.writes for _, f in v) for k, v in layers.items()}
@@ -1125,6 +1173,7 @@ def business_logic(ev: Evidence, s: Section) -> None:
                 "The modules outside the views that hold the most decisions and writes "
                 "(where the domain logic lives): " + _names([rel for rel, _ in top]) + "."
             )
+    _repeated_checks(layers, s)
     service_files = sorted(
         {
             ev.project.rel(p)
