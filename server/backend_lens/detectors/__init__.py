@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     query_optimization,
     rate_limiting,
     schema_design,
+    service_calls,
     third_party,
     transactions,
 )

@@ -17,7 +17,7 @@ WAREHOUSE_URL = "https://warehouse.internal/api/reserve"
 
 def reserve_stock(request, sku):
     try:
-        requests.post(WAREHOUSE_URL, json={"sku": sku}, timeout=5)
+        requests.post(WAREHOUSE_URL, json={"sku": sku}, timeout=5)  # expect: INT005
     except requests.RequestException as exc:
         return JsonResponse({"error": str(exc)}, status=502)  # expect: APISEC006
     return JsonResponse({"reserved": sku})
@@ -44,7 +44,7 @@ def export_orders(request):
 
 def cancel_reservation(request, sku):
     try:
-        requests.delete(f"{WAREHOUSE_URL}/{sku}", timeout=5)
+        requests.delete(f"{WAREHOUSE_URL}/{sku}", timeout=5)  # expect: INT005
     except requests.RequestException as exc:
         logger.warning("warehouse refused to cancel %s: %s", sku, exc)
         return JsonResponse({"error": "The warehouse is unavailable, try again later."}, status=502)
