@@ -41,3 +41,357 @@ def blocking_in_async(ctx: Context):
             fix=fix,
             end_node=call.trailer,
         )
+    yield from _blocking_io(ctx)
+
+
+# -- the same rule for the database, files and subprocesses ----------------------------
+
+# calls that run their argument in a thread, not on the event loop
+OFFLOADERS = frozenset(
+    {
+        "sync_to_async",
+        "database_sync_to_async",
+        "run_in_threadpool",
+        "to_thread",
+        "run_in_executor",
+        "run_sync",
+    }
+)
+# queryset methods that run a query at once; Django's async twin is "a" + the name
+RUNS_A_QUERY = frozenset(
+    {
+        "get",
+        "create",
+        "get_or_create",
+        "update_or_create",
+        "count",
+        "exists",
+        "first",
+        "last",
+        "latest",
+        "earliest",
+        "aggregate",
+        "in_bulk",
+        "update",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "contains",
+        "explain",
+        "iterator",
+    }
+)
+# what consumes a queryset (runs it) when given one
+CONSUMERS = frozenset({"list", "len", "tuple", "set", "sorted", "bool", "dict", "sum"})
+# queryset methods that return one model instance, and the instance methods that write
+SINGLE = frozenset(
+    {"get", "first", "last", "latest", "earliest", "create"}
+    | {"aget", "afirst", "alast", "alatest", "aearliest", "acreate"}
+)
+INSTANCE_WRITES = {"save": "asave", "delete": "adelete", "refresh_from_db": "arefresh_from_db"}
+SA_SESSIONS = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+    }
+)
+SA_MAKERS = frozenset(
+    {
+        "sqlalchemy.orm.sessionmaker",
+        "sqlalchemy.orm.session.sessionmaker",
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.orm.scoping.scoped_session",
+    }
+)
+# methods of a synchronous Session that talk to the database
+SA_IO = frozenset(
+    {"execute", "query", "commit", "scalars", "scalar", "get", "flush", "refresh", "rollback"}
+    | {"merge", "exec"}
+)
+PATH_IO = frozenset({"read_text", "write_text", "read_bytes", "write_bytes"})
+EVENT_LOOP = "the event loop, and every other request on this worker, waits until it returns"
+
+
+def _awaited(node) -> bool:
+    return node.children[0].type == "keyword" and node.children[0].value == "await"
+
+
+def _offloaded(ctx: Context, node, func) -> bool:
+    """Inside the arguments of ``sync_to_async(...)``, ``asyncio.to_thread(...)``..."""
+    p = node.parent
+    while p is not None and p is not func:
+        if p.type == "trailer" and sx.is_call_trailer(p):
+            for call in ctx.calls(p.parent):
+                if call.trailer is p and call.method in OFFLOADERS:
+                    return True
+        p = p.parent
+    return False
+
+
+def _coroutine(ctx: Context, node):
+    """The ``async def`` whose own body holds ``node`` (not a nested def or lambda)."""
+    func = ctx.enclosing(node, ("lambdef", "funcdef"))
+    if func is None or func.type != "funcdef" or not sx.is_async_funcdef(func):
+        return None
+    return func
+
+
+def _in_consumer(func) -> bool:
+    """A method of a Channels consumer: WS003 reports its queries."""
+    cls = sx.enclosing(func, ("classdef", "file_input"))
+    if cls is None or cls.type != "classdef":
+        return False
+    return any((sx.dotted(b) or "").endswith("Consumer") for b in _class_bases(cls))
+
+
+def _class_bases(cls) -> list:
+    if len(cls.children) < 4 or cls.children[2].type != "operator" or cls.children[2].value != "(":
+        return []
+    inner = cls.children[3]
+    if inner.type == "arglist":
+        return [c for c in inner.children if c.type != "operator"]
+    return [inner] if inner.type != "operator" else []
+
+
+def _uses_django(ctx: Context) -> bool:
+    return any(
+        m.split(".")[0] == "django" or m.endswith("models") for m in ctx.facts.imported_modules
+    )
+
+
+def _django_queries(ctx: Context):
+    """(node to point at, end node, message) for each synchronous Django query in a coroutine."""
+    if not _uses_django(ctx):
+        return
+    from ._helpers import last_assignment, queryset_chain, resolve_queryset
+
+    for node in ctx.nodes("atom_expr", "power"):
+        if _awaited(node):
+            continue
+        func = _coroutine(ctx, node)
+        if func is None or _in_consumer(func) or _offloaded(ctx, node, func):
+            continue
+        qs = queryset_chain(node)
+        if qs is not None:
+            ran = next((m for m, t in qs.methods if t is not None and m in RUNS_A_QUERY), None)
+            if ran is not None:
+                trailer = next(t for m, t in qs.methods if m == ran and t is not None)
+                yield (
+                    node,
+                    trailer,
+                    f"`{qs.model}.objects...{ran}()` runs a database query synchronously inside "
+                    f"an async function: {EVENT_LOOP}; use `await ...a{ran}()` (Django's async "
+                    "query API) or wrap the work in `sync_to_async`",
+                )
+                continue
+        # `Order.objects.filter(...)` or a name bound to it, iterated or listed here
+        for call in ctx.calls(node):
+            if call.method not in INSTANCE_WRITES or call.callee is None:
+                continue
+            if call.callee.count(".") != 1 or call.index != len(sx.parts(node)) - 1:
+                continue
+            name = call.callee.split(".")[0]
+            value = last_assignment(ctx, name, node)
+            bound = queryset_chain(value) if value is not None else None
+            if bound is None:
+                continue
+            called = [m for m, t in bound.methods if t is not None]
+            if not called or called[-1] not in SINGLE:
+                continue
+            twin = INSTANCE_WRITES[call.method]
+            yield (
+                node,
+                call.trailer,
+                f"`{call.callee}()` writes `{name}` (a `{bound.model}` row) to the database "
+                f"synchronously inside an async function: {EVENT_LOOP}; use "
+                f"`await {name}.{twin}()`",
+            )
+    for leaf, how in _iterated(ctx):
+        if leaf.type != "name" and (leaf.type not in ("atom_expr", "power") or _awaited(leaf)):
+            continue
+        func = _coroutine(ctx, leaf)
+        if func is None or _in_consumer(func) or _offloaded(ctx, leaf, func):
+            continue
+        qs = resolve_queryset(ctx, leaf) if leaf.type == "name" else queryset_chain(leaf)
+        if qs is None or not qs.yields_instances():
+            continue
+        shown = leaf.value if leaf.type == "name" else f"{qs.model}.objects..."
+        how = how[0].upper() + how[1:] if how.startswith("the") else how
+        yield (
+            leaf,
+            None,
+            f"{how.format(shown)} runs a database query synchronously inside an async function: "
+            f"{EVENT_LOOP}; use `async for` over the queryset (or `[x async for x in ...]`)",
+        )
+
+
+def _iterated(ctx: Context):
+    """(expression, how) for what a plain ``for``, a comprehension or ``list()``,
+    ``len()``... runs where it stands."""
+    for loop in ctx.nodes("for_stmt"):
+        if loop.parent.type != "async_stmt":
+            yield loop.children[3], "the `for` loop over `{}`"
+    for comp in ctx.nodes("sync_comp_for"):
+        if comp.parent.type != "comp_for" and len(comp.children) > 3:
+            yield comp.children[3], "the comprehension over `{}`"
+    for _node, call in ctx.calls_to(*CONSUMERS):
+        if call.callee in CONSUMERS and call.index == 1 and len(call.args) == 1:
+            arg = call.args[0]
+            if arg.kind == "pos":
+                yield arg.value, f"`{call.callee}({{}})`"
+
+
+def _sync_session(ctx: Context, func, name: str, node) -> bool:
+    """Whether ``name`` in ``func`` is a synchronous SQLAlchemy ``Session``: a
+    parameter annotated ``Session`` (or ``Annotated[Session, ...]``), or bound in the
+    function to ``Session(...)`` or to a module-level ``sessionmaker(...)``'s call."""
+    from ._helpers import last_assignment
+
+    for param in func.get_params():
+        if param.name.value != name:
+            continue
+        ann = param.annotation
+        if ann is None:
+            return False
+        if ann.type in ("atom_expr", "power"):
+            ps = sx.parts(ann)
+            if sx.dotted(ps[0]) and (ctx.qualify(sx.dotted(ps[0])) or "").endswith("Annotated"):
+                inner = ps[1].children[1] if len(ps) > 1 else None
+                if inner is not None and inner.type == "subscriptlist":
+                    inner = inner.children[0]
+                ann = inner if inner is not None else ann
+        return (ctx.qualify(sx.dotted(ann)) or "") in SA_SESSIONS
+    value = last_assignment(ctx, name, node)
+    if value is None:
+        # with SessionLocal() as name:
+        p = node.parent
+        while p is not None and p is not func:
+            if p.type == "with_stmt":
+                for item in p.children[1:-2]:
+                    if item.type == "with_item" and len(item.children) == 3:
+                        target = item.children[2]
+                        if target.type == "name" and target.value == name:
+                            value = item.children[0]
+            p = p.parent
+    if value is None or value.type not in ("atom_expr", "power") or _awaited(value):
+        return False
+    calls = ctx.calls(value)
+    if len(calls) != 1 or calls[0].callee is None:
+        return False
+    q = ctx.qualify(calls[0].callee) or ""
+    if q in SA_SESSIONS:
+        return True
+    maker = _module_value(ctx, calls[0].callee)
+    if maker is None or maker.type not in ("atom_expr", "power"):
+        return False
+    made = ctx.calls(maker)
+    if len(made) != 1 or (ctx.qualify(made[0].callee) or "") not in SA_MAKERS:
+        return False
+    cls = sx.kwarg(made[0].args, "class_")
+    return cls is None or (ctx.qualify(sx.dotted(cls.value)) or "") in SA_SESSIONS
+
+
+def _module_value(ctx: Context, name: str):
+    stmts = ctx.assignments(name)
+    if len(stmts) != 1 or ctx.scope(stmts[0]).type != "file_input":
+        return None
+    return stmts[0].children[2]
+
+
+def _sqlalchemy_calls(ctx: Context):
+    if not any(m.split(".")[0] in ("sqlalchemy", "sqlmodel") for m in ctx.facts.imported_modules):
+        return
+    for node, call in ctx.calls_to(*SA_IO):
+        if _awaited(node) or call.callee is None or call.callee.count(".") != 1:
+            continue
+        if call.index != 2:
+            continue  # session.execute(...) itself, not a call on what it returned
+        func = _coroutine(ctx, node)
+        if func is None or _offloaded(ctx, node, func):
+            continue
+        name = call.callee.split(".")[0]
+        if not _sync_session(ctx, func, name, node):
+            continue
+        yield (
+            node,
+            call.trailer,
+            f"`{call.callee}()` talks to the database through a synchronous SQLAlchemy "
+            f"`Session` inside an async function: {EVENT_LOOP}; use an `AsyncSession` "
+            "(`await session.execute(...)`) or make the route a plain `def`, which FastAPI "
+            "runs in a thread pool",
+        )
+
+
+def _file_and_process_calls(ctx: Context):
+    from .transactions import _runs_once
+
+    imports = ctx.facts.imports
+    uses_pathlib = any(m.split(".")[0] == "pathlib" for m in ctx.facts.imported_modules)
+    for node, call in ctx.calls_to("open", *PATH_IO):
+        if _awaited(node):
+            continue
+        if call.method == "open":
+            if call.callee != "open" or "open" in imports or ctx.assignments("open"):
+                continue  # aiofiles.open, an imported or project `open`
+            what = "`open()` reads or writes a file"
+        else:
+            if not uses_pathlib or call.index < 2:
+                continue
+            what = f"`{sx.code(node).split('(', 1)[0].strip()}(...).{call.method}()`"
+            if call.callee is not None:
+                what = f"`{call.callee}()`"
+            what += " reads or writes a file"
+        func = _coroutine(ctx, node)
+        if func is None or _runs_once(func) or _offloaded(ctx, node, func):
+            continue
+        yield (
+            node,
+            call.trailer,
+            f"{what} synchronously inside an async function: {EVENT_LOOP} (a slow or "
+            "network disk makes it worse); use `await asyncio.to_thread(...)`, "
+            "`run_in_threadpool`, or an async file library such as aiofiles",
+        )
+    for node, call in ctx.calls_of_qualified(frozenset({"subprocess.Popen"})):
+        func = _coroutine(ctx, node)
+        if func is None or _offloaded(ctx, node, func):
+            continue
+        if not _waited(ctx, node, func):
+            continue
+        yield (
+            node,
+            call.trailer,
+            f"`{call.callee}()` starts a process that this async function then waits for "
+            f"synchronously: {EVENT_LOOP}; use `await asyncio.create_subprocess_exec(...)`",
+        )
+
+
+def _waited(ctx: Context, node, func) -> bool:
+    """``with Popen(...)`` (its exit waits), or ``p = Popen(...)`` followed by a
+    plain ``p.wait()`` / ``p.communicate()`` in the same function."""
+    p = node.parent
+    if p.type == "with_item" or (p.type == "with_stmt"):
+        return True
+    stmt = p
+    assigned = sx.plain_assignment(stmt) if stmt.type == "expr_stmt" else None
+    if assigned is None or assigned[1] is not node:
+        return False
+    name = assigned[0].value
+    for other, call in ctx.calls_to("wait", "communicate"):
+        if call.callee == f"{name}.{call.method}" and not _awaited(other):
+            if ctx.enclosing(other, ("lambdef", "funcdef")) is func:
+                return True
+    return False
+
+
+def _blocking_io(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return
+    seen = set()
+    for source in (_django_queries, _sqlalchemy_calls, _file_and_process_calls):
+        for node, end, message in source(ctx):
+            if node.start_pos in seen:
+                continue
+            seen.add(node.start_pos)
+            yield ctx.finding("PERF001", node, message, end_node=end)
