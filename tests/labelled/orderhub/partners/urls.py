@@ -11,4 +11,7 @@ urlpatterns = [
     path("partners/stock-configured/<str:sku>/", views.stock_configured),
     path("partners/seen/<int:order_id>/", views.seen),
     path("partners/orders/<int:order_id>/", views.order_summary),
+    path("partners/orders/<int:order_id>/status/", views.order_status),
+    path("partners/orders/<int:order_id>/status-async/", views.order_status_async),
+    path("partners/orders/open/", views.open_orders),
 ]

@@ -4,6 +4,7 @@ import boto3
 import httpx
 import redis
 import requests
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -92,6 +93,31 @@ def order_summary(request, order_id):
     if order is None:
         return JsonResponse({"detail": "not found"}, status=404)
     return JsonResponse({"status": order.status})
+
+
+@login_required
+@require_GET
+async def order_status(request, order_id):
+    order = Order.objects.get(pk=order_id, customer__user=request.user)  # expect: PERF001
+    return JsonResponse({"status": order.status})
+
+
+@login_required
+@require_GET
+async def order_status_async(request, order_id):
+    order = await Order.objects.aget(pk=order_id, customer__user=request.user)
+    return JsonResponse({"status": order.status})
+
+
+@login_required
+@require_GET
+async def open_orders(request):
+    pending = Order.objects.filter(customer__user=request.user, status="new")
+    numbers = [order.pk for order in pending]  # expect: PERF001
+    shipped = await sync_to_async(list)(
+        Order.objects.filter(customer__user=request.user, status="shipped")
+    )
+    return JsonResponse({"new": numbers, "shipped": [order.pk for order in shipped]})
 
 
 def carrier_client():

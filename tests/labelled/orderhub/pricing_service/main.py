@@ -5,7 +5,11 @@ import os
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .db import AsyncSessionLocal, SessionLocal, get_session
 
 RATES_URL = os.environ.get("RATES_URL", "https://rates.example.com/v1")
 DISCOUNTS_URL = "http://discounts.internal/api"
@@ -41,6 +45,51 @@ async def discount(sku: str, request: Request) -> dict:
     response = await request.app.state.http.get(f"{DISCOUNTS_URL}/{sku}")  # expect: INT005
     response.raise_for_status()
     return {"discount": response.json()["percent"]}
+
+
+@app.get("/prices/{sku}")
+async def price(sku: str, session: Session = Depends(get_session)) -> dict:
+    row = session.execute(  # expect: PERF001
+        text("select amount from prices where sku = :sku"), {"sku": sku}
+    ).first()
+    return {"amount": row.amount if row else None}
+
+
+@app.get("/prices-async/{sku}")
+async def price_async(sku: str) -> dict:
+    async with AsyncSessionLocal() as session:
+        result = await session.execute(
+            text("select amount from prices where sku = :sku"), {"sku": sku}
+        )
+        row = result.first()
+    return {"amount": row.amount if row else None}
+
+
+@app.get("/prices-sync/{sku}")
+def price_sync(sku: str) -> dict:
+    with Session(SessionLocal.kw["bind"]) as session:
+        row = session.execute(
+            text("select amount from prices where sku = :sku"), {"sku": sku}
+        ).first()
+    return {"amount": row.amount if row else None}
+
+
+@app.get("/terms")
+async def terms() -> dict:
+    with open("pricing_service/terms.txt", encoding="utf-8") as fh:  # expect: PERF001
+        body = fh.read()
+    return {"terms": body}
+
+
+@app.get("/terms-threaded")
+async def terms_threaded() -> dict:
+    body = await asyncio.to_thread(_read_terms)
+    return {"terms": body}
+
+
+def _read_terms() -> str:
+    with open("pricing_service/terms.txt", encoding="utf-8") as fh:
+        return fh.read()
 
 
 @app.get("/health")
