@@ -395,3 +395,188 @@ def _blocking_io(ctx: Context):
                 continue
             seen.add(node.start_pos)
             yield ctx.finding("PERF001", node, message, end_node=end)
+
+
+# -- PERF002 whole-upload-read-into-memory ---------------------------------------------
+
+UPLOAD_ANNOTATIONS = frozenset(
+    {
+        "fastapi.UploadFile",
+        "fastapi.datastructures.UploadFile",
+        "starlette.datastructures.UploadFile",
+        "django.core.files.uploadedfile.UploadedFile",
+        "django.core.files.uploadedfile.InMemoryUploadedFile",
+        "django.core.files.uploadedfile.TemporaryUploadedFile",
+    }
+)
+# what tells the function has looked at how large the upload is
+SIZE_ATTRIBUTES = frozenset({"size", "content_length", "_size"})
+
+
+def _upload_container(ctx: Context, node) -> str | None:
+    """``request.FILES`` (Django) or ``request.files`` (Flask's request) at the start of
+    ``node``'s chain: how it is written, else None."""
+    ps = sx.parts(node)
+    names = []
+    for t in ps:
+        if t.type == "name" and not names:
+            names.append(t.value)
+        elif sx.is_attr_trailer(t):
+            names.append(t.children[1].value)
+        else:
+            break
+    for i in range(1, len(names)):
+        if names[i] == "FILES" and names[i - 1] == "request":
+            return ".".join(names[: i + 1])
+        if names[i] == "files" and i == 1 and ctx.qualify(names[0]) == "flask.request":
+            return ".".join(names[: i + 1])
+    return None
+
+
+def _one_upload(ctx: Context, expr) -> str | None:
+    """``request.FILES["f"]``, ``request.FILES.get("f")``, ``request.files["f"]``: the
+    text of the expression when it is one upload, else None."""
+    expr = sx.unparen(expr)
+    if expr.type not in ("atom_expr", "power") or _awaited(expr):
+        return None
+    return sx.code(expr).strip() if _one_upload_parts(ctx, sx.parts(expr)) else None
+
+
+def _uploads_iterated(ctx: Context, expr) -> bool:
+    """``request.FILES.getlist("f")``, ``request.FILES.values()``, ``request.files.getlist``."""
+    expr = sx.unparen(expr)
+    if expr.type not in ("atom_expr", "power") or _upload_container(ctx, expr) is None:
+        return False
+    calls = ctx.calls(expr)
+    return bool(calls) and calls[-1].method in ("getlist", "values")
+
+
+def _upload_name(ctx: Context, func, name: str, node) -> str | None:
+    """What ``name`` is, when it holds one upload: "django", "fastapi", or None."""
+    from ._helpers import last_assignment
+
+    for param in func.get_params():
+        if param.name.value == name:
+            ann = param.annotation
+            q = ctx.qualify(sx.dotted(ann)) if ann is not None else None
+            if q in UPLOAD_ANNOTATIONS:
+                return "fastapi" if "UploadFile" in q and "Uploaded" not in q else "django"
+            return None
+    value = last_assignment(ctx, name, node)
+    if value is not None:
+        text = _one_upload(ctx, value)
+        if text is None:
+            return None
+        return "flask" if ".files" in text else "django"
+    # for upload in request.FILES.getlist("files"):
+    p = node.parent
+    while p is not None and p is not func:
+        if p.type == "for_stmt" and p.children[1].type == "name" and p.children[1].value == name:
+            if not _uploads_iterated(ctx, p.children[3]):
+                return None
+            return "flask" if ".files" in sx.code(p.children[3]) else "django"
+        p = p.parent
+    return None
+
+
+def _looks_at_size(func) -> bool:
+    for n in sx.walk(func.children[-1]):
+        if n.type == "trailer" and sx.is_attr_trailer(n) and n.children[1].value in SIZE_ATTRIBUTES:
+            return True
+    return False
+
+
+@detector("PERF002", section="Performance & Scalability Evaluation")
+def whole_upload_read(ctx: Context):
+    if ctx.facts.is_test or ctx.facts.is_migration:
+        return
+    for node, call in ctx.calls_to("read"):
+        if call.args:
+            continue  # read(size): a piece at a time
+        ps = sx.parts(node)
+        func = ctx.enclosing(node, ("funcdef", "lambdef", "classdef", "file_input"))
+        if func is None or func.type != "funcdef":
+            continue
+        kind = shown = None
+        if call.callee is None:
+            # request.FILES["receipt"].read(): a subscript or a call before the method
+            receiver = _receiver_text(ctx, ps, call)
+            if receiver is not None:
+                kind, shown = ("flask" if ".files" in receiver else "django"), receiver
+        else:
+            receiver, _, _ = call.callee.rpartition(".")
+            if "." not in receiver and receiver:
+                kind = _upload_name(ctx, func, receiver, node)
+                shown = receiver
+            elif receiver.endswith(".file") and receiver.count(".") == 1:
+                # UploadFile's own file object: upload.file.read()
+                name = receiver.split(".")[0]
+                if _upload_name(ctx, func, name, node) == "fastapi":
+                    kind, shown = "fastapi", name
+        if kind is None or _looks_at_size(func):
+            continue
+        awaited = node.children[0].type == "keyword" and node.children[0].value == "await"
+        written = "".join(sx.code(p) for p in ps[: call.index + 1]).strip()
+        written = f"{'await ' if awaited else ''}{written}"
+        if kind == "fastapi":
+            advice = (
+                f"read it in pieces (`await {shown}.read(1024 * 1024)` in a loop) or hand "
+                f"`{shown}.file` to `shutil.copyfileobj` or the storage client"
+            )
+        elif kind == "flask":
+            advice = (
+                f"save it with `{shown}.save(path)`, copy it with `shutil.copyfileobj`, or "
+                "pass the file object to the storage client"
+            )
+        else:
+            advice = (
+                f"read it in chunks (`for chunk in {shown}.chunks():`), copy it with "
+                "`shutil.copyfileobj`, or pass the file object to the storage client"
+            )
+        yield ctx.finding(
+            "PERF002",
+            ps[0],
+            f"`{written}` reads the whole upload into memory: a large upload, or a few at "
+            "once, takes as much memory as the files are big and can exhaust the worker; " + advice,
+            end_node=call.trailer,
+        )
+
+
+def _receiver_text(ctx: Context, ps: list, call: sx.Call) -> str | None:
+    """The text before ``.read`` when it is one upload (``request.FILES["f"]``)."""
+    if call.index < 2:
+        return None
+    receiver = ps[: call.index - 1]
+    if not _one_upload_parts(ctx, receiver):
+        return None
+    return "".join(sx.code(p) for p in receiver).strip()
+
+
+def _one_upload_parts(ctx: Context, ps: list) -> bool:
+    if len(ps) < 3:
+        return False
+    names = []
+    for t in ps:
+        if t.type == "name" and not names:
+            names.append(t.value)
+        elif sx.is_attr_trailer(t):
+            names.append(t.children[1].value)
+        else:
+            break
+    container = None
+    for i in range(1, len(names)):
+        if names[i] == "FILES" and names[i - 1] == "request":
+            container = i
+        elif names[i] == "files" and i == 1 and ctx.qualify(names[0]) == "flask.request":
+            container = i
+    if container is None:
+        return False
+    rest = ps[container + 1 :]
+    if len(rest) == 1 and rest[0].type == "trailer" and rest[0].children[0].value == "[":
+        return True
+    return (
+        len(rest) == 2
+        and sx.is_attr_trailer(rest[0])
+        and rest[0].children[1].value == "get"
+        and sx.is_call_trailer(rest[1])
+    )

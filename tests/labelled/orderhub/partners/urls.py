@@ -14,4 +14,7 @@ urlpatterns = [
     path("partners/orders/<int:order_id>/status/", views.order_status),
     path("partners/orders/<int:order_id>/status-async/", views.order_status_async),
     path("partners/orders/open/", views.open_orders),
+    path("partners/manifests/<int:order_id>/", views.upload_manifest),
+    path("partners/manifests-streamed/<int:order_id>/", views.upload_manifest_streamed),
+    path("partners/manifests-checked/<int:order_id>/", views.upload_manifest_checked),
 ]

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from orders.models import Order
 
@@ -118,6 +118,36 @@ async def open_orders(request):
         Order.objects.filter(customer__user=request.user, status="shipped")
     )
     return JsonResponse({"new": numbers, "shipped": [order.pk for order in shipped]})
+
+
+@login_required
+@require_POST
+def upload_manifest(request, order_id):
+    manifest = request.FILES["manifest"]
+    LABELS.put_object(
+        Bucket="manifests",
+        Key=f"{order_id}.csv",
+        Body=manifest.read(),  # expect: PERF002
+    )
+    return JsonResponse({"stored": manifest.name})
+
+
+@login_required
+@require_POST
+def upload_manifest_streamed(request, order_id):
+    manifest = request.FILES["manifest"]
+    LABELS.upload_fileobj(manifest, "manifests", f"{order_id}.csv")
+    return JsonResponse({"stored": manifest.name})
+
+
+@login_required
+@require_POST
+def upload_manifest_checked(request, order_id):
+    manifest = request.FILES["manifest"]
+    if manifest.size > 5 * 1024 * 1024:
+        return JsonResponse({"detail": "manifest too large"}, status=413)
+    header = manifest.read().splitlines()[0]
+    return JsonResponse({"columns": header.decode().split(",")})
 
 
 def carrier_client():

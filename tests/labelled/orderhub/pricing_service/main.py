@@ -5,10 +5,11 @@ import os
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, UploadFile
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .auth import verify_service_token
 from .db import AsyncSessionLocal, SessionLocal, get_session
 
 RATES_URL = os.environ.get("RATES_URL", "https://rates.example.com/v1")
@@ -90,6 +91,24 @@ async def terms_threaded() -> dict:
 def _read_terms() -> str:
     with open("pricing_service/terms.txt", encoding="utf-8") as fh:
         return fh.read()
+
+
+@app.post("/price-lists")
+async def upload_price_list(
+    price_list: UploadFile, token: str = Depends(verify_service_token)
+) -> dict:
+    content = await price_list.read()  # expect: PERF002
+    return {"lines": content.count(b"\n")}
+
+
+@app.post("/price-lists-streamed")
+async def upload_price_list_streamed(
+    price_list: UploadFile, token: str = Depends(verify_service_token)
+) -> dict:
+    lines = 0
+    while chunk := await price_list.read(1024 * 1024):
+        lines += chunk.count(b"\n")
+    return {"lines": lines}
 
 
 @app.get("/health")
