@@ -87,6 +87,11 @@ def flask_upload():
     return request.files["attachment"].read()
 
 
+def flask_stream():
+    upload = request.files.get("csv")
+    return upload.stream.read()
+
+
 @app.post("/sized")
 async def sized(file: UploadFile):
     if file.size and file.size > 1_000_000:
@@ -103,6 +108,7 @@ def test_perf002_fastapi_and_flask(tmp_path):
             pos_of(src, "file.read()"),
             pos_of(src, "file.file.read()"),
             pos_of(src, 'request.files["attachment"].read()'),
+            pos_of(src, "upload.stream.read()"),
         ]
     )
     by_start = {f.start: f for f in found}

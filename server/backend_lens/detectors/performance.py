@@ -513,6 +513,11 @@ def whole_upload_read(ctx: Context):
                 name = receiver.split(".")[0]
                 if _upload_name(ctx, func, name, node) == "fastapi":
                     kind, shown = "fastapi", name
+            elif receiver.endswith(".stream") and receiver.count(".") == 1:
+                # Flask's FileStorage: upload.stream.read()
+                name = receiver.split(".")[0]
+                if _upload_name(ctx, func, name, node) == "flask":
+                    kind, shown = "flask", name
         if kind is None or _looks_at_size(func):
             continue
         awaited = node.children[0].type == "keyword" and node.children[0].value == "await"
@@ -547,6 +552,9 @@ def _receiver_text(ctx: Context, ps: list, call: sx.Call) -> str | None:
     if call.index < 2:
         return None
     receiver = ps[: call.index - 1]
+    last = receiver[-1]
+    if sx.is_attr_trailer(last) and last.children[1].value == "stream":
+        receiver = receiver[:-1]  # Flask's FileStorage: request.files["f"].stream.read()
     if not _one_upload_parts(ctx, receiver):
         return None
     return "".join(sx.code(p) for p in receiver).strip()
