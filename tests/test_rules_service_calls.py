@@ -147,6 +147,31 @@ def helper():
     s3.list_buckets()
 """
 
+RQ_JOBS = """
+import requests
+from django_rq import job
+
+from .scheduling import job as project_job
+
+
+@job("default")
+def deliver(url, body):
+    with requests.Session() as session:
+        session.post(url, data=body, timeout=10)
+
+
+@project_job
+def not_rq(url, body):
+    with requests.Session() as session:
+        session.post(url, data=body, timeout=10)
+"""
+
+
+def test_int004_rq_job(tmp_path):
+    (f,) = int004(tmp_path, {"hooks/jobs.py": RQ_JOBS})
+    assert f.start == pos_of(RQ_JOBS, "requests.Session()")
+    assert "the task `deliver`" in f.message
+
 
 def test_int004_celery_tasks(tmp_path):
     found = int004(tmp_path, {"proj/tasks.py": CELERY_TASKS})

@@ -44,9 +44,10 @@ CLIENTS = {
 CLIENT_NAMES = frozenset(CLIENTS)
 # decorators that make a function a background task (the last name)
 TASK_DECORATORS = frozenset(
-    {"shared_task", "task", "periodic_task", "db_task", "db_periodic_task", "actor"}
+    {"shared_task", "task", "periodic_task", "db_task", "db_periodic_task", "actor", "job"}
 )
-TASK_LIBRARIES = ("celery", "dramatiq", "huey")
+# the libraries those decorators come from: the first name of the qualified decorator
+TASK_LIBRARIES = frozenset({"celery", "dramatiq", "huey", "rq", "django_rq"})
 # methods of a view class that run once, not per request
 VIEW_ONCE = ONCE_NAMES | {"as_view", "__new__", "__init_subclass__"}
 
@@ -67,8 +68,12 @@ def _is_task(ctx: Context, func) -> bool:
         last = written.rsplit(".", 1)[-1]
         if last not in TASK_DECORATORS:
             continue
-        if last == "shared_task" or any(lib in q.lower() for lib in TASK_LIBRARIES):
+        if last == "shared_task" or q.split(".")[0] in TASK_LIBRARIES:
             return True
+        if last == "job":
+            continue  # rq's and django_rq's only: other `job` decorators are not known
+        if "celery" in q.lower():
+            return True  # @app.task with `app` imported from the project's celery module
         head = written.split(".", 1)[0]
         if "." in written and head in ("app", "celery_app", "celery", "huey", "worker"):
             return True
