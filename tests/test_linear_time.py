@@ -166,7 +166,7 @@ CASES = {
     "nested-comprehensions": (nested_comprehensions, 20, lambda n: {"ORM001": 1}),
     "long-display": (long_display, 200, lambda n: {"INT001": n}),
     "nested-calls": (nested_calls, 100, lambda n: {"INT001": n}),
-    "nested-ifs": (nested_ifs, 40, lambda n: {"PERF001": 2 * n, "TXN002": n, "VAL007": n}),
+    "nested-ifs": (nested_ifs, 40, lambda n: {"PERF001": 3 * n, "TXN002": n, "VAL007": n}),
     "nested-transactions": (nested_transactions, 40, lambda n: {}),
     "large-file": (
         many_functions,

@@ -171,7 +171,7 @@ def _django_queries(ctx: Context):
         if _awaited(node):
             continue
         func = _coroutine(ctx, node)
-        if func is None or _in_consumer(func) or _offloaded(ctx, node, func):
+        if func is None or _in_consumer(func):
             continue
         qs = queryset_chain(node)
         if qs is not None:
@@ -212,7 +212,7 @@ def _django_queries(ctx: Context):
         if leaf.type != "name" and (leaf.type not in ("atom_expr", "power") or _awaited(leaf)):
             continue
         func = _coroutine(ctx, leaf)
-        if func is None or _in_consumer(func) or _offloaded(ctx, leaf, func):
+        if func is None or _in_consumer(func):
             continue
         qs = resolve_queryset(ctx, leaf) if leaf.type == "name" else queryset_chain(leaf)
         if qs is None or not qs.yields_instances():
@@ -309,7 +309,7 @@ def _sqlalchemy_calls(ctx: Context):
         if call.index != 2:
             continue  # session.execute(...) itself, not a call on what it returned
         func = _coroutine(ctx, node)
-        if func is None or _offloaded(ctx, node, func):
+        if func is None:
             continue
         name = call.callee.split(".")[0]
         if not _sync_session(ctx, func, name, node):
@@ -344,7 +344,7 @@ def _file_and_process_calls(ctx: Context):
                 what = f"`{call.callee}()`"
             what += " reads or writes a file"
         func = _coroutine(ctx, node)
-        if func is None or _runs_once(func) or _offloaded(ctx, node, func):
+        if func is None or _runs_once(func):
             continue
         yield (
             node,
@@ -355,9 +355,7 @@ def _file_and_process_calls(ctx: Context):
         )
     for node, call in ctx.calls_of_qualified(frozenset({"subprocess.Popen"})):
         func = _coroutine(ctx, node)
-        if func is None or _offloaded(ctx, node, func):
-            continue
-        if not _waited(ctx, node, func):
+        if func is None or not _waited(ctx, node, func):
             continue
         yield (
             node,
@@ -391,8 +389,8 @@ def _blocking_io(ctx: Context):
     seen = set()
     for source in (_django_queries, _sqlalchemy_calls, _file_and_process_calls):
         for node, end, message in source(ctx):
-            if node.start_pos in seen:
-                continue
+            if node.start_pos in seen or _offloaded(ctx, node, _coroutine(ctx, node)):
+                continue  # handed to sync_to_async, to_thread...: runs in a thread
             seen.add(node.start_pos)
             yield ctx.finding("PERF001", node, message, end_node=end)
 

@@ -348,7 +348,7 @@ def hard_coded_service_url(ctx: Context):
     reported = set()
     for node, call, shown in _outbound_calls(ctx):
         value = _url_argument(call)
-        if value is None or _under_main(node):
+        if value is None:
             continue
         found = _literal_prefix(ctx, value)
         if found is None:
@@ -360,7 +360,7 @@ def hard_coded_service_url(ctx: Context):
             if string.type == "arith_expr":
                 string = string.children[0]
         host = internal_host(prefix, whole)
-        if host is None or string.start_pos in reported:
+        if host is None or string.start_pos in reported or _under_main(node):
             continue
         reported.add(string.start_pos)
         name, what = host
