@@ -65,6 +65,14 @@ def factory(request):
 def stored(request):
     request.session_client = requests.Session()
     return JsonResponse({})
+
+
+POOL = redis.ConnectionPool.from_url("redis://cache:6379/0")
+
+
+def pooled(request):
+    r = redis.Redis(connection_pool=POOL)
+    return JsonResponse({"n": r.incr("hits")})
 """
 
 DJANGO_URLS = """
@@ -80,6 +88,7 @@ urlpatterns = [
     path("module/", views.module_client),
     path("factory/", views.factory),
     path("stored/", views.stored),
+    path("pooled/", views.pooled),
 ]
 """
 

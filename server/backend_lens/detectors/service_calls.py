@@ -42,6 +42,9 @@ CLIENTS = {
     "boto3.session.Session": "AWS session",
 }
 CLIENT_NAMES = frozenset(CLIENTS)
+# arguments that hand the client connections kept elsewhere: a client built per call
+# on a shared pool (`redis.Redis(connection_pool=POOL)`) opens nothing new
+SHARED_POOL_ARGUMENTS = ("connection_pool", "connector", "transport")
 # decorators that make a function a background task (the last name)
 TASK_DECORATORS = frozenset(
     {"shared_task", "task", "periodic_task", "db_task", "db_periodic_task", "actor", "job"}
@@ -134,6 +137,8 @@ def client_created_per_call(ctx: Context):
             continue
         name = func.children[1].value
         if _memoised(ctx, func) or not _per_call(func, node, call):
+            continue
+        if any(sx.kwarg(call.args, a) for a in SHARED_POOL_ARGUMENTS):
             continue
         kind = CLIENTS[ctx.qualify(call.callee) or ""]
         head = sx.parts(node)[0]
