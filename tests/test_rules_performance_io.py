@@ -231,3 +231,30 @@ def test_perf001_io_quiet_in_tests_and_migrations(tmp_path, path):
 def test_perf001_io_suppression(tmp_path):
     found = perf001(tmp_path, {"api/routes.py": SQLALCHEMY_ROUTES})
     assert_suppress_edit_silences(tmp_path, min(found, key=lambda f: f.start))
+
+
+INSPECTOR = """
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import inspect
+
+from .database import engine
+
+
+async def schema_middleware(request: Request, call_next):
+    names = inspect(engine).get_schema_names()
+    columns = await run_in_threadpool(lambda: inspect(engine).get_columns("orders"))
+    request.state.schemas = (names, columns)
+    return await call_next(request)
+
+
+def tables():
+    return inspect(engine).get_table_names()
+"""
+
+
+def test_perf001_sqlalchemy_inspector(tmp_path):
+    (f,) = perf001(tmp_path, {"api/middleware.py": INSPECTOR})
+    assert f.start == pos_of(INSPECTOR, "inspect(engine).get_schema_names()")
+    assert f.end == (f.start[0], f.start[1] + len("inspect(engine).get_schema_names()"))
+    assert "`inspect(...).get_schema_names()` queries the database" in f.message

@@ -110,6 +110,25 @@ SA_IO = frozenset(
     {"execute", "query", "commit", "scalars", "scalar", "get", "flush", "refresh", "rollback"}
     | {"merge", "exec"}
 )
+# what an Inspector (``sqlalchemy.inspect(engine)``) asks the database
+INSPECTOR_QUERIES = frozenset(
+    {
+        "get_schema_names",
+        "get_table_names",
+        "get_view_names",
+        "get_columns",
+        "get_indexes",
+        "get_foreign_keys",
+        "get_pk_constraint",
+        "get_unique_constraints",
+        "get_check_constraints",
+        "has_table",
+        "has_schema",
+        "has_index",
+        "has_sequence",
+        "get_sequence_names",
+    }
+)
 PATH_IO = frozenset({"read_text", "write_text", "read_bytes", "write_bytes"})
 EVENT_LOOP = "the event loop, and every other request on this worker, waits until it returns"
 
@@ -324,6 +343,27 @@ def _sqlalchemy_calls(ctx: Context):
         )
 
 
+def _inspector_calls(ctx: Context):
+    """``sqlalchemy.inspect(engine).get_schema_names()`` and the like: a query each."""
+    if not any(m.split(".")[0] == "sqlalchemy" for m in ctx.facts.imported_modules):
+        return
+    for node, call in ctx.calls_to(*INSPECTOR_QUERIES):
+        if _awaited(node) or call.callee is not None or call.index != 3:
+            continue
+        first = ctx.calls(node)[0]
+        if first.index != 1 or (ctx.qualify(first.callee) or "") != "sqlalchemy.inspect":
+            continue
+        if _coroutine(ctx, node) is None:
+            continue
+        yield (
+            node,
+            call.trailer,
+            f"`{first.callee}(...).{call.method}()` queries the database synchronously inside "
+            f"an async function: {EVENT_LOOP}; run it in a thread (`await "
+            "asyncio.to_thread(...)`, `run_in_threadpool`) or cache the answer",
+        )
+
+
 def _file_and_process_calls(ctx: Context):
     from .transactions import _runs_once
 
@@ -387,7 +427,8 @@ def _blocking_io(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return
     seen = set()
-    for source in (_django_queries, _sqlalchemy_calls, _file_and_process_calls):
+    sources = (_django_queries, _sqlalchemy_calls, _inspector_calls, _file_and_process_calls)
+    for source in sources:
         for node, end, message in source(ctx):
             if node.start_pos in seen or _offloaded(ctx, node, _coroutine(ctx, node)):
                 continue  # handed to sync_to_async, to_thread...: runs in a thread

@@ -6,11 +6,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import Depends, FastAPI, Request, UploadFile
-from sqlalchemy import text
+from fastapi.responses import JSONResponse
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from .auth import verify_service_token
-from .db import AsyncSessionLocal, SessionLocal, get_session
+from .db import AsyncSessionLocal, SessionLocal, engine, get_session
 
 RATES_URL = os.environ.get("RATES_URL", "https://rates.example.com/v1")
 DISCOUNTS_URL = "http://discounts.internal/api"
@@ -24,6 +25,13 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(lifespan=lifespan)  # expect: RATE003
+
+
+@app.middleware("http")
+async def require_prices_table(request: Request, call_next):
+    if not inspect(engine).has_table("prices"):  # expect: PERF001
+        return JSONResponse({"detail": "prices are not loaded"}, status_code=503)
+    return await call_next(request)
 
 
 @app.get("/rates/{currency}")
