@@ -8,7 +8,6 @@ from . import (  # noqa: F401
     audit_logging,
     authentication,
     background_jobs,
-    task_usage,
     caching,
     data_protection,
     database_performance,
@@ -23,6 +22,7 @@ from . import (  # noqa: F401
     query_optimization,
     rate_limiting,
     schema_design,
+    task_usage,
     third_party,
     transactions,
 )

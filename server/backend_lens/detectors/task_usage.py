@@ -196,9 +196,7 @@ def _kwargs(call) -> dict:
 
 
 def _truthy(node) -> bool:
-    return not (
-        (node.type == "keyword" and node.value in ("False", "None")) or _zero(node)
-    )
+    return not ((node.type == "keyword" and node.value in ("False", "None")) or _zero(node))
 
 
 def _dict_zero(node, key: str):
@@ -224,8 +222,8 @@ def retry_without_delay(ctx: Context):
             kw = _kwargs(call)
             pos = [a for a in call.args if a.kind == "pos"]
             interval = kw.get("interval")
-            value = interval.value if interval is not None else (
-                pos[1].value if len(pos) > 1 else None
+            value = (
+                interval.value if interval is not None else (pos[1].value if len(pos) > 1 else None)
             )
             if any(a.kind in ("star", "dstar") for a in call.args):
                 continue
@@ -396,7 +394,7 @@ def mail_sent_in_request(ctx: Context):
     roots = {m.split(".")[0] for m in facts.imported_modules}
     if "django" not in roots and "flask_mail" not in roots:
         return
-    for func_id, (func, chains) in chains_by_function(ctx).items():
+    for func, chains in chains_by_function(ctx).values():
         if not any(
             c.method in ("send", "send_mail", "send_mass_mail", "mail_admins", "mail_managers")
             for node in chains
