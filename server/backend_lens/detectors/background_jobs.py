@@ -4,6 +4,7 @@ instances passed to tasks."""
 from __future__ import annotations
 
 from ..facts.index import ClassRef
+from ..facts.work import _dict_items
 from ..model import Edit, Fix
 from ..source import syntax as sx
 from ._helpers import atomic_context, queryset_chain, resolve_queryset
@@ -272,12 +273,8 @@ def _collection_items(node, kw: bool):
         return []
     if node.children[0].value != "{" or inner.type != "dictorsetmaker":
         return []
-    ch = inner.children
-    return [
-        ch[i + 2]
-        for i in range(0, len(ch) - 2, 4)
-        if ch[i + 1].value == ":" and ch[i + 2].type == "name"
-    ]
+    # {"a": a, **extra}: the values of the key-value pairs
+    return [v for _, v in _dict_items(node) if v.type == "name"]
 
 
 def _task_arguments(call) -> list:
