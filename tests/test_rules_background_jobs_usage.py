@@ -421,3 +421,59 @@ def ship(order_id, extra):
     files = {"shop/__init__.py": "", "shop/models.py": models, "shop/services.py": src}
     (f,) = run(tmp_path, "TASK002", files)
     assert f.start == pos_of(src, "order}")
+
+
+# -- the report's Background Job Processing observations ----------------------------
+
+REPORT_PROJECT = {
+    "shop/__init__.py": "",
+    "shop/celery.py": """
+from celery import Celery
+
+app = Celery("shop")
+app.conf.beat_schedule = {
+    "nightly-sync": {"task": "shop.tasks.sync_catalog", "schedule": 86400},
+}
+""",
+    "shop/tasks.py": """
+import django_rq
+from celery import shared_task
+
+from shop.celery import app
+
+
+@app.task(autoretry_for=(IOError,), retry_backoff=True, time_limit=60)
+def sync_catalog():
+    pass
+
+
+@shared_task
+def send_receipt(order_id):
+    pass
+
+
+def print_label(order_id):
+    pass
+
+
+def checkout(order_id):
+    send_receipt.delay(order_id)
+    send_receipt.apply_async((order_id,), countdown=5)
+    django_rq.enqueue(print_label, order_id)
+""",
+}
+
+
+def test_report_says_where_work_is_queued_and_what_lacks_a_policy(tmp_path, capsys):
+    from backend_lens.cli import main
+
+    from tests.helpers import write_files
+
+    write_files(tmp_path, REPORT_PROJECT)
+    assert main(["report", str(tmp_path), "-q"]) in (0, 1)
+    report = capsys.readouterr().out
+    section = report.split("### Background Job Processing", 1)[1].split("###", 1)[0]
+    assert "Work is queued at: Celery `.delay()`/`.apply_async()` ×2; RQ `enqueue` ×1." in section
+    assert "Periodic work: 1 Celery beat entry (`sync_catalog`)." in section
+    assert "Without a retry policy: `print_label`, `send_receipt`." in section
+    assert "Celery tasks without a time limit: `send_receipt`." in section

@@ -1232,7 +1232,8 @@ def background(ev: Evidence, s: Section) -> None:
         named = sorted(
             {t.name for t in tasks if t in beat or t.system in ("apscheduler", "scheduler")}
         )
-        s.observations.append(f"Periodic work: {', '.join(periodic)} ({_names(named, 5)}).")
+        which = "every task" if len(named) == len({t.name for t in tasks}) else _names(named, 5)
+        s.observations.append(f"Periodic work: {', '.join(periodic)} ({which}).")
     retry_words = ("retry", "retries", "autoretry", "max_retries", "retry_backoff")
     retry = [
         t
