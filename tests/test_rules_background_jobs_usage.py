@@ -477,3 +477,24 @@ def test_report_says_where_work_is_queued_and_what_lacks_a_policy(tmp_path, caps
     assert "Periodic work: 1 Celery beat entry (`sync_catalog`)." in section
     assert "Without a retry policy: `print_label`, `send_receipt`." in section
     assert "Celery tasks without a time limit: `send_receipt`." in section
+
+
+def test_task003_multiprocessing_pools_are_quiet(tmp_path):
+    src = """
+from multiprocessing import Pool
+
+from django.http import JsonResponse
+
+
+def square(x):
+    return x * x
+
+
+def compute(request):
+    workers = Pool(4)
+    first = workers.apply_async(square, (2,)).get()
+    with Pool(2) as p:
+        second = p.apply_async(square, (3,)).get()
+    return JsonResponse({"a": first, "b": second, "c": thread_pool.apply_async(square).get()})
+"""
+    assert run(tmp_path, "TASK003", {"shop/views.py": src}) == []

@@ -10,7 +10,7 @@ from ._helpers import last_assignment
 from .base import Context, detector, make_finding
 from .integration import VIEW_BASES
 from .integration import _handler as handler_kind
-from .transactions import _bound_by, _network_call
+from .transactions import _bound_by, _makes, _network_call
 
 # -- what a function is -----------------------------------------------------------
 # the DRF / Django class-based view hooks that run inside the request too
@@ -25,13 +25,45 @@ VIEW_HOOKS = frozenset(
 )
 
 
-def _task_function(ctx: Context, func, framework: str | None = "celery"):
-    """The TaskFact of ``func`` when it is a task this file defines, else None."""
-    name = func.children[1]
-    for t in ctx.facts.tasks:
-        if t.start == name.start_pos and (framework is None or t.framework == framework):
-            return t
+CELERY_APPS = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+TASK_DECORATORS = ("task", "shared_task", "actor", "periodic_task")
+
+
+def _task_decorator(ctx: Context, func):
+    """The decorator that makes ``func`` a Celery task (``@shared_task``, ``@app.task``
+    with ``app`` a Celery app, ``@celery.task``), else None. Read from the code, not
+    the file's task facts: those change with every function body."""
+    for dec in sx.function_decorators(func):
+        name = sx.decorator_name(dec) or ""
+        head, _, last = name.rpartition(".")
+        if last not in ("task", "shared_task"):
+            continue
+        q = ctx.qualify(name) or name
+        if last == "shared_task" and q.startswith("celery"):
+            return dec
+        if last == "task" and head and "." not in head:
+            if head in ("app", "celery_app", "celery") or "celery" in q.lower():
+                return dec
+            if _module_celery(ctx, head):
+                return dec
     return None
+
+
+def _module_celery(ctx: Context, name: str) -> bool:
+    stmts = [s for s in ctx.assignments(name) if ctx.scope(s).type == "file_input"]
+    return len(stmts) == 1 and _makes(ctx, stmts[0].children[2], CELERY_APPS)
+
+
+def _is_task(ctx: Context, func) -> bool:
+    return _task_decorator(ctx, func) is not None
+
+
+def _is_worker_function(ctx: Context, func) -> bool:
+    """Decorated as any kind of background work (a Dramatiq actor, a Huey task)."""
+    return any(
+        (sx.decorator_name(d) or "").rsplit(".", 1)[-1] in TASK_DECORATORS
+        for d in sx.function_decorators(func)
+    )
 
 
 def _in_view_class(ctx: Context, func) -> bool:
@@ -50,7 +82,7 @@ def _in_view_class(ctx: Context, func) -> bool:
 def _is_handler(ctx: Context, func) -> bool:
     """A function that answers an HTTP request: a route, a Django view (``request``
     first), a view class's method or one of its hooks (``perform_create``)."""
-    if _task_function(ctx, func, None) is not None:
+    if _is_worker_function(ctx, func):
         return False
     kind = handler_kind(ctx, func)
     if kind in ("route", "view"):
@@ -81,6 +113,8 @@ def _makes_result(ctx: Context, calls: list, upto: int) -> str | None:
     prev = calls[upto - 1]
     if prev.method in DISPATCH and prev.callee and "." in prev.callee:
         owner = prev.callee.rsplit(".", 1)[0]
+        if _is_pool(ctx, owner, prev.node):
+            return None  # multiprocessing's pool.apply_async(f).get()
         if prev.method == "send_task":
             args = prev.args
             first = args[0].value if args and args[0].kind == "pos" else None
@@ -96,6 +130,25 @@ def _makes_result(ctx: Context, calls: list, upto: int) -> str | None:
         if (ctx.qualify(first.callee) or "") in CANVAS and first.index == prev.index - 1:
             return f"{first.callee}(...)"
     return None
+
+
+POOLS = frozenset(
+    {
+        "multiprocessing.Pool",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+        "billiard.Pool",
+        "gevent.pool.Pool",
+    }
+)
+
+
+def _is_pool(ctx: Context, owner: str, at) -> bool:
+    """``owner`` (as written before ``.apply_async``) is a process or thread pool."""
+    if "pool" in owner.rsplit(".", 1)[-1].lower():
+        return True
+    return "." not in owner and _bound_by(ctx, owner, at, POOLS)
 
 
 def _result_of(ctx: Context, node, call) -> str | None:
@@ -133,10 +186,6 @@ def _allowed_join(node) -> bool:
 def task_result_waited_for(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return
-    if "celery" not in {m.split(".")[0] for m in ctx.facts.imported_modules} and not any(
-        c in ctx.facts.calls for c in ("delay", "apply_async")
-    ):
-        return
     for node, call in ctx.calls_to(*WAITS):
         task = _result_of(ctx, node, call)
         if task is None:
@@ -145,7 +194,7 @@ def task_result_waited_for(ctx: Context):
         if func is None or _allowed_join(node):
             continue
         shown = task if task == "a task" else f"`{task}`"
-        if _task_function(ctx, func) is not None:
+        if _is_task(ctx, func):
             why = (
                 f"the task `{func.children[1].value}` waits for {shown} to finish: the worker "
                 "holds its pool slot while it waits, and when every slot is taken by a waiting "
@@ -178,17 +227,11 @@ def _zero(node) -> bool:
 def _task_decorator_call(ctx: Context, func):
     """The ``@app.task(...)``/``@shared_task(...)`` call of a Celery task ``func``
     (None for a bare decorator)."""
-    for dec in sx.function_decorators(func):
-        inner = dec.children[1]
-        name = sx.decorator_name(dec) or ""
-        if name.rsplit(".", 1)[-1] not in ("task", "shared_task"):
-            continue
-        if inner.type in ("atom_expr", "power"):
-            calls = ctx.calls(inner)
-            if calls and calls[0].callee == name:
-                return calls[0]
+    dec = _task_decorator(ctx, func)
+    if dec is None or dec.children[1].type not in ("atom_expr", "power"):
         return None
-    return None
+    calls = ctx.calls(dec.children[1])
+    return calls[0] if calls and calls[0].callee == sx.decorator_name(dec) else None
 
 
 def _kwargs(call) -> dict:
@@ -215,7 +258,7 @@ def retry_without_delay(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
         return
     roots = {m.split(".")[0] for m in ctx.facts.imported_modules}
-    if "celery" in roots or ctx.facts.tasks:
+    if "celery" in roots:
         yield from _celery_retries(ctx)
     if "rq" in roots:
         for node, call in ctx.calls_of_qualified(RQ_RETRY):
@@ -243,8 +286,7 @@ def retry_without_delay(ctx: Context):
 
 def _celery_retries(ctx: Context):
     for func in ctx.nodes("funcdef"):
-        task = _task_function(ctx, func)
-        if task is None:
+        if not _is_task(ctx, func):
             continue
         deco = _task_decorator_call(ctx, func)
         kw = _kwargs(deco)
@@ -266,7 +308,7 @@ def _celery_retries(ctx: Context):
         if call.callee is None or call.callee.count(".") != 1:
             continue
         func = _owner(ctx, node)
-        if func is None or _task_function(ctx, func) is None:
+        if func is None or not _is_task(ctx, func):
             continue
         receiver = call.callee.split(".")[0]
         if receiver != "self" and receiver != func.children[1].value:
@@ -324,33 +366,41 @@ def _first_network_call(ctx: Context, func) -> str | None:
     return None
 
 
+def _configures_time_limit(ctx: Context) -> bool:
+    """A statement at the top of the module that names ``task_time_limit`` /
+    ``task_soft_time_limit`` (``app.conf.task_time_limit = 300``,
+    ``app.conf.update(task_time_limit=300)``, a config dict)."""
+    found = ctx.file_memo.get("configures_time_limit")
+    if found is None:
+        found = any(
+            "task_time_limit" in code or "task_soft_time_limit" in code
+            for stmt in ctx.module.children
+            if stmt.type in ("simple_stmt", "if_stmt")
+            for code in (sx.code(stmt),)
+        )
+        ctx.file_memo["configures_time_limit"] = found
+    return found
+
+
 @detector("TASK005", section="Background Job Processing")
 def task_without_time_limit(ctx: Context):
     facts = ctx.facts
-    if facts.is_test or facts.is_migration or not facts.tasks:
+    if facts.is_test or facts.is_migration:
         return
     if not any(m.split(".")[0] in NETWORK_ROOTS for m in facts.imported_modules):
         return
-    if "task_time_limit" in ctx.text or "task_soft_time_limit" in ctx.text:
+    if _configures_time_limit(ctx):
         return  # the app's configuration is in this file: app.conf.task_time_limit = ...
     for func in ctx.nodes("funcdef"):
-        task = _task_function(ctx, func)
-        if task is None or TIME_LIMIT_OPTIONS & set(task.options):
-            continue
-        decorators = [
-            d
-            for d in sx.function_decorators(func)
-            if (sx.decorator_name(d) or "").rsplit(".", 1)[-1] in ("task", "shared_task")
-        ]
-        if not decorators:
+        dec = _task_decorator(ctx, func)
+        if dec is None or TIME_LIMIT_OPTIONS & set(_kwargs(_task_decorator_call(ctx, func))):
             continue
         callee = _first_network_call(ctx, func)
         if callee is None:
             continue
-        dec = decorators[0]
         site = ctx.site(dec.children[0], dec.children[1])
         message = (
-            f"the task `{task.name}` calls another service (`{callee}()`) and has no time "
+            f"the task `{func.children[1].value}` calls another service (`{callee}()`) and has no time "
             "limit: if the other side stops answering, the call can hang and hold a worker "
             "for good, and enough of them stop the queue; set `soft_time_limit=`/`time_limit=` "
             "on the task or CELERY_TASK_TIME_LIMIT for the project (and timeouts on the calls)"
