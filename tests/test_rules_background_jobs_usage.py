@@ -87,6 +87,15 @@ def helper(n):
 
 def state(request, task_id):
     return JsonResponse({"state": AsyncResult(task_id).state})
+
+
+def finished(request, task_id):
+    if AsyncResult(task_id).state == "SUCCESS":
+        return JsonResponse(AsyncResult(task_id).get())
+    result = AsyncResult(task_id)
+    if result.ready():
+        return JsonResponse(result.get())
+    return JsonResponse({}, status=202)
 """
 
 
@@ -151,7 +160,10 @@ def auto(x):
 
 @shared_task(bind=True, default_retry_delay=0)
 def bare(self, x):
-    raise self.retry()
+    try:
+        pass
+    except IOError:
+        raise self.retry()
 
 
 @shared_task(autoretry_for=(IOError,), retry_backoff=True, retry_kwargs={"countdown": 0})
@@ -167,6 +179,20 @@ def default_delay(self, x):
 @shared_task(bind=True, default_retry_delay=0)
 def explicit(self, x):
     raise self.retry(countdown=30)
+
+
+@shared_task(bind=True)
+def next_batch(self, cursor):
+    if cursor:
+        raise self.retry(countdown=0, max_retries=None)
+
+
+@shared_task(bind=True)
+def fallback(self, x):
+    try:
+        pass
+    except IOError:
+        raise self.retry(countdown=0, max_retries=0)
 
 
 def enqueue(q, f):

@@ -182,6 +182,21 @@ def _allowed_join(node) -> bool:
     return False
 
 
+READY_CHECKS = frozenset({"ready", "successful", "failed", "state", "status"})
+
+
+def _checked_first(ctx: Context, func, node) -> bool:
+    """A result's state read before the wait (``if result.ready():``,
+    ``result.state == "SUCCESS"``): a poll that reads a finished result, no wait."""
+    _, chains = chains_by_function(ctx).get(id(func), (None, ()))
+    for n in chains:
+        if n.start_pos >= node.start_pos:
+            break
+        if any(sx.is_attr_trailer(t) and t.children[1].value in READY_CHECKS for t in sx.parts(n)):
+            return True
+    return False
+
+
 @detector("TASK003", section="Background Job Processing")
 def task_result_waited_for(ctx: Context):
     if ctx.facts.is_test or ctx.facts.is_migration:
@@ -191,7 +206,7 @@ def task_result_waited_for(ctx: Context):
         if task is None:
             continue
         func = _owner(ctx, node)
-        if func is None or _allowed_join(node):
+        if func is None or _allowed_join(node) or _checked_first(ctx, func, node):
             continue
         shown = task if task == "a task" else f"`{task}`"
         if _is_task(ctx, func):
@@ -316,6 +331,11 @@ def _celery_retries(ctx: Context):
         kw = _kwargs(call)
         if "eta" in kw:
             continue
+        if "exc" not in kw and not _in_except(node, func):
+            continue  # self.retry(countdown=0) as a loop: run again for the next batch
+        limit = kw.get("max_retries")
+        if limit is not None and _zero(limit.value):
+            continue  # max_retries=0: no retry, straight to the failure
         deco = _kwargs(_task_decorator_call(ctx, func))
         countdown = kw.get("countdown")
         if countdown is not None:
@@ -327,6 +347,23 @@ def _celery_retries(ctx: Context):
             yield _retry_finding(
                 ctx, node, func.children[1].value, "default_retry_delay=0", call.trailer
             )
+
+
+def _in_except(node, func) -> bool:
+    """``node`` is in an ``except`` block of ``func`` (a retry of a failure)."""
+    p = node
+    while p is not None and p is not func:
+        parent = p.parent
+        if parent is not None and parent.type == "try_stmt" and p.type == "suite":
+            i = parent.children.index(p)
+            before = parent.children[i - 2] if i >= 2 else None
+            if before is not None and (
+                before.type == "except_clause"
+                or (before.type == "keyword" and before.value == "except")
+            ):
+                return True
+        p = parent
+    return False
 
 
 def _retry_finding(ctx: Context, node, task: str, what: str, end=None):
