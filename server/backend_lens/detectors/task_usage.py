@@ -26,7 +26,7 @@ VIEW_HOOKS = frozenset(
 
 
 CELERY_APPS = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
-TASK_DECORATORS = ("task", "shared_task", "actor", "periodic_task")
+TASK_DECORATORS = ("task", "shared_task", "actor", "periodic_task", "job", "db_task")
 
 
 def _task_decorator(ctx: Context, func):
