@@ -433,22 +433,6 @@ def test_task001_rq_and_dramatiq(tmp_path):
     assert found[0].fix is not None and "on_commit" in found[0].fix.title
 
 
-def test_task002_kwargs_with_a_double_star_entry_is_read(tmp_path):
-    src = """
-from shop.models import Order
-from shop.tasks import notify
-
-
-def ship(order_id, extra):
-    order = Order.objects.get(pk=order_id)
-    notify.apply_async(kwargs={**extra, "order": order})
-"""
-    models = "from django.db import models\n\n\nclass Order(models.Model):\n    total = 1\n"
-    files = {"shop/__init__.py": "", "shop/models.py": models, "shop/services.py": src}
-    (f,) = run(tmp_path, "TASK002", files)
-    assert f.start == pos_of(src, "order}")
-
-
 # -- the report's Background Job Processing observations ----------------------------
 
 REPORT_PROJECT = {

@@ -4,7 +4,6 @@ instances passed to tasks."""
 from __future__ import annotations
 
 from ..facts.index import ClassRef
-from ..facts.work import _dict_items
 from ..model import Edit, Fix
 from ..source import syntax as sx
 from ._helpers import atomic_context, queryset_chain, resolve_queryset
@@ -273,8 +272,20 @@ def _collection_items(node, kw: bool):
         return []
     if node.children[0].value != "{" or inner.type != "dictorsetmaker":
         return []
-    # {"a": a, **extra}: the values of the key-value pairs
-    return [v for _, v in _dict_items(node) if v.type == "name"]
+    ch = inner.children
+    if any(c.type in ("comp_for", "sync_comp_for") for c in ch):
+        return []  # a dict comprehension: its values are the loop's
+    out, i = [], 0
+    while i < len(ch):
+        if ch[i].type == "operator" and ch[i].value == "**":
+            i += 3  # `**other,`: what it unpacks is not followed
+        elif i + 2 < len(ch) and ch[i + 1].type == "operator" and ch[i + 1].value == ":":
+            if ch[i + 2].type == "name":
+                out.append(ch[i + 2])
+            i += 4  # `key: value,`
+        else:
+            break
+    return out
 
 
 def _task_arguments(call) -> list:
