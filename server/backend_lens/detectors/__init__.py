@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     rate_limiting,
     schema_design,
     service_calls,
+    task_usage,
     third_party,
     transactions,
 )

@@ -12,6 +12,80 @@ from .base import Context, detector, make_finding
 DISPATCH = ("delay", "apply_async")
 
 
+ENQUEUE = ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in")
+DRAMATIQ_SEND = ("send", "send_with_options")
+RQ_QUEUES = frozenset(
+    {
+        "rq.Queue",
+        "rq.queue.Queue",
+        "django_rq.get_queue",
+        "django_rq.queues.get_queue",
+        "rq_scheduler.Scheduler",
+        "rq_scheduler.scheduler.Scheduler",
+        "django_rq.get_scheduler",
+        "django_rq.queues.get_scheduler",
+    }
+)
+RQ_FUNCTIONS = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
+
+
+def _rq_job(ctx: Context, node, call) -> str | None:
+    """The job an RQ ``enqueue`` call queues (as written), when the receiver is known
+    to be an RQ queue: ``django_rq.enqueue(f)``, ``get_queue("x").enqueue(f)``, or a
+    name bound to ``Queue(...)`` / ``get_queue(...)`` in the function or module."""
+    from .transactions import _bound_by
+
+    q = ctx.qualify(call.callee) if call.callee else None
+    known = q in RQ_FUNCTIONS
+    if not known and call.callee is None:
+        calls = ctx.calls(node)
+        i = calls.index(call)
+        prev = calls[i - 1] if i else None
+        known = (
+            prev is not None
+            and prev.index == call.index - 2
+            and (ctx.qualify(prev.callee) or "") in RQ_QUEUES
+        )
+    elif not known and call.callee and call.callee.count(".") == 1:
+        receiver = call.callee.split(".")[0]
+        known = _bound_by(ctx, receiver, node, RQ_QUEUES) or _module_queue(ctx, receiver)
+    if not known:
+        return None
+    at = 1 if call.method in ("enqueue_at", "enqueue_in") else 0
+    pos = [a for a in call.args if a.kind == "pos"]
+    if len(pos) <= at:
+        return "the job"
+    return sx.code(pos[at].value).strip()
+
+
+def _module_queue(ctx: Context, name: str) -> bool:
+    """``name = Queue(...)`` / ``get_queue(...)`` at the top level of the module, once."""
+    from .transactions import _makes
+
+    stmts = [s for s in ctx.assignments(name) if ctx.scope(s).type == "file_input"]
+    return len(stmts) == 1 and _makes(ctx, stmts[0].children[2], RQ_QUEUES)
+
+
+def _on_commit_fix(ctx: Context, node, in_loop: bool) -> Fix | None:
+    is_statement = node.parent.type == "simple_stmt"
+    has_transaction = ctx.facts.imports.get("transaction") == "django.db.transaction"
+    if is_statement and not in_loop and has_transaction and node.children[0].type != "keyword":
+        text = sx.code(node)
+        return Fix(
+            "Queue it with transaction.on_commit(...)",
+            (ctx.edit(node.start_pos, node.end_pos, f"transaction.on_commit(lambda: {text})"),),
+        )
+    return None
+
+
+def _in_transaction_message(task: str, system: str = "") -> str:
+    on = f" on {system}" if system else ""
+    return (
+        f"`{task}` is queued{on} inside a transaction: a worker can run it before the commit "
+        "(and see old data) or after a rollback; queue it with transaction.on_commit"
+    )
+
+
 @detector("TASK001", section="Background Job Processing")
 def task_inside_transaction(ctx: Context):
     for node, call in ctx.calls_to(*DISPATCH):
@@ -22,23 +96,49 @@ def task_inside_transaction(ctx: Context):
         inside, in_loop = atomic_context(node, ctx)
         if not inside:
             continue
-        fix = None
-        is_statement = node.parent.type == "simple_stmt"
-        has_transaction = ctx.facts.imports.get("transaction") == "django.db.transaction"
-        if is_statement and not in_loop and has_transaction and node.children[0].type != "keyword":
-            text = sx.code(node)
-            fix = Fix(
-                "Queue it with transaction.on_commit(...)",
-                (ctx.edit(node.start_pos, node.end_pos, f"transaction.on_commit(lambda: {text})"),),
-            )
         task = call.callee.rsplit(".", 1)[0]
+        yield ctx.finding(
+            "TASK001", node, _in_transaction_message(task), fix=_on_commit_fix(ctx, node, in_loop)
+        )
+    if ctx.facts.is_test:
+        return
+    for node, call in ctx.calls_to(*ENQUEUE):
+        if call is not ctx.calls(node)[-1] or call.index != len(sx.parts(node)) - 1:
+            continue
+        inside, in_loop = atomic_context(node, ctx)
+        if not inside:
+            continue
+        job = _rq_job(ctx, node, call)
+        if job is None:
+            continue
         yield ctx.finding(
             "TASK001",
             node,
-            f"`{task}` is queued inside a transaction: a worker can run it before the commit "
-            "(and see old data) or after a rollback; queue it with transaction.on_commit",
-            fix=fix,
+            _in_transaction_message(job, "RQ"),
+            fix=_on_commit_fix(ctx, node, in_loop),
         )
+    for node, call in ctx.calls_to(*DRAMATIQ_SEND):
+        if call is not ctx.calls(node)[-1] or call.index != len(sx.parts(node)) - 1:
+            continue
+        if call.callee is None or call.callee.count(".") != 1:
+            continue  # a bare actor name: actor.send(...)
+        inside, in_loop = atomic_context(node, ctx)
+        if not inside:
+            continue
+        actor = call.callee.split(".")[0]
+        finding = ctx.finding(
+            "TASK001",
+            node,
+            _in_transaction_message(actor, "Dramatiq"),
+            fix=_on_commit_fix(ctx, node, in_loop),
+        )
+        facts = ctx.facts
+
+        def judge(index, facts=facts, actor=actor, finding=finding):
+            if _is_actor(index, facts, actor, "dramatiq"):
+                yield finding
+
+        yield ctx.defer(("tasks",), judge, (ctx.site(node),))
 
 
 # -- TASK002: a model instance passed to a task -------------------------------------
@@ -278,12 +378,17 @@ def _report(ctx: Context, call, task: str, arg, bound):
     yield ctx.defer(("models", "tasks") if send else ("models",), judge)
 
 
-def _is_actor(index, facts, name: str) -> bool:
-    """Whether ``name`` in ``facts``'s file is a Dramatiq actor (or another task) of the project."""
-    if any(t.name == name for t in facts.tasks):
+def _is_actor(index, facts, name: str, framework: str | None = None) -> bool:
+    """Whether ``name`` in ``facts``'s file is a Dramatiq actor (or another task) of the
+    project (of ``framework`` when given)."""
+
+    def fits(t, wanted: str) -> bool:
+        return t.name == wanted and (framework is None or t.framework == framework)
+
+    if any(fits(t, name) for t in facts.tasks):
         return True
     q = facts.imports.get(name)
     if not q or "." not in q:
         return False
     owner = index.module(q.rsplit(".", 1)[0])
-    return owner is not None and any(t.name == q.rsplit(".", 1)[1] for t in owner.tasks)
+    return owner is not None and any(fits(t, q.rsplit(".", 1)[1]) for t in owner.tasks)

@@ -650,3 +650,22 @@ def _graphql_library(made: set[str]) -> str | None:
         if m in GRAPHQL_CTORS:
             return GRAPHQL_CTORS[m]
     return None
+
+
+def rq_enqueue_sites(project) -> int:
+    """How many calls of the project (tests left out) queue a job on an RQ queue:
+    ``django_rq.enqueue(...)``, ``queue.enqueue(...)`` of a ``Queue()`` / ``get_queue()``."""
+    p = _Project(project)
+    n = 0
+    for f in p.files:
+        if f.facts.is_migration:
+            continue
+        for w in f.facts.work:
+            if w.kind != "call":
+                continue
+            obj, _, last = w.written.rpartition(".")
+            if last not in ENQUEUE_TARGET:
+                continue
+            if w.callee in RQ_FUNCTIONS or (obj and p.instance_of(f, obj, w.scope) & RQ_QUEUES):
+                n += 1
+    return n

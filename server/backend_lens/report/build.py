@@ -1398,6 +1398,38 @@ def background(ev: Evidence, s: Section) -> None:
         f"{_plural(len(tasks), 'background task')} ({_by(tasks, 'system')}): "
         f"{_names(sorted({t.name for t in tasks}))}."
     )
+    systems = {t.system for t in tasks}
+    # where work is queued: Celery's .delay()/.apply_async() (the facts' call counts)
+    # and RQ's enqueue calls (the work facts); test files and migrations left out
+    sites = []
+    if "celery" in systems:
+        n = ev.calls.get("delay", 0) + ev.calls.get("apply_async", 0)
+        if n:
+            sites.append(f"Celery `.delay()`/`.apply_async()` ×{n}")
+    if "rq" in systems:
+        from ..inventory.work import rq_enqueue_sites
+
+        n = rq_enqueue_sites(ev.project)
+        if n:
+            sites.append(f"RQ `enqueue` ×{n}")
+    if sites:
+        s.observations.append(f"Work is queued at: {'; '.join(sites)}.")
+    # periodic work: beat entries, APScheduler jobs, project schedulers
+    beat = [t for t in tasks if any(o.startswith("beat=") for o in t.options)]
+    periodic = []
+    if beat:
+        n = sum(1 for t in beat for o in t.options if o.startswith("beat="))
+        periodic.append(f"{_plural(n, 'Celery beat entry', 'Celery beat entries')}")
+    for system, what in (("apscheduler", "APScheduler job"), ("scheduler", "scheduled job")):
+        n = sum(1 for t in tasks if t.system == system)
+        if n:
+            periodic.append(_plural(n, what))
+    if periodic:
+        named = sorted(
+            {t.name for t in tasks if t in beat or t.system in ("apscheduler", "scheduler")}
+        )
+        which = "every task" if len(named) == len({t.name for t in tasks}) else _names(named, 5)
+        s.observations.append(f"Periodic work: {', '.join(periodic)} ({which}).")
     retry_words = ("retry", "retries", "autoretry", "max_retries", "retry_backoff")
     retry = [
         t
@@ -1412,6 +1444,25 @@ def background(ev: Evidence, s: Section) -> None:
         f"{len(retry)} of {_plural(len(tasks), 'task')} declare a retry policy"
         + (f"; {len(limited)} a time limit." if limited else "; none declares a time limit.")
     )
+    no_retry = sorted({t.name for t in tasks if t not in retry})
+    if retry and no_retry:
+        s.observations.append(f"Without a retry policy: {_names(no_retry, 5)}.")
+    project_limit = next(
+        (
+            (k, ev.setting(k))
+            for k in ("CELERY_TASK_TIME_LIMIT", "CELERY_TASK_SOFT_TIME_LIMIT")
+            if ev.setting(k) is not None
+        ),
+        None,
+    )
+    if project_limit is not None:
+        s.observations.append(
+            f"`{project_limit[0]}` = {md_text(show(project_limit[1]))} limits every Celery task."
+        )
+    else:
+        unlimited = sorted({t.name for t in tasks if t.system == "celery" and t not in limited})
+        if unlimited and limited:
+            s.observations.append(f"Celery tasks without a time limit: {_names(unlimited, 5)}.")
     if ev.setting("CELERY_TASK_ACKS_LATE") is True:
         s.observations.append(
             "`CELERY_TASK_ACKS_LATE` is on: a task is acknowledged only after it finishes."

@@ -4,7 +4,7 @@ from celery import shared_task
 from shopfront.billing.models import Invoice
 
 
-@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)
+@shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True)  # expect: TASK005
 def push_invoice(invoice_id):
     invoice = Invoice.objects.select_related("account").get(pk=invoice_id)
     requests.post("https://erp.example/invoices", json={"n": invoice.number}, timeout=10)
