@@ -13,7 +13,7 @@ ERP_URL = "https://erp.partner.example.com/api"
 LEGACY_URL = "http://10.20.0.15:8069/api"
 
 
-@shared_task
+@shared_task(time_limit=60)
 def push_to_erp(order_id):
     with requests.Session() as session:  # expect: INT004
         response = session.post(f"{ERP_URL}/orders", json={"id": order_id}, timeout=10)
@@ -32,7 +32,7 @@ def archive_invoice(self, order_id, pdf):
     bucket.put_object(Key=f"{order_id}.pdf", Body=pdf)
 
 
-@shared_task
+@shared_task(time_limit=60)
 def notify_legacy(order_id):
     response = requests.post(
         f"{LEGACY_URL}/orders",  # expect: INT005
@@ -42,7 +42,7 @@ def notify_legacy(order_id):
     response.raise_for_status()
 
 
-@shared_task
+@shared_task(time_limit=60)
 def notify_sidecar(order_id):
     response = requests.post(
         "http://localhost:9901/events",  # expect: INT005
@@ -52,7 +52,7 @@ def notify_sidecar(order_id):
     response.raise_for_status()
 
 
-@shared_task
+@shared_task(time_limit=60)
 def notify_configured(order_id):
     response = requests.post(
         f"{settings.LEGACY_ERP_URL}/orders",
