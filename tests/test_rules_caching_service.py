@@ -24,7 +24,8 @@ def test_cache002_page_example_and_use_instead(tmp_path):
     example = rule.code_block("Example")
     (f,) = run(tmp_path / "a", "CACHE002", {rule.example_path: example})
     assert f.start == pos_of(example, "None)")
-    assert "`cache.set(...)` with timeout None" in f.message and "`key`" in f.message
+    assert "`cache.set(...)` with timeout None" in f.message
+    assert 'keyed `key` (`f"stock:{product.pk}"`)' in f.message
     assert f.severity == Severity.WARNING and f.fix is None
     assert rule.section == "Caching Strategies" and rule.score == "service"
     assert (
@@ -63,6 +64,7 @@ def test_cache002_django_forms(tmp_path):
     assert found[1].end == (found[1].start[0], found[1].start[1] + len("timeout=None"))
     assert "`default_cache.add(...)`" in found[1].message
     assert '`caches["long"].set_many(...)`' in found[2].message
+    assert 'keyed `f"row:{r.pk}"`' in found[2].message
     assert "`reports.get_or_set(...)`" in found[3].message
 
 
@@ -125,6 +127,7 @@ def test_cache002_redis_cache_keys(tmp_path):
         pos_of(src, 'client.set(f"cache:product'),
         pos_of(src, "get_redis_connection("),
     ]
+    assert 'keyed `f"cache:product:{product.pk}"` with no expiry' in found[0].message
     assert "pass ex=<seconds>" in found[0].message
 
 

@@ -308,12 +308,27 @@ def _varying_keys(ctx: Context, call, node) -> list:
             ):
                 pairs = inner.children[0::4]
         if pairs is None:
+            if data.type == "atom" and data.children[1].type == "dictorsetmaker":
+                first = data.children[1].children
+                if len(first) > 3 and first[1].type == "operator" and first[1].value == ":":
+                    return [] if _fixed(ctx, first[0], node) else [first[0]]  # {k: v for ...}
             return [data]
         return [k for k in pairs if not _fixed(ctx, k, node)]
     given = args[0] if args else (sx.kwarg(call.args, "key") or sx.kwarg(call.args, "name"))
     if given is None:
         return []
     return [] if _fixed(ctx, given.value, node) else [given.value]
+
+
+def _shown_key(ctx: Context, key, node) -> str:
+    """The key as written (in backquotes), and for a name bound once in the same
+    scope, the value it is bound to."""
+    text = f"`{sx.code(key).strip()}`"
+    if key.type == "name":
+        _, stmts = ctx.assignments_in(key.value, ctx.scope(node))
+        if len(stmts) == 1:
+            text += f" (`{sx.code(stmts[0].children[-1]).strip()}`)"
+    return text
 
 
 def _expired_later(ctx: Context, key, node) -> bool:
@@ -330,10 +345,14 @@ def _expired_later(ctx: Context, key, node) -> bool:
     return False
 
 
-@detector("CACHE002", section=SECTION)
+@detector("CACHE002", section=SECTION, scope="file")
 def cache_entry_never_expires(ctx: Context):
     facts = ctx.facts
-    if facts.is_test or facts.is_migration or "cache" not in ctx.text and "redis" not in ctx.text:
+    if facts.is_test or facts.is_migration:
+        return
+    if facts.is_settings and "CACHES" in ctx.text:
+        yield from _cache_settings(ctx, "CACHE002")
+    if "cache" not in ctx.text and "redis" not in ctx.text:
         return
     for node, call in ctx.calls_to("set", "add", "set_many", "get_or_set", "touch"):
         receiver = _receiver(node, call)
@@ -351,7 +370,7 @@ def cache_entry_never_expires(ctx: Context):
                 "CACHE002",
                 arg.node,
                 f"`{shown}.{call.method}(...)` with timeout None keeps the entries keyed "
-                f"`{sx.code(keys[0]).strip()}` for ever: a new key per value, none expires, so "
+                f"{_shown_key(ctx, keys[0], node)} for ever: a new key per value, none expires, so "
                 "the cache fills with entries nobody reads again (evicting live ones) and a "
                 "value that misses an invalidation stays stale for good; give a timeout in "
                 "seconds (or leave it out for the CACHES default)",
@@ -367,7 +386,7 @@ def cache_entry_never_expires(ctx: Context):
                 "CACHE002",
                 arg.node,
                 f"`{shown}.{call.method}(...)` with timeout 0 keeps the entries keyed "
-                f"`{sx.code(keys[0]).strip()}` for ever (0 means no expiry in Flask-Caching): "
+                f"{_shown_key(ctx, keys[0], node)} for ever (0 means no expiry in Flask-Caching): "
                 "a new key per value, none expires, so the cache fills with entries nobody "
                 "reads again and a value that misses an invalidation stays stale for good; "
                 "give a timeout in seconds (or leave it out for CACHE_DEFAULT_TIMEOUT)",
@@ -389,8 +408,8 @@ def cache_entry_never_expires(ctx: Context):
             yield ctx.finding(
                 "CACHE002",
                 node,
-                f"`{shown}.set({sx.code(key).strip()}, ...)` writes a cache entry with no "
-                "expiry (redis keeps a key for ever unless told): a new key per value, none "
+                f"`{shown}.set(...)` writes the cache entry keyed {_shown_key(ctx, key, node)} "
+                "with no expiry (redis keeps a key for ever unless told): a new key per value, none "
                 "expires, so the cache grows until redis runs out of memory or evicts live "
                 "keys, and a value that misses an invalidation stays stale for good; pass "
                 "ex=<seconds> (or use setex)",
@@ -589,11 +608,17 @@ def _cache_entries(value) -> list[tuple[str, object]]:
     return out
 
 
-@detector("CACHE002", "CACHE004", section=SECTION, scope="file")
-def cache_settings(ctx: Context):
+@detector("CACHE004", section=SECTION, scope="file")
+def local_memory_cache_in_production(ctx: Context):
     facts = ctx.facts
     if facts.is_test or not facts.is_settings or "CACHE" not in ctx.text:
         return
+    yield from _cache_settings(ctx, "CACHE004")
+
+
+def _cache_settings(ctx: Context, code: str):
+    """CACHE004's per-process backends or CACHE002's ``"TIMEOUT": None`` in the
+    caches a production settings module configures."""
     from .api_security._common import defer_production, settings_candidates
     from .transactions import _dict_items
 
@@ -643,7 +668,6 @@ def cache_settings(ctx: Context):
                             cls,
                         )
                     )
-    if local:
-        yield defer_production(ctx, "CACHE004", local)
-    if forever:
-        yield defer_production(ctx, "CACHE002", forever)
+    found = local if code == "CACHE004" else forever
+    if found:
+        yield defer_production(ctx, code, found)
