@@ -398,3 +398,44 @@ def test_cache004_flask_production_config_class(tmp_path):
     (f,) = run(tmp_path, "CACHE004", {"app/config.py": src})
     assert f.start == pos_of(src, '"SimpleCache"', 2)
     assert "(class ProductionConfig configures production)" in f.message
+
+
+def test_cache003_low_level_shared_key_for_user_data(tmp_path):
+    src = """
+    from django.core.cache import cache
+    from django.http import JsonResponse
+    from rest_framework.views import APIView
+
+
+    def dashboard(request, page):
+        orders = request.user.orders.all()
+        data = [o.pk for o in orders]
+        cache.set("dashboard", data, 300)
+        cache.set(f"dashboard:{page}", data, 300)
+        cache.set(f"dashboard:{request.user.pk}", data, 300)
+        cache.set(f"dashboard:{page}:{orders}", data, 300)
+        cache.set("public", [page], 300)
+        return JsonResponse(data, safe=False)
+
+
+    class Preferences(APIView):
+        def get(self, request):
+            prefs = cache.get_or_set("prefs", request.session.get("prefs"), 60)
+            return JsonResponse(prefs)
+
+
+    def anonymous(request, page):
+        cache.set("page", page)
+        return JsonResponse({})
+    """
+    found = run(tmp_path, "CACHE003", {"shop/views.py": src})
+    assert [f.start for f in found] == [
+        pos_of(src, '"dashboard",'),
+        pos_of(src, 'f"dashboard:{page}",'),
+        pos_of(src, '"prefs"'),
+    ]
+    assert found[0].end == (found[0].start[0], found[0].start[1] + len('"dashboard"'))
+    assert "`dashboard` caches `data` (from `request.user`)" in found[0].message
+    assert "the next user to call `dashboard`" in found[0].message
+    assert "`get` caches `request.session`" in found[2].message
+    assert "`Preferences.get`" in found[2].message

@@ -517,7 +517,10 @@ def _request_names(funcdef) -> set[str]:
 @detector("CACHE003", section=SECTION, scope="file")
 def per_user_response_cached(ctx: Context):
     facts = ctx.facts
-    if facts.is_test or facts.is_migration or "cache_page" not in ctx.text:
+    if facts.is_test or facts.is_migration or "cache" not in ctx.text:
+        return
+    yield from _shared_key_for_user_data(ctx)
+    if "cache_page" not in ctx.text:
         return
     for dec in ctx.nodes("decorator"):
         expr = _decorator_expr(dec)
@@ -671,3 +674,84 @@ def _cache_settings(ctx: Context, code: str):
     found = local if code == "CACHE004" else forever
     if found:
         yield defer_production(ctx, code, found)
+
+
+def _user_derived(func, request_names: set[str]) -> dict[str, str]:
+    """Names the function binds (in source order) to values read from the user,
+    the session or the cookies, directly or through names bound so -> the read."""
+    tainted: dict[str, str] = {}
+    for n in sx.walk(func):
+        if n.type == "expr_stmt":
+            bound = sx.plain_assignment(n)
+            value = bound[1] if bound is not None else None
+            targets = [bound[0]] if bound is not None else []
+        elif n.type == "for_stmt":
+            value, targets = n.children[3], [t for t in sx.walk(n.children[1]) if t.type == "name"]
+        else:
+            continue
+        if value is None or not targets:
+            continue
+        read = _per_user_read(value, request_names)
+        if read is None:
+            read = next(
+                (
+                    tainted[x.value]
+                    for x in sx.walk(value)
+                    if x.type == "name" and x.value in tainted
+                ),
+                None,
+            )
+        if read is not None:
+            tainted.update((t.value, read) for t in targets)
+    return tainted
+
+
+def _shared_key(ctx: Context, key, node, func, tainted: dict[str, str]) -> bool:
+    """Whether a cache key is the same for every user: a fixed key, or a string
+    that formats in only the function's other parameters (a page, a slug)."""
+    if _fixed(ctx, key, node):
+        return True
+    if key.type != "fstring" or any(w in sx.code(key).lower() for w in ("user", "session")):
+        return False
+    params = {p.name.value for p in func.get_params()} - {"self", "cls", "request", "req"}
+    for expr in (n for n in sx.walk(key) if n.type == "fstring_expr"):
+        names = [leaf.value for leaf in sx.walk(expr.children[1]) if leaf.type == "name"]
+        if not names or names[0] not in params or names[0] in tainted:
+            return False
+    return True
+
+
+def _shared_key_for_user_data(ctx: Context):
+    """``cache.set("dashboard", <computed from request.user>)`` in a function that
+    reads the user: one entry for everyone, holding the first user's data."""
+    for node, call in ctx.calls_to("set", "add", "get_or_set"):
+        func = ctx.enclosing(node, ("funcdef",))
+        if func is None or not _django_cache(ctx, _receiver(node, call), node):
+            continue
+        args = [a for a in call.args if a.kind == "pos"]
+        if len(args) < 2 or any(a.kind in ("star", "dstar", "invalid") for a in call.args):
+            continue
+        names = _request_names(func)
+        if _per_user_read(func, names) is None:
+            continue
+        tainted = _user_derived(func, names)
+        key, value = args[0].value, args[1].value
+        read = _per_user_read(value, names)
+        what = f"`{read}`"
+        if read is None:
+            used = [x.value for x in sx.walk(value) if x.type == "name" and x.value in tainted]
+            if not used:
+                continue
+            what = f"`{used[0]}` (from `{tainted[used[0]]}`)"
+        if not _shared_key(ctx, key, node, func, tainted):
+            continue
+        owner = ctx.enclosing(func, ("classdef",))
+        view = f"{owner.name.value}.{func.name.value}" if owner is not None else func.name.value
+        yield ctx.finding(
+            "CACHE003",
+            key,
+            f"`{func.name.value}` caches {what} under the key `{sx.code(key).strip()}`, "
+            "which is the same for "
+            f"every user: the next user to call `{view}` gets the first one's data until the "
+            "entry expires; put the user's id (or the session key) in the cache key",
+        )

@@ -1,5 +1,6 @@
 """Catalogue pages cached with cache_page: some for everyone, some per user."""
 
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -79,3 +80,26 @@ class AccountSummary(TemplateView):
 
 def uncached_account(request):
     return JsonResponse({"email": request.user.email})
+
+
+# the low-level cache API: per-user data under a key shared by every user
+
+
+def order_summary(request, page):
+    orders = Order.objects.filter(customer__user=request.user).order_by("-created")
+    summary = {"count": orders.count(), "page": page}
+    cache.set(f"order-summary:{page}", summary, 300)  # expect: CACHE003
+    return JsonResponse(summary)
+
+
+def order_summary_per_user(request, page):
+    orders = Order.objects.filter(customer__user=request.user).order_by("-created")
+    summary = {"count": orders.count(), "page": page}
+    cache.set(f"order-summary:{request.user.pk}:{page}", summary, 300)
+    return JsonResponse(summary)
+
+
+def open_orders_count(request):
+    count = Order.objects.filter(status="open").count()
+    cache.set("open-orders", count, 300)
+    return JsonResponse({"count": count, "user": request.user.pk})
