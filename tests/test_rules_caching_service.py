@@ -82,6 +82,21 @@ def test_cache002_flask_caching_zero_means_forever(tmp_path):
         cache.set(f"profile:{user_id}", profile, timeout=300)
         cache.set(f"profile:{user_id}", profile)
         cache.set("site-config", profile, timeout=0)
+
+
+    @cache.memoize(timeout=0)
+    def score_of(user_id):
+        return user_id
+
+
+    @cache.memoize(timeout=60)
+    def place_of(user_id):
+        return user_id
+
+
+    @cache.memoize(0)
+    def site_name():
+        return "x"
     """
     other = """
     from flask import current_app
@@ -98,8 +113,12 @@ def test_cache002_flask_caching_zero_means_forever(tmp_path):
     assert [(rel(tmp_path, f), f.start) for f in found] == [
         ("app/auth.py", pos_of(other, "0)")),
         ("app/views.py", pos_of(src, "timeout=0")),
+        ("app/views.py", pos_of(src, "timeout=0", 3)),
     ]
     assert "0 means no expiry in Flask-Caching" in found[1].message
+    assert (
+        "`@cache.memoize` with timeout 0" in found[2].message and "`score_of`" in found[2].message
+    )
 
 
 def test_cache002_redis_cache_keys(tmp_path):

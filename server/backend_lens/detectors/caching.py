@@ -345,6 +345,40 @@ def _expired_later(ctx: Context, key, node) -> bool:
     return False
 
 
+def _memoized_for_ever(ctx: Context):
+    """Flask-Caching's ``@cache.memoize(timeout=0)`` on a function of arguments:
+    an entry per set of arguments, none expiring."""
+    for node, call in ctx.calls_to("memoize"):
+        dec = node.parent
+        if dec.type != "decorator" or call.index != len(sx.parts(node)) - 1:
+            continue
+        receiver = _receiver(node, call)
+        if not _flask_cache(ctx, receiver, node):
+            continue
+        args = call.args
+        arg = sx.kwarg(args, "timeout") or (args[0] if args and args[0].kind == "pos" else None)
+        if arg is None or not _is_zero(arg.value):
+            continue
+        target = sx.decorated_target(dec)
+        if target is None or target.type != "funcdef":
+            continue
+        params = [p.name.value for p in target.get_params()]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        if not params:
+            continue  # one entry
+        shown = "".join(sx.code(p) for p in receiver).strip()
+        yield ctx.finding(
+            "CACHE002",
+            arg.node,
+            f"`@{shown}.memoize` with timeout 0 keeps an entry for every set of arguments "
+            f"`{target.name.value}` is called with, for ever (0 means no expiry in "
+            "Flask-Caching): the cache fills with entries nobody reads again and a result "
+            "that misses a delete_memoized stays stale for good; give a timeout in seconds "
+            "(or leave it out for CACHE_DEFAULT_TIMEOUT)",
+        )
+
+
 @detector("CACHE002", section=SECTION, scope="file")
 def cache_entry_never_expires(ctx: Context):
     facts = ctx.facts
@@ -354,6 +388,7 @@ def cache_entry_never_expires(ctx: Context):
         yield from _cache_settings(ctx, "CACHE002")
     if "cache" not in ctx.text and "redis" not in ctx.text:
         return
+    yield from _memoized_for_ever(ctx)
     for node, call in ctx.calls_to("set", "add", "set_many", "get_or_set", "touch"):
         receiver = _receiver(node, call)
         if not receiver:
