@@ -289,6 +289,7 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
     from django.views.decorators.cache import cache_control, cache_page, never_cache
     from django.views.decorators.vary import vary_on_cookie, vary_on_headers
     from django.views.generic import TemplateView
+    from rest_framework.viewsets import ModelViewSet
 
 
     @cache_page(300)
@@ -338,6 +339,18 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
 
     def uncached(request):
         return request.user
+
+
+    class Products(ModelViewSet):
+        @method_decorator(cache_page(60))
+        def list(self, request, *args, **kwargs):
+            return super().list(request, *args, **kwargs)
+
+        def perform_create(self, serializer):
+            serializer.save(owner=self.request.user)
+
+        def destroy(self, request, *args, **kwargs):
+            log(request.user)
     """
     assert run(tmp_path, "CACHE003", {"shop/views.py": src}) == []
 

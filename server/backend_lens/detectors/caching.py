@@ -537,6 +537,46 @@ def _per_user_read(body, request_names: set[str]) -> str | None:
     return None
 
 
+# methods of a view class that answer writes, which cache_page never caches
+WRITE_METHODS = frozenset(
+    {
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "create",
+        "update",
+        "partial_update",
+        "destroy",
+        "perform_create",
+        "perform_update",
+        "perform_destroy",
+        "form_valid",
+        "form_invalid",
+        "get_success_url",
+    }
+)
+
+
+def _class_read(classdef, request_names: set[str]) -> str | None:
+    """The first per-user read in the methods of a view class that can build a
+    cached (GET) response: every method but those that answer writes."""
+    suite = classdef.children[-1]
+    for stmt in suite.children if suite.type == "suite" else ():
+        func = stmt.children[-1] if stmt.type in ("decorated", "async_stmt") else stmt
+        if func.type in ("async_funcdef", "async_stmt"):
+            func = func.children[-1]
+        if func.type == "funcdef":
+            if func.name.value in WRITE_METHODS:
+                continue
+        elif func.type == "classdef":
+            continue
+        read = _per_user_read(stmt, request_names)
+        if read is not None:
+            return read
+    return None
+
+
 def _request_names(funcdef) -> set[str]:
     names = {"request"}
     params = [p for p in funcdef.get_params() if not p.star_count]
@@ -583,14 +623,17 @@ def per_user_response_cached(ctx: Context):
             continue
         if target.type == "classdef":
             view = target.name.value
-            read = _per_user_read(target, {"request"})
+            read = _class_read(target, {"request"})
         else:
             view = (
                 f"{owner.name.value}.{target.name.value}"
                 if owner is not None
                 else target.name.value
             )
-            read = _per_user_read(owner if owner is not None else target, _request_names(target))
+            names = _request_names(target)
+            read = _per_user_read(target, names)
+            if read is None and owner is not None:
+                read = _class_read(owner, names)
         if read is None:
             continue
         site_node = dec.children[0] if found is expr else found
