@@ -471,3 +471,34 @@ def test_cache003_low_level_shared_key_for_user_data(tmp_path):
     assert "the next user to call `dashboard`" in found[0].message
     assert "`get` caches `request.session`" in found[2].message
     assert "`Preferences.get`" in found[2].message
+
+
+def test_cache003_view_wrapped_in_its_module(tmp_path):
+    src = """
+    from django.conf import settings
+    from django.views.decorators.cache import cache_page
+    from django.views.decorators.vary import vary_on_cookie
+
+
+    def account(request):
+        return request.user.email
+
+
+    @vary_on_cookie
+    def orders(request):
+        return request.user.orders
+
+
+    def prices(request):
+        return request.GET
+
+
+    if not settings.DEBUG:
+        account = cache_page(60)(account)
+    orders = cache_page(60)(orders)
+    prices = cache_page(60)(prices)
+    """
+    (f,) = run(tmp_path, "CACHE003", {"shop/views.py": src})
+    assert f.start == pos_of(src, "cache_page(60)(account)")
+    assert f.end == (f.start[0], f.start[1] + len("cache_page(60)"))
+    assert "`account`" in f.message and "`request.user`" in f.message

@@ -597,6 +597,7 @@ def per_user_response_cached(ctx: Context):
     yield from _shared_key_for_user_data(ctx)
     if "cache_page" not in ctx.text:
         return
+    yield from _wrapped_views(ctx)
     for dec in ctx.nodes("decorator"):
         expr = _decorator_expr(dec)
         found = None
@@ -641,12 +642,7 @@ def per_user_response_cached(ctx: Context):
         yield ctx.finding(
             "CACHE003",
             site_node,
-            f"`cache_page` on the view `{view}` stores one response for every visitor, but "
-            f"the view reads `{read}`: the page built for the first user who asks (their "
-            "name, their data, or an anonymous visitor's redirect) is served to everyone "
-            "until it expires, since cache_page keys on the URL only and caches before the "
-            "session middleware adds `Vary: Cookie`; add @vary_on_cookie, cache per user "
-            "with the low-level cache API, or remove cache_page",
+            _cache_page_message(view, read),
             end_node=end_node,
         )
 
@@ -752,6 +748,60 @@ def _cache_settings(ctx: Context, code: str):
     found = local if code == "CACHE004" else forever
     if found:
         yield defer_production(ctx, code, found)
+
+
+def _module_functions(ctx: Context) -> dict:
+    """name -> funcdef of the functions defined at module level (also under ``if``)."""
+    out = {}
+    for func in ctx.nodes("funcdef"):
+        if ctx.enclosing(func, ("funcdef", "classdef")) is None:
+            out[func.name.value] = func
+    return out
+
+
+def _wrapped_views(ctx: Context):
+    """``view = cache_page(60)(view)`` outside functions, on a view of this module."""
+    functions = None
+    for node, call in ctx.calls_to("cache_page"):
+        if ctx.qualify(call.callee) != CACHE_PAGE:
+            continue
+        ps = sx.parts(node)
+        if call.index + 1 >= len(ps) or not sx.is_call_trailer(ps[call.index + 1]):
+            continue
+        args = sx.call_args(ps[call.index + 1])
+        if len(args) != 1 or args[0].kind != "pos" or args[0].value.type != "name":
+            continue
+        stmt = node.parent
+        if stmt.type != "expr_stmt" or ctx.enclosing(stmt, ("funcdef", "classdef")) is not None:
+            continue
+        if functions is None:
+            functions = _module_functions(ctx)
+        func = functions.get(args[0].value.value)
+        if func is None:
+            continue
+        exprs = [e for d in sx.function_decorators(func) for e in _applied(ctx, _decorator_expr(d))]
+        if _keeps_users_apart(ctx, exprs):
+            continue
+        read = _per_user_read(func, _request_names(func))
+        if read is None:
+            continue
+        yield ctx.finding(
+            "CACHE003",
+            ps[0],
+            _cache_page_message(func.name.value, read),
+            end_node=ps[call.index],
+        )
+
+
+def _cache_page_message(view: str, read: str) -> str:
+    return (
+        f"`cache_page` on the view `{view}` stores one response for every visitor, but "
+        f"the view reads `{read}`: the page built for the first user who asks (their "
+        "name, their data, or an anonymous visitor's redirect) is served to everyone "
+        "until it expires, since cache_page keys on the URL only and caches before the "
+        "session middleware adds `Vary: Cookie`; add @vary_on_cookie, cache per user "
+        "with the low-level cache API, or remove cache_page"
+    )
 
 
 def _user_derived(func, request_names: set[str]) -> dict[str, str]:

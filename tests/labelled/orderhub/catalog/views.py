@@ -103,3 +103,15 @@ def open_orders_count(request):
     count = Order.objects.filter(status="open").count()
     cache.set("open-orders", count, 300)
     return JsonResponse({"count": count, "user": request.user.pk})
+
+
+def wishlist(request):
+    return JsonResponse({"skus": request.session.get("wishlist", [])})
+
+
+def opening_hours(request):
+    return JsonResponse({"hours": "9-17"})
+
+
+wishlist = cache_page(60)(wishlist)  # expect: CACHE003
+opening_hours = cache_page(60 * 60)(opening_hours)
