@@ -303,8 +303,8 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
         return request.user.pk
 
 
-    @vary_on_headers("Authorization")
     @cache_page(300)
+    @vary_on_headers("Authorization")
     def api_mine(request):
         return request.user.pk
 
@@ -321,9 +321,9 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
             return {"u": self.request.user}
 
 
-    @method_decorator(vary_on_headers("Cookie"), name="dispatch")
+    @method_decorator(cache_page(60), name="dispatch")
     class Other(TemplateView):
-        @method_decorator(cache_page(60))
+        @method_decorator(vary_on_headers("Cookie"))
         def get(self, request):
             return request.user
 
@@ -502,3 +502,49 @@ def test_cache003_view_wrapped_in_its_module(tmp_path):
     assert f.start == pos_of(src, "cache_page(60)(account)")
     assert f.end == (f.start[0], f.start[1] + len("cache_page(60)"))
     assert "`account`" in f.message and "`request.user`" in f.message
+
+
+def test_cache003_vary_decorator_outside_cache_page(tmp_path):
+    src = """
+    from django.utils.decorators import method_decorator
+    from django.views.decorators.cache import cache_page
+    from django.views.decorators.vary import vary_on_cookie, vary_on_headers
+    from django.views.generic import TemplateView
+
+
+    @vary_on_headers("Authorization")
+    @cache_page(300)
+    def api_mine(request):
+        return request.user.pk
+
+
+    class Home(TemplateView):
+        @method_decorator(vary_on_cookie)
+        @method_decorator(cache_page(30))
+        def dispatch(self, request, *args, **kwargs):
+            return super().dispatch(request, *args, **kwargs)
+
+
+    @method_decorator([vary_on_cookie, cache_page(60)], name="dispatch")
+    class Listing(TemplateView):
+        pass
+
+
+    @method_decorator(vary_on_cookie, name="dispatch")
+    class Other(TemplateView):
+        @method_decorator(cache_page(60))
+        def get(self, request):
+            return request.user
+    """
+    found = run(tmp_path, "CACHE003", {"shop/views.py": src})
+    assert [f.start for f in found] == [
+        pos_of(src, "@cache_page(300)"),
+        pos_of(src, "cache_page(30)"),
+        pos_of(src, "cache_page(60)"),
+        pos_of(src, "cache_page(60)", 2),
+    ]
+    assert '`vary_on_headers("Authorization")` wraps `cache_page` on the view `api_mine`' in (
+        found[0].message
+    )
+    assert "`vary_on_cookie` wraps `cache_page` on the view `Home.dispatch`" in found[1].message
+    assert "`Listing`" in found[2].message and "`Other.get`" in found[3].message

@@ -498,22 +498,39 @@ def _callee(ctx: Context, expr) -> tuple[str | None, object]:
     return None, None
 
 
-def _keeps_users_apart(ctx: Context, exprs) -> bool:
-    """Whether the decorators vary the cache per user or keep the response private."""
+def _keeps_users_apart(ctx: Context, exprs) -> str | None:
+    """The first decorator (as written) that varies the cache per user or keeps
+    the response private, else None."""
     for expr in exprs:
         what, call = _callee(ctx, expr)
+        shown = sx.code(expr).strip()
         if what in (VARY_ON_COOKIE, NEVER_CACHE):
-            return True
+            return shown
         if what == VARY_ON_HEADERS and call is not None:
             for a in call.args:
                 value = (sx.string_value(a.value) or "").lower()
                 if a.kind == "pos" and value in PER_USER_HEADERS:
-                    return True
+                    return shown
         if what == CACHE_CONTROL and call is not None:
             private = sx.kwarg(call.args, "private")
             if private is not None and sx.code(private.value) == "True":
-                return True
-    return False
+                return shown
+    return None
+
+
+def _method_decorators(classdef) -> list:
+    """The decorators of the methods of a class, in source order."""
+    out = []
+    suite = classdef.children[-1]
+    for stmt in suite.children if suite.type == "suite" else ():
+        if stmt.type == "decorated":
+            head = stmt.children[0]
+            out += (
+                [head]
+                if head.type == "decorator"
+                else [c for c in head.children if c.type == "decorator"]
+            )
+    return out
 
 
 def _per_user_read(body, request_names: set[str]) -> str | None:
@@ -611,17 +628,23 @@ def per_user_response_cached(ctx: Context):
         target = sx.decorated_target(dec)
         if target is None or target.type not in ("funcdef", "classdef"):
             continue
-        decs = sx.function_decorators(target)
         owner = None
         if target.type == "funcdef":
             owner = ctx.enclosing(target, ("classdef", "funcdef"))
             if owner is not None and owner.type != "classdef":
                 owner = None
-        if owner is not None:
-            decs = decs + sx.function_decorators(owner)
+        # what wraps the view, outermost first: a class's decorators wrap its methods'
+        if target.type == "classdef":
+            decs = sx.function_decorators(target) + _method_decorators(target)
+        elif owner is not None:
+            decs = sx.function_decorators(owner) + sx.function_decorators(target)
+        else:
+            decs = sx.function_decorators(target)
         exprs = [e for d in decs for e in _applied(ctx, _decorator_expr(d))]
-        if _keeps_users_apart(ctx, exprs):
+        at = next((i for i, e in enumerate(exprs) if e is found), len(exprs))
+        if _keeps_users_apart(ctx, exprs[at + 1 :]):
             continue
+        outside = _keeps_users_apart(ctx, exprs[:at])
         if target.type == "classdef":
             view = target.name.value
             read = _class_read(target, {"request"})
@@ -635,16 +658,19 @@ def per_user_response_cached(ctx: Context):
             read = _per_user_read(target, names)
             if read is None and owner is not None:
                 read = _class_read(owner, names)
-        if read is None:
+        if read is None and not outside:
             continue
         site_node = dec.children[0] if found is expr else found
         end_node = dec.children[1] if found is expr else None
-        yield ctx.finding(
-            "CACHE003",
-            site_node,
-            _cache_page_message(view, read),
-            end_node=end_node,
-        )
+        message = _cache_page_message(view, read)
+        if outside:
+            message = (
+                f"`{outside}` wraps `cache_page` on the view `{view}` from outside, so it "
+                "changes the response only after cache_page has stored it under a key that "
+                "does not vary per user: the page built for the first user who asks is served "
+                "to everyone until it expires; list it below cache_page (nearer the view)"
+            )
+        yield ctx.finding("CACHE003", site_node, message, end_node=end_node)
 
 
 # ---------------------------------------------------------------------------

@@ -57,7 +57,13 @@ def my_orders_per_session(request):
 
 
 @vary_on_headers("Authorization")
+@cache_page(60)  # expect: CACHE003
+def my_order_count_shared(request):
+    return JsonResponse({"count": Order.objects.filter(customer__user=request.user).count()})
+
+
 @cache_page(60)
+@vary_on_headers("Authorization")
 def my_order_count(request):
     return JsonResponse({"count": Order.objects.filter(customer__user=request.user).count()})
 
