@@ -242,6 +242,7 @@ def test_cache003_forms(tmp_path):
     from django.views.decorators.cache import cache_page
     from django.views.generic import TemplateView
     from rest_framework.views import APIView
+    from rest_framework.viewsets import ModelViewSet
 
 
     @cache_decorators.cache_page(300)
@@ -268,6 +269,15 @@ def test_cache003_forms(tmp_path):
 
         def render(self, request):
             return request.user.email
+
+
+    class Orders(ModelViewSet):
+        @method_decorator(cache_page(60))
+        def list(self, request, *args, **kwargs):
+            return super().list(request, *args, **kwargs)
+
+        def get_queryset(self):
+            return Order.objects.filter(owner=self.request.user)
     """
     found = run(tmp_path, "CACHE003", {"shop/views.py": src})
     assert [f.start for f in found] == [
@@ -275,7 +285,9 @@ def test_cache003_forms(tmp_path):
         pos_of(src, "cache_page(60)"),
         pos_of(src, "cache_page(60)", 2),
         pos_of(src, "cache_page(60)", 3),
+        pos_of(src, "cache_page(60)", 4),
     ]
+    assert "`Orders.list`" in found[4].message and "`self.request.user`" in found[4].message
     assert "`basket`" in found[0].message and "`req.session`" in found[0].message
     assert "`Dashboard`" in found[1].message and "`self.request.user`" in found[1].message
     assert found[1].end == (found[1].start[0], found[1].start[1] + len("cache_page(60)"))
@@ -289,6 +301,7 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
     from django.views.decorators.cache import cache_control, cache_page, never_cache
     from django.views.decorators.vary import vary_on_cookie, vary_on_headers
     from django.views.generic import TemplateView
+    from rest_framework.decorators import action
     from rest_framework.viewsets import ModelViewSet
 
 
@@ -351,6 +364,10 @@ def test_cache003_look_alikes_stay_quiet(tmp_path):
 
         def destroy(self, request, *args, **kwargs):
             log(request.user)
+
+        @action(detail=False)
+        def mine(self, request):
+            return self.get_queryset().filter(owner=request.user)
     """
     assert run(tmp_path, "CACHE003", {"shop/views.py": src}) == []
 

@@ -575,16 +575,55 @@ WRITE_METHODS = frozenset(
 )
 
 
-def _class_read(classdef, request_names: set[str]) -> str | None:
+# what a class-based view's GET handler calls without naming it (Django's generic
+# views, DRF's generic views and viewsets)
+RENDER_HOOKS = frozenset(
+    {
+        "get_queryset",
+        "filter_queryset",
+        "get_object",
+        "get_serializer",
+        "get_serializer_class",
+        "get_serializer_context",
+        "get_context_data",
+        "get_template_names",
+        "paginate_queryset",
+        "get_paginated_response",
+        "render_to_response",
+    }
+)
+
+
+def _called_methods(funcdef) -> set[str]:
+    """The names of the ``self.x(...)`` methods a method calls."""
+    out = set()
+    for n in sx.walk(funcdef):
+        if n.type in ("atom_expr", "power"):
+            ps = sx.parts(n)
+            if (
+                len(ps) >= 3
+                and ps[0].type == "name"
+                and ps[0].value == "self"
+                and sx.is_attr_trailer(ps[1])
+                and sx.is_call_trailer(ps[2])
+            ):
+                out.add(ps[1].children[1].value)
+    return out
+
+
+def _class_read(
+    classdef, request_names: set[str], only: frozenset | set = frozenset()
+) -> str | None:
     """The first per-user read in the methods of a view class that can build a
-    cached (GET) response: every method but those that answer writes."""
+    cached (GET) response: every method but those that answer writes (or only
+    the methods named in ``only``)."""
     suite = classdef.children[-1]
     for stmt in suite.children if suite.type == "suite" else ():
         func = stmt.children[-1] if stmt.type in ("decorated", "async_stmt") else stmt
         if func.type in ("async_funcdef", "async_stmt"):
             func = func.children[-1]
         if func.type == "funcdef":
-            if func.name.value in WRITE_METHODS:
+            if func.name.value in WRITE_METHODS or (only and func.name.value not in only):
                 continue
         elif func.type == "classdef":
             continue
@@ -657,7 +696,10 @@ def per_user_response_cached(ctx: Context):
             names = _request_names(target)
             read = _per_user_read(target, names)
             if read is None and owner is not None:
-                read = _class_read(owner, names)
+                if target.name.value == "dispatch":
+                    read = _class_read(owner, names)
+                else:
+                    read = _class_read(owner, names, _called_methods(target) | RENDER_HOOKS)
         if read is None and not outside:
             continue
         site_node = dec.children[0] if found is expr else found
