@@ -39,6 +39,7 @@ def test_cache002_django_forms(tmp_path):
     from django.core.cache import cache as default_cache
 
     reports = caches["reports"]
+    FOREVER = None
 
 
     def remember(order, user, rows):
@@ -47,6 +48,7 @@ def test_cache002_django_forms(tmp_path):
         caches["long"].set_many({f"row:{r.pk}": r for r in rows}, None)
         reports.get_or_set(order.pk, lambda: 1, None)
         cache.touch(f"order:{order.pk}", timeout=None)
+        cache.set(f"user:{user.pk}", user, FOREVER)
     """
     found = run(tmp_path, "CACHE002", {"shop/store.py": src})
 
@@ -60,6 +62,7 @@ def test_cache002_django_forms(tmp_path):
         none_at(2),
         none_at(3),
         pos_of(src, "timeout=None", 2),
+        pos_of(src, "FOREVER)"),
     ]
     assert found[1].end == (found[1].start[0], found[1].start[1] + len("timeout=None"))
     assert "`default_cache.add(...)`" in found[1].message

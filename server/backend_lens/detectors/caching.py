@@ -168,6 +168,19 @@ def _is_zero(node) -> bool:
     return node.type == "number" and node.value.rstrip("lL") in ("0", "0.0")
 
 
+def _constant(ctx: Context, value, node, test) -> bool:
+    """Whether ``value`` passes ``test``, or is an UPPER_CASE name this module binds
+    only to a value that does (``CACHE_FOREVER = None``)."""
+    if test(value):
+        return True
+    if value.type != "name" or not value.value.isupper():
+        return False
+    stmts = ctx.assignments(value.value)
+    return bool(stmts) and all(
+        ctx.enclosing(s, ("funcdef", "classdef")) is None and test(s.children[-1]) for s in stmts
+    )
+
+
 def _timeout(call):
     """The timeout argument of a Django / Flask-Caching write, or None when not given
     (or when it cannot be told: ``*args``, ``**kwargs``)."""
@@ -396,7 +409,7 @@ def cache_entry_never_expires(ctx: Context):
         shown = "".join(sx.code(p) for p in receiver).strip()
         if _django_cache(ctx, receiver, node):
             arg = _timeout(call)
-            if arg is None or not _is_none(arg.value):
+            if arg is None or not _constant(ctx, arg.value, node, _is_none):
                 continue
             keys = _varying_keys(ctx, call, node)
             if not keys:
@@ -412,7 +425,7 @@ def cache_entry_never_expires(ctx: Context):
             )
         elif _flask_cache(ctx, receiver, node):
             arg = _timeout(call)
-            if arg is None or not _is_zero(arg.value):
+            if arg is None or not _constant(ctx, arg.value, node, _is_zero):
                 continue
             keys = _varying_keys(ctx, call, node)
             if not keys:
