@@ -1,11 +1,15 @@
-"""Caching Strategies: process-wide memo caches keyed by objects that never repeat."""
+"""Caching Strategies: process-wide memo caches keyed by objects that never repeat
+(CACHE001), cache entries that never expire (CACHE002), per-user responses cached for
+everyone (CACHE003), per-process cache backends in production settings (CACHE004)."""
 
 from __future__ import annotations
 
 from ..facts.index import ClassRef
 from ..model import Finding
 from ..source import syntax as sx
+from .api_security._common import defer_production, elements, settings_candidates
 from .base import Context, detector, make_finding
+from .transactions import _dict_items
 
 SECTION = "Caching Strategies"
 MEMO_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
@@ -136,7 +140,7 @@ FLASK_CACHE = "flask_caching.Cache"
 # method -> index of the positional argument that is the timeout (Django and Flask-Caching)
 TIMEOUT_AT = {"set": 2, "add": 2, "get_or_set": 2, "set_many": 1, "touch": 1}
 REDIS_EXPIRY = frozenset({"ex", "px", "exat", "pxat", "keepttl"})
-REDIS_EXPIRE_CALLS = ("expire", "pexpire", "expireat", "pexpireat", "persist")
+REDIS_EXPIRE_CALLS = ("expire", "pexpire", "expireat", "pexpireat")
 REDIS_CLIENTS = frozenset(
     {
         "redis.Redis",
@@ -199,9 +203,9 @@ def _bound_to(ctx: Context, name: str, node, test) -> bool:
     """Whether every plain assignment of ``name`` in the scope of ``node`` (or, when
     it has none there, at module level) has a value ``test`` accepts; False when
     there is none."""
-    starts, stmts = ctx.assignments_in(name, ctx.scope(node))
+    _, stmts = ctx.assignments_in(name, ctx.scope(node))
     if not stmts:
-        starts, stmts = ctx.assignments_in(name, ctx.module)
+        _, stmts = ctx.assignments_in(name, ctx.module)
     return bool(stmts) and all(test(stmt.children[-1]) for stmt in stmts)
 
 
@@ -277,9 +281,7 @@ def _fixed(ctx: Context, key, node) -> bool:
     """Whether a cache key is one fixed value: a string with nothing formatted in,
     an UPPER_CASE constant, a name bound here only to such strings."""
     key = sx.unparen(key)
-    if key.type in ("string", "strings"):
-        return not any(n.type == "fstring_expr" for n in sx.walk(key))
-    if key.type == "fstring":
+    if key.type in sx.STRING_TYPES:
         return not any(n.type == "fstring_expr" for n in sx.walk(key))
     if key.type == "name":
         if key.value.isupper():
@@ -288,7 +290,7 @@ def _fixed(ctx: Context, key, node) -> bool:
             ctx,
             key.value,
             node,
-            lambda v: v.type in ("string", "strings", "fstring") and _fixed(ctx, v, node),
+            lambda v: v.type in sx.STRING_TYPES and _fixed(ctx, v, node),
         )
     dotted = sx.dotted(key)
     return dotted is not None and dotted.rsplit(".", 1)[-1].isupper()
@@ -370,7 +372,7 @@ def _memoized_for_ever(ctx: Context):
             continue
         args = call.args
         arg = sx.kwarg(args, "timeout") or (args[0] if args and args[0].kind == "pos" else None)
-        if arg is None or not _is_zero(arg.value):
+        if arg is None or not _constant(ctx, arg.value, node, _is_zero):
             continue
         target = sx.decorated_target(dec)
         if target is None or target.type != "funcdef":
@@ -492,8 +494,6 @@ def _applied(ctx: Context, expr) -> list:
             return []
         inner = args[0].value
         if inner.type == "atom" and inner.children[0].value in "[(":
-            from .api_security._common import elements
-
             return elements(inner) or []
         return [inner]
     return [expr]
@@ -753,8 +753,6 @@ PER_PROCESS_CONSEQUENCE = (
 
 def _cache_entries(value) -> list[tuple[str, object]]:
     """(alias, dict display) of a ``CACHES = {...}`` display."""
-    from .transactions import _dict_items
-
     parsed = _dict_items(value)
     if parsed is None:
         return []
@@ -777,9 +775,6 @@ def local_memory_cache_in_production(ctx: Context):
 def _cache_settings(ctx: Context, code: str):
     """CACHE004's per-process backends or CACHE002's ``"TIMEOUT": None`` in the
     caches a production settings module configures."""
-    from .api_security._common import defer_production, settings_candidates
-    from .transactions import _dict_items
-
     local: list = []
     forever: list = []
     for name, value, cls in settings_candidates(ctx, {"CACHES", "CACHE_TYPE"}):
