@@ -1151,11 +1151,11 @@ def caching(ev: Evidence, s: Section) -> None:
         if not isinstance(caches, dict):
             continue
         for alias, conf in sorted(caches.items()):
+            where = f"Cache {md_code(alias)} in {md_code(module.path)} ({module.profile} settings)"
             if isinstance(conf, dict) and "BACKEND" in conf:
-                per_module.append(
-                    f"Cache {md_code(alias)} in {md_code(module.path)} ({module.profile} "
-                    f"settings): {described(conf)}."
-                )
+                per_module.append(f"{where}: {described(conf)}.")
+            elif conf is not None and not isinstance(conf, dict):
+                per_module.append(f"{where}: set when the settings load, by {md_code(show(conf))}.")
     caches = ev.setting("CACHES")
     if per_module:
         s.observations.extend(per_module)
