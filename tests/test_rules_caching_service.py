@@ -568,3 +568,26 @@ def test_cache003_vary_decorator_outside_cache_page(tmp_path):
     )
     assert "`vary_on_cookie` wraps `cache_page` on the view `Home.dispatch`" in found[1].message
     assert "`Listing`" in found[2].message and "`Other.get`" in found[3].message
+
+
+def test_cache004_base_settings_production_inherits(tmp_path):
+    base = """
+    SECRET_KEY = "x"
+    INSTALLED_APPS = []
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    """
+    files = {
+        "proj/__init__.py": "",
+        "proj/settings/__init__.py": "",
+        "proj/settings/base.py": base,
+        "proj/settings/production.py": "from .base import *\n\nDEBUG = False\n",
+        "proj/settings/development.py": "from .base import *\n\nDEBUG = True\n",
+    }
+    (f,) = run(tmp_path / "a", "CACHE004", files)
+    assert rel(tmp_path / "a", f) == "proj/settings/base.py"
+    assert "proj.settings.production imports it" in f.message
+    files["proj/settings/production.py"] = (
+        "from .base import *\n\n"
+        'CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"\n'
+    )
+    assert run(tmp_path / "b", "CACHE004", files) == []

@@ -15,4 +15,9 @@ CACHES = {
         "LOCATION": "redis://redis:6379/2",
         "TIMEOUT": 24 * 60 * 60,
     },
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://redis:6379/3",
+        "TIMEOUT": None,  # expect: CACHE002
+    },
 }
