@@ -333,6 +333,119 @@ def test_what_the_code_does_not_show_is_said_to_be_unknown(tmp_path, capsys):
         "report cannot tell the database engine" in report
     )
     assert "Database `default`" not in report
-    assert "1 service module keeps domain logic outside the views: `orders/services.py`." in report
+    # a module named as a service layer is said to be named so; netbox-like
+    # ipam/models/services.py (the network Service model) is not one
+    assert (
+        "1 module named as a service layer (services.py, domain.py, selectors.py and the "
+        "like): `orders/services.py`." in report
+    )
+    assert "ipam/models/services.py" not in report
     assert "SQLAlchemy engine at `db/core.py:4`: its arguments come through `**options`" in report
     assert "no pre-ping" not in report
+
+
+def test_where_the_database_is_written_is_measured_by_layer(tmp_path, capsys):
+    """Business Logic & Domain Modeling says which layer writes, from the code: a
+    routed view, a model method, a task and a service module each count where they are."""
+    write_files(
+        tmp_path,
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.db import models
+
+
+                class Order(models.Model):
+                    status = models.CharField(max_length=20)
+
+                    def pay(self):
+                        self.status = "paid"
+                        self.save(update_fields=["status"])
+            """,
+            "shop/urls.py": """
+                from django.urls import path
+
+                from shop import views
+
+                urlpatterns = [path("orders/", views.create_order)]
+            """,
+            "shop/views.py": """
+                from shop.models import Order
+
+
+                def create_order(request):
+                    order = Order.objects.create(status="new")
+                    order.lines.create(sku=request.POST["sku"])
+                    Order.objects.filter(status="stale").delete()
+                    return order
+            """,
+            "shop/services.py": """
+                from shop.models import Order
+
+
+                def close_stale():
+                    Order.objects.filter(status="new").update(status="stale")
+            """,
+        },
+    )
+    report = run(tmp_path, capsys, "report")
+    assert (
+        "Where the database is written, measured: 5 writes in 3 functions, by layer: "
+        "request handlers 3 (60%), model methods 1 (20%), other modules (services, domain, "
+        "utilities, signals) 1 (20%)." in report
+    )
+    assert "Most writes are made by the views themselves" in report
+    assert "1 Django model carries 1 method of behaviour, 1 of which writes" in report
+
+
+def test_circuit_breaking_is_said_only_where_outbound_calls_are(tmp_path, capsys):
+    write_files(
+        tmp_path, {"app/client.py": "import requests\n\nrequests.get('https://x', timeout=3)\n"}
+    )
+    report = run(tmp_path, capsys, "report")
+    assert "No circuit breaker was found (pybreaker, circuitbreaker" in report
+    write_files(
+        tmp_path, {"app/breaker.py": "import pybreaker\n\nbreaker = pybreaker.CircuitBreaker()\n"}
+    )
+    report = run(tmp_path, capsys, "report")
+    assert "Circuit breaking is available through pybreaker" in report
+    assert "No circuit breaker was found" not in report
+
+
+def test_no_circuit_breaker_advice_without_outbound_calls(tmp_path, capsys):
+    write_files(tmp_path, {"app/models.py": "x = 1\n"})
+    report = run(tmp_path, capsys, "report")
+    assert "circuit breaker" not in report.lower()
+
+
+CHECKS = """
+    if order.status not in ("paid", "shipped"):
+        raise ValueError("not refundable")
+    if order.customer.blocked_until is not None:
+        raise ValueError("blocked")
+    if order.total > order.customer.credit_limit:
+        raise ValueError("over the limit")
+"""
+
+
+def test_business_checks_written_twice_are_named(tmp_path, capsys):
+    """Two functions that write and repeat three `if` tests word for word: the report
+    names both; a third function sharing two of them is not named."""
+    two = CHECKS.split("    if order.total")[0]
+    write_files(
+        tmp_path,
+        {
+            "shop/refunds.py": "def refund(order):\n" + CHECKS + "    order.save()\n",
+            "shop/views.py": "def refund_view(request, order):\n" + CHECKS + "    order.delete()\n",
+            "shop/credit.py": "def credit(order):\n" + two + "    order.save()\n",
+        },
+    )
+    report = run(tmp_path, capsys, "report")
+    assert (
+        "The same business checks are written in more than one place (1 pair of functions "
+        "that write share three or more identical `if` tests): `shop/refunds.py:1 refund` and "
+        "`shop/views.py:1 refund_view` share 3 checks, such as "
+        "`order.total > order.customer.credit_limit`." in report
+    )
+    assert "shop/credit.py:1" not in report

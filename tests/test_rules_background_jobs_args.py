@@ -119,6 +119,12 @@ def test_task002_rule_page_example_and_fix(tmp_path):
             "        order = self.get_object()\n        send_order_confirmation.si(order).delay()\n",
             "order)",
         ),
+        # keyword arguments unpacked beside the named ones (saleor's webhook tasks)
+        (
+            "def f(i, extra):\n    order = Order.objects.get(pk=i)\n"
+            "    send_order_confirmation.apply_async(kwargs={**extra, 'order': order})\n",
+            "order}",
+        ),
     ],
 )
 def test_task002_flags_model_instances(tmp_path, body, arg):
@@ -149,6 +155,7 @@ def test_task002_flags_model_instances(tmp_path, body, arg):
         "        serializer.save()\n        send_order_confirmation.delay(serializer.data)\n",
         "def f(i):\n    order = Order.objects.get(pk=i)\n"
         "    post_save.send(sender=Order, instance=order, created=False)\n",
+        "def f(ids):\n    send_order_confirmation.apply_async(kwargs={k: v for k, v in ids})\n",
         "def f(i):\n    order = Order.objects.get(pk=i)\n    order.refresh_from_db(fields=None)\n"
         "    send_order_confirmation.delay(i)\n",
     ],

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     data_protection,
     database_performance,
     dependencies,
+    domain,
     graphql_realtime,
     input_checks,
     input_files,

@@ -173,11 +173,19 @@ def _collection_items(node, kw: bool):
     if node.children[0].value != "{" or inner.type != "dictorsetmaker":
         return []
     ch = inner.children
-    return [
-        ch[i + 2]
-        for i in range(0, len(ch) - 2, 4)
-        if ch[i + 1].value == ":" and ch[i + 2].type == "name"
-    ]
+    if any(c.type in ("comp_for", "sync_comp_for") for c in ch):
+        return []  # a dict comprehension: its values are the loop's
+    out, i = [], 0
+    while i < len(ch):
+        if ch[i].type == "operator" and ch[i].value == "**":
+            i += 3  # `**other,`: what it unpacks is not followed
+        elif i + 2 < len(ch) and ch[i + 1].type == "operator" and ch[i + 1].value == ":":
+            if ch[i + 2].type == "name":
+                out.append(ch[i + 2])
+            i += 4  # `key: value,`
+        else:
+            break
+    return out
 
 
 def _task_arguments(call) -> list:

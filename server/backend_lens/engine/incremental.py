@@ -121,6 +121,7 @@ def _join(tables) -> dict[str, list]:
 # flows are read for the unit's own functions only: _PER_UNIT.)
 _INDEX_ONLY = (
     "calls",
+    "logic",
     "function_calls",
     "int_arguments",
     "held_calls",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .errors import assemble_errors, part_errors
+from .logic import logic_facts
 from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
@@ -1134,6 +1135,7 @@ class PartFacts:
     flows: list  # taint.FunctionFlow of the part's functions
     flow_called: tuple  # what they call with nothing that matters (function_flows)
     errors: tuple | None = None  # errors.part_errors (None: unreadable)
+    logic: list | None = None  # logic.LogicFact of the part's functions that write
 
 
 def part_facts(
@@ -1368,6 +1370,7 @@ def part_facts(
         else _failed_as_none(
             part_errors, imports, module, ctx.rel_path, ctx.locals, by_type, calls_of
         ),
+        logic=None if ctx.settings_module else _failed_as_none(logic_facts, by_type, calls_of),
     )
 
 
@@ -1400,6 +1403,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     work: list = []
     flows: list = []
     flow_called: set[str] = set()
+    logic: list = []
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1434,6 +1438,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         work += part.work
         flows += part.flows
         flow_called.update(part.flow_called)
+        logic += part.logic or ()
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1484,6 +1489,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flows=tuple(flows),
         flow_called=tuple(sorted(flow_called)),
         errors=assemble_errors([part.errors for part in parts]),
+        logic=tuple(logic),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .errors import EMPTY as NO_ERRORS
 from .errors import ErrorFacts
+from .logic import LogicFact
 from .routes import RouteFacts
 from .taint import FunctionFlow
 
@@ -177,6 +178,8 @@ class FileFacts:
     flow_called: tuple[str, ...] = ()
     # the error bodies it answers clients with, by shape (facts/errors.py)
     errors: ErrorFacts = NO_ERRORS
+    # the functions that write to the database, with their decisions (facts/logic.py)
+    logic: tuple[LogicFact, ...] = ()
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""

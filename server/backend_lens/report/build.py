@@ -13,9 +13,11 @@ from .. import __version__, catalogue
 from ..catalogue import SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
+from ..detectors.domain import HANDLER_METHODS
 from ..engine import manifests
 from ..engine.project import Project
 from ..facts.errors import carries, error_shapes, shape_text
+from ..facts.index import ClassRef
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding, Severity
@@ -1022,10 +1024,158 @@ def db_performance(ev: Evidence, s: Section) -> None:
         s.observations.append("No ORM models were found, so there are no index facts to judge.")
 
 
+# the layer a function that writes belongs to, in the order the report lists them
+LAYERS = (
+    ("handlers", "request handlers"),
+    ("views", "view classes and view helpers"),
+    ("forms", "serializers and forms"),
+    ("graphql", "GraphQL mutations"),
+    ("models", "model methods"),
+    ("tasks", "background tasks"),
+    ("commands", "management commands and admin"),
+    ("modules", "other modules (services, domain, utilities, signals)"),
+)
+FORM_BASES = ("Serializer", "Form", "FormSet", "Schema")
+# modules that fill a database with made-up rows (saleor's core/utils/random_data.py):
+# many writes, no business rule
+SAMPLE_DATA = re.compile(r"random_data|sample_data|fake_data|fixtures?|populate|seed|demo", re.I)
+
+
+def _layer(index, facts, rel: str, fact, handlers: set[int], tasks: set[int], classes) -> str:
+    cls = classes.get(fact.owner) if fact.owner else None
+    if fact.line in handlers or (
+        cls is not None and cls.start[0] in handlers and fact.function in HANDLER_METHODS
+    ):
+        return "handlers"
+    if fact.line in tasks:
+        return "tasks"
+    parts = rel.split("/")
+    if "management" in parts or parts[-1] == "admin.py" or "admin" in parts:
+        return "commands"
+    if cls is not None:
+        last = {b.rsplit(".", 1)[-1] for b in cls.bases}
+        if any(b.endswith(FORM_BASES) for b in last):
+            return "forms"
+        if any(b.endswith("Mutation") for b in last):
+            return "graphql"
+        ref = ClassRef(facts, cls)
+        if index.is_django_model(ref) or index.is_sqlalchemy_model(ref):
+            return "models"
+        if index.is_drf_view(ref) or any(b.endswith(("View", "ViewSet")) for b in last):
+            return "views"
+    if parts[-1] == "views.py" or "views" in parts[:-1]:
+        return "views"
+    return "modules"
+
+
+def where_logic_lives(ev: Evidence) -> dict[str, list]:
+    """Layer -> [(rel, LogicFact)] of the application's functions that write to the
+    database (tests, migrations and settings apart): measured from the facts."""
+    index = ev.project.index
+    task_lines: dict[str, set[int]] = {}
+    for t in ev.inv.tasks:
+        task_lines.setdefault(t.path, set()).add(t.line)
+    out: dict[str, list] = {key: [] for key, _ in LAYERS}
+    for path, facts in index.files.items():
+        if facts.is_test or facts.is_migration or facts.is_settings or not facts.logic:
+            continue
+        rel = ev.project.rel(path)
+        handlers = {ep.line for ep in index.endpoints_in(facts)}
+        classes = {c.name: c for c in facts.classes}
+        tasks = task_lines.get(rel, set())
+        for fact in facts.logic:
+            out[_layer(index, facts, rel, fact, handlers, tasks, classes)].append((rel, fact))
+    return out
+
+
+WIDE_MODEL = 30
+
+
+MIN_CHECK, MIN_SHARED = 15, 3
+
+
+def _repeated_checks(layers: dict[str, list], s: Section) -> None:
+    """Functions that write and share three or more identical `if` tests: a business
+    rule written twice, which drifts when one copy changes."""
+
+    def checks(fact) -> frozenset[str]:
+        return frozenset(t for t in fact.tests if len(t) >= MIN_CHECK and "request.method" not in t)
+
+    writers = [(rel, f, checks(f)) for group in layers.values() for rel, f in group]
+    writers = [w for w in writers if len(w[2]) >= MIN_SHARED]
+    by_check: dict[str, list[int]] = {}
+    for i, (_, _, tests) in enumerate(writers):
+        for t in tests:
+            by_check.setdefault(t, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for holders in by_check.values():
+        if len(holders) > 20:
+            continue  # a check every module makes (`obj is None`-like): not a business rule
+        for x, i in enumerate(holders):
+            for j in holders[x + 1 :]:
+                shared[(i, j)] = shared.get((i, j), 0) + 1
+    pairs = sorted(
+        ((n, i, j) for (i, j), n in shared.items() if n >= MIN_SHARED),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
+    if not pairs:
+        return
+
+    def where(i: int) -> str:
+        rel, f, _ = writers[i]
+        return f"{rel}:{f.line} {f.owner + '.' if f.owner else ''}{f.function}"
+
+    shown = [
+        f"{md_code(min(where(i), where(j)))} and {md_code(max(where(i), where(j)))} share {n} checks, such as "
+        f"{md_code(max(sorted(writers[i][2] & writers[j][2]), key=len))}"
+        for n, i, j in pairs[:5]
+    ]
+    s.observations.append(
+        f"The same business checks are written in more than one place ({_plural(len(pairs), 'pair')} "
+        "of functions that write share three or more identical `if` tests): "
+        + "; ".join(shown)
+        + (f"; and {len(pairs) - 5} more" if len(pairs) > 5 else "")
+        + ". When one copy changes the other drifts; one function both call keeps them equal."
+    )
+
+
 def business_logic(ev: Evidence, s: Section) -> None:
+    layers = where_logic_lives(ev)
+    writes = {k: sum(f.writes for _, f in v) for k, v in layers.items()}
+    total = sum(writes.values())
+    if total:
+        parts = [
+            f"{label} {writes[key]} ({round(100 * writes[key] / total)}%)"
+            for key, label in LAYERS
+            if writes[key]
+        ]
+        s.observations.append(
+            f"Where the database is written, measured: {_plural(total, 'write')} in "
+            f"{_plural(sum(len(v) for v in layers.values()), 'function')}, by layer: "
+            + ", ".join(parts)
+            + "."
+        )
+        handler_writes = writes["handlers"] + writes["views"]
+        if handler_writes and handler_writes * 2 >= total:
+            s.observations.append(
+                "Most writes are made by the views themselves: business operations run only "
+                "through HTTP. Moving them into service functions lets tasks, commands and "
+                "tests run them without a request."
+            )
+        outside = {}
+        for key in ("modules", "tasks", "models"):
+            for rel, f in layers[key]:
+                if not SAMPLE_DATA.search(rel):
+                    outside[rel] = outside.get(rel, 0) + f.writes + f.decisions
+        if outside:
+            top = sorted(outside.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            s.observations.append(
+                "The modules outside the views that hold the most decisions and writes "
+                "(where the domain logic lives): " + _names([rel for rel, _ in top]) + "."
+            )
+    _repeated_checks(layers, s)
     service_files = sorted(
-        {rel for rel, _ in ev.user_classes}
-        | {
+        {
             ev.project.rel(p)
             for p in ev.project.results
             if is_service_module(ev.project.rel(p)) and not ev.project.results[p].facts.is_test
@@ -1033,17 +1183,37 @@ def business_logic(ev: Evidence, s: Section) -> None:
     )
     if service_files:
         s.observations.append(
-            f"{_plural(len(service_files), 'service module')} {'keeps' if len(service_files) == 1 else 'keep'} domain logic outside the views: {_names(service_files)}."
+            f"{_plural(len(service_files), 'module')} named as a service layer "
+            f"({'services.py, domain.py, selectors.py and the like'}): {_names(service_files)}."
         )
     methods = sum(len([x for x in m.cls.methods if not x.startswith("__")]) for m in ev.models)
-    if methods:
+    if ev.models:
+        writing = len(layers["models"]) if total else 0
         s.observations.append(
-            f"Models carry {_plural(methods, 'method')} of behaviour (not only fields)."
+            f"{_plural(len(ev.models), 'Django model')} {'carries' if len(ev.models) == 1 else 'carry'} {_plural(methods, 'method')} of "
+            f"behaviour, {writing} of which {'writes' if writing == 1 else 'write'}"
+            + (
+                "; with the views writing most, the models are mostly data holders."
+                if total
+                and (writes["handlers"] + writes["views"]) * 2 >= total
+                and methods < len(ev.models)
+                else "."
+            )
+        )
+    wide = sorted(
+        (m for m in ev.inv.models if m.fields >= WIDE_MODEL), key=lambda m: (-m.fields, m.name)
+    )
+    if wide:
+        s.observations.append(
+            f"{_plural(len(wide), 'model')} with {WIDE_MODEL} fields or more, often several "
+            "responsibilities in one table: "
+            + _names([f"{m.name} ({m.fields} fields, {m.path}:{m.line})" for m in wide], 5)
+            + "."
         )
     if not s.observations:
         s.observations.append(
-            "No service or domain module was recognised (services.py, service.py, domain.py, "
-            "selectors.py, use_cases.py); business rules appear to live in views and models."
+            "No function that writes to the database was found, and no service or domain "
+            "module: this code base holds no business operations the analyser can see."
         )
 
 
@@ -1069,9 +1239,35 @@ def communication(ev: Evidence, s: Section) -> None:
             f"({_by(ev.inv.tasks, 'system')})."
         )
     _retries(ev, s)
+    _circuit_breakers(ev, s, bool(clients))
     if not s.observations:
         s.observations.append(
             "No outbound service integration (HTTP clients, message brokers, cloud SDKs) is imported."
+        )
+
+
+BREAKERS = {
+    "pybreaker": "pybreaker",
+    "circuitbreaker": "circuitbreaker",
+    "aiobreaker": "aiobreaker",
+    "purgatory": "purgatory",
+}
+
+
+def _circuit_breakers(ev: Evidence, s: Section, outbound: bool) -> None:
+    """Whether a failing dependency is cut off rather than called on every request."""
+    found = ev.named(BREAKERS)
+    if found:
+        s.observations.append(
+            f"Circuit breaking is available through {', '.join(found)}; which calls use it is "
+            "not followed."
+        )
+    elif outbound:
+        s.observations.append(
+            "No circuit breaker was found (pybreaker, circuitbreaker, aiobreaker, purgatory): "
+            "when a service this code calls is down, every request still waits for its "
+            "timeout. Where a dependency is called on the request path, open a breaker after "
+            "a few failures and answer from a fallback until it recovers."
         )
 
 

@@ -1,6 +1,7 @@
 import os
 
 SECRET_KEY = os.environ["SECRET_KEY"]
+ROOT_URLCONF = "orderhub.urls"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
