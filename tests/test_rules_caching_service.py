@@ -591,3 +591,75 @@ def test_cache004_base_settings_production_inherits(tmp_path):
         'CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"\n'
     )
     assert run(tmp_path / "b", "CACHE004", files) == []
+
+
+def test_cache003_flask_caching_cached_views(tmp_path):
+    src = """
+    from flask import Flask, g, request, session
+    from flask_caching import Cache
+    from flask_login import current_user
+
+    app = Flask(__name__)
+    cache = Cache(app)
+
+
+    @app.route("/me")
+    @cache.cached(timeout=60)
+    def me():
+        return {"name": current_user.name}
+
+
+    @app.route("/basket")
+    @cache.cached()
+    def basket():
+        return {"items": session.get("basket", [])}
+
+
+    @app.route("/theme")
+    @cache.cached(timeout=60)
+    def theme():
+        return {"theme": request.cookies.get("theme"), "user": g.user}
+
+
+    @app.route("/orders")
+    @cache.cached(300)
+    def orders():
+        return {"orders": g.user.orders}
+
+
+    @app.route("/orders-by-user")
+    @cache.cached(300, "orders-by-user")
+    def orders_by_user():
+        return {"orders": g.user.orders}
+
+
+    @app.route("/prices")
+    @cache.cached(timeout=60)
+    def prices():
+        return {"currency": request.args.get("currency")}
+
+
+    @app.route("/mine")
+    @cache.cached(timeout=60, key_prefix=lambda: f"mine:{current_user.id}")
+    def mine():
+        return {"name": current_user.name}
+
+
+    @app.route("/home")
+    @cache.cached(timeout=60, unless=lambda: current_user.is_authenticated)
+    def home():
+        return {"name": current_user.name if current_user.is_authenticated else None}
+    """
+    found = run(tmp_path, "CACHE003", {"app/views.py": src})
+    assert [f.start for f in found] == [
+        pos_of(src, "@cache.cached(timeout=60)"),
+        pos_of(src, "@cache.cached()"),
+        pos_of(src, "@cache.cached(timeout=60)", 2),
+        pos_of(src, "@cache.cached(300)"),
+    ]
+    assert "`g.user`" in found[3].message
+    assert found[0].end == (found[0].start[0], found[0].start[1] + len("@cache.cached(timeout=60)"))
+    assert "`@cache.cached` on the view `me`" in found[0].message
+    assert "`current_user`" in found[0].message
+    assert "`session`" in found[1].message
+    assert "`request.cookies`" in found[2].message

@@ -664,6 +664,8 @@ def per_user_response_cached(ctx: Context):
     if facts.is_test or facts.is_migration or "cache" not in ctx.text:
         return
     yield from _shared_key_for_user_data(ctx)
+    if ".cached(" in ctx.text:
+        yield from _flask_cached_views(ctx)
     if "cache_page" not in ctx.text:
         return
     yield from _wrapped_views(ctx)
@@ -824,6 +826,69 @@ def _cache_settings(ctx: Context, code: str):
     found = local if code == "CACHE004" else forever
     if found:
         yield defer_production(ctx, code, found)
+
+
+FLASK_PER_USER = {
+    "flask_login.current_user": None,
+    "flask_login.utils.current_user": None,
+    "flask.session": None,
+    "flask.g": "user",
+    "flask.request": "cookies",
+}
+# what makes Flask-Caching's @cached keep users apart, or skip caching for them
+FLASK_CACHED_OPTIONS = ("key_prefix", "unless", "make_cache_key")
+
+
+def _flask_per_user_read(ctx: Context, body) -> str | None:
+    """The first read of ``current_user``, ``session``, ``g.user`` or
+    ``request.cookies`` (Flask's objects, by their imports) in ``body``."""
+    for n in sx.walk(body):
+        if n.type != "name":
+            continue
+        what = ctx.qualify(n.value)
+        if what not in FLASK_PER_USER:
+            continue
+        attr = FLASK_PER_USER[what]
+        if attr is None:
+            return n.value
+        nxt = n.get_next_sibling()
+        if nxt is not None and sx.is_attr_trailer(nxt) and nxt.children[1].value == attr:
+            return f"{n.value}.{attr}"
+    return None
+
+
+def _flask_cached_views(ctx: Context):
+    """Flask-Caching's ``@cache.cached(...)`` (keyed on the path) on a view that
+    reads the signed-in user, the session or the cookies."""
+    for node, call in ctx.calls_to("cached"):
+        dec = node.parent
+        if dec.type != "decorator" or call.index != len(sx.parts(node)) - 1:
+            continue
+        receiver = _receiver(node, call)
+        if not _flask_cache(ctx, receiver, node):
+            continue
+        args = call.args
+        if sum(a.kind != "kw" for a in args) > 1 or any(
+            a.kind in ("star", "dstar", "invalid") or a.name in FLASK_CACHED_OPTIONS for a in args
+        ):
+            continue  # a key of its own (the second positional), a condition, **options
+        target = sx.decorated_target(dec)
+        if target is None or target.type != "funcdef":
+            continue
+        read = _flask_per_user_read(ctx, target)
+        if read is None:
+            continue
+        shown = "".join(sx.code(p) for p in receiver).strip()
+        yield ctx.finding(
+            "CACHE003",
+            dec.children[0],
+            f"`@{shown}.cached` on the view `{target.name.value}` stores one response per "
+            f"path for every visitor, but the view reads `{read}`: the page built for the "
+            "first user who asks is served to everyone until it expires; give key_prefix a "
+            "function that puts the user's id in the key, skip the cache for signed-in users "
+            "with unless=, or remove the decorator",
+            end_node=dec.children[1],
+        )
 
 
 def _module_functions(ctx: Context) -> dict:
