@@ -1329,19 +1329,41 @@ def performance(ev: Evidence, s: Section) -> None:
 
 
 def caching(ev: Evidence, s: Section) -> None:
+    def described(conf) -> str:
+        text = f"backend {md_text(show(conf.get('BACKEND', '?')))}"
+        if "TIMEOUT" in conf and conf["TIMEOUT"] is None:
+            return text + ", no default timeout (entries are kept until deleted)"
+        if "TIMEOUT" in conf:
+            return text + f", default timeout {md_text(show(conf['TIMEOUT']))}s"
+        return text
+
+    # the caches of each settings module, with the environment it configures
+    profiles = {m.path: m for m in ev.inv.settings}
+    per_module = []
+    for path in sorted(ev.project.results):
+        module = profiles.get(ev.project.rel(path))
+        facts = ev.project.results[path].facts
+        caches = facts.settings.get("CACHES") if module is not None else None
+        if not isinstance(caches, dict):
+            continue
+        for alias, conf in sorted(caches.items()):
+            where = f"Cache {md_code(alias)} in {md_code(module.path)} ({module.profile} settings)"
+            if isinstance(conf, dict) and "BACKEND" in conf:
+                per_module.append(f"{where}: {described(conf)}.")
+            elif conf is not None and not isinstance(conf, dict):
+                per_module.append(f"{where}: set when the settings load, by {md_code(show(conf))}.")
     caches = ev.setting("CACHES")
-    if isinstance(caches, dict):
+    if per_module:
+        s.observations.extend(per_module)
+    elif isinstance(caches, dict):
         for alias, conf in sorted(caches.items()):
             if isinstance(conf, dict):
-                s.observations.append(
-                    f"Cache {md_code(alias)}: backend {md_text(show(conf.get('BACKEND', '?')))}"
-                    + (
-                        f", default timeout {md_text(show(conf['TIMEOUT']))}s"
-                        if "TIMEOUT" in conf
-                        else ""
-                    )
-                    + "."
-                )
+                s.observations.append(f"Cache {md_code(alias)}: {described(conf)}.")
+    elif "django" in ev.roots and any(m.profile == "production" for m in ev.inv.settings):
+        s.observations.append(
+            "No settings module sets CACHES: Django then uses a local-memory cache, one per "
+            "worker process, so nothing cached (throttle counts included) is shared."
+        )
     used = [
         f"`{k}` ×{ev.calls[k]}"
         for k in (
