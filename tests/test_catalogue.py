@@ -39,13 +39,28 @@ def test_page_metadata(rule):
         assert rule.sections[heading].strip(), f"{rule.code}: empty section {heading}"
 
 
+def example_files(block: str, example_path: str) -> dict[str, str]:
+    """A snippet as files: a rule about several files (an import cycle between two
+    apps) starts each further file with a `# file: path` line."""
+    files: dict[str, str] = {}
+    path, lines = example_path, []
+    for line in block.splitlines(keepends=True):
+        if line.startswith("# file: "):
+            files[path] = "".join(lines)
+            path, lines = line[len("# file: ") :].strip(), []
+        else:
+            lines.append(line)
+    files[path] = "".join(lines)
+    return files
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_example_triggers_and_use_instead_does_not(rule, tmp_path):
     bad, good = rule.code_block("Example"), rule.code_block("Use instead")
     assert bad and good
-    found = analyze_files(tmp_path / "bad", {rule.example_path: bad})
+    found = analyze_files(tmp_path / "bad", example_files(bad, rule.example_path))
     assert rule.code in [f.code for f in found], f"{rule.code}: its Example does not trigger it"
-    found = analyze_files(tmp_path / "good", {rule.example_path: good})
+    found = analyze_files(tmp_path / "good", example_files(good, rule.example_path))
     assert rule.code not in [f.code for f in found], f"{rule.code}: its Use instead triggers it"
 
 

@@ -136,6 +136,7 @@ _INDEX_ONLY = (
     "flows",
     "flow_called",
     "errors",
+    "import_sites",
 )
 
 
