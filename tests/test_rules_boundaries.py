@@ -199,3 +199,58 @@ def test_import_sites_say_when_they_run(tmp_path):
 def test_suppression_silences(tmp_path):
     f = find_one(analyze_files(tmp_path, _apps()), "SVC001")
     assert_suppress_edit_silences(tmp_path, f)
+
+
+HOSTILE_APP = 'x"><img src=x onerror=alert(1)><svg onload=alert(2)>'
+
+
+def test_report_table_and_picture(tmp_path):
+    from backend_lens.report.build import build_report, render
+
+    from .test_report_html_safety import assert_inert
+
+    files = _apps()
+    files[f"{HOSTILE_APP}/__init__.py"] = ""
+    files[f"{HOSTILE_APP}/models.py"] = MODELS.format(name="Hostile") + (
+        "\nfrom ledger.models import Account\n\n\ndef close():\n"
+        "    Account.objects.filter(code='x').delete()\n"
+    )
+    project = _project(tmp_path, files)
+    report = build_report(project)
+    (section,) = [
+        s
+        for _, sections in report.parts
+        for s in sections
+        if s.heading == "Service Boundaries & Microservice Design"
+    ]
+    assert section.table[0] == [
+        "App",
+        "Imports these apps",
+        "Imported by",
+        "Import edges",
+        "In a cycle",
+    ]
+    rows = {r[0]: r for r in section.table[1:]}
+    assert rows["invoicing"] == ["invoicing", "ledger", "ledger", "2", "yes"]
+    assert rows["ledger"][2] == f"invoicing, {HOSTILE_APP}" and rows["ledger"][4] == "yes"
+    assert rows[HOSTILE_APP][4] == "no"
+    said = " ".join(section.observations)
+    assert "`invoicing -> ledger -> invoicing`" in said
+    assert "1 of 1 model write" in said and "change another" not in said
+    page = render(report, "html")
+    parsed = assert_inert(page)
+    assert page.count("<svg") == 1 and "<figure><svg" in page
+    assert HOSTILE_APP in "".join(parsed.text)
+    assert 'stroke="#c62828"' in page  # the cycle in red
+    md = render(report)
+    assert "| invoicing | ledger | ledger | 2 | yes |" in md
+
+
+def test_no_picture_for_one_app(tmp_path):
+    from backend_lens.report.build import build_report, render
+
+    project = _project(
+        tmp_path, {"shop/__init__.py": "", "shop/models.py": MODELS.format(name="A")}
+    )
+    page = render(build_report(project), "html")
+    assert "<svg" not in page

@@ -137,6 +137,7 @@ _INDEX_ONLY = (
     "flow_called",
     "errors",
     "import_sites",
+    "model_writes",
 )
 
 

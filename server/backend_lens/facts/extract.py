@@ -170,6 +170,45 @@ def extract_imports(by_type, module: str, is_package: bool):
     return imports, tuple(stars), frozenset(m for m in modules if m)
 
 
+# what changes rows on a `Model.objects` chain (`filter(...).update()` included)
+MODEL_WRITES = frozenset(
+    {
+        "create",
+        "update",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+    }
+)
+
+
+def model_writes(by_type) -> list[str]:
+    """The class names written to, as written, once per write: `Name.objects....create()`
+    (and the other MODEL_WRITES), `Name(...).save()`. Which of them are models, and of
+    which app, the index tells (the report's writes across apps)."""
+    out = []
+    for node in (*by_type.get("atom_expr", ()), *by_type.get("power", ())):
+        ps = sx.parts(node)
+        if len(ps) < 3 or ps[0].type != "name" or not ps[0].value[:1].isupper():
+            continue
+        name = ps[0].value
+        if sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "objects":
+            methods = sx.chain_methods(node)
+            if any(m in MODEL_WRITES and t is not None for m, t in methods[1:]):
+                out.append(name)
+        elif (
+            len(ps) == 4
+            and sx.is_call_trailer(ps[1])
+            and sx.is_attr_trailer(ps[2])
+            and ps[2].children[1].value == "save"
+            and sx.is_call_trailer(ps[3])
+        ):
+            out.append(name)
+    return out
+
+
 def _type_checking_branch(suite) -> bool:
     """Whether ``suite`` is the body of `if TYPE_CHECKING:` (or an `elif` of it)."""
     stmt = suite.parent
@@ -1225,6 +1264,7 @@ class PartFacts:
     flow_called: tuple  # what they call with nothing that matters (function_flows)
     errors: tuple | None = None  # errors.part_errors (None: unreadable)
     import_sites: list | None = None  # import_sites (None: none)
+    writes: list | None = None  # model_writes (None: none)
 
 
 def part_facts(
@@ -1459,6 +1499,7 @@ def part_facts(
         else _failed_as_none(
             part_errors, imports, module, ctx.rel_path, ctx.locals, by_type, calls_of
         ),
+        writes=_failed_as_none(model_writes, by_type),
         import_sites=_failed_as_none(
             import_sites, by_type, module, ctx.rel_path.replace("\\", "/").endswith("__init__.py")
         ),
@@ -1495,6 +1536,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     flows: list = []
     flow_called: set[str] = set()
     sites: list = []
+    writes: Counter = Counter()
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1530,6 +1572,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flows += part.flows
         flow_called.update(part.flow_called)
         sites += part.import_sites or ()
+        writes.update(part.writes or ())
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1581,6 +1624,7 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flow_called=tuple(sorted(flow_called)),
         errors=assemble_errors([part.errors for part in parts]),
         import_sites=tuple(sorted(sites, key=lambda s: s.start)),
+        model_writes=dict(sorted(writes.items())),
     )
 
 

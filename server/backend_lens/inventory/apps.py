@@ -47,6 +47,7 @@ class AppGraph:
     # (source, target) -> its imports, module-level ones first, then by place
     edges: dict[tuple[str, str], list[ImportEdge]] = field(default_factory=dict)
     cycles: list[Cycle] = field(default_factory=list)
+    app_of: dict[str, str] = field(default_factory=dict)  # FileFacts.path -> app
 
     def in_cycle(self) -> set[str]:
         return {a for c in self.cycles for a in c.group}
@@ -203,6 +204,7 @@ def app_graph(index) -> AppGraph:
                 graph.edges.setdefault((source, target), []).append(
                     ImportEdge(source, target, f.path, site.start, site.end, site.how == "lazy")
                 )
+    graph.app_of = app_by_path
     for found in graph.edges.values():
         found.sort(key=lambda e: (e.lazy, e.path, e.start))
     graph.cycles = _cycles(graph)

@@ -10,4 +10,5 @@ def post_invoice(invoice: Invoice) -> Entry:
     entry = Entry.objects.create(account=account, invoice=invoice, amount=invoice.total)
     account.balance += invoice.total
     account.save(update_fields=["balance"])
+    Invoice.objects.filter(pk=invoice.pk).update(posted=True)  # another app's rows
     return entry
