@@ -254,3 +254,26 @@ def test_no_picture_for_one_app(tmp_path):
     )
     page = render(build_report(project), "html")
     assert "<svg" not in page
+
+
+def test_editor_rejudges_when_another_file_breaks_the_cycle(tmp_path):
+    from backend_lens.source import parsing
+
+    project = _project(tmp_path, _apps())
+    services = str((tmp_path / "invoicing/services.py").resolve())
+    posting = str((tmp_path / "ledger/posting.py").resolve())
+    project.analyze_open(services, (tmp_path / "invoicing/services.py").read_text(), 1, "svc:s")
+    key = "svc:p"
+    try:
+        assert [f.code for f in project.findings(services) if f.code == "SVC001"] == ["SVC001"]
+        lazy = LEDGER_POSTING.replace("from invoicing.models import Invoice\n", "").replace(
+            "    return", "    from invoicing.models import Invoice  # noqa\n\n    return"
+        )
+        _, changed = project.analyze_open(posting, lazy.lstrip("\n"), 1, key)
+        assert "imports" in changed
+        assert not [f for f in project.findings(services) if f.code == "SVC001"]
+        _, changed = project.analyze_open(posting, LEDGER_POSTING.lstrip("\n"), 2, key)
+        assert [f.code for f in project.findings(services) if f.code == "SVC001"] == ["SVC001"]
+    finally:
+        parsing.forget(key)
+        parsing.forget("svc:s")

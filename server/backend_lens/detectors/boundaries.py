@@ -17,7 +17,7 @@ def _edge_text(index, edge) -> str:
 @detector("SVC001", section=SECTION)
 def import_cycle_between_apps(ctx: Context):
     facts = ctx.facts
-    if facts.is_test or facts.is_migration or facts.is_settings or not facts.import_sites:
+    if facts.is_test or facts.is_migration or facts.is_settings:
         return
     # the module-level import statements of this part of the file: where a cycle's
     # finding can be (the graph says which one it is)
