@@ -1302,7 +1302,7 @@ def _writes_across_apps(ev: Evidence, graph) -> str:
 def _app_dependencies(ev: Evidence, s: Section) -> None:
     """The apps and the imports between them (inventory/apps.py): an observation,
     a table, and the picture the HTML report draws."""
-    from .diagram import MAX_APPS, AppDiagram
+    from .diagram import MAX_APPS, AppDiagram, prefix_of
 
     graph = ev.project.index.apps()
     apps = sorted(graph.apps)
@@ -1342,16 +1342,26 @@ def _app_dependencies(ev: Evidence, s: Section) -> None:
     if writes:
         s.observations.append(writes)
     order = sorted(apps, key=lambda a: (-count[a], a))
+    prefix = prefix_of([a for a in apps if count[a]])
+    if prefix:
+        s.observations.append(
+            f"In the table and the picture, app names leave out {md_code(prefix)}."
+        )
+
+    def listed(names: list[str], limit: int = 12) -> str:
+        shown = [n[len(prefix) :] for n in names[:limit]]
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        return (", ".join(shown) + more) or "none"
+
     s.table = [["App", "Imports these apps", "Imported by", "Import edges", "In a cycle"]]
     for a in order:
         if not count[a]:
             continue
         s.table.append(
             [
-                a,
-                ", ".join(b + (" (lazy)" if (a, b) in lazy_only else "") for b in sorted(out[a]))
-                or "none",
-                ", ".join(sorted(into[a])) or "none",
+                a[len(prefix) :],
+                listed([b + (" (lazy)" if (a, b) in lazy_only else "") for b in sorted(out[a])]),
+                listed(sorted(into[a])),
                 str(count[a]),
                 "yes" if a in in_cycle else "no",
             ]
@@ -1360,6 +1370,12 @@ def _app_dependencies(ev: Evidence, s: Section) -> None:
         s.table = []
         return
     drawn = [a for a in order if count[a]]
+    if len(drawn) > MAX_APPS:
+        s.table = s.table[: MAX_APPS + 1]
+        s.observations.append(
+            f"The table and the picture show the {MAX_APPS} most connected of "
+            f"{len(drawn)} apps that import or are imported by another."
+        )
     # the steps of the cycles SVC001 reports (a knot's other imports stay grey)
     cycle_edges = {step for c in graph.cycles for step in zip(c.apps, c.apps[1:], strict=False)}
     s.diagram = AppDiagram(

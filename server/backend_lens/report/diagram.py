@@ -61,12 +61,11 @@ def _label(name: str, prefix: str) -> str:
     return shown if len(shown) <= LABEL_CHARS else shown[: LABEL_CHARS - 1] + "…"
 
 
-def _prefix(apps: list[str]) -> str:
-    """The dotted prefix every app shares (`saleor.`), shown once in the caption."""
-    heads = {a.rsplit(".", 1)[0] + "." if "." in a else "" for a in apps}
-    if len(heads) == 1 and len(apps) > 1:
-        head = heads.pop()
-        return head if all(a.startswith(head) for a in apps) else ""
+def prefix_of(apps: list[str]) -> str:
+    """The first dotted part every app shares (`saleor.`), shown once in the caption."""
+    heads = {a.split(".", 1)[0] + "." for a in apps if "." in a}
+    if len(heads) == 1 and len(apps) > 1 and all("." in a for a in apps):
+        return heads.pop()
     return ""
 
 
@@ -76,7 +75,7 @@ def app_diagram_svg(d: AppDiagram) -> str:
     edges = [e for e in d.edges if e[0] in shown and e[1] in shown]
     ordered = _order(apps, edges)
     rows = [ordered[i : i + COLUMNS] for i in range(0, len(ordered), COLUMNS)]
-    prefix = _prefix(apps)
+    prefix = prefix_of(apps)
     where: dict[str, tuple[int, int]] = {}
     top = MARGIN + 22
     for r, row in enumerate(rows):
