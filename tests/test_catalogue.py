@@ -8,7 +8,7 @@ from backend_lens.catalogue import SECTION_NAMES
 from backend_lens.detectors import REGISTRY
 from backend_lens.engine.analysis import check_registry
 
-from .helpers import analyze_files
+from .helpers import analyze_files, example_files
 
 RULES = list(catalogue.load())
 
@@ -37,21 +37,6 @@ def test_page_metadata(rule):
         assert cwe.startswith("CWE-") and cwe[4:].isdigit()
     for heading in catalogue.REQUIRED_HEADINGS:
         assert rule.sections[heading].strip(), f"{rule.code}: empty section {heading}"
-
-
-def example_files(block: str, example_path: str) -> dict[str, str]:
-    """A snippet as files: a rule about several files (an import cycle between two
-    apps) starts each further file with a `# file: path` line."""
-    files: dict[str, str] = {}
-    path, lines = example_path, []
-    for line in block.splitlines(keepends=True):
-        if line.startswith("# file: "):
-            files[path] = "".join(lines)
-            path, lines = line[len("# file: ") :].strip(), []
-        else:
-            lines.append(line)
-    files[path] = "".join(lines)
-    return files
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
