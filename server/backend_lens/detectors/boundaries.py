@@ -48,8 +48,9 @@ def import_cycle_between_apps(ctx: Context):
                 site,
                 f"import cycle between apps `{' -> '.join(cycle.apps)}` ({steps}{more}): "
                 "none of them can be loaded, tested, reused or split into a service without "
-                "the others, and a name used while the modules load fails with an ImportError "
-                "about a partially initialised module. Move what they share into an app both "
+                "the others, and a name one of them takes from another while loading can fail "
+                "with an ImportError about a partially initialised module. Move what they "
+                "share into an app both "
                 "can import, or turn one direction around (a signal, a registry, a setting "
                 "naming the class)",
             )
