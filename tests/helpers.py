@@ -36,6 +36,21 @@ def analyze_files(tmp_path: Path, files: dict[str, str] | None = None) -> list[F
     return list(project.all_findings())
 
 
+def example_files(block: str, example_path: str) -> dict[str, str]:
+    """A snippet as files: a rule about several files (an import cycle between two
+    apps) starts each further file with a `# file: path` line."""
+    files: dict[str, str] = {}
+    path, lines = example_path, []
+    for line in block.splitlines(keepends=True):
+        if line.startswith("# file: "):
+            files[path] = "".join(lines)
+            path, lines = line[len("# file: ") :].strip(), []
+        else:
+            lines.append(line)
+    files[path] = "".join(lines)
+    return files
+
+
 def reanalyze(tmp_path: Path) -> list[Finding]:
     """Analyse the files currently on disk again (after a fix was applied)."""
     return analyze_files(tmp_path)

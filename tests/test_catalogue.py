@@ -8,7 +8,7 @@ from backend_lens.catalogue import SECTION_NAMES
 from backend_lens.detectors import REGISTRY
 from backend_lens.engine.analysis import check_registry
 
-from .helpers import analyze_files
+from .helpers import analyze_files, example_files
 
 RULES = list(catalogue.load())
 
@@ -43,9 +43,9 @@ def test_page_metadata(rule):
 def test_example_triggers_and_use_instead_does_not(rule, tmp_path):
     bad, good = rule.code_block("Example"), rule.code_block("Use instead")
     assert bad and good
-    found = analyze_files(tmp_path / "bad", {rule.example_path: bad})
+    found = analyze_files(tmp_path / "bad", example_files(bad, rule.example_path))
     assert rule.code in [f.code for f in found], f"{rule.code}: its Example does not trigger it"
-    found = analyze_files(tmp_path / "good", {rule.example_path: good})
+    found = analyze_files(tmp_path / "good", example_files(good, rule.example_path))
     assert rule.code not in [f.code for f in found], f"{rule.code}: its Use instead triggers it"
 
 

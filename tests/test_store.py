@@ -14,7 +14,7 @@ from backend_lens.engine.project import Project
 from backend_lens.model import Deferred, FileResult, Finding
 from backend_lens.source import parsing
 
-from .helpers import write_files
+from .helpers import example_files, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = ROOT / "examples" / "shop"
@@ -56,7 +56,9 @@ def test_every_detector_round_trips(tmp_path):
     codes_seen: set[str] = set()
     for rule in catalogue.load():
         folder = tmp_path / rule.code
-        write_files(folder, {rule.example_path or "example.py": rule.code_block("Example")})
+        write_files(
+            folder, example_files(rule.code_block("Example"), rule.example_path or "example.py")
+        )
         project = Project(folder, use_jedi=False)
         project.scan()
         round_trip_matches(project)

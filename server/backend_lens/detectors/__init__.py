@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     audit_logging,
     authentication,
     background_jobs,
+    boundaries,
     caching,
     data_protection,
     database_performance,

@@ -137,6 +137,8 @@ _INDEX_ONLY = (
     "flows",
     "flow_called",
     "errors",
+    "import_sites",
+    "model_writes",
 )
 
 

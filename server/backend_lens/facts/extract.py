@@ -6,13 +6,22 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
 from ..source import syntax as sx
 from .errors import assemble_errors, part_errors
 from .logic import logic_facts
-from .model import ClassFact, FieldFact, FileFacts, FunctionFact, RouteFact, TaskFact
+from .model import (
+    ClassFact,
+    FieldFact,
+    FileFacts,
+    FunctionFact,
+    ImportSite,
+    RouteFact,
+    TaskFact,
+)
 from .routes import EMPTY as EMPTY_ROUTES
 from .routes import assemble_route_facts, route_parts, serves_endpoints
 from .taint import function_flows
@@ -26,7 +35,7 @@ SETTINGS_NAMES = re.compile(
     r"^(REST_FRAMEWORK|DATABASES|INSTALLED_APPS|MIDDLEWARE|CACHES|SECRET_KEY|DEBUG|ALLOWED_HOSTS|"
     r"AUTH_PASSWORD_VALIDATORS|AUTHENTICATION_BACKENDS|LOGGING|CELERY_\w+|SECURE_\w+|SESSION_\w+|"
     r"CSRF_\w+|CORS_\w+|SIMPLE_JWT|SPECTACULAR_SETTINGS|SWAGGER_SETTINGS|CONN_MAX_AGE|SENTRY_\w+|"
-    r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+|GRAPHENE)$"
+    r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+|GRAPHENE|ROOT_URLCONF)$"
 )
 INTERESTING_CALLS = {
     "select_related",
@@ -160,6 +169,126 @@ def extract_imports(by_type, module: str, is_package: bool):
                 imports[alias or name] = f"{base}.{name}" if base else name
                 modules.add(f"{base}.{name}" if base else name)
     return imports, tuple(stars), frozenset(m for m in modules if m)
+
+
+# what changes rows on a `Model.objects` chain (`filter(...).update()` included)
+MODEL_WRITES = frozenset(
+    {
+        "create",
+        "update",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+    }
+)
+
+
+def model_writes(by_type) -> list[str]:
+    """The class names written to, as written, once per write: `Name.objects....create()`
+    (and the other MODEL_WRITES), `Name(...).save()`. Which of them are models, and of
+    which app, the index tells (the report's writes across apps)."""
+    out = []
+    for node in (*by_type.get("atom_expr", ()), *by_type.get("power", ())):
+        ps = sx.parts(node)
+        if len(ps) < 3 or ps[0].type != "name" or not ps[0].value[:1].isupper():
+            continue
+        name = ps[0].value
+        if sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "objects":
+            methods = sx.chain_methods(node)
+            if any(m in MODEL_WRITES and t is not None for m, t in methods[1:]):
+                out.append(name)
+        elif (
+            len(ps) == 4
+            and sx.is_call_trailer(ps[1])
+            and sx.is_attr_trailer(ps[2])
+            and ps[2].children[1].value == "save"
+            and sx.is_call_trailer(ps[3])
+        ):
+            out.append(name)
+    return out
+
+
+def _type_checking_branch(suite) -> bool:
+    """Whether ``suite`` is the body of `if TYPE_CHECKING:` (or an `elif` of it)."""
+    stmt = suite.parent
+    children = stmt.children
+    i = next((k for k, c in enumerate(children) if c is suite), -1)
+    if i < 3 or getattr(children[i - 3], "value", "") not in ("if", "elif"):
+        return False
+    test = sx.code(children[i - 2]).strip()
+    return test == "TYPE_CHECKING" or test.endswith(".TYPE_CHECKING")
+
+
+# the standard library's modules: never a project's app (kept out of every file's facts)
+_LIBRARY_ROOTS = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+def _relative(node) -> bool:
+    return any(c.type == "operator" and c.value in (".", "...") for c in node.children[1:3])
+
+
+def import_sites(by_type, module: str, is_package: bool) -> list[ImportSite]:
+    """The import statements among ``by_type``'s nodes, with when each runs."""
+    out = []
+    for node in (*by_type.get("import_name", ()), *by_type.get("import_from", ())):
+        how = ""
+        up = node.parent
+        while up is not None and up.type != "file_input":
+            if up.type in ("funcdef", "lambdef") and not how:
+                how = "lazy"
+            elif up.type == "suite" and up.parent is not None and up.parent.type == "if_stmt":
+                if _type_checking_branch(up):
+                    how = "typing"
+                    break
+            elif up.type == "if_stmt" and _type_checking_branch_simple(node, up):
+                how = "typing"
+                break
+            up = up.parent
+        try:
+            if node.type == "import_name":
+                for path_names, _ in _import_name_items(node):
+                    if path_names[0] not in _LIBRARY_ROOTS:
+                        site = ImportSite(
+                            node.start_pos, node.end_pos, ".".join(path_names), (), how
+                        )
+                        out.append(site)
+                continue
+            imports, _, modules = extract_imports({"import_from": [node]}, module, is_package)
+        except (IndexError, AttributeError, ValueError):
+            continue
+        if not modules:
+            continue
+        base = min(modules, key=lambda m: (len(m), m))
+        if base.split(".")[0] in _LIBRARY_ROOTS and not _relative(node):
+            continue
+        # what may be a module (`from . import views`); classes and constants are not
+        names = tuple(
+            sorted(
+                {
+                    n
+                    for q in imports.values()
+                    if q.startswith(base + ".")
+                    for n in [q[len(base) + 1 :]]
+                    if n[:1].islower() or n[:1] == "_"
+                }
+            )
+        )
+        out.append(ImportSite(node.start_pos, node.end_pos, base, names, how))
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def _type_checking_branch_simple(node, if_stmt) -> bool:
+    """`if TYPE_CHECKING: import x` on one line: the statement is a direct child."""
+    children = if_stmt.children
+    for i, c in enumerate(children):
+        if c.start_pos <= node.start_pos and node.end_pos <= c.end_pos and c.type != "suite":
+            if i >= 3 and getattr(children[i - 3], "value", "") in ("if", "elif"):
+                test = sx.code(children[i - 2]).strip()
+                return test == "TYPE_CHECKING" or test.endswith(".TYPE_CHECKING")
+    return False
 
 
 def _import_name_items(node):
@@ -1136,6 +1265,8 @@ class PartFacts:
     flow_called: tuple  # what they call with nothing that matters (function_flows)
     errors: tuple | None = None  # errors.part_errors (None: unreadable)
     logic: list | None = None  # logic.LogicFact of the part's functions that write
+    import_sites: list | None = None  # import_sites (None: none)
+    writes: list | None = None  # model_writes (None: none)
 
 
 def part_facts(
@@ -1371,6 +1502,10 @@ def part_facts(
             part_errors, imports, module, ctx.rel_path, ctx.locals, by_type, calls_of
         ),
         logic=None if ctx.settings_module else _failed_as_none(logic_facts, by_type, calls_of),
+        writes=_failed_as_none(model_writes, by_type),
+        import_sites=_failed_as_none(
+            import_sites, by_type, module, ctx.rel_path.replace("\\", "/").endswith("__init__.py")
+        ),
     )
 
 
@@ -1404,6 +1539,8 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     flows: list = []
     flow_called: set[str] = set()
     logic: list = []
+    sites: list = []
+    writes: Counter = Counter()
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1439,6 +1576,8 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flows += part.flows
         flow_called.update(part.flow_called)
         logic += part.logic or ()
+        sites += part.import_sites or ()
+        writes.update(part.writes or ())
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1490,6 +1629,8 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flow_called=tuple(sorted(flow_called)),
         errors=assemble_errors([part.errors for part in parts]),
         logic=tuple(logic),
+        import_sites=tuple(sorted(sites, key=lambda s: s.start)),
+        model_writes=dict(sorted(writes.items())),
     )
 
 

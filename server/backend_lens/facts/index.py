@@ -14,7 +14,7 @@ from .taint import TaintResolver
 
 log = logging.getLogger(__name__)
 
-FACT_KINDS = ("models", "settings", "tasks", "calls", "flows", "routes", "errors")
+FACT_KINDS = ("models", "settings", "tasks", "calls", "flows", "routes", "errors", "imports")
 # what the endpoint inventory reads (inventory/endpoints.py): a judgement that reads the
 # endpoints declares these
 ENDPOINT_READS = ("routes", "models", "settings")
@@ -115,6 +115,8 @@ class ProjectIndex:
         # of each file they were computed from
         self._endpoints: tuple[tuple, dict[str, list]] | None = None
         self._route_sources: dict = {}
+        # (generations of inventory.apps.APP_READS, the graph of the project's apps)
+        self._apps: tuple[tuple, object] | None = None
 
     # -- updates --------------------------------------------------------
     def update(self, facts: FileFacts) -> set[str]:
@@ -709,6 +711,16 @@ class ProjectIndex:
                     replace(ep, line=lines.get(ep.line, ep.line)) for ep in by_file[rel]
                 ]
         return by_file
+
+    def apps(self):
+        """The project's apps and the imports between them (``inventory.apps.AppGraph``),
+        computed once per change of what it reads (``APP_READS``)."""
+        from ..inventory.apps import APP_READS, app_graph
+
+        key = tuple(self.generation.get(k, 0) for k in APP_READS)
+        if self._apps is None or self._apps[0] != key:
+            self._apps = (key, app_graph(self))
+        return self._apps[1]
 
     def endpoints_in(self, facts: FileFacts) -> list:
         """The endpoints whose handler is in ``facts``'s file."""

@@ -96,6 +96,20 @@ class TaskFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportSite:
+    """One import statement, for the graph of the project's apps (inventory/apps.py):
+    where it is, what it names and when it runs."""
+
+    start: Pos
+    end: Pos
+    base: str  # `import a.b`: "a.b"; `from a.b import c`: "a.b" (relative ones resolved)
+    names: tuple[str, ...] = ()  # `from a.b import c, d`: ("c", "d") (each may be a module)
+    # "" at import time (module level, a class body, try/if), "lazy" inside a function,
+    # "typing" under `if TYPE_CHECKING:` (never at run time)
+    how: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class WorkFact:
     """Something a file writes that may be background work, a websocket consumer
     or a GraphQL schema, as written (see facts/work.py). What it is is decided with
@@ -180,6 +194,11 @@ class FileFacts:
     errors: ErrorFacts = NO_ERRORS
     # the functions that write to the database, with their decisions (facts/logic.py)
     logic: tuple[LogicFact, ...] = ()
+    # its import statements with their positions (the graph of the project's apps)
+    import_sites: tuple[ImportSite, ...] = ()
+    # class name as written -> how many writes (`Name.objects.create()`, `Name(...).save()`):
+    # the report's writes across apps (facts/extract.model_writes)
+    model_writes: dict[str, int] = field(default_factory=dict)
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""
@@ -234,6 +253,16 @@ class FileFacts:
                 self.is_test,
                 self.is_migration,
                 self.imports,  # a helper's name is followed through re-exports
+            )
+        if kind == "imports":
+            return (
+                self.import_sites,
+                self.module,
+                self.import_module,
+                self.import_root,
+                self.is_test,
+                self.is_migration,
+                self.is_settings,
             )
         if kind == "flows":
             return (tuple(f.digest() for f in self.flows), self.flow_called)

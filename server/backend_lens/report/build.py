@@ -48,6 +48,8 @@ class Section:
     items: list[Item] = field(default_factory=list)
     observations: list[str] = field(default_factory=list)
     table: list[list[str]] = field(default_factory=list)  # first row is the header
+    # a picture for the HTML report (report/diagram.py), drawn under the heading
+    diagram: object = None
 
 
 @dataclass
@@ -1522,6 +1524,135 @@ def boundaries(ev: Evidence, s: Section) -> None:
         s.observations.append(
             "One deployable application: the endpoints and settings sit under one source root."
         )
+    _app_dependencies(ev, s)
+
+
+def _writes_across_apps(ev: Evidence, graph) -> str:
+    """How many model writes (`Model.objects.create()`, `Model(...).save()`) change
+    another app's models, by pair of apps. An observation, not a rule: on saleor
+    and netbox a third to two fifths of the writes cross apps by design (the
+    GraphQL layer, signals, management commands)."""
+    index = ev.project.index
+    own = 0
+    pairs: dict[tuple[str, str], int] = {}
+    for f in index.files.values():
+        source = graph.app_of.get(f.path)
+        if source is None or not f.model_writes:
+            continue
+        for name, n in f.model_writes.items():
+            ref = index.find_model(f, name)
+            target = graph.app_of.get(ref.facts.path) if ref is not None else None
+            if target is None:
+                continue
+            if target == source:
+                own += n
+            else:
+                pairs[(source, target)] = pairs.get((source, target), 0) + n
+    across = sum(pairs.values())
+    if not across:
+        if not own:
+            return ""
+        return (
+            "The one model write recognised stays inside its app."
+            if own == 1
+            else f"All {own} model writes recognised stay inside their apps."
+        )
+    top = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+    return (
+        f"{across} of {_plural(across + own, 'model write')} (`Model.objects.create/update/delete`, "
+        f"`Model(...).save()`) change{'s' if across == 1 else ''} another app's models: "
+        + ", ".join(f"{md_code(a)} → {md_code(b)} ×{n}" for (a, b), n in top[:8])
+        + (f" and {len(top) - 8} more pairs" if len(top) > 8 else "")
+        + ". Such writes tie the apps' data together: splitting them into services means "
+        "an API or events in place of each of these writes."
+    )
+
+
+def _app_dependencies(ev: Evidence, s: Section) -> None:
+    """The apps and the imports between them (inventory/apps.py): an observation,
+    a table, and the picture the HTML report draws."""
+    from .diagram import MAX_APPS, AppDiagram, prefix_of
+
+    graph = ev.project.index.apps()
+    apps = sorted(graph.apps)
+    if len(apps) < 2:
+        return
+    out: dict[str, set[str]] = {a: set() for a in apps}
+    into: dict[str, set[str]] = {a: set() for a in apps}
+    count: dict[str, int] = dict.fromkeys(apps, 0)
+    lazy_only: set[tuple[str, str]] = set()
+    for (a, b), edges in graph.edges.items():
+        out[a].add(b)
+        into[b].add(a)
+        count[a] += len(edges)
+        count[b] += len(edges)
+        if all(e.lazy for e in edges):
+            lazy_only.add((a, b))
+    in_cycle = graph.in_cycle()
+    lazy = sum(1 for edges in graph.edges.values() for e in edges if e.lazy)
+    total = sum(len(edges) for edges in graph.edges.values())
+    said = (
+        f"{_plural(len(apps), 'app')} (Django apps, else top-level packages) import each other "
+        f"through {_plural(total, 'import statement')}"
+        + (f", {lazy} of them inside functions" if lazy else "")
+        + "."
+    )
+    if graph.cycles:
+        said += (
+            f" {_plural(len(in_cycle), 'app')} depend on each other in import cycles "
+            f"({', '.join(md_code(' -> '.join(c.apps)) for c in graph.cycles[:3])}"
+            + (f" and {len(graph.cycles) - 3} more" if len(graph.cycles) > 3 else "")
+            + "): they cannot be split into services as they are."
+        )
+    elif total:
+        said += " No import cycle between apps: each could be lifted out with the apps it imports."
+    s.observations.append(said)
+    writes = _writes_across_apps(ev, graph)
+    if writes:
+        s.observations.append(writes)
+    order = sorted(apps, key=lambda a: (-count[a], a))
+    prefix = prefix_of([a for a in apps if count[a]])
+    if prefix:
+        s.observations.append(
+            f"In the table and the picture, app names leave out {md_code(prefix)}."
+        )
+
+    def listed(names: list[str], limit: int = 12) -> str:
+        shown = [n[len(prefix) :] for n in names[:limit]]
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        return (", ".join(shown) + more) or "none"
+
+    s.table = [["App", "Imports these apps", "Imported by", "Import edges", "In a cycle"]]
+    for a in order:
+        if not count[a]:
+            continue
+        s.table.append(
+            [
+                a[len(prefix) :],
+                listed([b + (" (lazy)" if (a, b) in lazy_only else "") for b in sorted(out[a])]),
+                listed(sorted(into[a])),
+                str(count[a]),
+                "yes" if a in in_cycle else "no",
+            ]
+        )
+    if len(s.table) == 1:
+        s.table = []
+        return
+    drawn = [a for a in order if count[a]]
+    if len(drawn) > MAX_APPS:
+        s.table = s.table[: MAX_APPS + 1]
+        s.observations.append(
+            f"The table and the picture show the {MAX_APPS} most connected of "
+            f"{len(drawn)} apps that import or are imported by another."
+        )
+    # the steps of the cycles SVC001 reports (a knot's other imports stay grey)
+    cycle_edges = {step for c in graph.cycles for step in zip(c.apps, c.apps[1:], strict=False)}
+    s.diagram = AppDiagram(
+        apps=drawn[:MAX_APPS],
+        edges=[(a, b, (a, b) in lazy_only, (a, b) in cycle_edges) for (a, b) in graph.edges],
+        in_cycle=in_cycle,
+        left_out=max(0, len(drawn) - MAX_APPS),
+    )
 
 
 def input_validation(ev: Evidence, s: Section) -> None:
@@ -1875,7 +2006,14 @@ def render(report: Report, fmt: str = "markdown") -> str:
     md = _ENV.get_template("report.md.j2").render(r=report)
     md = re.sub(r"\n{3,}", "\n\n", md)
     if fmt == "html":
+        from .diagram import app_diagram_svg
         from .html import markdown_to_html
 
-        return markdown_to_html(md, report.title)
+        figures = {
+            s.heading: app_diagram_svg(s.diagram)
+            for _, sections in report.parts
+            for s in sections
+            if s.diagram is not None
+        }
+        return markdown_to_html(md, report.title, figures)
     return md

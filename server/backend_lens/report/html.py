@@ -23,6 +23,7 @@ CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
     "code{background:#f3f3f3;padding:0 .2em;border-radius:3px}table{border-collapse:collapse}"
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}h2{border-bottom:1px solid #ddd}"
+    "figure{margin:1rem 0}figure svg{max-width:100%;height:auto}"
 )
 _CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 # nothing may run or load; the one style block is allowed by its hash
@@ -90,8 +91,11 @@ def _cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", row)]
 
 
-def markdown_to_html(md: str, title: str) -> str:
+def markdown_to_html(md: str, title: str, figures: dict[str, str] | None = None) -> str:
+    """``figures``: markup the report draws itself (report/diagram.py: inline SVG
+    built from escaped names), each put under the first heading of its text."""
     body: list[str] = []
+    figures = dict(figures or {})
     lines = md.splitlines()
     marker = ""
     if lines and MARKER.fullmatch(lines[0]):
@@ -110,6 +114,9 @@ def markdown_to_html(md: str, title: str) -> str:
             flush()
             n = len(m.group(1))
             body.append(f"<h{n}>{inline(m.group(2))}</h{n}>")
+            figure = figures.pop(m.group(2), None)
+            if figure is not None:
+                body.append(f"<figure>{figure}</figure>")
         elif line.startswith("- "):
             flush()
             body.append("<ul>")
