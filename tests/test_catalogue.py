@@ -33,6 +33,10 @@ def test_page_metadata(rule):
     assert rule.code[:-3].isalpha() and rule.code[-3:].isdigit()
     assert rule.name == rule.name.lower() and " " not in rule.name
     assert rule.path.stem == f"{rule.code}-{rule.name}"
+    # the values rules/README.md documents (the rule tables show `fix` as written)
+    assert rule.fix in ("always", "sometimes", "none"), rule.fix
+    assert rule.confidence in ("high", "medium"), rule.confidence
+    assert rule.score in catalogue.SCORES, rule.score
     for cwe in rule.cwe:
         assert cwe.startswith("CWE-") and cwe[4:].isdigit()
     for heading in catalogue.REQUIRED_HEADINGS:

@@ -9,6 +9,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "customers",
     "orders",
+    "catalog",
+    "fulfilment",
+    "partners",
+    "ledger",
+    "invoicing",
 ]
 
 DATABASES = {
