@@ -138,7 +138,6 @@ _INDEX_ONLY = (
     "flow_called",
     "errors",
     "import_sites",
-    "model_writes",
 )
 
 

@@ -171,45 +171,6 @@ def extract_imports(by_type, module: str, is_package: bool):
     return imports, tuple(stars), frozenset(m for m in modules if m)
 
 
-# what changes rows on a `Model.objects` chain (`filter(...).update()` included)
-MODEL_WRITES = frozenset(
-    {
-        "create",
-        "update",
-        "delete",
-        "bulk_create",
-        "bulk_update",
-        "get_or_create",
-        "update_or_create",
-    }
-)
-
-
-def model_writes(by_type) -> list[str]:
-    """The class names written to, as written, once per write: `Name.objects....create()`
-    (and the other MODEL_WRITES), `Name(...).save()`. Which of them are models, and of
-    which app, the index tells (the report's writes across apps)."""
-    out = []
-    for node in (*by_type.get("atom_expr", ()), *by_type.get("power", ())):
-        ps = sx.parts(node)
-        if len(ps) < 3 or ps[0].type != "name" or not ps[0].value[:1].isupper():
-            continue
-        name = ps[0].value
-        if sx.is_attr_trailer(ps[1]) and ps[1].children[1].value == "objects":
-            methods = sx.chain_methods(node)
-            if any(m in MODEL_WRITES and t is not None for m, t in methods[1:]):
-                out.append(name)
-        elif (
-            len(ps) == 4
-            and sx.is_call_trailer(ps[1])
-            and sx.is_attr_trailer(ps[2])
-            and ps[2].children[1].value == "save"
-            and sx.is_call_trailer(ps[3])
-        ):
-            out.append(name)
-    return out
-
-
 def _type_checking_branch(suite) -> bool:
     """Whether ``suite`` is the body of `if TYPE_CHECKING:` (or an `elif` of it)."""
     stmt = suite.parent
@@ -1266,7 +1227,6 @@ class PartFacts:
     errors: tuple | None = None  # errors.part_errors (None: unreadable)
     logic: list | None = None  # logic.LogicFact of the part's functions that write
     import_sites: list | None = None  # import_sites (None: none)
-    writes: list | None = None  # model_writes (None: none)
 
 
 def part_facts(
@@ -1502,7 +1462,6 @@ def part_facts(
             part_errors, imports, module, ctx.rel_path, ctx.locals, by_type, calls_of
         ),
         logic=None if ctx.settings_module else _failed_as_none(logic_facts, by_type, calls_of),
-        writes=_failed_as_none(model_writes, by_type),
         import_sites=_failed_as_none(
             import_sites, by_type, module, ctx.rel_path.replace("\\", "/").endswith("__init__.py")
         ),
@@ -1540,7 +1499,6 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
     flow_called: set[str] = set()
     logic: list = []
     sites: list = []
-    writes: Counter = Counter()
     for part in parts:
         classes += part.classes
         functions += part.functions
@@ -1577,7 +1535,6 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         flow_called.update(part.flow_called)
         logic += part.logic or ()
         sites += part.import_sites or ()
-        writes.update(part.writes or ())
     if wrappers is None or ctx.aliases is None:
         wrappers = {}
     else:
@@ -1630,7 +1587,6 @@ def assemble(ctx: FileContext, parts: list[PartFacts], path: str, lines: int) ->
         errors=assemble_errors([part.errors for part in parts]),
         logic=tuple(logic),
         import_sites=tuple(sorted(sites, key=lambda s: s.start)),
-        model_writes=dict(sorted(writes.items())),
     )
 
 

@@ -54,7 +54,8 @@ class LogicFact:
     owner: str  # the class it is a method of ("" for a function)
     line: int  # the line of its name
     writes: int
-    targets: tuple[str, ...]  # what it writes, as written: "Order", "order", "serializer"
+    # what it writes, as written, once per write, sorted: "Order", "order", "serializer"
+    targets: tuple[str, ...]
     decisions: int  # `if`/`elif` tests and `raise` statements of its own body
     lines: int  # lines of its body
     # the text of its `if`/`elif` tests (spaces normalised, cut to 120 characters):
@@ -94,6 +95,14 @@ def write_target(call: sx.Call) -> str | None:
         if first.type in ("atom_expr", "power") and first.children[0].type == "name":
             first = first.children[0]  # session.add(Order(...))
         return first.value if first.type == "name" else receiver
+    if (
+        method == "save"
+        and len(between) == 1
+        and sx.is_call_trailer(between[0])
+        and head[:1].isupper()
+        and call.index == len(ps) - 1
+    ):
+        return head  # Order(...).save(): a row built and saved at once
     if not plain or call.index != len(ps) - 1:
         return None
     args = call.args
@@ -167,7 +176,7 @@ def logic_facts(by_type, calls_of) -> list[LogicFact]:
                 owner=owner_class(funcdef),
                 line=name.start_pos[0],
                 writes=writes,
-                targets=tuple(sorted(set(targets))),
+                targets=tuple(sorted(targets)),
                 decisions=decisions,
                 lines=body.end_pos[0] - body.start_pos[0] + 1,
                 tests=tuple(sx.intern(t) for t in tests),

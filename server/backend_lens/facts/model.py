@@ -196,9 +196,6 @@ class FileFacts:
     logic: tuple[LogicFact, ...] = ()
     # its import statements with their positions (the graph of the project's apps)
     import_sites: tuple[ImportSite, ...] = ()
-    # class name as written -> how many writes (`Name.objects.create()`, `Name(...).save()`):
-    # the report's writes across apps (facts/extract.model_writes)
-    model_writes: dict[str, int] = field(default_factory=dict)
 
     def kind_digest(self, kind: str) -> object:
         """What a detector that reads ``kind`` depends on, for change detection."""

@@ -1527,6 +1527,17 @@ def boundaries(ev: Evidence, s: Section) -> None:
     _app_dependencies(ev, s)
 
 
+def _class_writes(facts) -> dict[str, int]:
+    """Class name as written -> how many writes of the file's functions go to it
+    (`Order.objects.create()`, `Order(...).save()`; facts/logic.py)."""
+    out: dict[str, int] = {}
+    for fact in facts.logic:
+        for target in fact.targets:
+            if target[:1].isupper() and "." not in target:
+                out[target] = out.get(target, 0) + 1
+    return out
+
+
 def _writes_across_apps(ev: Evidence, graph) -> str:
     """How many model writes (`Model.objects.create()`, `Model(...).save()`) change
     another app's models, by pair of apps. An observation, not a rule: on saleor
@@ -1537,9 +1548,9 @@ def _writes_across_apps(ev: Evidence, graph) -> str:
     pairs: dict[tuple[str, str], int] = {}
     for f in index.files.values():
         source = graph.app_of.get(f.path)
-        if source is None or not f.model_writes:
+        if source is None or not f.logic:
             continue
-        for name, n in f.model_writes.items():
+        for name, n in _class_writes(f).items():
             ref = index.find_model(f, name)
             target = graph.app_of.get(ref.facts.path) if ref is not None else None
             if target is None:
