@@ -120,6 +120,20 @@ def class_line(funcdef) -> int | None:
 
 
 HTTP_METHOD_NAMES = frozenset(HTTP_VERBS)
+# the methods of a class-based view or viewset that handle a request
+HANDLER_METHODS = frozenset(
+    {
+        *HTTP_VERBS,
+        "create",
+        "update",
+        "partial_update",
+        "destroy",
+        "perform_create",
+        "perform_update",
+        "perform_destroy",
+        "form_valid",
+    }
+)
 
 
 def _may_handle(funcdef) -> bool:

@@ -4,6 +4,7 @@ instances passed to tasks."""
 from __future__ import annotations
 
 from ..facts.index import ClassRef
+from ..inventory.work import RQ_FUNCTIONS, RQ_QUEUES
 from ..model import Edit, Fix
 from ..source import syntax as sx
 from ._helpers import atomic_context, queryset_chain, resolve_queryset
@@ -14,19 +15,6 @@ DISPATCH = ("delay", "apply_async")
 
 ENQUEUE = ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in")
 DRAMATIQ_SEND = ("send", "send_with_options")
-RQ_QUEUES = frozenset(
-    {
-        "rq.Queue",
-        "rq.queue.Queue",
-        "django_rq.get_queue",
-        "django_rq.queues.get_queue",
-        "rq_scheduler.Scheduler",
-        "rq_scheduler.scheduler.Scheduler",
-        "django_rq.get_scheduler",
-        "django_rq.queues.get_scheduler",
-    }
-)
-RQ_FUNCTIONS = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
 
 
 def _rq_job(ctx: Context, node, call) -> str | None:

@@ -6,8 +6,8 @@ import posixpath
 
 from ..facts.index import ENDPOINT_READS
 from ..facts.logic import measure, owner_class, owner_node
-from ..inventory.endpoints import HTTP_VERBS
 from ..source import syntax as sx
+from ._endpoints import HANDLER_METHODS
 from .base import Context, detector, make_finding
 
 SECTION = "Business Logic & Domain Modeling"
@@ -16,20 +16,6 @@ SECTION = "Business Logic & Domain Modeling"
 # handlers over these figures are the ones a reader calls fat; form or formset
 # saving with a check or two stays under them)
 MIN_WRITES, MIN_DECISIONS, MIN_LINES = 2, 6, 30
-# the methods of a class-based view that handle a request
-HANDLER_METHODS = frozenset(
-    {
-        *HTTP_VERBS,
-        "create",
-        "update",
-        "partial_update",
-        "destroy",
-        "perform_create",
-        "perform_update",
-        "perform_destroy",
-        "form_valid",
-    }
-)
 
 
 def _shown(targets: list[str], limit: int = 4) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..facts.extract import Expr
 from ..model import Edit, Fix
 from ..source import syntax as sx
+from ._endpoints import HANDLER_METHODS
 from ._helpers import append_argument_edit
 from .base import Context, detector, make_finding
 
@@ -566,21 +567,6 @@ def alembic_migration_without_downgrade(ctx: Context):
 
 
 # -- MIG005: a request handler that writes several times outside a transaction ----------
-HANDLER_METHODS = {
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "create",
-    "update",
-    "partial_update",
-    "destroy",
-    "perform_create",
-    "perform_update",
-    "perform_destroy",
-    "form_valid",
-}
 WRITE_METHODS = {
     "save",
     "delete",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...source import syntax as sx
 from .._helpers import last_assignment
 from ..base import Context, detector, make_finding
+from ..performance import RUNS_A_QUERY
 from ._common import (
     SECTION,
     class_bases,
@@ -311,29 +312,6 @@ ASYNC_CONSUMER_BASES = frozenset(
     {
         "channels.generic.websocket.AsyncWebsocketConsumer",
         "channels.generic.websocket.AsyncJsonWebsocketConsumer",
-    }
-)
-# queryset methods that run a query at once (their async twins start with "a")
-RUNS_A_QUERY = frozenset(
-    {
-        "get",
-        "create",
-        "get_or_create",
-        "update_or_create",
-        "count",
-        "exists",
-        "first",
-        "last",
-        "latest",
-        "earliest",
-        "aggregate",
-        "in_bulk",
-        "update",
-        "delete",
-        "bulk_create",
-        "bulk_update",
-        "contains",
-        "explain",
     }
 )
 
