@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..facts.index import ClassRef
 from ..model import Finding
 from ..source import syntax as sx
+from ._endpoints import HANDLER_METHODS
 from .api_security._common import defer_production, elements, settings_candidates
 from .base import Context, detector, make_finding
 from .transactions import _dict_items
@@ -568,24 +569,7 @@ def _per_user_read(body, request_names: set[str]) -> str | None:
 
 
 # methods of a view class that answer writes, which cache_page never caches
-WRITE_METHODS = frozenset(
-    {
-        "post",
-        "put",
-        "patch",
-        "delete",
-        "create",
-        "update",
-        "partial_update",
-        "destroy",
-        "perform_create",
-        "perform_update",
-        "perform_destroy",
-        "form_valid",
-        "form_invalid",
-        "get_success_url",
-    }
-)
+WRITE_METHODS = (HANDLER_METHODS - {"get", "head", "options"}) | {"form_invalid", "get_success_url"}
 
 
 # what a class-based view's GET handler calls without naming it (Django's generic
