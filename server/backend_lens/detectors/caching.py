@@ -410,9 +410,18 @@ def cache_entry_never_expires(ctx: Context):
         if not receiver:
             continue
         shown = "".join(sx.code(p) for p in receiver).strip()
-        if _django_cache(ctx, receiver, node):
+        # (library, what "for ever" is written as, how the message says it, the default)
+        forever = (
+            ("None", _is_none, "", "the CACHES default")
+            if _django_cache(ctx, receiver, node)
+            else ("0", _is_zero, " (0 means no expiry in Flask-Caching)", "CACHE_DEFAULT_TIMEOUT")
+            if _flask_cache(ctx, receiver, node)
+            else None
+        )
+        if forever is not None:
+            written, test, meaning, default = forever
             arg = _timeout(call)
-            if arg is None or not _constant(ctx, arg.value, node, _is_none):
+            if arg is None or not _constant(ctx, arg.value, node, test):
                 continue
             keys = _varying_keys(ctx, call, node)
             if not keys:
@@ -420,27 +429,11 @@ def cache_entry_never_expires(ctx: Context):
             yield ctx.finding(
                 "CACHE002",
                 arg.node,
-                f"`{shown}.{call.method}(...)` with timeout None keeps the entries keyed "
-                f"{_shown_key(ctx, keys[0], node)} for ever: a new key per value, none expires, so "
-                "the cache fills with entries nobody reads again (evicting live ones) and a "
-                "value that misses an invalidation stays stale for good; give a timeout in "
-                "seconds (or leave it out for the CACHES default)",
-            )
-        elif _flask_cache(ctx, receiver, node):
-            arg = _timeout(call)
-            if arg is None or not _constant(ctx, arg.value, node, _is_zero):
-                continue
-            keys = _varying_keys(ctx, call, node)
-            if not keys:
-                continue
-            yield ctx.finding(
-                "CACHE002",
-                arg.node,
-                f"`{shown}.{call.method}(...)` with timeout 0 keeps the entries keyed "
-                f"{_shown_key(ctx, keys[0], node)} for ever (0 means no expiry in Flask-Caching): "
-                "a new key per value, none expires, so the cache fills with entries nobody "
-                "reads again and a value that misses an invalidation stays stale for good; "
-                "give a timeout in seconds (or leave it out for CACHE_DEFAULT_TIMEOUT)",
+                f"`{shown}.{call.method}(...)` with timeout {written} keeps the entries keyed "
+                f"{_shown_key(ctx, keys[0], node)} for ever{meaning}: a new key per value, none "
+                "expires, so the cache fills with entries nobody reads again (evicting live "
+                "ones) and a value that misses an invalidation stays stale for good; give a "
+                f"timeout in seconds (or leave it out for {default})",
             )
         elif call.method == "set" and _redis_client(ctx, receiver, node):
             args = call.args
