@@ -429,6 +429,16 @@ CHECKS = """
 """
 
 
+PLUMBING = """
+    if request.POST.get("_all") and request.GET.get("return_url"):
+        pass
+    if form.is_valid() and form.cleaned_data.get("confirm"):
+        pass
+    if request.user.has_perm("shop.delete_order"):
+        pass
+"""
+
+
 def test_business_checks_written_twice_are_named(tmp_path, capsys):
     """Two functions that write and repeat three `if` tests word for word: the report
     names both; a third function sharing two of them is not named."""
@@ -439,6 +449,9 @@ def test_business_checks_written_twice_are_named(tmp_path, capsys):
             "shop/refunds.py": "def refund(order):\n" + CHECKS + "    order.save()\n",
             "shop/views.py": "def refund_view(request, order):\n" + CHECKS + "    order.delete()\n",
             "shop/credit.py": "def credit(order):\n" + two + "    order.save()\n",
+            # the same request and form plumbing in two views is not a business rule
+            "shop/bulk.py": "def bulk_a(request, form):\n" + PLUMBING + "    form.save()\n",
+            "shop/bulk2.py": "def bulk_b(request, form):\n" + PLUMBING + "    form.save()\n",
         },
     )
     report = run(tmp_path, capsys, "report")
@@ -449,3 +462,4 @@ def test_business_checks_written_twice_are_named(tmp_path, capsys):
         "`order.total > order.customer.credit_limit`." in report
     )
     assert "shop/credit.py:1" not in report
+    assert "bulk_a" not in report and "1 pair of functions" in report

@@ -1094,6 +1094,11 @@ WIDE_MODEL = 30
 
 
 MIN_CHECK, MIN_SHARED = 15, 3
+# a test about the request, a form or the view's own set-up is HTTP plumbing that generic
+# views repeat (netbox's bulk views: `request.POST.get('_all')`), not a business rule
+HTTP_PLUMBING = re.compile(
+    r"\b(request|form|formset|\w+_form)\b|\bself\.(filterset|queryset|model)\b"
+)
 
 
 def _repeated_checks(layers: dict[str, list], s: Section) -> None:
@@ -1101,7 +1106,9 @@ def _repeated_checks(layers: dict[str, list], s: Section) -> None:
     rule written twice, which drifts when one copy changes."""
 
     def checks(fact) -> frozenset[str]:
-        return frozenset(t for t in fact.tests if len(t) >= MIN_CHECK and "request.method" not in t)
+        return frozenset(
+            t for t in fact.tests if len(t) >= MIN_CHECK and not HTTP_PLUMBING.search(t)
+        )
 
     writers = [(rel, f, checks(f)) for group in layers.values() for rel, f in group]
     writers = [w for w in writers if len(w[2]) >= MIN_SHARED]
