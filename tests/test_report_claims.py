@@ -463,3 +463,36 @@ def test_business_checks_written_twice_are_named(tmp_path, capsys):
     )
     assert "shop/credit.py:1" not in report
     assert "bulk_a" not in report and "1 pair of functions" in report
+
+
+def test_thin_handlers_are_said_to_be_thin(tmp_path, capsys):
+    write_files(
+        tmp_path,
+        {
+            "app/main.py": """
+                from fastapi import FastAPI
+
+                from app.service import close_order
+
+                app = FastAPI()
+
+
+                @app.post("/orders/{order_id}/close")
+                def close(order_id: int):
+                    return close_order(order_id)
+            """,
+            "app/service.py": """
+                def close_order(session, order_id):
+                    order = session.get(Order, order_id)
+                    order.status = "closed"
+                    session.add(order)
+                    return order
+            """,
+        },
+    )
+    report = run(tmp_path, capsys, "report")
+    assert (
+        "No request handler writes to the database itself (the handlers of 1 endpoint were "
+        "measured)" in report
+    )
+    assert "Most writes are made by the views themselves" not in report

@@ -1165,6 +1165,13 @@ def business_logic(ev: Evidence, s: Section) -> None:
             + "."
         )
         handler_writes = writes["handlers"] + writes["views"]
+        if not handler_writes and ev.inv.endpoints and writes["modules"]:
+            s.observations.append(
+                "No request handler writes to the database itself (the handlers of "
+                f"{_plural(len(ev.inv.endpoints), 'endpoint')} were measured): the writes are in "
+                "service and domain modules, where tasks, commands and tests can run them "
+                "without a request."
+            )
         if handler_writes and handler_writes * 2 >= total:
             s.observations.append(
                 "Most writes are made by the views themselves: business operations run only "
