@@ -44,6 +44,7 @@ MANAGERS = ("objects", "query")
 # SQLAlchemy sessions: ``session.add(order)``, ``db.session.delete(order)``
 RELATED_CREATES = frozenset({"create", "get_or_create", "update_or_create", "bulk_create"})
 SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge", "bulk_save_objects"})
+WRITE_NAMES = SAVES | MANAGER_WRITES | RELATED_CREATES | SESSION_WRITES
 # receivers that are not the database: ``cache.delete(key)``, ``storage.save(name, f)``
 NOT_DATABASE = ("cache", "storage", "redis", "client", "file", "bucket", "s3", "dict", "headers")
 
@@ -67,7 +68,7 @@ def write_target(call: sx.Call) -> str | None:
     """What a call writes to the database, as written (``Order`` of
     ``Order.objects.create(...)``, ``order`` of ``order.save()``), or None."""
     method = call.method
-    if method is None or call.index < 2:
+    if method not in WRITE_NAMES or call.index < 2:
         return None  # save(...) / create(...): a plain function, not a method
     ps = sx.parts(call.node)
     if ps[0].type != "name":
@@ -124,10 +125,13 @@ def measure(by_type, calls_of) -> dict[int, tuple[object, int, list[str], int, l
     nearest = sx.Nearest(("funcdef", "classdef", "lambdef", "file_input"))
     found: dict[int, list] = {}
     for node in [*by_type.get("atom_expr", ()), *by_type.get("power", ())]:
+        calls = [c for c in calls_of(node) if c.method in WRITE_NAMES]
+        if not calls:
+            continue
         owner = nearest(node)
         if owner is None or owner.type != "funcdef":
             continue
-        for call in calls_of(node):
+        for call in calls:
             target = write_target(call)
             if target is not None:
                 entry = found.setdefault(id(owner), [owner, 0, [], 0, []])
