@@ -395,6 +395,37 @@ def _memoized_for_ever(ctx: Context):
         )
 
 
+# a module that can reach a cache imports one of these, or a name that says so (`from
+# app.extensions import cache`); "cache" in the text alone is no sign (Django's
+# query.py has `_result_cache` everywhere, and these rules read the whole file)
+CACHE_MODULES = (
+    "django.core.cache",
+    "django.views.decorators.cache",
+    "flask_caching",
+    "redis",
+    "django_redis",
+)
+
+
+def _may_cache(ctx: Context) -> bool:
+    facts = ctx.facts
+    if any(
+        m == prefix or m.startswith(prefix + ".")
+        for m in facts.imported_modules
+        for prefix in CACHE_MODULES
+    ):
+        return True
+    return any(
+        _cache_name(name.lower()) and not qualified.startswith("functools.")
+        for name, qualified in facts.imports.items()
+    )
+
+
+def _cache_name(name: str) -> bool:
+    """`cache`, `caches`, `redis_cache`, `cache_page`; not `cached_property`."""
+    return name in ("cache", "caches") or name.endswith("_cache") or name.startswith("cache_")
+
+
 @detector("CACHE002", section=SECTION, scope="file")
 def cache_entry_never_expires(ctx: Context):
     facts = ctx.facts
@@ -402,7 +433,7 @@ def cache_entry_never_expires(ctx: Context):
         return
     if facts.is_settings and "CACHES" in ctx.text:
         yield from _cache_settings(ctx, "CACHE002")
-    if "cache" not in ctx.text and "redis" not in ctx.text:
+    if not _may_cache(ctx) and "redis" not in ctx.text:
         return
     yield from _memoized_for_ever(ctx)
     for node, call in ctx.calls_to("set", "add", "set_many", "get_or_set", "touch"):
@@ -638,7 +669,7 @@ def _request_names(funcdef) -> set[str]:
 @detector("CACHE003", section=SECTION, scope="file")
 def per_user_response_cached(ctx: Context):
     facts = ctx.facts
-    if facts.is_test or facts.is_migration or "cache" not in ctx.text:
+    if facts.is_test or facts.is_migration or not _may_cache(ctx):
         return
     yield from _shared_key_for_user_data(ctx)
     if ".cached(" in ctx.text:
