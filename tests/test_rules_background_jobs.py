@@ -85,6 +85,28 @@ def test_task001_inside_with_atomic_block_and_fix(tmp_path):
     assert only(after, "TASK001") == []
 
 
+def test_task001_quiet_in_a_transaction_on_a_read_replica(tmp_path):
+    """A transaction opened on the replica only pins reads to one snapshot; a task
+    queued there is not waiting for any write (saleor's deferred webhook payloads)."""
+    src = """
+    from django.conf import settings
+    from django.db import transaction
+
+    from shop.tasks import reindex
+
+
+    def regenerate(ids):
+        with transaction.atomic(using=settings.DATABASE_CONNECTION_REPLICA_NAME, savepoint=False):
+            missing = [i for i in ids if i]
+            if missing:
+                reindex.delay(missing)
+        with transaction.atomic(using="default"):
+            reindex.delay(ids)
+    """
+    (f,) = task001(tmp_path, src)
+    assert f.start == pos_of(src, "reindex.delay(ids)")
+
+
 def test_task001_in_a_loop_is_flagged_without_a_fix(tmp_path):
     # a lambda in a loop would capture the loop variable late: no mechanical fix
     src = """

@@ -3,11 +3,13 @@ instances passed to tasks."""
 
 from __future__ import annotations
 
+import re
+
 from ..facts.index import ClassRef
 from ..inventory.work import RQ_FUNCTIONS, RQ_QUEUES
 from ..model import Edit, Fix
 from ..source import syntax as sx
-from ._helpers import atomic_context, queryset_chain, resolve_queryset
+from ._helpers import atomic_context, is_atomic_with, queryset_chain, resolve_queryset
 from .base import Context, detector, make_finding
 
 DISPATCH = ("delay", "apply_async")
@@ -74,6 +76,30 @@ def _in_transaction_message(task: str, system: str = "") -> str:
     )
 
 
+READ_ONLY_DATABASE = re.compile(r"replica|read", re.IGNORECASE)
+
+
+def _on_a_replica(node) -> bool:
+    """The nearest transaction around ``node`` is opened on a read replica
+    (`transaction.atomic(using=settings.DATABASE_CONNECTION_REPLICA_NAME)`, saleor's
+    webhook tasks): it writes nothing, so nothing queued in it can run before a commit
+    that matters or after a rollback."""
+    p = node.parent
+    while p is not None and p.type not in ("funcdef", "lambdef"):
+        if p.type == "with_stmt" and is_atomic_with(p):
+            for item in p.children:
+                expr = item.children[0] if item.type == "with_item" else item
+                if expr.type not in ("atom_expr", "power"):
+                    continue
+                for call in sx.calls_in(expr):
+                    using = sx.kwarg(call.args, "using")
+                    if using is not None and READ_ONLY_DATABASE.search(sx.code(using.value)):
+                        return True
+            return False
+        p = p.parent
+    return False
+
+
 @detector("TASK001", section="Background Job Processing")
 def task_inside_transaction(ctx: Context):
     for node, call in ctx.calls_to(*DISPATCH):
@@ -82,7 +108,7 @@ def task_inside_transaction(ctx: Context):
         if call.index != len(sx.parts(node)) - 1:
             continue
         inside, in_loop = atomic_context(node, ctx)
-        if not inside:
+        if not inside or _on_a_replica(node):
             continue
         task = call.callee.rsplit(".", 1)[0]
         yield ctx.finding(
