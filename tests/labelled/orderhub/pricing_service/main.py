@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .auth import verify_service_token
 from .db import AsyncSessionLocal, SessionLocal, engine, get_session
+from .quotes import router as quotes_router
 
 RATES_URL = os.environ.get("RATES_URL", "https://rates.example.com/v1")
 DISCOUNTS_URL = "http://discounts.internal/api"
@@ -25,6 +26,7 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(lifespan=lifespan)  # expect: RATE003
+app.include_router(quotes_router)
 
 
 @app.middleware("http")
