@@ -361,16 +361,21 @@ def _expired_later(ctx: Context, key, node) -> bool:
     return False
 
 
-def _memoized_for_ever(ctx: Context):
-    """Flask-Caching's ``@cache.memoize(timeout=0)`` on a function of arguments:
-    an entry per set of arguments, none expiring."""
-    for node, call in ctx.calls_to("memoize"):
+def _flask_cache_decorators(ctx: Context, method: str):
+    """(node, call, receiver, decorator) of each ``@<Flask-Caching cache>.<method>(...)``."""
+    for node, call in ctx.calls_to(method):
         dec = node.parent
         if dec.type != "decorator" or call.index != len(sx.parts(node)) - 1:
             continue
         receiver = _receiver(node, call)
-        if not _flask_cache(ctx, receiver, node):
-            continue
+        if _flask_cache(ctx, receiver, node):
+            yield node, call, receiver, dec
+
+
+def _memoized_for_ever(ctx: Context):
+    """Flask-Caching's ``@cache.memoize(timeout=0)`` on a function of arguments:
+    an entry per set of arguments, none expiring."""
+    for node, call, receiver, dec in _flask_cache_decorators(ctx, "memoize"):
         args = call.args
         arg = sx.kwarg(args, "timeout") or (args[0] if args and args[0].kind == "pos" else None)
         if arg is None or not _constant(ctx, arg.value, node, _is_zero):
@@ -868,13 +873,7 @@ def _flask_per_user_read(ctx: Context, body) -> str | None:
 def _flask_cached_views(ctx: Context):
     """Flask-Caching's ``@cache.cached(...)`` (keyed on the path) on a view that
     reads the signed-in user, the session or the cookies."""
-    for node, call in ctx.calls_to("cached"):
-        dec = node.parent
-        if dec.type != "decorator" or call.index != len(sx.parts(node)) - 1:
-            continue
-        receiver = _receiver(node, call)
-        if not _flask_cache(ctx, receiver, node):
-            continue
+    for _node, call, receiver, dec in _flask_cache_decorators(ctx, "cached"):
         args = call.args
         if sum(a.kind != "kw" for a in args) > 1 or any(
             a.kind in ("star", "dstar", "invalid") or a.name in FLASK_CACHED_OPTIONS for a in args

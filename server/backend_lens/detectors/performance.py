@@ -452,11 +452,10 @@ UPLOAD_ANNOTATIONS = frozenset(
 SIZE_ATTRIBUTES = frozenset({"size", "content_length", "_size"})
 
 
-def _upload_container(ctx: Context, node) -> str | None:
-    """``request.FILES`` (Django) or ``request.files`` (Flask's request) at the start of
-    ``node``'s chain: how it is written, else None."""
-    ps = sx.parts(node)
-    names = []
+def _leading_names(ps: list) -> list[str]:
+    """The dotted names a chain starts with: ``request.FILES["f"].read()`` ->
+    ["request", "FILES"]."""
+    names: list[str] = []
     for t in ps:
         if t.type == "name" and not names:
             names.append(t.value)
@@ -464,6 +463,14 @@ def _upload_container(ctx: Context, node) -> str | None:
             names.append(t.children[1].value)
         else:
             break
+    return names
+
+
+def _upload_container(ctx: Context, node) -> str | None:
+    """``request.FILES`` (Django) or ``request.files`` (Flask's request) at the start of
+    ``node``'s chain: how it is written, else None."""
+    ps = sx.parts(node)
+    names = _leading_names(ps)
     for i in range(1, len(names)):
         if names[i] == "FILES" and names[i - 1] == "request":
             return ".".join(names[: i + 1])
@@ -602,14 +609,7 @@ def _receiver_text(ctx: Context, ps: list, call: sx.Call) -> str | None:
 def _one_upload_parts(ctx: Context, ps: list) -> bool:
     if len(ps) < 3:
         return False
-    names = []
-    for t in ps:
-        if t.type == "name" and not names:
-            names.append(t.value)
-        elif sx.is_attr_trailer(t):
-            names.append(t.children[1].value)
-        else:
-            break
+    names = _leading_names(ps)
     container = None
     for i in range(1, len(names)):
         if names[i] == "FILES" and names[i - 1] == "request":
