@@ -534,7 +534,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("report", help="render the Backend Development Report")
     p.add_argument("path")
-    p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "html", "json"),
+        default="markdown",
+        help="json: the same data for dashboards (scores, sections, findings, recommendations)",
+    )
     p.add_argument(
         "--include-tests",
         action="store_true",

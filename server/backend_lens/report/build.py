@@ -2028,6 +2028,10 @@ _ENV.filters.update(code=md_code, text=md_text, message=md_message)
 
 
 def render(report: Report, fmt: str = "markdown") -> str:
+    if fmt == "json":
+        from .json_out import to_json
+
+        return to_json(report)
     md = _ENV.get_template("report.md.j2").render(r=report)
     md = re.sub(r"\n{3,}", "\n\n", md)
     if fmt == "html":

@@ -1,0 +1,84 @@
+"""The report as JSON, for dashboards: the same data the Markdown and HTML show
+(scores, sections with their observations, tables and findings, recommendations,
+planning), one object per report. Texts are Markdown, as in the report."""
+
+from __future__ import annotations
+
+import json
+
+from .build import Item, Report
+
+FORMAT_VERSION = 1
+
+
+def _item(item: Item) -> dict:
+    path, _, line = item.location.rpartition(":")
+    return {
+        "code": item.code,
+        "name": item.name,
+        "severity": item.severity,
+        "path": path or item.location,
+        "line": int(line) if line.isdigit() else None,
+        "message": item.message,
+        "why": item.why,
+        "fix": item.fix,
+        "section": item.section,
+        "tags": list(item.tags),
+        "fixable": item.fixable,
+    }
+
+
+def _table(rows: list[list[str]]) -> list[dict] | None:
+    """A section's table as records keyed by its header (None when it has none)."""
+    if not rows:
+        return None
+    header, *body = rows
+    return [dict(zip(header, row, strict=False)) for row in body]
+
+
+def to_json(report: Report) -> str:
+    data = {
+        "format": "backend-lens-report",
+        "version": FORMAT_VERSION,
+        "generator": f"backend-lens {report.version}",
+        "title": report.title,
+        "date": report.date,
+        "root": report.root,
+        "files_analyzed": report.files_analyzed,
+        "lines": report.lines,
+        "scores": {
+            key: {
+                "name": s.name,
+                "value": s.value,  # null: not enough evidence to judge
+                "findings": s.findings,
+                "penalty": s.penalty,
+                "explanation": s.explanation,
+            }
+            for key, s in report.scores.items()
+        },
+        "score_model": report.score_model,
+        "critical": [_item(i) for i in report.critical],
+        "parts": [
+            {
+                "title": title,
+                "sections": [
+                    {
+                        "heading": s.heading,
+                        "observations": list(s.observations),
+                        "table": _table(s.table),
+                        "findings": [_item(i) for i in s.items],
+                    }
+                    for s in sections
+                ],
+            }
+            for title, sections in report.parts
+        ],
+        "recommendations": report.recommendations,
+        "planning": report.planning,
+        "not_scored": list(report.not_scored),
+        "not_scored_count": report.not_scored_count,
+        "inventory": report.inventory,
+        "skipped": list(report.skipped),
+        "findings": [_item(i) for i in report.findings],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
