@@ -32,6 +32,11 @@ def test_json_report_holds_what_the_markdown_report_says(capsys):
         assert score["name"] == name
         assert f"- **{name} Score**: {score['value']}/10" in md
         assert score["explanation"] in md
+        # the points each rule cost, which the explanation names too
+        assert round(sum(r["points"] for r in score["by_rule"]), 2) == score["penalty"]
+        assert sum(r["findings"] for r in score["by_rule"]) == score["findings"]
+        for r in score["by_rule"][:6]:
+            assert f"{r['code']} ×{r['findings']} {r['points']:.2f}" in score["explanation"]
     assert f"- **Files Analyzed**: {data['files_analyzed']}" in md
     # every finding section of the template, in its order
     headings = [s["heading"] for part in data["parts"] for s in part["sections"]]

@@ -53,6 +53,9 @@ def to_json(report: Report) -> str:
                 "findings": s.findings,
                 "penalty": s.penalty,
                 "explanation": s.explanation,
+                "by_rule": [
+                    {"code": code, "findings": n, "points": points} for code, n, points in s.by_rule
+                ],
             }
             for key, s in report.scores.items()
         },
