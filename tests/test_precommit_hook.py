@@ -12,7 +12,8 @@ hook's environment with `pip install .` of that clone (the console script
 The environment install takes a minute or more (pip fetches the package's
 dependencies), so the test runs only when BACKEND_LENS_PRECOMMIT=1, which
 `./dev test` (CI) sets; `./dev quick` skips it with a message saying so.
-pre-commit's own cache (PRE_COMMIT_HOME) is a folder in tmp_path.
+pre-commit's cache (PRE_COMMIT_HOME) and virtualenv's are folders in tmp_path
+(pip keeps its usual download cache).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(
         PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        VIRTUALENV_OVERRIDE_APP_DATA=str(tmp_path / "virtualenv-app-data"),
         GIT_CONFIG_GLOBAL=str(gitconfig),
         GIT_CONFIG_NOSYSTEM="1",
         GIT_AUTHOR_NAME="Test",
