@@ -371,11 +371,22 @@ def cmd_check(args) -> int:
         from .sarif import to_sarif
 
         text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
+    elif args.format in ("github", "gitlab"):
+        from . import ci_formats
+
+        formatter = (
+            ci_formats.format_github if args.format == "github" else ci_formats.format_gitlab
+        )
+        text = formatter(findings, lambda path: printable(_display_path(path)))
     else:
         text = printable(format_text(findings))
     _finish(project)
     _emit(args, text, f"{len(findings)} findings")
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    if args.exit_zero:
+        return EXIT_CLEAN
+    from .ci_formats import fails
+
+    return EXIT_FINDINGS if fails(findings, args.fail_on) else EXIT_CLEAN
 
 
 def cmd_report(args) -> int:
@@ -524,9 +535,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log-file", help="also write the server's log to this file")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("check", help="report findings for CI (exit 0 clean, 1 findings, 2 error)")
+    from .ci_formats import EXIT_CODES_HELP, SEVERITY_NAMES
+
+    p = sub.add_parser(
+        "check",
+        help="report findings for CI (exit 0 clean, 1 findings, 2 error)",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="+")
-    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github", "gitlab"),
+        default="text",
+        help="github: GitHub Actions annotations; gitlab: a GitLab Code Quality report",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITY_NAMES,
+        metavar="SEVERITY",
+        help="exit 1 only for a finding of this severity or worse: "
+        + " | ".join(SEVERITY_NAMES)
+        + " (default: any finding)",
+    )
+    p.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even with findings (2 still on an error)"
+    )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
     _add_speed_options(p)
