@@ -36,6 +36,29 @@ def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def line_keys(findings: list[Finding]) -> list[tuple[str, int]]:
+    """What :func:`fingerprint_of` reads of each finding, in order: the flagged
+    line's text, stripped, and which repeat it is of the findings before it with
+    the same rule, file and line text (0 for the first)."""
+    file_lines: dict[str, list[str]] = {}
+    seen: dict[tuple, int] = {}
+    keys = []
+    for f in findings:
+        text = _line(f.path, f.start[0], file_lines).strip()
+        key = (f.code, f.path, text)
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        keys.append((text, occurrence))
+    return keys
+
+
+def fingerprints(findings: list[Finding]) -> list[str]:
+    """The fingerprint of each finding (the SARIF ``backendLens/v1`` one), in order."""
+    return [
+        fingerprint_of(f, text, n)
+        for f, (text, n) in zip(findings, line_keys(findings), strict=True)
+    ]
+
+
 def to_sarif(findings: list[Finding], root: Path) -> dict:
     cat = catalogue.load()
     rules = list(cat)
@@ -51,12 +74,7 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
         return quote(os.fsencode(rel), safe="/")
 
     results = []
-    file_lines: dict[str, list[str]] = {}
-    seen: dict[tuple, int] = {}
-    for f in findings:
-        text = _line(f.path, f.start[0], file_lines).strip()
-        key = (f.code, f.path, text)
-        occurrence = seen[key] = seen.get(key, -1) + 1
+    for f, (text, occurrence) in zip(findings, line_keys(findings), strict=True):
         rule = cat.rules[f.code]
         region = {
             "startLine": f.start[0],
