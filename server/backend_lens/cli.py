@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, catalogue
+from . import __version__, baseline, catalogue
 from .config import load as load_config
 from .model import Finding
 
@@ -362,9 +362,20 @@ def format_json(findings: list[Finding]) -> str:
 
 
 def cmd_check(args) -> int:
+    baseline.check_options(args.baseline, args.write_baseline, args.output)
     _check_output(args.output, make_folders=False)
+    known = baseline.load(args.baseline) if args.baseline is not None else None
     project = _build_project(_paths(args.paths), args.quiet, args=args, warm=True)
     findings = _check_findings(project)
+    if args.write_baseline is not None:  # a recording, not a check
+        count = baseline.write(args.write_baseline, findings, project.root)
+        _finish(project)
+        _err(f"recorded {count} finding{'' if count == 1 else 's'} in {args.write_baseline}")
+        return EXIT_CLEAN
+    if known is not None:
+        outcome = baseline.leave_out(findings, project.root, known)
+        findings = outcome.findings
+        _err(baseline.summary(args.baseline, outcome))
     if args.format == "json":
         text = format_json(findings)
     elif args.format == "sarif":
@@ -563,6 +574,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="leave out the findings recorded in FILE (by --write-baseline): report only new ones",
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every current finding in FILE and exit 0 (nothing else is reported)",
+    )
     _add_speed_options(p)
     p.set_defaults(func=cmd_check)
 
@@ -613,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdout is not None and not sys.stdout.closed:  # serve closes it at exit
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code
-    except CliError as exc:
+    except (CliError, baseline.BaselineError) as exc:
         _err(str(exc))
         return EXIT_ERROR
     except catalogue.CatalogueError as exc:
