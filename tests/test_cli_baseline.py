@@ -177,3 +177,14 @@ def test_a_missing_baseline_or_wrong_options_are_refused_before_analysis(tmp_pat
     r = run("check", str(proj), "--write-baseline", "b.json", "--output", "out.txt", cwd=tmp_path)
     assert r.returncode == 2 and "--output has nothing to write" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]
+
+
+def test_a_check_of_some_files_does_not_call_the_others_entries_stale(tmp_path):
+    proj, base = legacy(tmp_path)
+    r = run("check", "proj/jobs.py", "--baseline", "baseline.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+    assert r.stderr == LINE.format(2, "s", "no stale entries") + "\n"
+    (proj / "jobs.py").write_text("import requests\n")
+    r = run("check", "proj/jobs.py", "--baseline", "baseline.json", cwd=tmp_path)
+    stale = "2 stale entries: re-run with --write-baseline to drop them"
+    assert r.stderr == LINE.format(0, "s", stale) + "\n"

@@ -167,15 +167,28 @@ def load(name: str) -> set[Entry]:
     return known
 
 
-def leave_out(findings: list[Finding], root: Path, known: set[Entry]) -> Outcome:
-    """``findings`` without those in ``known``, and the counts for the summary."""
+def leave_out(
+    findings: list[Finding], root: Path, known: set[Entry], paths: list[str] | None = None
+) -> Outcome:
+    """``findings`` without those in ``known``, and the counts for the summary.
+    An entry is stale when it matches no finding and its file is under one of the
+    ``paths`` checked (all of them when None): a check of some files says nothing
+    of the entries of the others."""
     kept, matched = [], set()
     for f, e in zip(findings, entries(findings, root), strict=True):
         if e in known:
             matched.add(e)
         else:
             kept.append(f)
-    return Outcome(kept, len(findings) - len(kept), len(known - matched))
+    scope = None if paths is None else [relative_path(p, root) for p in paths]
+    if scope is not None and "." in scope:
+        scope = None
+
+    def checked(path: str) -> bool:
+        return scope is None or any(path == s or path.startswith(s + "/") for s in scope)
+
+    stale = sum(1 for e in known - matched if checked(e.path))
+    return Outcome(kept, len(findings) - len(kept), stale)
 
 
 def summary(name: str, outcome: Outcome) -> str:

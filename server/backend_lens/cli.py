@@ -373,7 +373,7 @@ def cmd_check(args) -> int:
         _err(f"recorded {count} finding{'' if count == 1 else 's'} in {args.write_baseline}")
         return EXIT_CLEAN
     if known is not None:
-        outcome = baseline.leave_out(findings, project.root, known)
+        outcome = baseline.leave_out(findings, project.root, known, args.paths)
         findings = outcome.findings
         _err(baseline.summary(args.baseline, outcome))
     if args.format == "json":
