@@ -105,6 +105,15 @@ def test_a_new_finding_of_the_same_rule_is_reported(tmp_path):
         for x in sarif["runs"][0]["results"]
     ]
     assert found == [("INT001", "app/other.py"), ("INT001", "jobs.py")]
+    gitlab = json.loads(check(proj, base, "--format", "gitlab").stdout)
+    assert [x["location"]["path"] for x in gitlab] == ["proj/app/other.py", "proj/jobs.py"]
+    github = check(proj, base, "--format", "github")
+    assert [line.split(",")[0] for line in github.stdout.splitlines()] == [
+        "::warning file=proj/app/other.py",
+        "::warning file=proj/jobs.py",
+    ]
+    assert github.returncode == 1
+    assert check(proj, base, "--exit-zero").returncode == 0
 
 
 def test_a_fixed_finding_leaves_a_stale_entry_and_the_summary_says_so(tmp_path):
