@@ -77,16 +77,13 @@ def gitlab_issues(findings: Iterable[Finding], display: Callable[[str], str]) ->
     keeps it when lines are added or removed above it; the occurrence number
     counts repeats per rule, file *name* and text, so that two files of the same
     name with the same flagged line still get two fingerprints."""
-    from .sarif import _line, fingerprint_of  # reads files: not needed by the other formats
+    from .sarif import fingerprint_of, line_keys  # reads files: not needed by the other formats
 
     cat = catalogue.load()
-    lines: dict[str, list[str]] = {}
-    seen: dict[tuple, int] = {}
+    findings = list(findings)
     issues = []
-    for f in findings:
-        text = _line(f.path, f.start[0], lines).strip()
-        key = (f.code, Path(f.path).name, text)
-        occurrence = seen[key] = seen.get(key, -1) + 1
+    keys = line_keys(findings, file_of=lambda f: Path(f.path).name)
+    for f, (text, occurrence) in zip(findings, keys, strict=True):
         issues.append(
             {
                 "description": f.message,

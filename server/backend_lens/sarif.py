@@ -36,16 +36,18 @@ def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def line_keys(findings: list[Finding]) -> list[tuple[str, int]]:
+def line_keys(findings, file_of=lambda f: f.path) -> list[tuple[str, int]]:
     """What :func:`fingerprint_of` reads of each finding, in order: the flagged
     line's text, stripped, and which repeat it is of the findings before it with
-    the same rule, file and line text (0 for the first)."""
+    the same rule, file (``file_of``: the path; GitLab's report counts by file
+    name, so that two `views.py` never share a fingerprint) and line text (0 for
+    the first)."""
     file_lines: dict[str, list[str]] = {}
     seen: dict[tuple, int] = {}
     keys = []
     for f in findings:
         text = _line(f.path, f.start[0], file_lines).strip()
-        key = (f.code, f.path, text)
+        key = (f.code, file_of(f), text)
         occurrence = seen[key] = seen.get(key, -1) + 1
         keys.append((text, occurrence))
     return keys
