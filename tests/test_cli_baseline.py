@@ -197,3 +197,16 @@ def test_a_check_of_some_files_does_not_call_the_others_entries_stale(tmp_path):
     r = run("check", "proj/jobs.py", "--baseline", "baseline.json", cwd=tmp_path)
     stale = "2 stale entries: re-run with --write-baseline to drop them"
     assert r.stderr == LINE.format(0, "s", stale) + "\n"
+
+
+def test_quiet_leaves_out_the_summary_lines(tmp_path):
+    """`-q` silences the recording and the summary lines as it silences the others;
+    what is reported and the exit code stay the same."""
+    proj, base = legacy(tmp_path)
+    r = run("check", "proj", "--write-baseline", "again.json", "-q", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+    assert (tmp_path / "again.json").read_bytes() == base.read_bytes()
+    r = check(proj, base, "-q")
+    assert r.returncode == 0 and r.stderr == "" and r.stdout == "No problems found.\n"
+    r = check(proj, base)
+    assert r.returncode == 0 and "3 known findings left out" in r.stderr

@@ -370,12 +370,14 @@ def cmd_check(args) -> int:
     if args.write_baseline is not None:  # a recording, not a check
         count = baseline.write(args.write_baseline, findings, project.root)
         _finish(project)
-        _err(f"recorded {count} finding{'' if count == 1 else 's'} in {args.write_baseline}")
+        if not args.quiet:
+            _err(f"recorded {count} finding{'' if count == 1 else 's'} in {args.write_baseline}")
         return EXIT_CLEAN
     if known is not None:
         outcome = baseline.leave_out(findings, project.root, known, args.paths)
         findings = outcome.findings
-        _err(baseline.summary(args.baseline, outcome))
+        if not args.quiet:
+            _err(baseline.summary(args.baseline, outcome))
     if args.format == "json":
         text = format_json(findings)
     elif args.format == "sarif":
