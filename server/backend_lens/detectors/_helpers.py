@@ -283,3 +283,18 @@ def in_async_function(node, ctx: Context | None = None) -> bool:
             return sx.is_async_funcdef(p)
         p = p.parent
     return False
+
+
+def with_bound(node, name: str, stop):
+    """The expression the nearest ``with <expr> as name:`` around ``node`` (inside
+    ``stop``, a function) binds to ``name``, or None."""
+    p = node.parent
+    while p is not None and p is not stop:
+        if p.type == "with_stmt":
+            for item in p.children[1:-2]:
+                if item.type == "with_item" and len(item.children) == 3:
+                    target = item.children[2]
+                    if target.type == "name" and target.value == name:
+                        return item.children[0]
+        p = p.parent
+    return None

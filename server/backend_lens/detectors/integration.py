@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..model import Fix
 from ..source import syntax as sx
-from ._helpers import append_argument_edit, last_assignment
+from ._helpers import append_argument_edit, last_assignment, with_bound
 from .base import Context, detector
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -172,15 +172,9 @@ def _receiver(ctx: Context, node, call: sx.Call) -> tuple[str, sx.Call | None] |
     if _mounted_in(ctx, func, name):
         return None
     # with requests.Session() as name:
-    p = node.parent
-    while p is not None and p is not func:
-        if p.type == "with_stmt":
-            for item in p.children[1:-2]:
-                if item.type == "with_item" and len(item.children) == 3:
-                    target = item.children[2]
-                    if target.type == "name" and target.value == name:
-                        return _constructor(ctx, item.children[0])
-        p = p.parent
+    bound = with_bound(node, name, func)
+    if bound is not None:
+        return _constructor(ctx, bound)
     assigned = last_assignment(ctx, name, node)
     if assigned is not None:
         return _constructor(ctx, assigned)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Fix
 from ..source import syntax as sx
-from ._helpers import in_async_function
+from ._helpers import in_async_function, with_bound
 from .base import Context, detector
 from .integration import REQUESTS_CALLS
 
@@ -284,16 +284,7 @@ def _sync_session(ctx: Context, func, name: str, node) -> bool:
         return (ctx.qualify(sx.dotted(ann)) or "") in SA_SESSIONS
     value = last_assignment(ctx, name, node)
     if value is None:
-        # with SessionLocal() as name:
-        p = node.parent
-        while p is not None and p is not func:
-            if p.type == "with_stmt":
-                for item in p.children[1:-2]:
-                    if item.type == "with_item" and len(item.children) == 3:
-                        target = item.children[2]
-                        if target.type == "name" and target.value == name:
-                            value = item.children[0]
-            p = p.parent
+        value = with_bound(node, name, func)  # with SessionLocal() as name:
     if value is None or value.type not in ("atom_expr", "power") or _awaited(value):
         return False
     calls = ctx.calls(value)
