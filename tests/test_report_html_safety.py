@@ -1,7 +1,8 @@
 """A hostile repository cannot put markup into its report: every value that comes
 from the analysed project (settings values, file and folder names, route paths,
-model relations, code quoted in messages) is shown as text, in the HTML report
-and in the Markdown one (which the VS Code Markdown preview renders)."""
+model relations, code quoted in messages, the lines of code shown around a
+finding) is shown as text, in the HTML report and in the Markdown one (which the
+VS Code Markdown preview renders)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from backend_lens.report import mdtext
-from backend_lens.report.html import CSP, inline, markdown_to_html
+from backend_lens.report.html import inline, markdown_to_html
+from backend_lens.report.html_report import CSP
+from backend_lens.report.html_report import SCRIPT as PAGE_SCRIPT
 
 SCRIPT = "<script>alert(1)</script>"
 COMMENT = "<!-- c1 --><img src=x onerror=alert(2)>"
@@ -23,6 +26,8 @@ TICKS = "`</code><script>alert(5)</script>`"
 PIPE = "a|b<svg onload=alert(6)>"
 NEWLINES = "n\n<!-- c2 --><script>alert(7)</script>\n# heading\n| t |"
 IMAGE = "![i](http://evil.example/track.png)"
+# a line of code shown in the snippet around a finding
+SNIPPET = "</code></pre></li><script>alert(12)</script><pre>"
 # shown by the report as written (no dots: lists of settings show the part after the last dot)
 PAYLOADS = [SCRIPT, COMMENT, JS_LINK, ATTR, TICKS, PIPE, IMAGE]
 
@@ -77,7 +82,7 @@ def health():
 
 @app.post({"/" + JS_LINK!r})
 def post():
-    requests.get({SCRIPT!r})
+    requests.get({SCRIPT!r})  # {SNIPPET}
 """
 
 HOSTILE_FILE = "<img src=x onerror=alert(8)>[f](javascript:alert(9))`.py"
@@ -121,11 +126,13 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.attrs: list[tuple[str, str, str | None]] = []
+        self.elements: list[tuple[str, dict]] = []
         self.comments: list[str] = []
         self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        self.elements.append((tag, dict(attrs)))
         self.attrs.extend((tag, k, v) for k, v in attrs)
 
     def handle_startendtag(self, tag, attrs):
@@ -140,17 +147,25 @@ class Page(HTMLParser):
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "h5", "h6",
-    "p", "ul", "li", "table", "tr", "th", "td", "code", "strong", "em", "a",
-    # the apps' dependency picture (report/diagram.py)
-    "figure", "svg", "defs", "marker", "path", "line", "g", "rect", "text",
+    "p", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td",
+    "code", "pre", "strong", "em", "a", "span", "div", "nav", "main", "header", "section",
+    "article", "details", "summary", "figure", "figcaption",
+    # the filters (hidden until the page's one script shows them)
+    "fieldset", "legend", "label", "input", "script",
+    # the gauges, charts and the apps' dependency picture (inline SVG)
+    "svg", "defs", "marker", "path", "line", "g", "rect", "text",
 }  # fmt: skip
-# the picture's attributes: numbers, colours and its own arrow markers
+# the pictures' attributes: numbers, colours and their own arrow markers
 SVG_ATTRS = {
-    "xmlns", "width", "height", "viewbox", "role", "aria-label", "id", "refx", "refy",
+    "xmlns", "width", "height", "viewbox", "role", "id", "refx", "refy",
     "markerwidth", "markerheight", "orient", "d", "fill", "x", "y", "x1", "y1", "x2", "y2",
     "rx", "stroke", "stroke-opacity", "stroke-width", "stroke-dasharray", "marker-end",
-    "font-size", "text-anchor",
+    "font-size", "font-weight", "text-anchor", "stroke-linecap",
 }  # fmt: skip
+# attributes of the page whose values the renderer writes itself, never project text
+# (anchors, classes, filter keys): kept to a small alphabet
+NAMES = re.compile(r"[a-z0-9 -]*")
+OWN_ATTRS = {"id", "class", "data-severity", "data-section", "data-score", "value"}
 
 
 def safe_href(href: str) -> bool:
@@ -163,7 +178,10 @@ def assert_inert(page_html: str) -> Page:
     page.feed(page_html)
     page.close()
     assert set(page.tags) <= ALLOWED_TAGS, set(page.tags) - ALLOWED_TAGS
-    assert page.tags.count("style") == 1 and page.tags.count("meta") == 2
+    assert page.tags.count("style") == 1 and page.tags.count("meta") == 3
+    # one script: the page's own, which the policy allows by its hash
+    assert page.tags.count("script") == 1 and page_html.count("<script>") == 1
+    assert f"<script>{PAGE_SCRIPT}</script>" in page_html
     assert not [a for a in page.attrs if a[1].lower().startswith("on")]
     assert not [a for a in page.attrs if a[1] in ("src", "srcdoc", "action", "formaction")]
     assert all(safe_href(v or "") for t, k, v in page.attrs if k == "href")
@@ -172,18 +190,42 @@ def assert_inert(page_html: str) -> Page:
             assert tag not in ("html", "head", "meta", "body", "a"), (tag, k, v)
             assert "url(" not in (v or "") or re.fullmatch(r"url\(#bl-arrow(-red)?\)", v), v
             continue
-        assert k in ("lang", "charset", "href", "http-equiv", "content"), (tag, k, v)
+        if k in OWN_ATTRS:
+            assert NAMES.fullmatch(v or ""), (tag, k, v)
+            continue
+        if tag == "input":
+            assert (k, v) in (
+                ("type", "checkbox"),
+                ("name", "severity"),
+                ("name", "section"),
+                ("checked", None),
+            ), (k, v)
+            continue
+        assert k in (
+            "lang",
+            "charset",
+            "href",
+            "http-equiv",
+            "content",
+            "name",
+            "aria-label",
+            "hidden",
+            "open",
+        ), (tag, k, v)
     assert len(page.comments) <= 1
     assert all(c.startswith(" Generated by Backend Lens") for c in page.comments)
-    csp = [v for t, k, v in page.attrs if t == "meta" and k == "content"]
-    assert csp == [CSP]
+    metas = [a for t, a in page.elements if t == "meta"]
+    assert [m.get("content") for m in metas if m.get("http-equiv")] == [CSP]
+    assert [m.get("name") for m in metas if "name" in m] == ["viewport"]
     return page
 
 
-def test_csp_forbids_scripts_and_loads():
-    assert "default-src 'none'" in CSP
-    assert "script-src" not in CSP and "unsafe-inline" not in CSP
-    assert "style-src 'sha256-" in CSP
+def test_csp_forbids_loads_and_any_script_but_the_page_s_own():
+    assert CSP.startswith("default-src 'none';")
+    directives = dict(d.strip().split(" ", 1) for d in CSP.split(";"))
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/]+=*'", directives["script-src"])
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/]+=*'", directives["style-src"])
+    assert "unsafe" not in CSP and "*" not in CSP
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +246,8 @@ def test_hostile_values_are_text_in_the_html_report(rendered):
         assert value in text, value
     assert HOSTILE_FILE in text
     assert ROOT_NAME in text
+    # the line around a finding, in its snippet
+    assert f"requests.get({SCRIPT!r})  # {SNIPPET}" in text
     assert "/health" + SCRIPT in text
     # line breaks in a value are shown, not obeyed
     assert "n\\n<!-- c2 --><script>alert(7)</script>\\n# heading" in text

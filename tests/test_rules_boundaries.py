@@ -239,7 +239,8 @@ def test_report_table_and_picture(tmp_path):
     assert "1 of 1 model write" in said and "change another" not in said
     page = render(report, "html")
     parsed = assert_inert(page)
-    assert page.count("<svg") == 1 and "<figure><svg" in page
+    picture = 'aria-label="Imports between the apps of the project"'
+    assert page.count(picture) == 1 and '<figure class="diagram"><svg' in page
     assert HOSTILE_APP in "".join(parsed.text)
     assert 'stroke="#c62828"' in page  # the cycle in red
     md = render(report)
@@ -253,7 +254,8 @@ def test_no_picture_for_one_app(tmp_path):
         tmp_path, {"shop/__init__.py": "", "shop/models.py": MODELS.format(name="A")}
     )
     page = render(build_report(project), "html")
-    assert "<svg" not in page
+    assert "<svg" in page  # the gauges
+    assert "Imports between the apps" not in page and 'class="diagram"' not in page
 
 
 def test_editor_rejudges_when_another_file_breaks_the_cycle(tmp_path):

@@ -412,7 +412,11 @@ def cmd_report(args) -> int:
         project.config.include_tests = True
     report = build_report(project)
     _finish(project)
-    text = printable(render(report, args.format))
+    # an HTML report links to the project's files relative to where it is written
+    # (to the standard output: most likely redirected into the working directory)
+    to_file = bool(args.output) and args.output != "-"
+    links_from = Path(args.output).resolve().parent if to_file else Path.cwd()
+    text = printable(render(report, args.format, links_from))
     if not _write_output(args, text):
         out = Path(args.output)
         from .report.output import write_atomic

@@ -819,6 +819,16 @@ async def write_report(ls: BackendLensServer, opts: dict) -> tuple[str, str] | N
         await ls.scan_done
     project, loop = ls.project, ls.loop
     assert loop is not None
+    from ..report import output as report_output
+
+    default = "backend-lens-report.html" if fmt == "html" else "backend-lens-report.md"
+    wanted = opts.get("output")
+    try:  # the folder the report goes to (a free name is in the same folder)
+        links_from = report_output.workspace_target(
+            project.root, default if wanted is None else wanted
+        ).parent
+    except report_output.OutputError:
+        links_from = None  # said below, after rendering
 
     def run():
         from ..report.build import build_report, render
@@ -826,7 +836,7 @@ async def write_report(ls: BackendLensServer, opts: dict) -> tuple[str, str] | N
         loop.call_soon_threadsafe(reporter.report, "judging findings", 40)
         report = build_report(project)
         loop.call_soon_threadsafe(reporter.report, "rendering", 80)
-        return render(report, fmt), report
+        return render(report, fmt, links_from), report
 
     try:
         text, report = await asyncio.wrap_future(ls.worker.call(run))
@@ -834,10 +844,6 @@ async def write_report(ls: BackendLensServer, opts: dict) -> tuple[str, str] | N
         reporter.end("failed")
         ls.notify_user(f"the report could not be generated: {exc}", T.MessageType.Error)
         return None
-    from ..report import output as report_output
-
-    default = "backend-lens-report.html" if fmt == "html" else "backend-lens-report.md"
-    wanted = opts.get("output")
     try:
         target = report_output.workspace_target(project.root, default if wanted is None else wanted)
         existing = report_output.target_state(project.root, target)

@@ -2037,22 +2037,17 @@ _ENV = jinja2.Environment(
 _ENV.filters.update(code=md_code, text=md_text, message=md_message, reach=reach_md, where=where_md)
 
 
-def render(report: Report, fmt: str = "markdown") -> str:
+def render(report: Report, fmt: str = "markdown", links_from: str | Path | None = None) -> str:
+    """The report as Markdown, HTML or JSON. `links_from`: the folder an HTML
+    report is written to (its links to the project's files are relative to it;
+    None: the project's root)."""
     if fmt == "json":
         from .json_out import to_json
 
         return to_json(report)
-    md = _ENV.get_template("report.md.j2").render(r=report)
-    md = re.sub(r"\n{3,}", "\n\n", md)
     if fmt == "html":
-        from .diagram import app_diagram_svg
-        from .html import markdown_to_html
+        from .html_report import render_html
 
-        figures = {
-            s.heading: app_diagram_svg(s.diagram)
-            for _, sections in report.parts
-            for s in sections
-            if s.diagram is not None
-        }
-        return markdown_to_html(md, report.title, figures)
-    return md
+        return render_html(report, links_from)
+    md = _ENV.get_template("report.md.j2").render(r=report)
+    return re.sub(r"\n{3,}", "\n\n", md)
