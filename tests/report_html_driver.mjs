@@ -4,7 +4,8 @@
 // desktop width and in print, and what the severity filter does; the same page
 // with JavaScript off. Screenshots of the top of the page and of the card go to
 // cfg.artifacts. Run by tests/test_report_html_browser.py with one JSON argument:
-//   {url, chromium, playwrightModules, artifacts, card (a CSS selector), timeoutMs}
+//   {url, chromium, playwrightModules, artifacts, card (a CSS selector), filterSeverity,
+//    reveal (optional: the id of a place in a collapsed part), timeoutMs}
 // Exits 1 with a message on stderr when the page cannot be driven.
 import { createRequire } from "node:module";
 
@@ -131,6 +132,23 @@ try {
     );
     await page.locator(`#filters input[name=severity][value=${severity}]`).check();
     result.filters.restored = await visibleCount(page, cardsSelector);
+  }
+
+  // -- a link from the appendix to a place in a collapsed part opens it -----------
+  if (cfg.reveal) {
+    const link = page.locator(`.appendix a[href="#${cfg.reveal}"]`);
+    await link.locator("xpath=ancestor::details[1]/summary").click();
+    const target = page.locator(`#${cfg.reveal}`);
+    const before = await target.isVisible();
+    await link.click();
+    // scrolling is smooth: wait for it to end
+    const inView = await page
+      .waitForFunction((id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      }, cfg.reveal, { timeout: 3000 })
+      .then(() => true, () => false);
+    result.reveal = { before, after: await target.isVisible(), inView };
   }
 
   // -- print ---------------------------------------------------------------------

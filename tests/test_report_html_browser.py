@@ -22,6 +22,7 @@ from backend_lens.engine.project import Project
 from backend_lens.report.build import build_report, render
 
 from .editors.conftest import ARTIFACTS, EDITOR_CACHE, find_tool, missing
+from .helpers import write_files
 
 INSTALL = "editors/install/code-server.sh"
 DRIVER = Path(__file__).with_name("report_html_driver.mjs")
@@ -46,8 +47,9 @@ def shop_report():
     return build_report(project)
 
 
-def _drive(tools, page: Path, artifacts: Path, card: str, severity: str) -> dict:
+def _drive(tools, page: Path, artifacts: Path, card: str, severity: str, **extra) -> dict:
     config = {
+        **extra,
         "url": page.as_uri(),
         "chromium": tools["chromium"],
         "playwrightModules": str(PLAYWRIGHT),
@@ -161,3 +163,25 @@ def test_what_a_person_sees_in_the_html_report(shop_report, tmp_path, request):
 
     # a narrow screen: contents above the report, nothing wider than the screen
     assert seen["narrow"]["tocAboveMain"] and seen["narrow"]["horizontalOverflow"] <= 0
+
+
+def test_a_link_to_a_place_in_a_collapsed_part_opens_it(tmp_path, request):
+    tools = _tools()
+    artifacts = ARTIFACTS / request.node.name
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
+    calls = "".join(f"    requests.{m}(url)\n" for m in ("get", "post", "put", "delete", "patch"))
+    write_files(tmp_path / "p", {"client.py": f"import requests\n\n\ndef sync(url):\n{calls}"})
+    project = Project(tmp_path / "p")
+    project.scan()
+    report = build_report(project)
+    (group,) = [g for _, ss in report.parts for s in ss for g in s.groups]
+    assert group.count == 5 and group.more == 2
+    last = report.findings.index(group.items[-1]) + 1  # the places' anchors: f1, f2, ...
+    page = tmp_path / "report.html"
+    page.write_text(render(report, "html", tmp_path), encoding="utf-8")
+    seen = _drive(tools, page, artifacts, ".card", "warning", reveal=f"f{last}")
+    assert seen["problems"] == []
+    assert seen["reveal"] == {"before": False, "after": True, "inView": True}
+    # in print, the two places that are one click away on screen are shown
+    assert seen["print"]["morePlaces"] == seen["print"]["morePlacesTotal"] == 2
