@@ -260,3 +260,23 @@ def test_optional_parts_of_the_model_are_shown_when_present(five):
     page = render(report, "html")
     assert "Done well" in page
     assert "Every request has a <code>timeout</code> &lt;b&gt;x&lt;/b&gt;" in page
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(color: str) -> float:
+        rgb = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_severity_and_score_colours_are_readable():
+    css = html_report.CSS
+    for severity, color in html_report.COLORS.items():
+        assert f"--{severity}:{color}" in css  # the labels and the charts agree
+        assert _contrast(color, "#ffffff") >= 4.5, severity
+    for color in html_report.GAUGE_COLORS:
+        assert _contrast(color, "#ffffff") >= 4.5, color
+    assert _contrast("#4b5563", "#f8fafc") >= 4.5  # muted text on the sidebar

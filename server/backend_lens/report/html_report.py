@@ -46,13 +46,12 @@ CSP = (
     f"script-src 'sha256-{_sha256(SCRIPT)}'; base-uri 'none'; form-action 'none'"
 )
 SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: s.rank)]
+# white text on them (the severity labels) and they as text on white reach WCAG AA (4.5:1);
+# report.css has the same colours
 COLORS = {"critical": "#991b1b", "error": "#c2410c", "warning": "#a16207", "info": "#1d4ed8"}
+# a score's number and arc: 8 and above, 5 and above, below 5
+GAUGE_COLORS = ("#15803d", "#a16207", "#b91c1c")
 SCORE_KEYS = ("api", "database", "service")
-SCORE_LABELS = {
-    "api": "API Design",
-    "database": "Database Performance",
-    "service": "Service Architecture",
-}
 
 
 def slug(text: str) -> str:
@@ -152,7 +151,7 @@ def gauge_svg(score) -> Markup:
         )
     else:
         value = max(0.0, min(10.0, float(score.value)))
-        color = "#15803d" if value >= 8 else "#a16207" if value >= 5 else "#b91c1c"
+        color = GAUGE_COLORS[0 if value >= 8 else 1 if value >= 5 else 2]
         if value > 0:
             angle = math.pi * (1 - value / 10)
             x, y = cx + r * math.cos(angle), cy - r * math.sin(angle)
