@@ -108,6 +108,12 @@ def test_the_headings_are_the_markdown_report_s_each_with_an_anchor_in_the_conte
         if h.tag in ("h2", "h3"):
             assert h.attrs.get("id") and f"#{h.attrs['id']}" in toc_targets, h.text
     assert all(t.removeprefix("#") in ids for t in toc_targets)
+    # every link inside the page leads somewhere: the appendix to the places, the
+    # recommendations and the charts to the cards and sections
+    inner = [a.attrs["href"] for a in doc.all("a") if a.attrs.get("href", "").startswith("#")]
+    assert inner and all(h.removeprefix("#") in ids for h in inner)
+    to_cards = doc.all("a", "to-card")
+    assert len(to_cards) == sum(len(lines) for lines in report.recommendations.values()) > 0
     # the appendix: a collapsed part per section with findings, each finding once
     appendix = [d for d in doc.all("details") if d.attrs.get("id", "").startswith("appendix-")]
     assert len(appendix) == sum(1 for _, ss in report.parts for s in ss if s.items)
