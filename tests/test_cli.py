@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -115,6 +116,9 @@ def test_report_html(tmp_path):
     assert html.startswith("<!DOCTYPE html>")
     assert re.search(r'<h2 id="executive-summary">Executive Summary<', html)
     assert "<table>" in html and 'class="gauge"' in html and 'class="card' in html
+    # a finding's file, linked relative to the folder the report was written to
+    services = os.path.relpath(SHOP.resolve() / "orders" / "services.py", tmp_path.resolve())
+    assert f'href="{services}#L91"' in html
 
 
 def test_rules_and_explain():
