@@ -91,25 +91,27 @@ class Links:
 
     def __init__(self, links_from: str | os.PathLike | None):
         self.links_from = links_from
-        self._prefix: dict[str, str] = {}
+        self._prefix: dict[str, str | None] = {}
 
-    def _rel_prefix(self, root: str) -> str:
+    def _rel_prefix(self, root: str) -> str | None:
+        """The path from the report's folder to the project's, with a trailing
+        slash; None when there is none (another drive on Windows)."""
         if root not in self._prefix:
-            prefix = ""
+            prefix: str | None = ""
             if self.links_from is not None and root:
                 try:
-                    prefix = os.path.relpath(os.path.realpath(root), self.links_from)
-                except ValueError:  # another drive (Windows): no relative path exists
-                    prefix = Path(root).as_uri()
-            self._prefix[root] = "" if prefix in ("", ".") else prefix.replace(os.sep, "/") + "/"
+                    rel = os.path.relpath(os.path.realpath(root), self.links_from)
+                    prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+                except ValueError:
+                    prefix = None
+            self._prefix[root] = prefix
         return self._prefix[root]
 
     def file(self, item) -> str:
         prefix = self._rel_prefix(_project_root(item))
-        if prefix.startswith("file:"):
-            url = prefix + quote(item.path.replace("\\", "/"), safe="/")
-        else:
-            url = quote(prefix + item.path.replace("\\", "/"), safe="/")
+        if prefix is None or not item.path:
+            return ""
+        url = quote(prefix + item.path.replace("\\", "/"), safe="/")
         url = f"{url}#L{item.line}" if item.line else url
         return url if safe_href(url) else ""
 
