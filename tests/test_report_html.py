@@ -115,7 +115,12 @@ def test_the_headings_are_the_markdown_report_s_each_with_an_anchor_in_the_conte
     to_cards = doc.all("a", "to-card")
     assert len(to_cards) == sum(len(lines) for lines in report.recommendations.values()) > 0
     # the appendix: a collapsed part per section with findings, each finding once
-    appendix = [d for d in doc.all("details") if d.attrs.get("id", "").startswith("appendix-")]
+    appendix = [
+        d
+        for d in doc.all("details")
+        if d.attrs.get("id", "").startswith("appendix-")
+        and not d.attrs["id"].startswith("appendix-table-")
+    ]
     assert len(appendix) == sum(1 for _, ss in report.parts for s in ss if s.items)
     assert not [d for d in appendix if "open" in d.attrs]
     rows = [r for d in appendix for r in d.all("tr", "arow")]
@@ -286,3 +291,27 @@ def test_severity_and_score_colours_are_readable():
     for color in html_report.GAUGE_COLORS:
         assert _contrast(color, "#ffffff") >= 4.5, color
     assert _contrast("#4b5563", "#f8fafc") >= 4.5  # muted text on the sidebar
+
+
+def test_a_long_table_shows_its_first_rows_and_is_whole_in_the_appendix(shop):
+    report, doc, md = shop
+    (api,) = [s for _, ss in report.parts for s in ss if s.heading == "API Design & Implementation"]
+    rows = len(api.table) - 1
+    assert rows > report.table_rows  # the example has more endpoints than a section shows
+    (section,) = [
+        n
+        for n in doc.all("section", "report-section")
+        if n.all("h3")[0].attrs["id"] == "api-design-implementation"
+    ]
+    (table,) = section.all("table")
+    assert len(table.all("tr")) == 1 + report.table_rows
+    assert f"The first {report.table_rows} of {rows} rows" in squash(section.text)
+    (whole,) = [
+        d
+        for d in doc.all("details")
+        if d.attrs.get("id") == "appendix-table-api-design-implementation"
+    ]
+    body = whole.all("tr")
+    assert len(body) == 1 + rows
+    assert [squash(td.text) for td in body[-1].all("td")] == api.table[-1]
+    assert "#### API Design & Implementation: the whole table" in md

@@ -84,6 +84,9 @@ class Report:
     not_scored_count: int = 0
     inventory: str = ""
     version: str = __version__
+    # rows of a section's table shown in the section; a longer table is shown whole
+    # in the appendix
+    table_rows: int = 20
 
 
 def _first_sentence(text: str) -> str:
@@ -389,11 +392,11 @@ def _endpoint_table(eps, s: Section) -> None:
         )
     if len(eps) > ENDPOINT_ROWS:
         s.observations.append(
-            f"The endpoint table below shows the first {ENDPOINT_ROWS} of {len(eps):,} endpoints; "
+            f"The endpoint table holds the first {ENDPOINT_ROWS} of {len(eps):,} endpoints; "
             "`backend-lens inventory` lists them all."
         )
     else:
-        s.observations.append("Every endpoint is in the table below.")
+        s.observations.append("Every endpoint is in the endpoint table.")
 
 
 def graphql(ev: Evidence, s: Section) -> None:

@@ -208,7 +208,9 @@ class Group:
 
     @property
     def security(self) -> bool:
-        return "security" in self.tags or bool(self.cwe)
+        """A security rule by its tags (a CWE alone does not make one: CWE-400,
+        resource exhaustion, is a missing timeout's weakness too)."""
+        return "security" in self.tags
 
 
 def effort(fix_kind: str, places: int, fixable: int) -> tuple[str, str]:

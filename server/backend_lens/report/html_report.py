@@ -279,5 +279,6 @@ def render_html(report, links_from: str | os.PathLike | None = None) -> str:
         fid=lambda i: finding_ids.get(id(i), 0),
         reach=lambda g: md(reach_md(g).removeprefix("; ")),
         strengths=getattr(report, "strengths", None) or [],
+        long_tables=[s for s in sections if len(s.table) - 1 > report.table_rows],
         worst=lambda items: min((Severity(i.severity) for i in items), key=lambda s: s.rank).value,
     )

@@ -1,8 +1,8 @@
 """Recommendations a lead can plan with, and the roadmap that orders them.
 
 Each rule with findings becomes one recommendation, placed once, in the most
-fitting list: critical rules under High Priority, other security rules (a
-security tag or a CWE) under Security Enhancements, other high-severity rules
+fitting list: critical rules under High Priority, other security rules (the
+`security` tag) under Security Enhancements, other high-severity rules
 under High Priority,
 performance and scalability rules under theirs, the rest under Medium Priority.
 Within a list they are ranked by severity × reach (report/groups.py: the
@@ -83,9 +83,15 @@ def empty_notes(placed: dict[str, list[Group]]) -> dict[str, str]:
     severe_security = [g for g in placed["security"] if g.severity == "error"]
     high = "No critical or high-severity findings: nothing must be fixed before the next release."
     if severe_security:
+        n = len(severe_security)
         high = (
-            f"No critical findings; the {_plural(len(severe_security), 'high-severity rule')} "
-            "with findings are security rules, listed under Security Enhancements."
+            "No critical findings, and the high-severity "
+            + (
+                "rule with findings is a security rule"
+                if n == 1
+                else f"rules with findings ({n}) are security rules"
+            )
+            + ", listed under Security Enhancements."
         )
     return {
         "high": high,
@@ -105,6 +111,12 @@ def _phase_list(gs: list[Group]) -> str:
     )
 
 
+def _why(reasons: list[str]) -> str:
+    return (
+        reasons[0] if len(reasons) == 1 else ", and ".join([", ".join(reasons[:-1]), reasons[-1]])
+    )
+
+
 def roadmap(groups: list[Group]) -> list[str]:
     """Phases, each with the rules in it and the reason for its place."""
     now, soon, planned, later = [], [], [], []
@@ -119,20 +131,38 @@ def roadmap(groups: list[Group]) -> list[str]:
             later.append(g)
     road = []
     if now:
+        reasons = []
+        if any(g.severity == "critical" for g in now):
+            reasons.append(
+                "critical findings put data or the system at risk as soon as the code runs"
+            )
+        if any(g.severity == "error" for g in now):
+            reasons.append("high-severity security findings are open doors")
         road.append(
-            f"**Phase 1, before the next release:** {_phase_list(now)}. Why first: critical findings "
-            "and high-severity security findings can be exploited or lose data as soon as the code runs."
+            f"**Phase 1, before the next release:** {_phase_list(now)}. Why first: {_why(reasons)}."
         )
     if soon:
+        reasons = []
+        if any(g.severity == "error" for g in soon):
+            reasons.append("high-severity findings")
+        if any(g.severity == "warning" for g in soon):
+            reasons.append(
+                "small fixes (effort S) in code that serves requests or runs in workers, which pay off at once"
+            )
         road.append(
-            f"**Phase 2, the next sprint:** {_phase_list(soon)}. Why next: high-severity findings, and "
-            "small fixes (effort S) to code that serves requests or runs in workers, where they pay "
-            "off at once."
+            f"**Phase 2, the next sprint:** {_phase_list(soon)}. Why next: {_why(reasons)}."
         )
     if planned:
+        heavy = [g for g in planned if g.effort != "S"]
         road.append(
-            f"**Phase 3, planned work:** {_phase_list(planned)}. Ranked by severity × reach; the M "
-            "and L items are changes by hand across several places, worth a ticket each."
+            f"**Phase 3, planned work:** {_phase_list(planned)}. Medium-severity findings, ranked by "
+            "severity × reach"
+            + (
+                f"; {'the M or L item is a change' if len(heavy) == 1 else 'the M and L items are changes'} "
+                "by hand across several places, worth a ticket of its own."
+                if heavy
+                else "."
+            )
         )
     if later:
         road.append(
