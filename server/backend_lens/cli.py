@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__, baseline, catalogue
 from .config import load as load_config
+from .gitref import GitRefError
 from .model import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -407,11 +408,18 @@ def cmd_report(args) -> int:
 
     started = time.monotonic()
     _check_output(args.output, make_folders=True)
+    source = None
+    if args.compare is not None:  # before any analysis: a wrong REF costs nothing
+        from .gitref import resolve
+
+        source = resolve(_paths([args.path])[0], args.compare)
     project = _build_project(_paths([args.path]), args.quiet, args=args)
     if args.include_tests:
         project.config.include_tests = True
     report = build_report(project)
     _finish(project)
+    if source is not None:
+        report.changes = _changes_since(project, report, source, args)
     text = printable(render(report, args.format))
     if not _write_output(args, text):
         out = Path(args.output)
@@ -428,6 +436,30 @@ def cmd_report(args) -> int:
                 f"{time.monotonic() - started:.1f}s)"
             )
     return EXIT_CLEAN
+
+
+def _changes_since(project, report, source, args):
+    """``report --compare REF``: REF's files under PATH, read with git into a
+    temporary folder, analysed with the working tree's settings (so that only the
+    code differs) and without the result cache, then matched with ``report``'s
+    findings (report/changes.py). The folder is removed before this returns."""
+    from .engine.project import Project
+    from .gitref import ref_tree
+    from .report.build import build_report
+    from .report.changes import compare, side
+
+    now = side(project, report)
+    with ref_tree(source, project.config, project.root.name) as (root, count):
+        then_project = Project(root, project.config, use_jedi=project.use_jedi)
+        then_project.cache = None  # a temporary folder: nothing worth keeping
+        _set_jobs(then_project, args)
+        show = sys.stderr.isatty() and not args.quiet
+        progress = ProgressLine() if show else None
+        then_project.scan(progress)
+        if progress is not None:
+            progress.finish()
+        then = side(then_project, build_report(then_project))
+    return compare(now, then, source.ref, source.commit, path_at_ref=count > 0)
 
 
 def cmd_inventory(args) -> int:
@@ -602,6 +634,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="score findings in tests, test settings, scripts and applied migrations too",
     )
+    p.add_argument(
+        "--compare",
+        metavar="REF",
+        help="open the report with the changes since the git revision REF (a branch, tag or "
+        "commit of PATH's repository): new and fixed findings, score deltas",
+    )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
     _add_speed_options(p)
@@ -636,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdout is not None and not sys.stdout.closed:  # serve closes it at exit
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code
-    except (CliError, baseline.BaselineError) as exc:
+    except (CliError, baseline.BaselineError, GitRefError) as exc:
         _err(str(exc))
         return EXIT_ERROR
     except catalogue.CatalogueError as exc:

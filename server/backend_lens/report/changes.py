@@ -1,0 +1,147 @@
+"""What changed since another revision (``report --compare REF``): the findings
+that are new in the working tree, those fixed since REF, and the scores then
+and now.
+
+A finding is the same in both when its rule, its file (from PATH) and its
+fingerprint are: the fingerprint of ``check --baseline`` (baseline.entries,
+sarif.fingerprints: the flagged line's text and which repeat of it, never the
+line number), so lines inserted above a finding do not make it new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import catalogue
+from ..baseline import Entry, entries
+from ..engine.project import Project
+from ..model import Severity
+from .build import Item, Report, _item, split_scored
+
+SHOWN = 20  # findings listed in the Markdown per list; the JSON has them all
+
+
+@dataclass
+class Side:
+    """One tree's findings as the comparison needs them."""
+
+    scored: dict[Entry, Item]
+    unscored: set[Entry]
+    scores: dict
+
+
+def side(project: Project, report: Report) -> Side:
+    """The findings and scores of ``project`` (analysed, with ``report`` built
+    from it). Reads the flagged lines from disk: call it while the files exist."""
+    cat = catalogue.load()
+    findings = list(project.all_findings())
+    keys = entries(findings, project.root)  # occurrences counted as check --baseline does
+    scored_list, _ = split_scored(project, findings)
+    scored_ids = {id(f) for f in scored_list}
+    scored: dict[Entry, Item] = {}
+    unscored: set[Entry] = set()
+    for f, key in zip(findings, keys, strict=True):
+        if id(f) in scored_ids:
+            scored.setdefault(key, _item(project, f, cat))
+        else:
+            unscored.add(key)
+    return Side(scored, unscored, report.scores)
+
+
+@dataclass
+class ScoreChange:
+    key: str
+    name: str
+    before: float | None  # None: not enough evidence to judge
+    after: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return round(self.after - self.before, 1)
+
+    @property
+    def text(self) -> str:
+        """``7.9 → 7.4 (−0.5)``."""
+
+        def shown(v: float | None) -> str:
+            return "not enough evidence" if v is None else f"{v}"
+
+        if self.before is None and self.after is None:
+            return "not enough evidence then or now"
+        d = self.delta
+        if d is None:
+            tail = ""
+        elif d == 0:
+            tail = " (no change)"
+        else:
+            tail = f" ({'+' if d > 0 else '−'}{abs(d)})"
+        return f"{shown(self.before)} → {shown(self.after)}{tail}"
+
+
+def _order(item: Item) -> tuple:
+    path, _, line = item.location.rpartition(":")
+    return (Severity(item.severity).rank, path, int(line) if line.isdigit() else 0, item.code)
+
+
+def _by_severity(items: list[Item]) -> str:
+    counts: dict[str, int] = {}
+    for i in items:
+        counts[i.severity] = counts.get(i.severity, 0) + 1
+    return ", ".join(
+        f"{counts[s.value]} {s.value}"
+        for s in sorted(Severity, key=lambda s: s.rank)
+        if s.value in counts
+    )
+
+
+@dataclass
+class Changes:
+    ref: str  # as the user wrote it
+    commit: str  # the full object name
+    new: list[Item]  # most severe first
+    fixed: list[Item]  # as they were at REF
+    unchanged: int
+    scores: list[ScoreChange]
+    not_scored_new: int = 0  # in tests, scripts, applied migrations
+    not_scored_fixed: int = 0
+    path_at_ref: bool = True  # False: PATH has no files at REF
+    shown: int = SHOWN
+
+    @property
+    def counts(self) -> str:
+        """``2 new findings (1 error, 1 warning), 1 fixed (1 warning), 14 unchanged``."""
+        new = f"{len(self.new)} new finding{'' if len(self.new) == 1 else 's'}"
+        if self.new:
+            new += f" ({_by_severity(self.new)})"
+        fixed = f"{len(self.fixed)} fixed"
+        if self.fixed:
+            fixed += f" ({_by_severity(self.fixed)})"
+        return f"{new}, {fixed}, {self.unchanged} unchanged"
+
+
+def compare(now: Side, then: Side, ref: str, commit: str, path_at_ref: bool = True) -> Changes:
+    new = sorted((i for k, i in now.scored.items() if k not in then.scored), key=_order)
+    fixed = sorted((i for k, i in then.scored.items() if k not in now.scored), key=_order)
+    unchanged = sum(1 for k in now.scored if k in then.scored)
+    scores = [
+        ScoreChange(
+            key,
+            s.name,
+            then.scores[key].value if key in then.scores else None,
+            s.value,
+        )
+        for key, s in now.scores.items()
+    ]
+    return Changes(
+        ref=ref,
+        commit=commit,
+        new=new,
+        fixed=fixed,
+        unchanged=unchanged,
+        scores=scores,
+        not_scored_new=len(now.unscored - then.unscored),
+        not_scored_fixed=len(then.unscored - now.unscored),
+        path_at_ref=path_at_ref,
+    )
