@@ -320,13 +320,28 @@ def test_refs_copy_holds_its_regular_files_only_and_is_removed(tmp_path):
     git(project, "commit", "-q", "-m", "a link out, an excluded folder, a name with a space")
     source = resolve(project, "HEAD")
     assert (source.top, source.prefix) == (tmp_path / "repo", "shop")
-    with ref_tree(source, Config(), "shop") as (root, count):
-        assert root.name == "shop" and count == 2
+    with ref_tree(source, Config(), "shop") as copy:
+        root = copy.root
+        assert root.name == "shop" and (copy.files, copy.unreadable) == (2, [])
         files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_dir())
         assert files == ["app.py", "sub/a b.py"]  # no link, nothing excluded, nothing above PATH
         assert (root / "app.py").read_text() == APP_NOW  # as committed by the second commit
         assert not any(p.is_symlink() for p in root.rglob("*"))
     assert not root.parent.exists()
+
+
+def test_files_whose_objects_are_missing_are_named_and_left_out(tmp_path):
+    project = make_repo(tmp_path / "repo")
+    (project / "extra.py").write_text("import requests\nrequests.get(URL)\n")
+    git(project, "add", "extra.py")
+    git(project, "commit", "-q", "-m", "extra")
+    blob = git(project, "rev-parse", "HEAD:extra.py").strip()
+    (project / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a partial clone lacks it
+    text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))
+    assert "1 file of `HEAD` could not be read from git" in text
+    assert "is left out: `extra.py`." in text
+    # so its finding, in the working tree, is new
+    assert bullets(text, "New findings (2):")[1].startswith("- **INT001** [warning] `extra.py:2`")
 
 
 @pytest.mark.parametrize(

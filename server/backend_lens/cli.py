@@ -449,17 +449,21 @@ def _changes_since(project, report, source, args):
     from .report.changes import compare, side
 
     now = side(project, report)
-    with ref_tree(source, project.config, project.root.name) as (root, count):
-        then_project = Project(root, project.config, use_jedi=project.use_jedi)
+    with ref_tree(source, project.config, project.root.name) as copy:
+        then_project = Project(copy.root, project.config, use_jedi=project.use_jedi)
         then_project.cache = None  # a temporary folder: nothing worth keeping
         _set_jobs(then_project, args)
         show = sys.stderr.isatty() and not args.quiet
         progress = ProgressLine() if show else None
+        if show:
+            _err(f"analysing {source.ref} ({source.commit[:12]}): {copy.files} files read with git")
         then_project.scan(progress)
         if progress is not None:
             progress.finish()
         then = side(then_project, build_report(then_project))
-    return compare(now, then, source.ref, source.commit, path_at_ref=count > 0)
+    changes = compare(now, then, source.ref, source.commit, path_at_ref=copy.files > 0)
+    changes.unreadable = copy.unreadable
+    return changes
 
 
 def cmd_inventory(args) -> int:

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
@@ -137,11 +137,25 @@ def _entries(source: Source, config: Config) -> list[tuple[str, str]]:
     return files
 
 
-def write_tree(source: Source, dest: Path, config: Config) -> int:
-    """Write REF's files under PATH into the empty folder ``dest``; how many."""
+@dataclass
+class Copy:
+    """REF's files under PATH, written into ``root``."""
+
+    root: Path
+    files: int = 0  # how many were written
+    # the Python files and dependency manifests git could not give (their objects are
+    # not in the repository: a partial clone), from PATH
+    unreadable: list[str] = field(default_factory=list)
+
+
+def write_tree(source: Source, copy: Copy, config: Config) -> None:
+    """Write REF's files under PATH into the empty folder ``copy.root``."""
+    from .engine.manifests import kind_of
+
     files = _entries(source, config)
     if not files:
-        return 0
+        return
+    dest = copy.root
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_OPTIONAL_LOCKS="0")
     proc = subprocess.Popen(
         ["git", "-C", str(source.top), "cat-file", "--batch"],
@@ -158,6 +172,10 @@ def write_tree(source: Source, dest: Path, config: Config) -> int:
             proc.stdin.write(sha.encode("ascii") + b"\n")
             proc.stdin.flush()
             header = proc.stdout.readline().split()
+            if header[1:] == [b"missing"]:
+                if rel.endswith(".py") or kind_of(rel) is not None:
+                    copy.unreadable.append(rel)
+                continue
             if len(header) != 3 or header[1] != b"blob":
                 raise GitRefError(f"--compare: git cannot read {rel} at {source.ref}")
             size = int(header[2])
@@ -182,23 +200,24 @@ def write_tree(source: Source, dest: Path, config: Config) -> int:
             finally:
                 os.close(fd)
             proc.stdout.read(1)  # the newline after the content
+            copy.files += 1
         proc.stdin.close()
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-    return len(files)
 
 
 @contextmanager
-def ref_tree(source: Source, config: Config, name: str) -> Iterator[tuple[Path, int]]:
-    """A temporary folder ``name`` holding REF's files under PATH (and how many),
-    removed when the block ends."""
+def ref_tree(source: Source, config: Config, name: str) -> Iterator[Copy]:
+    """A temporary folder ``name`` holding REF's files under PATH, removed when
+    the block ends."""
     base = Path(tempfile.mkdtemp(prefix="backend-lens-compare-"))
     try:
         root = base / (name or "root")
         root.mkdir()
-        count = write_tree(source, root, config)
-        yield Path(os.path.realpath(root)), count
+        copy = Copy(Path(os.path.realpath(root)))
+        write_tree(source, copy, config)
+        yield copy
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -10,13 +10,14 @@ line number), so lines inserted above a finding do not make it new.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import catalogue
 from ..baseline import Entry, entries
 from ..engine.project import Project
 from ..model import Severity
 from .build import Item, Report, _item, split_scored
+from .mdtext import code as md_code
 
 SHOWN = 20  # findings listed in the Markdown per list; the JSON has them all
 
@@ -107,7 +108,15 @@ class Changes:
     not_scored_new: int = 0  # in tests, scripts, applied migrations
     not_scored_fixed: int = 0
     path_at_ref: bool = True  # False: PATH has no files at REF
+    # files of REF that git could not give (not in the object store), from PATH
+    unreadable: list[str] = field(default_factory=list)
     shown: int = SHOWN
+
+    @property
+    def unreadable_shown(self) -> str:
+        shown = ", ".join(md_code(p) for p in self.unreadable[:6])
+        more = len(self.unreadable) - 6
+        return shown + (f" and {more} more" if more > 0 else "")
 
     @property
     def counts(self) -> str:

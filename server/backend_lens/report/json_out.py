@@ -44,6 +44,7 @@ def _changes(c) -> dict | None:
         "ref": c.ref,
         "commit": c.commit,
         "path_at_ref": c.path_at_ref,
+        "unreadable": list(c.unreadable),
         "scores": {
             s.key: {"name": s.name, "before": s.before, "after": s.after, "delta": s.delta}
             for s in c.scores
