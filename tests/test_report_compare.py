@@ -204,6 +204,53 @@ def test_no_changes_when_the_working_tree_is_ref(tmp_path):
     assert "1 new finding (1 error), 1 fixed (1 warning), 2 unchanged" in text
 
 
+def test_a_finding_on_an_edited_line_is_unchanged_when_its_message_is(tmp_path):
+    project = make_repo(tmp_path / "repo")
+    edited = APP_NOW.replace(
+        "    requests.head(STATUS_URL)\n", "    requests.head(\n        STATUS_URL,\n    )\n"
+    )
+    assert edited != APP_NOW
+    (project / "app.py").write_text(edited)
+    text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))
+    assert "requests.head()" not in text  # C: reformatted, the same finding
+    assert (
+        "- **Findings**: 1 new finding (1 error), 1 fixed (1 warning), "
+        "2 unchanged (1 on an edited line)." in text
+    )
+
+
+def test_a_different_message_on_an_edited_line_is_new_and_fixed(tmp_path):
+    project = make_repo(tmp_path / "repo")
+    # A's line now calls post() without a timeout: the same rule in the same
+    # file, but another finding (its message names the other call)
+    changed = APP_NOW.replace(
+        "requests.get(USERS_URL + str(user_id), timeout=5)", "requests.post(USERS_URL)"
+    )
+    (project / "app.py").write_text(changed)
+    text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))
+    new = bullets(text, "New findings (2):")
+    assert new[1].startswith(
+        "- **INT001** [warning] `app.py:14` — `requests.post()` has no timeout"
+    )
+    fixed = bullets(text, "Fixed findings (1), as they were at `HEAD`:")
+    assert fixed[0].startswith(
+        "- **INT001** [warning] `app.py:13` — `requests.get()` has no timeout"
+    )
+    assert "2 unchanged." in text
+
+
+def test_both_trees_are_analysed_with_the_working_trees_settings(tmp_path):
+    project = make_repo(tmp_path / "repo")
+    (project / "pyproject.toml").write_text('[tool.backend-lens]\nignore = ["INT001"]\n')
+    git(project, "add", "pyproject.toml")
+    git(project, "commit", "-q", "-m", "INT001 ignored")
+    (project / "pyproject.toml").unlink()  # now INT001 counts again
+    text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))
+    # with REF's own settings C (INT001, unchanged) would be new: it is not
+    assert "requests.head()" not in text
+    assert "1 new finding (1 error), 1 fixed (1 warning), 2 unchanged" in text
+
+
 def test_a_subfolder_is_compared_with_paths_from_it(tmp_path):
     project = make_repo(tmp_path / "repo", app_dir="services/shop")
     text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))
@@ -273,7 +320,7 @@ def test_headings_and_html(tmp_path):
 def test_a_long_list_is_cut_with_a_count(tmp_path):
     project = make_repo(tmp_path / "repo")
     calls = "".join(
-        f"\n\ndef call_{n}():\n    return requests.get(STATUS_URL + '/{n}')\n" for n in range(25)
+        f"\n\ndef call_{n}():\n    return requests.delete(STATUS_URL + '/{n}')\n" for n in range(25)
     )
     (project / "app.py").write_text(APP_NOW + calls)
     text = section(report(project, tmp_path / "r.md", "--compare", "HEAD"))

@@ -5,7 +5,11 @@ and now.
 A finding is the same in both when its rule, its file (from PATH) and its
 fingerprint are: the fingerprint of ``check --baseline`` (baseline.entries,
 sarif.fingerprints: the flagged line's text and which repeat of it, never the
-line number), so lines inserted above a finding do not make it new.
+line number), so lines inserted above a finding do not make it new. Of the
+findings left, one on each side with the same rule, file and message is the
+same finding on an edited line (on real projects: a call reformatted over
+several lines, an argument added), counted as unchanged rather than as fixed
+and new.
 """
 
 from __future__ import annotations
@@ -103,8 +107,9 @@ class Changes:
     commit: str  # the full object name
     new: list[Item]  # most severe first
     fixed: list[Item]  # as they were at REF
-    unchanged: int
+    unchanged: int  # edited included
     scores: list[ScoreChange]
+    edited: int = 0  # unchanged findings whose flagged line was edited
     not_scored_new: int = 0  # in tests, scripts, applied migrations
     not_scored_fixed: int = 0
     path_at_ref: bool = True  # False: PATH has no files at REF
@@ -127,13 +132,39 @@ class Changes:
         fixed = f"{len(self.fixed)} fixed"
         if self.fixed:
             fixed += f" ({_by_severity(self.fixed)})"
-        return f"{new}, {fixed}, {self.unchanged} unchanged"
+        edited = f" ({self.edited} on an edited line)" if self.edited else ""
+        return f"{new}, {fixed}, {self.unchanged} unchanged{edited}"
+
+
+def _still_there(
+    new: list[tuple[Entry, Item]], fixed: list[tuple[Entry, Item]]
+) -> tuple[list[Item], list[Item], int]:
+    """The findings left unmatched, less those found on both sides with the same
+    rule, file and message: the same finding on a line that was edited (a
+    reformatted call, an argument added), which the fingerprint cannot follow.
+    Paired in the order of their lines; returns the new, the fixed and how many
+    pairs."""
+    waiting: dict[tuple[str, str, str], list[Item]] = {}
+    for e, i in sorted(fixed, key=lambda ei: _order(ei[1])):
+        waiting.setdefault((e.code, e.path, i.message), []).append(i)
+    still, kept_new = 0, []
+    for e, i in sorted(new, key=lambda ei: _order(ei[1])):
+        group = waiting.get((e.code, e.path, i.message))
+        if group:
+            group.pop(0)
+            still += 1
+        else:
+            kept_new.append(i)
+    kept_fixed = [i for group in waiting.values() for i in group]
+    return sorted(kept_new, key=_order), sorted(kept_fixed, key=_order), still
 
 
 def compare(now: Side, then: Side, ref: str, commit: str, path_at_ref: bool = True) -> Changes:
-    new = sorted((i for k, i in now.scored.items() if k not in then.scored), key=_order)
-    fixed = sorted((i for k, i in then.scored.items() if k not in now.scored), key=_order)
-    unchanged = sum(1 for k in now.scored if k in then.scored)
+    new, fixed, edited = _still_there(
+        [(k, i) for k, i in now.scored.items() if k not in then.scored],
+        [(k, i) for k, i in then.scored.items() if k not in now.scored],
+    )
+    unchanged = sum(1 for k in now.scored if k in then.scored) + edited
     scores = [
         ScoreChange(
             key,
@@ -149,6 +180,7 @@ def compare(now: Side, then: Side, ref: str, commit: str, path_at_ref: bool = Tr
         new=new,
         fixed=fixed,
         unchanged=unchanged,
+        edited=edited,
         scores=scores,
         not_scored_new=len(now.unscored - then.unscored),
         not_scored_fixed=len(then.unscored - now.unscored),

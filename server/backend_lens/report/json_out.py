@@ -52,6 +52,7 @@ def _changes(c) -> dict | None:
         "new_count": len(c.new),
         "fixed_count": len(c.fixed),
         "unchanged": c.unchanged,
+        "unchanged_on_edited_lines": c.edited,
         "not_scored": {"new": c.not_scored_new, "fixed": c.not_scored_fixed},
         "new": [_item(i) for i in c.new],
         "fixed": [_item(i) for i in c.fixed],
