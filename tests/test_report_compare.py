@@ -329,7 +329,7 @@ def test_a_long_list_is_cut_with_a_count(tmp_path):
     assert listed[0].startswith("- **AUTH002** [error]")  # the most severe first
 
 
-def test_the_working_tree_index_and_cache_are_untouched(tmp_path):
+def test_the_working_tree_and_index_are_untouched_and_refs_copy_is_removed(tmp_path):
     project = make_repo(tmp_path / "repo")
     (project / "draft.py").write_text("import requests\nrequests.get('http://x')\n")
     git(project, "add", "draft.py")  # staged, not committed
@@ -337,21 +337,38 @@ def test_the_working_tree_index_and_cache_are_untouched(tmp_path):
     files = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
     temp, cache = tmp_path / "tmp", tmp_path / "cache"
     temp.mkdir()
-    out = tmp_path / "r.md"
-    r = subprocess.run(
-        [sys.executable, "-m", "backend_lens", "report", str(project), "--compare", "HEAD"]
-        + ["-o", str(out), "-q", "--cache-dir", str(cache)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp)},
-    )
-    assert r.returncode == 0, r.stderr
-    assert r.stderr == ""
-    assert "`draft.py:2`" in section(out.read_text())  # staged work is the working tree's
-    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == files
-    assert git(project, "status", "--porcelain", "--untracked-files=all") == status
-    assert list(temp.iterdir()) == []  # REF's copy is gone
-    assert len(list(cache.iterdir())) == 1  # the working tree's cache only
+    texts = []
+    for options in (["--cache-dir", str(cache)], ["--cache-dir", str(cache)], ["--no-cache"]):
+        out = tmp_path / "r.md"
+        r = subprocess.run(
+            [sys.executable, "-m", "backend_lens", "report", str(project), "--compare", "HEAD"]
+            + ["-o", str(out), "-q", *options],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temp), "BACKEND_LENS_CACHE_DIR": str(cache)},
+        )
+        assert r.returncode == 0, r.stderr
+        assert r.stderr == ""
+        texts.append(section(out.read_text()))
+        assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == files
+        assert git(project, "status", "--porcelain", "--untracked-files=all") == status
+        assert list(temp.iterdir()) == []  # no copy of REF left in the temporary folder
+        # nor in the cache folder, where only a run's lock stays
+        assert [p.name for p in (cache / "compare").rglob("*") if p.is_file()] == ["lock"]
+    assert "`draft.py:2`" in texts[0]  # staged work is the working tree's
+    assert texts[0] == texts[1] == texts[2]
+    # two result caches, the working tree's and REF's copy's (served to the second run)
+    caches = sorted(p for p in cache.iterdir() if p.name != "compare")
+    assert [p.name.startswith("repo-") for p in caches] == [True, True]
+    import sqlite3
+
+    rows = set()
+    for folder in caches:
+        with sqlite3.connect(folder / "results.sqlite") as db:
+            rows |= {os.fsdecode(row[0]) for row in db.execute("SELECT path FROM files")}
+    at_ref = [p for p in rows if p.endswith(os.path.join("", "tree", "repo", "app.py"))]
+    assert len(at_ref) == 1 and not at_ref[0].startswith(str(tmp_path / "repo"))
+    assert rows == {str(project.resolve() / "app.py"), str(project.resolve() / "draft.py"), *at_ref}
 
 
 def test_refs_copy_holds_its_regular_files_only_and_is_removed(tmp_path):
@@ -389,6 +406,25 @@ def test_files_whose_objects_are_missing_are_named_and_left_out(tmp_path):
     assert "is left out: `extra.py`." in text
     # so its finding, in the working tree, is new
     assert bullets(text, "New findings (2):")[1].startswith("- **INT001** [warning] `extra.py:2`")
+
+
+def test_refs_copy_is_kept_in_one_place_by_one_run_at_a_time(tmp_path):
+    import fcntl
+
+    project = make_repo(tmp_path / "repo")
+    source = resolve(project, "HEAD")
+    keep_in = tmp_path / "cache" / "compare" / "repo-1"
+    with ref_tree(source, Config(), "repo", keep_in) as copy:
+        assert copy.kept and copy.root == (keep_in / "tree" / "repo").resolve()
+        assert (copy.root / "app.py").read_text() == APP_AT_REF
+        # a second run meanwhile gets a temporary folder of its own
+        with ref_tree(source, Config(), "repo", keep_in) as other:
+            assert not other.kept and keep_in not in other.root.parents
+            assert (other.root / "app.py").read_text() == APP_AT_REF
+        assert not other.root.exists()
+    assert not (keep_in / "tree").exists()
+    with open(keep_in / "lock") as held:  # the lock is free again, and is a lock
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 @pytest.mark.parametrize(

@@ -440,27 +440,37 @@ def cmd_report(args) -> int:
 
 def _changes_since(project, report, source, args):
     """``report --compare REF``: REF's files under PATH, read with git into a
-    temporary folder, analysed with the working tree's settings (so that only the
-    code differs) and without the result cache, then matched with ``report``'s
-    findings (report/changes.py). The folder is removed before this returns."""
+    folder of their own, analysed with the working tree's settings (so that only
+    the code differs), then matched with ``report``'s findings
+    (report/changes.py). The folder is removed before this returns; with the
+    result cache on it is at the same place in the cache folder every run, and
+    REF's results are cached there like any project's (gitref.ref_tree)."""
+    from .engine.cache import default_folder, project_folder
     from .engine.project import Project
     from .gitref import ref_tree
     from .report.build import build_report
     from .report.changes import compare, side
 
     now = side(project, report)
-    with ref_tree(source, project.config, project.root.name) as copy:
+    keep_in = None
+    if project.cache is not None:
+        base = Path(args.cache_dir) if args.cache_dir else default_folder()
+        keep_in = project_folder(base / "compare", project.root)
+    with ref_tree(source, project.config, project.root.name, keep_in) as copy:
         then_project = Project(copy.root, project.config, use_jedi=project.use_jedi)
-        then_project.cache = None  # a temporary folder: nothing worth keeping
+        # cached only where the copy is at the same place every run
+        then_project.cache = _open_cache(args, copy.root, project.config) if copy.kept else None
         _set_jobs(then_project, args)
         show = sys.stderr.isatty() and not args.quiet
         progress = ProgressLine() if show else None
         if show:
             _err(f"analysing {source.ref} ({source.commit[:12]}): {copy.files} files read with git")
         then_project.scan(progress)
+        then_project.remember_jedi()
         if progress is not None:
             progress.finish()
         then = side(then_project, build_report(then_project))
+        _finish(then_project)
     changes = compare(now, then, source.ref, source.commit, path_at_ref=copy.files > 0)
     changes.unreadable = copy.unreadable
     return changes

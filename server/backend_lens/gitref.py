@@ -3,8 +3,11 @@
 The files of REF under PATH are read from git's object database
 (``git ls-tree`` and ``git cat-file --batch``: read-only commands that neither
 check anything out nor touch the index, and, unlike ``git archive``, ignore
-``export-ignore`` and ``export-subst`` attributes) and written into a fresh
-temporary folder, which is removed afterwards. Only regular files are written:
+``export-ignore`` and ``export-subst`` attributes) and written into a folder
+that is removed afterwards: with the result cache on, one in the user's cache
+folder (never inside the project), at the same place every run so that the
+cache serves REF's files too; else, or while another run uses it, a fresh
+temporary folder. Only regular files are written:
 symbolic links and submodules of REF are left out, every name is checked (no
 absolute path, no ``..``, no empty or ``.`` part) and every file is created new
 (``O_EXCL | O_NOFOLLOW``) in folders this module made, so nothing from the
@@ -28,14 +31,9 @@ from pathlib import Path
 
 from .config import Config
 
-_FLAGS = (
-    os.O_WRONLY
-    | os.O_CREAT
-    | os.O_EXCL
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | getattr(os, "O_BINARY", 0)
 REGULAR_MODES = ("100644", "100755")
 
 
@@ -146,6 +144,7 @@ class Copy:
     # the Python files and dependency manifests git could not give (their objects are
     # not in the repository: a partial clone), from PATH
     unreadable: list[str] = field(default_factory=list)
+    kept: bool = False  # at the same place every run (ref_tree's keep_in)
 
 
 def write_tree(source: Source, copy: Copy, config: Config) -> None:
@@ -208,16 +207,54 @@ def write_tree(source: Source, copy: Copy, config: Config) -> None:
         proc.wait()
 
 
+def _lock(folder: Path) -> int | None:
+    """An exclusive lock on ``folder`` (created, private) for this run, or None
+    when another run holds it or it cannot be had."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): a fresh temporary folder each run
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 @contextmanager
-def ref_tree(source: Source, config: Config, name: str) -> Iterator[Copy]:
-    """A temporary folder ``name`` holding REF's files under PATH, removed when
-    the block ends."""
-    base = Path(tempfile.mkdtemp(prefix="backend-lens-compare-"))
+def ref_tree(
+    source: Source, config: Config, name: str, keep_in: Path | None = None
+) -> Iterator[Copy]:
+    """A folder ``name`` holding REF's files under PATH, removed when the block
+    ends. ``keep_in``: a folder of the user's cache (engine/cache.py) where the
+    copy is made at the same place every run, so that the result cache of one
+    run serves the next; one run at a time holds it (a lock), another gets a
+    fresh temporary folder (``Copy.kept`` says which)."""
+    fd = _lock(keep_in) if keep_in is not None else None
+    if fd is not None:
+        assert keep_in is not None
+        base = keep_in / "tree"
+        shutil.rmtree(base, ignore_errors=True)  # what a killed run left
+        try:
+            base.mkdir(mode=0o700)
+        except OSError:
+            os.close(fd)
+            fd = None
+    if fd is None:
+        base = Path(tempfile.mkdtemp(prefix="backend-lens-compare-"))
     try:
         root = base / (name or "root")
         root.mkdir()
-        copy = Copy(Path(os.path.realpath(root)))
+        copy = Copy(Path(os.path.realpath(root)), kept=fd is not None)
         write_tree(source, copy, config)
         yield copy
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        if fd is not None:
+            os.close(fd)
