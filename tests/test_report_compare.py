@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = re.findall(
     r"^#{1,3} .+$", (ROOT / "tests" / "report-template-headings.txt").read_text(), re.M
 )
+APPENDIX = "## Appendix: All Findings"  # after the template's headings when there are findings
 
 # at REF: A (line 13) and C (line 20) are HTTP calls without a timeout (INT001)
 APP_AT_REF = """\
@@ -311,7 +312,7 @@ def test_headings_and_html(tmp_path):
     md = report(project, tmp_path / "r.md", "--compare", "HEAD")
     found = re.findall(r"^#{1,3} .+$", md, re.M)
     expected = [h for h in HEADINGS if h != "## Critical Implementation Issues"]
-    assert found == [expected[0], "## Changes since `HEAD`", *expected[1:]]
+    assert found == [expected[0], "## Changes since `HEAD`", *expected[1:], APPENDIX]
     html = report(project, tmp_path / "r.html", "--compare", "HEAD", "--format", "html")
     assert "<h2>Changes since <code>HEAD</code></h2>" in html
     assert html.index("Changes since") < html.index("Executive Summary")

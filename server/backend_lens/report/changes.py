@@ -14,13 +14,12 @@ and new.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .. import catalogue
 from ..baseline import Entry, entries
 from ..engine.project import Project
 from ..model import Severity
-from .build import Item, Report, _item, split_scored
+from .build import Item, Report, split_scored
 from .mdtext import code as md_code
 
 SHOWN = 20  # findings listed in the Markdown per list; the JSON has them all
@@ -35,19 +34,22 @@ class Side:
     scores: dict
 
 
-def side(project: Project, report: Report) -> Side:
+def side(project: Project, report: Report, at_ref: bool = False) -> Side:
     """The findings and scores of ``project`` (analysed, with ``report`` built
-    from it). Reads the flagged lines from disk: call it while the files exist."""
-    cat = catalogue.load()
+    from it), each scored finding as the report lists it. Reads the flagged lines
+    from disk: call it while the files exist. ``at_ref``: the files are REF's
+    temporary copy, so an item keeps no absolute path to link to."""
     findings = list(project.all_findings())
     keys = entries(findings, project.root)  # occurrences counted as check --baseline does
     scored_list, _ = split_scored(project, findings)
     scored_ids = {id(f) for f in scored_list}
+    listed = {(i.path, i.line, i.column, i.code, i.message): i for i in report.findings}
     scored: dict[Entry, Item] = {}
     unscored: set[Entry] = set()
     for f, key in zip(findings, keys, strict=True):
         if id(f) in scored_ids:
-            scored.setdefault(key, _item(project, f, cat))
+            item = listed[(project.rel(f.path), f.start[0], f.start[1] + 1, f.code, f.message)]
+            scored.setdefault(key, replace(item, abs_path="") if at_ref else item)
         else:
             unscored.add(key)
     return Side(scored, unscored, report.scores)
