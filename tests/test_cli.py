@@ -82,23 +82,54 @@ def test_fingerprint_survives_unrelated_edits(tmp_path):
     assert fp(first) == fp(second)
 
 
+def expected_headings(found: list[str], compare: str | None = None) -> list[str]:
+    """The template's headings (without Critical Implementation Issues when the
+    report has none), with `## Changes since REF` after the title only for a
+    report made with --compare REF."""
+    expected = (
+        HEADINGS
+        if "## Critical Implementation Issues" in found
+        else [h for h in HEADINGS if h != "## Critical Implementation Issues"]
+    )
+    if compare is None:
+        return expected
+    return [expected[0], f"## Changes since `{compare}`", *expected[1:]]
+
+
 def test_report_on_the_example_has_every_heading_in_order(tmp_path):
     out = tmp_path / "report.md"
     r = run("report", str(SHOP), "--output", str(out))
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     found = re.findall(r"^#{1,3} .+$", text, re.M)
-    expected = (
-        HEADINGS
-        if "## Critical Implementation Issues" in found
-        else [h for h in HEADINGS if h != "## Critical Implementation Issues"]
-    )
     # the example has findings: every one of them is listed once more, in the appendix
-    assert found == [*expected, "## Appendix: All Findings"]
+    assert found == [*expected_headings(found), "## Appendix: All Findings"]
     for name in ("API Design", "Database Performance", "Service Architecture"):
         score = float(re.search(rf"\*\*{name} Score\*\*: ([\d.]+)/10", text).group(1))
         assert 0 <= score <= 10
     assert re.search(r"\*\*Files Analyzed\*\*: [1-9]\d*", text)
+
+
+def test_report_with_compare_adds_one_heading_after_the_title(tmp_path):
+    import shutil
+
+    repo = tmp_path / "shop"
+    shutil.copytree(SHOP, repo)
+    env = {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shop"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env={**os.environ, **env})
+    out = tmp_path / "report.md"
+    r = run("report", str(repo), "--compare", "HEAD", "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    found = re.findall(r"^#{1,3} .+$", out.read_text(), re.M)
+    assert found == [*expected_headings(found, compare="HEAD"), "## Appendix: All Findings"]
 
 
 def test_report_is_deterministic_apart_from_the_date(tmp_path):

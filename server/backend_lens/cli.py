@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__, baseline, catalogue
 from .config import load as load_config
+from .gitref import GitRefError
 from .model import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -409,11 +410,18 @@ def cmd_report(args) -> int:
 
     started = time.monotonic()
     _check_output(args.output, make_folders=True)
+    source = None
+    if args.compare is not None:  # before any analysis: a wrong REF costs nothing
+        from .gitref import resolve
+
+        source = resolve(_paths([args.path])[0], args.compare)
     project = _build_project(_paths([args.path]), args.quiet, args=args)
     if args.include_tests:
         project.config.include_tests = True
     report = build_report(project)
     _finish(project)
+    if source is not None:
+        report.changes = _changes_since(project, report, source, args)
     # an HTML report links to the project's files relative to where it is written
     # (to the standard output: most likely redirected into the working directory)
     to_file = bool(args.output) and args.output != "-"
@@ -434,6 +442,44 @@ def cmd_report(args) -> int:
                 f"{time.monotonic() - started:.1f}s)"
             )
     return EXIT_CLEAN
+
+
+def _changes_since(project, report, source, args):
+    """``report --compare REF``: REF's files under PATH, read with git into a
+    folder of their own, analysed with the working tree's settings (so that only
+    the code differs), then matched with ``report``'s findings
+    (report/changes.py). The folder is removed before this returns; with the
+    result cache on it is at the same place in the cache folder every run, and
+    REF's results are cached there like any project's (gitref.ref_tree)."""
+    from .engine.cache import default_folder, project_folder
+    from .engine.project import Project
+    from .gitref import ref_tree
+    from .report.build import build_report
+    from .report.changes import compare, side
+
+    now = side(project, report)
+    keep_in = None
+    if project.cache is not None:
+        base = Path(args.cache_dir) if args.cache_dir else default_folder()
+        keep_in = project_folder(base / "compare", project.root)
+    with ref_tree(source, project.config, project.root.name, keep_in) as copy:
+        then_project = Project(copy.root, project.config, use_jedi=project.use_jedi)
+        # cached only where the copy is at the same place every run
+        then_project.cache = _open_cache(args, copy.root, project.config) if copy.kept else None
+        _set_jobs(then_project, args)
+        show = sys.stderr.isatty() and not args.quiet
+        progress = ProgressLine() if show else None
+        if show:
+            _err(f"analysing {source.ref} ({source.commit[:12]}): {copy.files} files read with git")
+        then_project.scan(progress)
+        then_project.remember_jedi()
+        if progress is not None:
+            progress.finish()
+        then = side(then_project, build_report(then_project), at_ref=True)
+        _finish(then_project)
+    changes = compare(now, then, source.ref, source.commit, path_at_ref=copy.files > 0)
+    changes.unreadable = copy.unreadable
+    return changes
 
 
 def cmd_inventory(args) -> int:
@@ -608,6 +654,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="score findings in tests, test settings, scripts and applied migrations too",
     )
+    p.add_argument(
+        "--compare",
+        metavar="REF",
+        help="open the report with the changes since the git revision REF (a branch, tag or "
+        "commit of PATH's repository): new and fixed findings, score deltas",
+    )
     p.add_argument("--output", "-o")
     p.add_argument("--quiet", "-q", action="store_true")
     _add_speed_options(p)
@@ -642,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdout is not None and not sys.stdout.closed:  # serve closes it at exit
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code
-    except (CliError, baseline.BaselineError) as exc:
+    except (CliError, baseline.BaselineError, GitRefError) as exc:
         _err(str(exc))
         return EXIT_ERROR
     except catalogue.CatalogueError as exc:

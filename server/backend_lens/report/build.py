@@ -87,6 +87,8 @@ class Report:
     # rows of a section's table shown in the section; a longer table is shown whole
     # in the appendix
     table_rows: int = 20
+    # `report --compare REF`: what changed since REF (report/changes.py); None without it
+    changes: object = None
 
 
 def _first_sentence(text: str) -> str:
@@ -1939,12 +1941,14 @@ def _missing_evidence(ev: Evidence) -> dict[str, str]:
     return missing
 
 
-def build_report(project: Project, now: dt.datetime | None = None) -> Report:
-    from ..facts.kinds import KIND_NAMES, counts_in_report, file_kind
+def split_scored(
+    project: Project, findings: list[Finding]
+) -> tuple[list[Finding], dict[str, list[Finding]]]:
+    """The findings the report scores, and the others by the kind of their file
+    (tests, scripts, applied migrations: see facts/kinds.py), each in order."""
+    from ..facts.kinds import counts_in_report, file_kind
 
     cat = catalogue.load()
-    findings = [f for f in project.all_findings()]
-    ev = Evidence.collect(project)
     kinds: dict[str, str] = {}
     scored: list[Finding] = []
     unscored: dict[str, list[Finding]] = {}
@@ -1961,6 +1965,15 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
             scored.append(f)
         else:
             unscored.setdefault(kind, []).append(f)
+    return scored, unscored
+
+
+def build_report(project: Project, now: dt.datetime | None = None) -> Report:
+    from ..facts.kinds import KIND_NAMES
+
+    cat = catalogue.load()
+    ev = Evidence.collect(project)
+    scored, unscored = split_scored(project, list(project.all_findings()))
     locator = Locator(project, ev.inv)
     items = sorted((_item(project, f, cat, locator) for f in scored), key=rank_key)
     # lines of code: the dependency manifests among the files analysed are not code

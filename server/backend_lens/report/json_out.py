@@ -61,6 +61,29 @@ def _table(rows: list[list[str]]) -> list[dict] | None:
     return [dict(zip(header, row, strict=False)) for row in body]
 
 
+def _changes(c) -> dict | None:
+    """``report --compare REF``: what changed since REF (report/changes.py)."""
+    if c is None:
+        return None
+    return {
+        "ref": c.ref,
+        "commit": c.commit,
+        "path_at_ref": c.path_at_ref,
+        "unreadable": list(c.unreadable),
+        "scores": {
+            s.key: {"name": s.name, "before": s.before, "after": s.after, "delta": s.delta}
+            for s in c.scores
+        },
+        "new_count": len(c.new),
+        "fixed_count": len(c.fixed),
+        "unchanged": c.unchanged,
+        "unchanged_on_edited_lines": c.edited,
+        "not_scored": {"new": c.not_scored_new, "fixed": c.not_scored_fixed},
+        "new": [_item(i) for i in c.new],
+        "fixed": [_item(i) for i in c.fixed],
+    }
+
+
 def to_json(report: Report) -> str:
     data = {
         "format": "backend-lens-report",
@@ -71,6 +94,7 @@ def to_json(report: Report) -> str:
         "root": report.root,
         "files_analyzed": report.files_analyzed,
         "lines": report.lines,
+        "changes": _changes(report.changes),  # null without --compare
         "scores": {
             key: {
                 "name": s.name,
