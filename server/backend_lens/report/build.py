@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__, catalogue
-from ..catalogue import SECTIONS
+from ..catalogue import SECTIONS, TOOL_SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
 from ..detectors.domain import HANDLER_METHODS
@@ -83,6 +83,8 @@ class Report:
     not_scored: list[str] = field(default_factory=list)
     not_scored_count: int = 0
     inventory: str = ""
+    # findings about Backend Lens's own comments (LENS001), listed apart: no section
+    comments: list[Item] = field(default_factory=list)
     version: str = __version__
     # rows of a section's table shown in the section; a longer table is shown whole
     # in the appendix
@@ -2012,6 +2014,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         not_scored=not_scored,
         not_scored_count=sum(len(g) for g in unscored.values()),
         inventory=_inventory_summary(ev),
+        comments=[i for i in items if i.section in TOOL_SECTIONS],
     )
 
 
