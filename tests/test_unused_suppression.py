@@ -9,7 +9,10 @@ import sys
 
 import parso
 from backend_lens import config
+from backend_lens.detectors import base
+from backend_lens.engine import analysis
 from backend_lens.engine.project import Project
+from backend_lens.model import Deferred
 
 from .helpers import analyze_files, apply_fix, only, write_files
 
@@ -257,3 +260,65 @@ def test_report_lists_it_apart_and_scores_nothing(tmp_path):
     assert "- **LENS001** [info] `app.py:1` — `# backend-lens: ignore[ORM001]` silences" in block
     assert "LENS001" not in md.split("\n## ", 2)[2]  # in no report section
     assert "points by rule: LENS001" not in md
+
+
+def test_codes_written_in_the_comment_stay_data(tmp_path):
+    (tmp_path / "app.py").write_text("x = 1  # backend-lens: ignore[<b>bold</b>, a`b]\n")
+    (f,) = lens(analyze_files(tmp_path))
+    # each quoted whole, a backtick inside included
+    assert f.message == (
+        "`` # backend-lens: ignore[<b>bold</b>, a`b] ``: `<b>bold</b>`, `` a`b `` are not "
+        "rule codes or names: remove them"
+    )
+    out = tmp_path / "r.html"
+    subprocess.run(
+        [sys.executable, "-m", "backend_lens", "report", str(tmp_path), "-o", str(out)]
+        + ["--format", "html", "-q"],
+        check=True,
+    )
+    html = out.read_text()
+    assert "<b>bold</b>" not in html and "<code>&lt;b&gt;bold&lt;/b&gt;</code>" in html
+
+
+def _patched(monkeypatch, code: str, wrap) -> None:
+    """The detector of ``code`` replaced by ``wrap(real_func)`` in the engine's registry."""
+    index = next(i for i, d in enumerate(base.REGISTRY) if code in d.codes)
+    real = base.REGISTRY[index]
+    patched = list(base.REGISTRY)
+    patched[index] = base.Detector(real.name, real.codes, wrap(real.func), real.section)
+    monkeypatch.setattr(analysis, "REGISTRY", patched)
+
+
+def test_not_judged_when_a_check_failed_on_the_file(tmp_path, monkeypatch):
+    def failing(func):
+        def run(ctx):
+            raise AttributeError("half-typed code this check did not expect")
+
+        return run
+
+    files = {"app.py": "import requests\nx = 1  # backend-lens: ignore[INT001]\n"}
+    assert len(lens(analyze_files(tmp_path / "ok", files))) == 1
+    _patched(monkeypatch, "INT001", failing)
+    # INT001 did not run: whether the comment silences something is not known
+    assert lens(analyze_files(tmp_path / "failed", files)) == []
+
+
+def test_not_judged_when_a_cross_file_check_failed(tmp_path, monkeypatch):
+    def failing_judgement(func):
+        def run(ctx):
+            for item in func(ctx):
+                if isinstance(item, Deferred):
+
+                    def judge(index):
+                        raise KeyError("a fact this judgement did not expect")
+
+                    item = Deferred(item.reads, judge, item.lines)
+                yield item
+
+        return run
+
+    src = VIEWS.format(comment="  # backend-lens: ignore[DBP001]")
+    files = {"shop/models.py": MODELS, "shop/views.py": src}
+    _patched(monkeypatch, "DBP001", failing_judgement)
+    found = analyze_files(tmp_path, files)
+    assert only(found, "DBP001") == [] and lens(found) == []

@@ -8,6 +8,7 @@ findings a user sees (deferred checks judged, suppressions and settings applied)
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 
 from .. import catalogue
@@ -252,7 +253,7 @@ def unused_suppressions(
     rule = cat.rules[UNUSED_SUPPRESSION]
     if not config.rule_enabled(rule.code, rule.name):
         return []
-    if result.syntax_errors or result.errors or getattr(result, "unjudged", False):
+    if result.syntax_errors or result.errors or result.unjudged:
         return []
     severity = config.severity.get(rule.code, rule.severity)
     out = []
@@ -260,7 +261,7 @@ def unused_suppressions(
         comment = ignore.text[ignore.start : ignore.end]
         if ignore.written is None:
             if (line, None) not in used:
-                message = f"`{comment}` silences nothing on this statement: remove it"
+                message = f"{_span(comment)} silences nothing on this statement: remove it"
                 out.append(_lens001(result.path, line, ignore, message, (), severity))
             continue
         unknown, unused, itself = [], [], []
@@ -280,7 +281,7 @@ def unused_suppressions(
             continue
         keep = tuple(w for w in ignore.written if w not in bad)
         if not keep and not unknown and not itself:
-            message = f"`{comment}` silences nothing on this statement: remove it"
+            message = f"{_span(comment)} silences nothing on this statement: remove it"
         else:
             parts = []
             if unknown:
@@ -304,7 +305,7 @@ def unused_suppressions(
                     "(turn it off in the settings instead)"
                 )
             what = "it" if len(bad) == 1 else "them"
-            message = f"`{comment}`: {'; '.join(parts)}: remove {what}" + (
+            message = f"{_span(comment)}: {'; '.join(parts)}: remove {what}" + (
                 " from the list" if keep else ""
             )
         out.append(_lens001(result.path, line, ignore, message, keep, severity))
@@ -312,7 +313,15 @@ def unused_suppressions(
 
 
 def _codes(written: list[str]) -> str:
-    return ", ".join(f"`{w}`" for w in written)
+    return ", ".join(_span(w) for w in written)
+
+
+def _span(text: str) -> str:
+    """``text`` as a Markdown code span, whatever backticks it holds."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _lens001(
