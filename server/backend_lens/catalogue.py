@@ -39,7 +39,12 @@ SECTIONS = (
     ("Third-Party Security Integration", "Security Implementation"),
 )
 SECTION_NAMES = tuple(s for s, _ in SECTIONS)
+# sections of rules about Backend Lens's own comments, not about the project's
+# code: not a heading of the report (it lists their findings apart, under the
+# Executive Summary), and their rules weigh on no score (``score: none``)
+TOOL_SECTIONS = ("Suppression Comments",)
 SCORES = ("api", "database", "service")
+NO_SCORE = "none"
 REQUIRED_KEYS = (
     "code",
     "name",
@@ -144,9 +149,12 @@ def parse_page(path: Path) -> Rule:
     missing_h = [h for h in REQUIRED_HEADINGS if h not in sections]
     if missing_h:
         raise CatalogueError(f"{path}: missing sections {', '.join(missing_h)}")
-    if meta["section"] not in SECTION_NAMES:
+    if meta["section"] not in SECTION_NAMES + TOOL_SECTIONS:
         raise CatalogueError(f"{path}: unknown report section {meta['section']!r}")
-    if meta["score"] not in SCORES:
+    if meta["section"] in TOOL_SECTIONS:
+        if meta["score"] != NO_SCORE:
+            raise CatalogueError(f"{path}: a rule about Backend Lens's comments has score: none")
+    elif meta["score"] not in SCORES:
         raise CatalogueError(f"{path}: score must be one of {SCORES}")
     try:
         severity = Severity(meta["severity"])

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .source.suppress import Ignore
 
 Pos = tuple[int, int]  # (line 1-based, column 0-based in code points)
 
@@ -97,8 +101,11 @@ class FileResult:
     facts: object  # facts.model.FileFacts
     local: list[Finding] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)
-    suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    # line -> the suppression comment on it (source/suppress.Ignore)
+    suppressions: dict[int, Ignore] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     syntax_errors: int = 0
     lines: int = 0
     skipped: str | None = None  # reason the file was not analysed (binary, too large ...)
+    # a deferred check failed at the last judging: its findings are missing
+    unjudged: bool = False

@@ -8,6 +8,7 @@ findings a user sees (deferred checks judged, suppressions and settings applied)
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 
 from .. import catalogue
@@ -15,11 +16,11 @@ from ..config import Config
 from ..detectors import REGISTRY, Context
 from ..facts.extract import extract
 from ..facts.model import FileFacts
-from ..model import Deferred, FileResult, Finding
+from ..model import Deferred, Edit, FileResult, Finding, Fix
 from ..source import parsing
 from ..source import syntax as sx
 from ..source.lines import split_lines
-from ..source.suppress import is_suppressed, parse_suppressions
+from ..source.suppress import Ignore, parse_suppressions, silencing
 from . import manifests
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,15 @@ _TOLD: set[tuple[str, str]] = set()  # (file, error) of failed deferred checks a
 # keeps most of a document's Deferreds from one edit to the next (engine/incremental.py)
 _JUDGED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 judge_failures = 0  # deferred checks that failed in this process (engine/snapshot.py)
+# rules the engine itself reports (no detector): suppression comments that silence nothing
+UNUSED_SUPPRESSION = "LENS001"
+ENGINE_RULES = (UNUSED_SUPPRESSION,)
 
 
 def check_registry() -> None:
     """The engine refuses to start when detectors and the catalogue disagree."""
     cat = catalogue.load()
-    emitted = {code for d in REGISTRY for code in d.codes}
+    emitted = {code for d in REGISTRY for code in d.codes} | set(ENGINE_RULES)
     missing_docs = sorted(emitted - set(cat.rules))
     missing_detectors = sorted(set(cat.rules) - emitted)
     problems = []
@@ -93,7 +97,7 @@ def analyze(
             f"what this file defines (models, routes, settings) could not be read ({why}); "
             "other files' checks do not see it"
         )
-    result.suppressions = parse_suppressions(lines)
+    result.suppressions = parse_suppressions(lines, module)
     ctx = Context(path, rel_path, text, lines, module, by_type, result.facts, _calls=calls_of)
     cat = catalogue.load()
     for det in REGISTRY:
@@ -178,6 +182,7 @@ def judge(result: FileResult, index) -> list[Finding]:
     global judge_failures
     found: list[Finding] = []
     generation = getattr(index, "generation", None)
+    result.unjudged = False
     for d in result.deferred:
         key = None
         if generation is not None:
@@ -193,6 +198,7 @@ def judge(result: FileResult, index) -> list[Finding]:
                 _JUDGED[d] = (index, key, judged)
         except Exception as exc:
             judge_failures += 1
+            result.unjudged = True
             log.debug("a deferred check failed on %s", result.path, exc_info=True)
             key = (result.path, type(exc).__name__)
             if key not in _TOLD:  # once, not on every re-judgement
@@ -208,16 +214,20 @@ def judge(result: FileResult, index) -> list[Finding]:
 def finish(result: FileResult, found: list[Finding], config: Config | None = None) -> list[Finding]:
     """``found`` (a file's local and judged findings) as the user sees them: rules
     turned off and suppressed findings left out, duplicates once, severities from
-    the settings, in order."""
+    the settings, in order; and the suppression comments that silenced none of
+    them (LENS001), since ``found`` is all the file's findings."""
     config = config or Config()
     cat = catalogue.load()
     out = []
     seen = set()
+    used: set[tuple[int, str | None]] = set()  # (line, key) of suppressions that silenced
     for f in found:
         rule = cat.rules.get(f.code)
         if rule is None or not config.rule_enabled(f.code, rule.name):
             continue
-        if is_suppressed(result.suppressions, f.stmt_lines, f.code, rule.name):
+        silenced = silencing(result.suppressions, f.stmt_lines, f.code, rule.name)
+        if silenced:
+            used.update(silenced)
             continue
         key = (f.code, f.start, f.end, f.message)
         if key in seen:
@@ -225,5 +235,129 @@ def finish(result: FileResult, found: list[Finding], config: Config | None = Non
         seen.add(key)
         f.severity = config.severity.get(f.code, rule.severity)
         out.append(f)
+    if result.suppressions:
+        out.extend(unused_suppressions(result, used, config))
     out.sort(key=Finding.sort_key)
     return out
+
+
+def unused_suppressions(
+    result: FileResult, used: set[tuple[int, str | None]], config: Config
+) -> list[Finding]:
+    """LENS001: each suppression comment of ``result`` that silenced nothing, or
+    names a code no rule has. ``used``: the (line, key) that silenced a finding.
+    Codes of rules turned off in the settings are not judged (the rule did not
+    run); nor is a file whose findings are incomplete (syntax errors, a check
+    that failed), where "silences nothing" could be wrong."""
+    cat = catalogue.load()
+    rule = cat.rules[UNUSED_SUPPRESSION]
+    if not config.rule_enabled(rule.code, rule.name):
+        return []
+    if result.syntax_errors or result.errors or result.unjudged:
+        return []
+    severity = config.severity.get(rule.code, rule.severity)
+    out = []
+    for line, ignore in sorted(result.suppressions.items()):
+        comment = ignore.text[ignore.start : ignore.end]
+        if ignore.written is None:
+            if (line, None) not in used:
+                message = f"{_span(comment)} silences nothing on this statement: remove it"
+                out.append(_lens001(result.path, line, ignore, message, (), severity))
+            continue
+        unknown, unused, itself = [], [], []
+        for written in ignore.written:
+            key = written.upper()
+            named = cat.get(written)
+            if named is None:
+                unknown.append(written)
+            elif named.code == rule.code:
+                itself.append(written)
+            elif not config.rule_enabled(named.code, named.name):
+                continue  # the rule did not run: nothing to judge
+            elif (line, key) not in used:
+                unused.append(written)
+        bad = [*unknown, *unused, *itself]
+        if not bad:
+            continue
+        keep = tuple(w for w in ignore.written if w not in bad)
+        if not keep and not unknown and not itself:
+            message = f"{_span(comment)} silences nothing on this statement: remove it"
+        else:
+            parts = []
+            if unknown:
+                parts.append(
+                    f"{_codes(unknown)} "
+                    + (
+                        "is not a rule code or name"
+                        if len(unknown) == 1
+                        else "are not rule codes or names"
+                    )
+                )
+            if unused:
+                parts.append(
+                    f"{_codes(unused)} "
+                    + ("silences" if len(unused) == 1 else "silence")
+                    + " nothing on this statement"
+                )
+            if itself:
+                parts.append(
+                    f"{_codes(itself)} cannot be silenced with a comment "
+                    "(turn it off in the settings instead)"
+                )
+            what = "it" if len(bad) == 1 else "them"
+            message = f"{_span(comment)}: {'; '.join(parts)}: remove {what}" + (
+                " from the list" if keep else ""
+            )
+        out.append(_lens001(result.path, line, ignore, message, keep, severity))
+    return out
+
+
+def _codes(written: list[str]) -> str:
+    return ", ".join(_span(w) for w in written)
+
+
+def _span(text: str) -> str:
+    """``text`` as a Markdown code span, whatever backticks it holds."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _lens001(
+    path: str, line: int, ignore: Ignore, message: str, keep: tuple[str, ...], severity
+) -> Finding:
+    """A LENS001 finding on the comment, with the edit that removes it (or only
+    the codes not in ``keep``). Not suppressible: a comment that silences the
+    report of an unused comment would itself silence nothing."""
+    if keep:
+        title = "Remove the codes that silence nothing"
+        edit = Edit(
+            path,
+            (line, ignore.start),
+            (line, ignore.end),
+            f"# backend-lens: ignore[{', '.join(keep)}]",
+        )
+    else:
+        title = "Remove the suppression comment"
+        edit = _removal(path, line, ignore)
+    return Finding(
+        code=UNUSED_SUPPRESSION,
+        message=message,
+        path=path,
+        start=(line, ignore.start),
+        end=(line, ignore.end),
+        stmt_lines=(line, line),
+        fix=Fix(title, (edit,)),
+        severity=severity,
+    )
+
+
+def _removal(path: str, line: int, ignore: Ignore) -> Edit:
+    """The edit that takes the comment ``ignore`` off its line: with the blanks
+    before it; text after it on the line stays a comment (``# reason``)."""
+    text = ignore.text
+    if text[ignore.end :].strip():
+        return Edit(path, (line, ignore.start), (line, ignore.end), "#")
+    before = len(text[: ignore.start].rstrip(" \t"))
+    return Edit(path, (line, before), (line, len(text)), "")

@@ -541,7 +541,7 @@ class IncrementalFile:
         result.facts = facts
 
         # -- findings ---------------------------------------------------------------
-        result.suppressions = parse_suppressions(lines)
+        result.suppressions = parse_suppressions(lines, module)
         cat = catalogue.load()
         enabled = [
             d

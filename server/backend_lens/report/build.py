@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__, catalogue
-from ..catalogue import SECTIONS
+from ..catalogue import SECTIONS, TOOL_SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
 from ..detectors.domain import HANDLER_METHODS
@@ -83,6 +83,8 @@ class Report:
     not_scored: list[str] = field(default_factory=list)
     not_scored_count: int = 0
     inventory: str = ""
+    # findings about Backend Lens's own comments (LENS001), listed apart: no section
+    comments: list[Item] = field(default_factory=list)
     version: str = __version__
     # rows of a section's table shown in the section; a longer table is shown whole
     # in the appendix
@@ -1987,9 +1989,13 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         s.groups = by_rule(s.items, cat)
         WRITERS[heading](ev, s)
         parts.setdefault(part, []).append(s)
-    all_groups = by_rule(items, cat)
+    # findings about Backend Lens's own comments (LENS001) are listed apart, under the
+    # Executive Summary: they are no recommendation or roadmap item for the code
+    comments = [i for i in items if i.section in TOOL_SECTIONS]
+    code_items = [i for i in items if i.section not in TOOL_SECTIONS]
+    all_groups = by_rule(code_items, cat)
     rec, placed = recommend(all_groups)
-    planning = _planning(ev, items, rec)
+    planning = _planning(ev, code_items, rec)
     now = now or dt.datetime.now(dt.UTC)
     not_scored = []
     for kind, group in sorted(unscored.items()):
@@ -2010,9 +2016,9 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         lines=lines,
         scores=scores,
         score_model=scoring.MODEL_TEXT,
-        critical=[i for i in items if i.severity == "critical"],
+        critical=[i for i in code_items if i.severity == "critical"],
         parts=list(parts.items()),
-        critical_groups=by_rule([i for i in items if i.severity == "critical"], cat),
+        critical_groups=by_rule([i for i in code_items if i.severity == "critical"], cat),
         recommendations=rec,
         recommendation_groups=placed,
         recommendation_notes=empty_notes(placed),
@@ -2025,6 +2031,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         not_scored=not_scored,
         not_scored_count=sum(len(g) for g in unscored.values()),
         inventory=_inventory_summary(ev),
+        comments=comments,
     )
 
 

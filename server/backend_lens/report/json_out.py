@@ -137,5 +137,7 @@ def to_json(report: Report) -> str:
         "inventory": report.inventory,
         "skipped": list(report.skipped),
         "findings": [_item(i) for i in report.findings],
+        # the findings about suppression comments (LENS001), also in "findings"
+        "comments": [_item(i) for i in report.comments],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
