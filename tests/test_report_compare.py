@@ -314,8 +314,25 @@ def test_headings_and_html(tmp_path):
     expected = [h for h in HEADINGS if h != "## Critical Implementation Issues"]
     assert found == [expected[0], "## Changes since `HEAD`", *expected[1:], APPENDIX]
     html = report(project, tmp_path / "r.html", "--compare", "HEAD", "--format", "html")
-    assert "<h2>Changes since <code>HEAD</code></h2>" in html
-    assert html.index("Changes since") < html.index("Executive Summary")
+    assert '<h2 id="changes-since">Changes since <code>HEAD</code>' in html
+    assert '<a href="#changes-since">Changes since HEAD</a>' in html  # in the sidebar
+    section = html.split('<section id="changes-section"')[1].split("</section>")[0]
+    assert html.index('id="changes-since"') < html.index('id="executive-summary"')
+    # the same counts and findings as the Markdown section
+    counts = re.search(r"^- \*\*Findings\*\*: (.*?)\.$", md, re.M).group(1)
+    assert f"<strong>Findings</strong>: {counts}." in section
+    listed = md.split("New findings")[1].split("Fixed findings")[0]
+    new = re.findall(r"^- \*\*([A-Z]+\d{3})\*\* \[\w+\] `([^`]+)`", listed, re.M)
+    assert new
+    for code, location in new:
+        link = rf'<span class="rule">{code}</span> <a class="loc" href="[^"]+">{re.escape(location)}</a>'
+        assert re.search(link, section)
+    # a fixed finding is REF's: named, not linked (the line may be gone)
+    at_ref = md.split("Fixed findings")[1].split("\n## ")[0]
+    fixed = re.findall(r"^- \*\*([A-Z]+\d{3})\*\* \[\w+\] `([^`]+)`", at_ref, re.M)
+    assert fixed
+    for code, location in fixed:
+        assert f'<span class="rule">{code}</span> <code>{location}</code>' in section
 
 
 def test_a_long_list_is_cut_with_a_count(tmp_path):

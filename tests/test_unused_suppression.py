@@ -279,6 +279,9 @@ def test_codes_written_in_the_comment_stay_data(tmp_path):
     )
     html = out.read_text()
     assert "<b>bold</b>" not in html and "<code>&lt;b&gt;bold&lt;/b&gt;</code>" in html
+    # listed under the Executive Summary, as in the Markdown report
+    block = html.split("Suppression comments that silence nothing")[1].split("</ul>")[0]
+    assert '<span class="rule">LENS001</span> <a class="loc" href="app.py#L1">app.py:1</a>' in block
 
 
 def _patched(monkeypatch, code: str, wrap) -> None:
