@@ -1924,6 +1924,7 @@ def _missing_evidence(ev: Evidence) -> dict[str, str]:
     has_db = bool(
         ev.inv.models
         or ev.setting("DATABASES")
+        or ev.setting("SQLALCHEMY_DATABASE_URI")  # Flask-SQLAlchemy's
         or any(f.engines for f in ev.project.index.files.values())
     )
     if not has_db:
