@@ -14,7 +14,6 @@ from ..catalogue import SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
 from ..detectors.domain import HANDLER_METHODS
-from ..engine import manifests
 from ..engine.project import Project
 from ..facts.errors import carries, error_shapes, shape_text
 from ..facts.index import ClassRef
@@ -70,6 +69,7 @@ class Report:
     not_scored: list[str] = field(default_factory=list)
     not_scored_count: int = 0
     inventory: str = ""
+    application_lines: int = 0  # the lines the scores are normalised by
     version: str = __version__
 
 
@@ -1957,11 +1957,9 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         else:
             unscored.setdefault(kind, []).append(f)
     items = [_item(project, f, cat) for f in scored]
-    # lines of code: the dependency manifests among the files analysed are not code
-    lines = sum(
-        r.lines for p, r in project.results.items() if manifests.kind_of(project.rel(p)) is None
-    )
-    scores = scoring.compute(scored, cat, lines, _missing_evidence(ev))
+    # the scores are normalised by the lines of application code (not tests, migrations, scripts)
+    lines, application_lines = scoring.measure_lines(project)
+    scores = scoring.compute(scored, cat, application_lines, _missing_evidence(ev))
     parts: dict[str, list[Section]] = {}
     for heading, part in SECTIONS:
         s = Section(heading, [i for i in items if i.section == heading])
@@ -1986,6 +1984,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         root=project.root.name,
         files_analyzed=len(project.results),
         lines=lines,
+        application_lines=application_lines,
         scores=scores,
         score_model=scoring.MODEL_TEXT,
         critical=[i for i in items if i.severity == "critical"],

@@ -46,6 +46,7 @@ def to_json(report: Report) -> str:
         "root": report.root,
         "files_analyzed": report.files_analyzed,
         "lines": report.lines,
+        "application_lines": report.application_lines,
         "scores": {
             key: {
                 "name": s.name,
