@@ -20,7 +20,7 @@ from ..facts.index import ClassRef
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding, Severity
-from . import scoring
+from . import scoring, strengths
 from .evidence import Evidence, is_service_module, show
 from .mdtext import code as md_code
 from .mdtext import message as md_message
@@ -70,6 +70,7 @@ class Report:
     not_scored_count: int = 0
     inventory: str = ""
     application_lines: int = 0  # the lines the scores are normalised by
+    strengths: list[str] = field(default_factory=list)  # report/strengths.py
     version: str = __version__
 
 
@@ -1999,6 +2000,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         not_scored=not_scored,
         not_scored_count=sum(len(g) for g in unscored.values()),
         inventory=_inventory_summary(ev),
+        strengths=strengths.strengths(ev, {i.code for i in items}),
     )
 
 

@@ -61,6 +61,7 @@ def to_json(report: Report) -> str:
             for key, s in report.scores.items()
         },
         "score_model": report.score_model,
+        "strengths": list(report.strengths),
         "critical": [_item(i) for i in report.critical],
         "parts": [
             {
