@@ -125,8 +125,9 @@ def test_every_strength_is_claimed_with_its_evidence(tmp_path):
         s, "Every endpoint that changes data requires authentication: 1 of 1"
     )
     assert "`select_related` ×1 (first at `shop/views.py:12`)" in _one(s, "Related rows are loaded")
-    assert "1 explicit index on 1 model (e.g. `Order` at `shop/models.py:8`)" in _one(
-        s, "Indexes are declared"
+    assert _one(s, "Indexes are declared").startswith(
+        "Indexes are declared: 1 explicit index on 1 model (e.g. `Order` at `shop/models.py:8`); "
+        "no Django query was found that filters or sorts on a field without an index"
     )
     assert "(`atomic` ×1, first at `shop/views.py:15`)" in _one(s, "Transactions are used")
     assert "1 of 1, 1 with back-off (e.g. `notify` at `shop/tasks.py:7`)" in _one(
@@ -250,3 +251,24 @@ def test_no_strength_says_so(tmp_path):
     report = build_report(project)
     assert report.strengths == []
     assert "**Strengths**: none that the facts show" in render(report, "markdown")
+
+
+def test_indexes_of_sqlalchemy_models_claim_no_more_than_the_declarations(tmp_path):
+    # DBP001 judges Django queries only: no claim about the queries here
+    models = (
+        "from sqlalchemy import Column, Integer, String\n"
+        "from sqlalchemy.orm import (\n    declarative_base,\n    joinedload,\n)\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class Item(Base):\n    __tablename__ = 'items'\n"
+        "    id = Column(Integer, primary_key=True)\n    sku = Column(String, index=True)\n\n\n"
+        "def items(session):\n    return session.query(Item).options(joinedload('parts')).all()\n"
+    )
+    write_files(tmp_path, {"app/__init__.py": "", "app/models.py": models})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    s = build_report(project).strengths
+    assert _one(s, "Indexes are declared") == (
+        "Indexes are declared: 1 explicit index on 1 model (e.g. `Item` at `app/models.py:10`)."
+    )
+    # the import of joinedload is not where it is used
+    assert "`joinedload` ×1 (first at `app/models.py:17`)" in _one(s, "Related rows are loaded")

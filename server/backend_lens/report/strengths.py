@@ -48,8 +48,16 @@ def _line_of(ev: Evidence, path: str, pattern: str) -> int | None:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    in_import = False  # inside `from x import (\n a,\n b,\n)`
     for n, line in enumerate(text.splitlines(), 1):
-        if re.search(pattern, line):
+        head = line.lstrip()
+        if in_import:
+            in_import = ")" not in line
+            continue
+        if head.startswith(("import ", "from ")):
+            in_import = "(" in line and ")" not in line
+            continue
+        if not head.startswith("#") and re.search(pattern, line):
             return n
     return None
 
@@ -191,13 +199,18 @@ def _indexes(ev: Evidence) -> str | None:
     if not declared:
         return None
     total = sum(n for _, n in declared)
-    first = declared[0][0]
+    first = max(declared, key=lambda d: d[1])[0]
     return (
-        f"Indexes are declared where queries need them: {_plural(total, 'explicit index', 'explicit indexes')} "
+        f"Indexes are declared: {_plural(total, 'explicit index', 'explicit indexes')} "
         f"on {_plural(len(declared), 'model')} (e.g. {md_code(first.cls.name)} at "
-        f"{_at(ev.project.rel(first.facts.path), first.cls.start[0])}); no query was found that "
-        "filters or sorts on a field without an index, nor a row-identifying field without a "
-        "unique constraint."
+        f"{_at(ev.project.rel(first.facts.path), first.cls.start[0])})"
+        + (
+            # DBP001 and SCH003 judge Django models only
+            "; no Django query was found that filters or sorts on a field without an index, "
+            "nor a row-identifying field without a unique constraint."
+            if ev.models
+            else "."
+        )
     )
 
 
