@@ -51,7 +51,7 @@ class Score:
     findings: int
     penalty: float
     explanation: str
-    # (rule code, findings, points before the size factor), the costliest first
+    # (rule code, findings, points before they are divided by the lines), the costliest first
     by_rule: tuple[tuple[str, int, float], ...] = ()
 
     @property
