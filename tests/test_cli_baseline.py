@@ -210,3 +210,38 @@ def test_quiet_leaves_out_the_summary_lines(tmp_path):
     assert r.returncode == 0 and r.stderr == "" and r.stdout == "No problems found.\n"
     r = check(proj, base)
     assert r.returncode == 0 and "3 known findings left out" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "gitlab"])
+def test_a_new_repeat_of_a_known_finding_gets_its_own_fingerprint(tmp_path, fmt):
+    """The same flagged line twice in a file: the known first one is left out, and
+    the new second one keeps the fingerprint it has in a check without the
+    baseline, so code scanning and GitLab do not take it for the known one."""
+    proj, base = legacy(tmp_path)
+    (proj / "jobs.py").write_text(JOBS + "requests.get('http://b')\n")
+
+    def prints(result) -> dict[tuple[str, int], str]:
+        doc = json.loads(result.stdout)
+        if fmt == "sarif":
+            return {
+                (
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                ): r["partialFingerprints"]["backendLens/v1"]
+                for r in doc["runs"][0]["results"]
+            }
+        return {
+            (i["location"]["path"].rsplit("/", 1)[-1], i["location"]["lines"]["begin"]): i[
+                "fingerprint"
+            ]
+            for i in doc
+        }
+
+    everything = prints(run("check", "proj", "--format", fmt, cwd=tmp_path))
+    assert len(set(everything.values())) == 4
+    new = check(proj, base, "--format", fmt)
+    assert new.returncode == 1, new.stderr
+    ((place, fingerprint),) = prints(new).items()
+    assert place[1] == 5  # the new repeat, not the known line 3
+    assert fingerprint == everything[place]
+    assert fingerprint != everything[(place[0], 3)]

@@ -240,17 +240,21 @@ def test_test_settings_findings_are_not_scored(tmp_path, capsys):
     check = run(tmp_path, capsys, "check")
     assert "INT001" in check  # still available
     report = run(tmp_path, capsys, "report")
-    medium = report.split("### Medium Priority Implementations")[1].split("###")[0]
-    assert "INT001" not in medium
+
+    def recommended(text: str) -> str:
+        return text.split("## Implementation Recommendations")[1].split(
+            "## Implementation Planning"
+        )[0]
+
+    assert "INT001" not in recommended(report)
     assert "1 finding in test settings: INT001 ×1 (`shop/tests/settings.py:3`)" in report
     # the switch brings it back
     assert main(["report", str(tmp_path), "-q", "--include-tests"]) == 0
-    medium = capsys.readouterr().out.split("### Medium Priority Implementations")[1].split("###")[0]
-    assert "INT001" in medium
+    assert "(INT001, warning, 1 place" in recommended(capsys.readouterr().out)
     # and so does the setting
     (tmp_path / "pyproject.toml").write_text("[tool.backend-lens]\ninclude-tests = true\n")
     report = run(tmp_path, capsys, "report")
-    assert "INT001" in report.split("### Medium Priority Implementations")[1].split("###")[0]
+    assert "(INT001, warning, 1 place" in recommended(report)
 
 
 def test_file_kinds(tmp_path):

@@ -73,3 +73,23 @@ def test_json_report_written_to_a_file(tmp_path, capsys):
     assert main(["report", str(SHOP), "--format", "json", "-o", str(out), "-q", "--no-cache"]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["root"] and data["scores"]["service"]["value"] is not None
+
+
+def test_json_report_groups_findings_by_rule_as_the_markdown_does(capsys):
+    data = json.loads(_report(capsys, "--format", "json"))
+    md = _report(capsys)
+    sections = [s for part in data["parts"] for s in part["sections"]]
+    for s in sections:
+        places = [p for r in s["rules"] for p in r["places"]]
+        assert sorted(places) == sorted(f"{f['path']}:{f['line']}" for f in s["findings"])
+    orm = next(r for s in sections for r in s["rules"] if r["code"] == "ORM001")
+    assert orm["count"] == 2 and orm["effort"] == "S"
+    assert orm["endpoints"] == ["GET /api/reports/orders.csv"]
+    assert orm["tasks"] == ["reconcile_settlements"]
+    assert f"- **ORM001** [{orm['severity']}] {orm['title']}: 2 places" in md
+    # each recommendation as a rule, in the list and order of the Markdown lines
+    for key, lines in data["recommendations"].items():
+        rules = data["recommended_rules"][key]
+        assert all(f"({r['code']}, " in line for r, line in zip(rules, lines, strict=True))
+    task = next(f for f in data["findings"] if f["code"] == "ORM001" and f["task"])
+    assert task["task"] == "reconcile_settlements" and task["endpoint"] is None

@@ -71,18 +71,21 @@ def format_github(findings: Iterable[Finding], display: Callable[[str], str]) ->
     return "".join(out)
 
 
-def gitlab_issues(findings: Iterable[Finding], display: Callable[[str], str]) -> list[dict]:
+def gitlab_issues(
+    findings: Iterable[Finding], display: Callable[[str], str], among: list[Finding] | None = None
+) -> list[dict]:
     """The Code Quality issues of ``findings``. Each fingerprint is SARIF's
     ``backendLens/v1`` (rule, file name, the flagged line's text), so an issue
     keeps it when lines are added or removed above it; the occurrence number
     counts repeats per rule, file *name* and text, so that two files of the same
-    name with the same flagged line still get two fingerprints."""
+    name with the same flagged line still get two fingerprints. ``among``: every
+    finding of the check when a baseline left some out."""
     from .sarif import fingerprint_of, line_keys  # reads files: not needed by the other formats
 
     cat = catalogue.load()
     findings = list(findings)
     issues = []
-    keys = line_keys(findings, file_of=lambda f: Path(f.path).name)
+    keys = line_keys(findings, file_of=lambda f: Path(f.path).name, among=among)
     for f, (text, occurrence) in zip(findings, keys, strict=True):
         issues.append(
             {
@@ -99,8 +102,10 @@ def gitlab_issues(findings: Iterable[Finding], display: Callable[[str], str]) ->
     return issues
 
 
-def format_gitlab(findings: Iterable[Finding], display: Callable[[str], str]) -> str:
-    return json.dumps(gitlab_issues(findings, display), indent=2) + "\n"
+def format_gitlab(
+    findings: Iterable[Finding], display: Callable[[str], str], among: list[Finding] | None = None
+) -> str:
+    return json.dumps(gitlab_issues(findings, display, among), indent=2) + "\n"
 
 
 def fails(findings: Iterable[Finding], fail_on: str | None) -> bool:

@@ -373,6 +373,7 @@ def cmd_check(args) -> int:
         if not args.quiet:
             _err(f"recorded {count} finding{'' if count == 1 else 's'} in {args.write_baseline}")
         return EXIT_CLEAN
+    everything = findings  # fingerprints count repeats among all of them
     if known is not None:
         outcome = baseline.leave_out(findings, project.root, known, args.paths)
         findings = outcome.findings
@@ -383,14 +384,15 @@ def cmd_check(args) -> int:
     elif args.format == "sarif":
         from .sarif import to_sarif
 
-        text = json.dumps(to_sarif(findings, project.root), indent=2) + "\n"
+        text = json.dumps(to_sarif(findings, project.root, everything), indent=2) + "\n"
     elif args.format in ("github", "gitlab"):
         from . import ci_formats
 
-        formatter = (
-            ci_formats.format_github if args.format == "github" else ci_formats.format_gitlab
-        )
-        text = formatter(findings, lambda path: printable(_display_path(path)))
+        display = lambda path: printable(_display_path(path))  # noqa: E731
+        if args.format == "github":
+            text = ci_formats.format_github(findings, display)
+        else:
+            text = ci_formats.format_gitlab(findings, display, everything)
     else:
         text = printable(format_text(findings))
     _finish(project)

@@ -36,21 +36,24 @@ def _line(path: str, line: int, cache: dict[str, list[str]]) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def line_keys(findings, file_of=lambda f: f.path) -> list[tuple[str, int]]:
+def line_keys(findings, file_of=lambda f: f.path, among=None) -> list[tuple[str, int]]:
     """What :func:`fingerprint_of` reads of each finding, in order: the flagged
     line's text, stripped, and which repeat it is of the findings before it with
     the same rule, file (``file_of``: the path; GitLab's report counts by file
     name, so that two `views.py` never share a fingerprint) and line text (0 for
-    the first)."""
+    the first). Repeats are counted among ``among`` (default: ``findings``): the
+    findings of the whole check when a baseline left some out, so that a new
+    finding never takes the fingerprint of the known one it repeats."""
     file_lines: dict[str, list[str]] = {}
     seen: dict[tuple, int] = {}
-    keys = []
-    for f in findings:
+    keys: dict[int, tuple[str, int]] = {}
+    pool = findings if among is None else among
+    for f in pool:
         text = _line(f.path, f.start[0], file_lines).strip()
         key = (f.code, file_of(f), text)
         occurrence = seen[key] = seen.get(key, -1) + 1
-        keys.append((text, occurrence))
-    return keys
+        keys[id(f)] = (text, occurrence)
+    return [keys[id(f)] for f in findings]
 
 
 def fingerprints(findings: list[Finding]) -> list[str]:
@@ -61,7 +64,9 @@ def fingerprints(findings: list[Finding]) -> list[str]:
     ]
 
 
-def to_sarif(findings: list[Finding], root: Path) -> dict:
+def to_sarif(findings: list[Finding], root: Path, among: list[Finding] | None = None) -> dict:
+    """``among``: every finding of the check, when a baseline left some of
+    ``findings`` out (see :func:`line_keys`)."""
     cat = catalogue.load()
     rules = list(cat)
     index = {r.code: i for i, r in enumerate(rules)}
@@ -76,7 +81,7 @@ def to_sarif(findings: list[Finding], root: Path) -> dict:
         return quote(os.fsencode(rel), safe="/")
 
     results = []
-    for f, (text, occurrence) in zip(findings, line_keys(findings), strict=True):
+    for f, (text, occurrence) in zip(findings, line_keys(findings, among=among), strict=True):
         rule = cat.rules[f.code]
         region = {
             "startLine": f.start[0],

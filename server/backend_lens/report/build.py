@@ -19,12 +19,14 @@ from ..facts.errors import carries, error_shapes, shape_text
 from ..facts.index import ClassRef
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
-from ..model import Finding, Severity
+from ..model import Finding
 from . import scoring, strengths
 from .evidence import Evidence, is_service_module, show
+from .groups import Group, Locator, by_rule, rank_key, reach_md, where_md
 from .mdtext import code as md_code
 from .mdtext import message as md_message
 from .mdtext import text as md_text
+from .recommend import empty_notes, recommend, roadmap
 
 
 @dataclass
@@ -39,12 +41,20 @@ class Item:
     section: str
     tags: tuple[str, ...]
     fixable: bool
+    path: str = ""  # relative to the project root
+    line: int = 0
+    column: int = 0  # 1-based, in code points
+    abs_path: str = ""  # for editor links in the HTML report
+    endpoint: str = ""  # the endpoint whose handler holds it ("GET /orders/")
+    task: str = ""  # the background task that holds it
+    snippet: list[tuple[int, str]] = field(default_factory=list)  # (line, text) around it
 
 
 @dataclass
 class Section:
     heading: str
     items: list[Item] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)  # items by rule (report/groups.py)
     observations: list[str] = field(default_factory=list)
     table: list[list[str]] = field(default_factory=list)  # first row is the header
     # a picture for the HTML report (report/diagram.py), drawn under the heading
@@ -62,7 +72,10 @@ class Report:
     score_model: str
     critical: list[Item]
     parts: list[tuple[str, list[Section]]]
-    recommendations: dict[str, list[str]]
+    critical_groups: list[Group]
+    recommendations: dict[str, list[str]]  # Markdown lines per list (report/recommend.py)
+    recommendation_groups: dict[str, list[Group]]  # the same, as rule groups
+    recommendation_notes: dict[str, str]  # what an empty list says
     planning: dict[str, list[str]]
     findings: list[Item]
     skipped: list[str]
@@ -72,6 +85,9 @@ class Report:
     application_lines: int = 0  # the lines the scores are normalised by
     strengths: list[str] = field(default_factory=list)  # report/strengths.py
     version: str = __version__
+    # rows of a section's table shown in the section; a longer table is shown whole
+    # in the appendix
+    table_rows: int = 20
 
 
 def _first_sentence(text: str) -> str:
@@ -96,14 +112,37 @@ def _first_sentence(text: str) -> str:
 SQLALCHEMY_ROOTS = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"}
 
 
-def _advice(text: str) -> str:
+def _advice(text: str, code: str = "") -> str:
     """The first sentence of a rule's advice; when that only says no automatic fix
-    exists, the sentence after it too (what to do by hand)."""
-    first = _first_sentence(text)
+    exists, the sentence after it too (what to do by hand). A code example or a
+    numbered list stays on the rule's page (`backend-lens explain CODE`): the
+    sentence stops before it."""
+    page = f" (`backend-lens explain {code}` shows how)" if code else ""
+
+    def sentence(part: str) -> str:
+        fence = part.find("```")
+        if fence != -1:
+            part = part[:fence]
+        first = _first_sentence(part).strip()
+        if fence != -1 and first == " ".join(part.split()):
+            # the sentence ran into the example: end it there
+            return first.rstrip(":, ") + page + "."
+        listed = re.match(r"(.*?):\s*1\.$", first)
+        if listed:
+            rest = " ".join(part.split())[len(first) :].strip()
+            step = re.split(r"\s\d+\.(?:\s|$)", _first_sentence(rest))[0]
+            return (
+                f"{listed.group(1)}: {step[:1].lower()}{step[1:]}"
+                if step
+                else listed.group(1) + "."
+            )
+        return first
+
+    first = sentence(text)
     if re.match(r"No (automatic|quick) (fix|edit)", first):
-        rest = " ".join(text.split())[len(first) :].strip()
+        rest = " ".join(text.split())[len(_first_sentence(text)) :].strip()
         if rest:
-            return f"{first} {_first_sentence(rest)}"
+            return f"{first} {sentence(rest)}"
     return first
 
 
@@ -118,27 +157,37 @@ def _fix_text(project: Project, f: Finding, rule) -> str:
         or (not index.uses("django") and any(index.uses(r) for r in SQLALCHEMY_ROOTS))
     )
     if rule.sections.get("Fix with SQLAlchemy") and sqlalchemy:
-        return _advice(rule.sections["Fix with SQLAlchemy"])
+        return _advice(rule.sections["Fix with SQLAlchemy"], rule.code)
     if f.fix:
-        return _advice(rule.sections.get("Fix", ""))
+        return _advice(rule.sections.get("Fix", ""), rule.code)
     return _advice(
-        rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", "")
+        rule.sections.get("Use instead", "").split("```")[0] or rule.sections.get("Fix", ""),
+        rule.code,
     )
 
 
-def _item(project: Project, f: Finding, cat) -> Item:
+def _item(project: Project, f: Finding, cat, locator: Locator) -> Item:
     rule = cat.rules[f.code]
+    rel = project.rel(f.path)
+    place = locator.place(f.path, rel, f.start[0])
     return Item(
         code=f.code,
         name=rule.name,
         severity=f.severity.value,
-        location=f"{project.rel(f.path)}:{f.start[0]}",
+        location=f"{rel}:{f.start[0]}",
         message=f.message,
         why=_first_sentence(rule.sections.get("Why is this bad?", "")),
         fix=_fix_text(project, f, rule),
         section=rule.section,
         tags=rule.tags,
         fixable=f.fix is not None,
+        path=rel,
+        line=f.start[0],
+        column=f.start[1] + 1,
+        abs_path=str(f.path),
+        endpoint=place.endpoint,
+        task=place.task,
+        snippet=place.snippet,
     )
 
 
@@ -344,11 +393,11 @@ def _endpoint_table(eps, s: Section) -> None:
         )
     if len(eps) > ENDPOINT_ROWS:
         s.observations.append(
-            f"The endpoint table below shows the first {ENDPOINT_ROWS} of {len(eps):,} endpoints; "
+            f"The endpoint table holds the first {ENDPOINT_ROWS} of {len(eps):,} endpoints; "
             "`backend-lens inventory` lists them all."
         )
     else:
-        s.observations.append("Every endpoint is in the table below.")
+        s.observations.append("Every endpoint is in the endpoint table.")
 
 
 def graphql(ev: Evidence, s: Section) -> None:
@@ -1789,49 +1838,6 @@ WRITERS = {
 }
 
 
-def _recommend(items: list[Item]) -> dict[str, list[str]]:
-    """Group findings by rule into actionable lines."""
-    by_rule: dict[str, list[Item]] = {}
-    for i in items:
-        by_rule.setdefault(i.code, []).append(i)
-    cat = catalogue.load()
-
-    def line(code: str, group: list[Item]) -> str:
-        rule = cat.rules[code]
-        where = ", ".join(md_code(i.location) for i in group[:4]) + (
-            f" and {len(group) - 4} more" if len(group) > 4 else ""
-        )
-        fix = " (a quick fix is available in the editor)" if any(i.fixable for i in group) else ""
-        return f"**{rule.title}** ({code}, {_plural(len(group), 'place')}): {where}. {group[0].fix}{fix}"
-
-    order = sorted(
-        by_rule, key=lambda c: (Severity(by_rule[c][0].severity).rank, -len(by_rule[c]), c)
-    )
-    rec: dict[str, list[str]] = {
-        "high": [],
-        "medium": [],
-        "performance": [],
-        "scalability": [],
-        "security": [],
-    }
-    for code in order:
-        group = by_rule[code]
-        text = line(code, group)
-        sev = group[0].severity
-        if sev in ("critical", "error"):
-            rec["high"].append(text)
-        elif sev == "warning":
-            rec["medium"].append(text)
-        tags = set(group[0].tags)
-        if "performance" in tags:
-            rec["performance"].append(text)
-        if "scalability" in tags:
-            rec["scalability"].append(text)
-        if "security" in tags or cat.rules[code].cwe and sev in ("critical", "error"):
-            rec["security"].append(text)
-    return rec
-
-
 def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dict[str, list[str]]:
     p: dict[str, list[str]] = {}
     crit = [i for i in items if i.severity == "critical"]
@@ -1957,16 +1963,20 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
             scored.append(f)
         else:
             unscored.setdefault(kind, []).append(f)
-    items = [_item(project, f, cat) for f in scored]
+    locator = Locator(project, ev.inv)
+    items = sorted((_item(project, f, cat, locator) for f in scored), key=rank_key)
     # the scores are normalised by the lines of application code (not tests, migrations, scripts)
     lines, application_lines = scoring.measure_lines(project)
     scores = scoring.compute(scored, cat, application_lines, _missing_evidence(ev))
     parts: dict[str, list[Section]] = {}
     for heading, part in SECTIONS:
         s = Section(heading, [i for i in items if i.section == heading])
+        s.groups = by_rule(s.items, cat)
         WRITERS[heading](ev, s)
         parts.setdefault(part, []).append(s)
-    rec = _recommend(items)
+    all_groups = by_rule(items, cat)
+    rec, placed = recommend(all_groups)
+    planning = _planning(ev, items, rec)
     now = now or dt.datetime.now(dt.UTC)
     not_scored = []
     for kind, group in sorted(unscored.items()):
@@ -1990,8 +2000,11 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         score_model=scoring.MODEL_TEXT,
         critical=[i for i in items if i.severity == "critical"],
         parts=list(parts.items()),
+        critical_groups=by_rule([i for i in items if i.severity == "critical"], cat),
         recommendations=rec,
-        planning=_planning(ev, items, rec),
+        recommendation_groups=placed,
+        recommendation_notes=empty_notes(placed),
+        planning={**planning, "Development Roadmap": roadmap(all_groups)},
         findings=items,
         skipped=[
             f"{md_code(project.rel(p))}: {md_text(why)}"
@@ -2026,7 +2039,7 @@ _ENV = jinja2.Environment(
 # project text in the Markdown template: `code` and `text` for values, `message`
 # for finding messages (see mdtext); observations and recommendations are built
 # with the same functions above
-_ENV.filters.update(code=md_code, text=md_text, message=md_message)
+_ENV.filters.update(code=md_code, text=md_text, message=md_message, reach=reach_md, where=where_md)
 
 
 def render(report: Report, fmt: str = "markdown") -> str:

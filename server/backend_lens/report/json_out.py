@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from .build import Item, Report
+from .groups import Group
 
 FORMAT_VERSION = 1
 
@@ -25,6 +26,30 @@ def _item(item: Item) -> dict:
         "section": item.section,
         "tags": list(item.tags),
         "fixable": item.fixable,
+        "column": item.column or None,
+        "endpoint": item.endpoint or None,  # the endpoint whose handler holds it
+        "task": item.task or None,  # the background task that holds it
+    }
+
+
+def _group(g: Group) -> dict:
+    """One rule's findings, as the report lists them (places: `path:line`, the
+    most important first)."""
+    return {
+        "code": g.code,
+        "name": g.name,
+        "title": g.title,
+        "severity": g.severity,
+        "count": g.count,
+        "files": g.files,
+        "endpoints": g.endpoints,
+        "tasks": g.tasks,
+        "effort": g.effort,
+        "effort_reason": g.effort_reason,
+        "fixable": g.fixable,
+        "why": g.why,
+        "fix": g.fix,
+        "places": [i.location for i in g.items],
     }
 
 
@@ -72,6 +97,7 @@ def to_json(report: Report) -> str:
                         "observations": list(s.observations),
                         "table": _table(s.table),
                         "findings": [_item(i) for i in s.items],
+                        "rules": [_group(g) for g in s.groups],
                     }
                     for s in sections
                 ],
@@ -79,6 +105,10 @@ def to_json(report: Report) -> str:
             for title, sections in report.parts
         ],
         "recommendations": report.recommendations,
+        # the same recommendations as rule groups, in the same order
+        "recommended_rules": {
+            key: [_group(g) for g in groups] for key, groups in report.recommendation_groups.items()
+        },
         "planning": report.planning,
         "not_scored": list(report.not_scored),
         "not_scored_count": report.not_scored_count,
