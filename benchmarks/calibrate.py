@@ -67,7 +67,8 @@ def frameworks(data: dict) -> str:
 
 
 def density(score: dict, app_lines: int) -> float:
-    return score["penalty"] / max(app_lines, 1) * 1000
+    """Points per 1,000 application lines, at least 1,000 lines (scoring.MIN_LINES)."""
+    return score["penalty"] / max(app_lines, 1000) * 1000
 
 
 def top_rules(data: dict, n: int = 3) -> str:
