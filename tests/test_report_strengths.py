@@ -272,3 +272,24 @@ def test_indexes_of_sqlalchemy_models_claim_no_more_than_the_declarations(tmp_pa
     )
     # the import of joinedload is not where it is used
     assert "`joinedload` ×1 (first at `app/models.py:17`)" in _one(s, "Related rows are loaded")
+
+
+QUERY_TEST = """from django.test import TestCase
+
+
+class OrderListTests(TestCase):
+    def test_list_runs_two_queries(self):
+        with self.assertNumQueries(2):
+            self.client.get("/api/orders/")
+"""
+
+
+def test_query_count_tests_are_a_strength_and_only_in_tests(tmp_path):
+    report, _ = _strengths(tmp_path / "a", extra={"shop/tests/test_orders.py": QUERY_TEST})
+    assert _one(report.strengths, "Tests pin the number of queries") == (
+        "Tests pin the number of queries: 1 query-count assertion in 1 test file "
+        "(first at `shop/tests/test_orders.py:6`)."
+    )
+    # the same call outside the tests is not a query-count test
+    report, _ = _strengths(tmp_path / "b", extra={"shop/checks.py": QUERY_TEST})
+    assert not [s for s in report.strengths if s.startswith("Tests pin")]

@@ -38,6 +38,10 @@ SETTINGS_NAMES = re.compile(
     r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+|GRAPHENE|ROOT_URLCONF)$"
 )
 INTERESTING_CALLS = {
+    # query-count assertions in tests (Django's TestCase, pytest-django's fixtures)
+    "assertNumQueries",
+    "django_assert_num_queries",
+    "django_assert_max_num_queries",
     "select_related",
     "prefetch_related",
     "only",

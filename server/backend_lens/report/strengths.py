@@ -25,7 +25,13 @@ AGAINST = {
     "related-rows-loaded": {"ORM001", "ORM006", "GQL004"},
     "transactions": {"TXN001", "TXN002", "TASK001"},
     "indexes": {"DBP001", "SCH003"},
+    "query-count-tests": set(),  # tests that exist: no rule says otherwise
 }
+QUERY_COUNT_CALLS = (
+    "assertNumQueries",
+    "django_assert_num_queries",
+    "django_assert_max_num_queries",
+)
 LOADERS = ("select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload")
 
 
@@ -214,11 +220,29 @@ def _indexes(ev: Evidence) -> str | None:
     )
 
 
+def _query_count_tests(ev: Evidence) -> str | None:
+    files = [
+        f
+        for f in sorted(ev.project.index.files.values(), key=lambda f: f.path)
+        if f.is_test and any(f.calls.get(k) for k in QUERY_COUNT_CALLS)
+    ]
+    if not files:
+        return None
+    n = sum(f.calls.get(k, 0) for f in files for k in QUERY_COUNT_CALLS)
+    rel = ev.project.rel(files[0].path)
+    line = _line_of(ev, files[0].path, "|".join(rf"\b{k}\b" for k in QUERY_COUNT_CALLS))
+    return (
+        f"Tests pin the number of queries: {_plural(n, 'query-count assertion')} in "
+        f"{_plural(len(files), 'test file')} (first at {_at(rel, line) if line else md_code(rel)})."
+    )
+
+
 CHECKS = (
     ("pagination", _pagination),
     ("rate-limits", _rate_limits),
     ("auth-on-writes", _auth_on_writes),
     ("related-rows-loaded", _related_rows_loaded),
+    ("query-count-tests", _query_count_tests),
     ("indexes", _indexes),
     ("transactions", _transactions),
     ("task-retries", _task_retries),
