@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
+from ..source.lines import split_lines
 from .evidence import Evidence, show
 from .mdtext import code as md_code
 from .mdtext import text as md_text
@@ -49,13 +50,14 @@ def _by(things, attr: str) -> str:
 
 
 def _line_of(ev: Evidence, path: str, pattern: str) -> int | None:
-    """The first line of ``path`` (as analysed) that matches ``pattern``."""
+    """The first line of ``path`` that matches ``pattern``, counted as the parser
+    counts lines; import lines and comments are skipped."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     in_import = False  # inside `from x import (\n a,\n b,\n)`
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(split_lines(text, keepends=False), 1):
         head = line.lstrip()
         if in_import:
             in_import = ")" not in line
