@@ -278,6 +278,9 @@ QUERY_TEST = """from django.test import TestCase
 
 
 class OrderListTests(TestCase):
+    def test_fixture_named_in_the_signature(self, django_assert_num_queries=None):
+        pass
+
     def test_list_runs_two_queries(self):
         with self.assertNumQueries(2):
             self.client.get("/api/orders/")
@@ -288,7 +291,7 @@ def test_query_count_tests_are_a_strength_and_only_in_tests(tmp_path):
     report, _ = _strengths(tmp_path / "a", extra={"shop/tests/test_orders.py": QUERY_TEST})
     assert _one(report.strengths, "Tests pin the number of queries") == (
         "Tests pin the number of queries: 1 query-count assertion in 1 test file "
-        "(first at `shop/tests/test_orders.py:6`)."
+        "(first at `shop/tests/test_orders.py:9`)."
     )
     # the same call outside the tests is not a query-count test
     report, _ = _strengths(tmp_path / "b", extra={"shop/checks.py": QUERY_TEST})

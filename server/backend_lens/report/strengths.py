@@ -232,7 +232,7 @@ def _query_count_tests(ev: Evidence) -> str | None:
         return None
     n = sum(f.calls.get(k, 0) for f in files for k in QUERY_COUNT_CALLS)
     rel = ev.project.rel(files[0].path)
-    line = _line_of(ev, files[0].path, "|".join(rf"\b{k}\b" for k in QUERY_COUNT_CALLS))
+    line = _line_of(ev, files[0].path, "|".join(rf"\b{k}\(" for k in QUERY_COUNT_CALLS))
     return (
         f"Tests pin the number of queries: {_plural(n, 'query-count assertion')} in "
         f"{_plural(len(files), 'test file')} (first at {_at(rel, line) if line else md_code(rel)})."
