@@ -75,3 +75,47 @@ def test_the_readmes_list_every_rule():
         text = readme.read_text(encoding="utf-8")
         missing = [r.code for r in RULES if f"[{r.code}]" not in text]
         assert not missing, f"{readme.name} does not list {missing}"
+
+
+# the report part each score sums up (the Security Implementation part is shared)
+PART_SCORE = {
+    "API Development Analysis": "api",
+    "Database Design & Optimization": "database",
+    "Service Architecture & Performance": "service",
+}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_a_rule_weighs_on_the_score_of_its_part_of_the_report(rule):
+    part = dict(catalogue.SECTIONS)[rule.section]
+    if part in PART_SCORE:
+        assert rule.score == PART_SCORE[part], (
+            f"{rule.code} is in {part} but weighs on {rule.score}"
+        )
+
+
+# every framework's rules weigh on the scores its code is judged on, like Django's
+FRAMEWORK_SCORES = {
+    "django": {"api", "database", "service"},
+    "drf": {"api", "database"},
+    "flask": {"api", "database", "service"},
+    "fastapi": {"api", "database", "service"},
+    "sqlalchemy": {"database", "service"},
+    "celery": {"service"},
+    "rq": {"service"},
+}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_SCORES))
+def test_every_framework_has_rules_weighing_on_each_of_its_scores(framework):
+    weighs = {r.score for r in RULES if framework in r.frameworks}
+    assert FRAMEWORK_SCORES[framework] <= weighs, (
+        f"no {framework} rule weighs on {FRAMEWORK_SCORES[framework] - weighs}"
+    )
+
+
+def test_frameworks_are_spelled_one_way():
+    # `djangorestframework` beside `drf` would hide a rule from the check above
+    names = {f for r in RULES for f in r.frameworks}
+    assert not names & {"djangorestframework", "rest_framework"}
+    assert names >= set(FRAMEWORK_SCORES)

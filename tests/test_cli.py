@@ -256,7 +256,10 @@ def test_report_summary_counts_findings_by_severity(tmp_path):
     )
     out = tmp_path / "report.md"
     assert run("report", str(root), "--output", str(out)).returncode == 0
-    assert "1 Python file, 5 lines, 1 finding (1 warning)." in out.read_text()
+    assert (
+        "1 Python file, 5 lines (all of them application code), 1 finding (1 warning)."
+        in out.read_text()
+    )
 
 
 def _read_frames(stream):

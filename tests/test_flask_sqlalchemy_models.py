@@ -92,3 +92,48 @@ class NotMapped:
         ("PageFile", "page_files"),
         ("PageFileKind", "page_files"),
     ]
+
+
+def test_db_made_by_a_subclass_of_sqlalchemy_in_another_module_declares_models(tmp_path):
+    # redash: `class RedashSQLAlchemy(SQLAlchemy)` and `db = RedashSQLAlchemy()` in
+    # models/base.py, the models in models/__init__.py
+    base = (
+        "from flask_sqlalchemy import SQLAlchemy\n\n\n"
+        "class AppSQLAlchemy(SQLAlchemy):\n    pass\n\n\n"
+        "db = AppSQLAlchemy()\n"
+    )
+    models = "from .base import db\n" + MODELS.split("db = SQLAlchemy()\n", 1)[1]
+    files = {"app/__init__.py": "", "app/views.py": VIEWS}
+    write_files(tmp_path, {**files, "app/models/__init__.py": models, "app/models/base.py": base})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert [f.start[0] for f in only(project.all_findings(), "ORM001")] == [7]
+    assert "2 SQLAlchemy mapped classes" in render(build_report(project), "markdown")
+
+
+def test_a_subclass_of_something_else_does_not_make_db(tmp_path):
+    base = "class AppStore(dict):\n    pass\n\n\ndb = AppStore()\n"
+    models = "from .base import db\n" + MODELS.split("db = SQLAlchemy()\n", 1)[1]
+    files = {"app/__init__.py": "", "app/views.py": VIEWS}
+    write_files(tmp_path, {**files, "app/models/__init__.py": models, "app/models/base.py": base})
+    project = Project(tmp_path, use_jedi=False)
+    project.scan()
+    assert only(project.all_findings(), "ORM001") == []
+
+
+def test_a_flask_sqlalchemy_database_setting_is_enough_to_judge_the_database(tmp_path):
+    app = (
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+        "@app.get('/')\ndef home():\n    return 'ok'\n"
+    )
+    config = "import os\n\nSQLALCHEMY_DATABASE_URI = os.environ['DATABASE_URL']\n"
+    write_files(tmp_path / "a", {"app/__init__.py": app, "app/config.py": config})
+    write_files(tmp_path / "b", {"app/__init__.py": app, "app/config.py": "DEBUG = False\n"})
+    judged, unjudged = (
+        Project(tmp_path / "a", use_jedi=False),
+        Project(tmp_path / "b", use_jedi=False),
+    )
+    judged.scan()
+    unjudged.scan()
+    assert build_report(judged).scores["database"].value == 10.0
+    assert build_report(unjudged).scores["database"].value is None

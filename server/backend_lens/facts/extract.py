@@ -38,6 +38,10 @@ SETTINGS_NAMES = re.compile(
     r"DEFAULT_AUTO_FIELD|AUTH_USER_MODEL|RATELIMIT_\w+|SQLALCHEMY_\w+|GRAPHENE|ROOT_URLCONF)$"
 )
 INTERESTING_CALLS = {
+    # query-count assertions in tests (Django's TestCase, pytest-django's fixtures)
+    "assertNumQueries",
+    "django_assert_num_queries",
+    "django_assert_max_num_queries",
     "select_related",
     "prefetch_related",
     "only",
@@ -660,6 +664,24 @@ DECLARATIVE_FACTORIES = {
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
+def _factory_subclasses(module_tree, imports: dict[str, str], module: str) -> list[str]:
+    """Top-level classes that derive from Flask-SQLAlchemy's ``SQLAlchemy`` (redash's
+    ``class RedashSQLAlchemy(SQLAlchemy)``): an instance of one is a ``db`` too."""
+    out: list[str] = []
+    for node in module_tree.children:
+        if node.type != "classdef" or len(node.children) < 5 or node.children[2].value != "(":
+            continue
+        bases = node.children[3]
+        args = bases.children if bases.type == "arglist" else [bases]
+        for arg in args:
+            if arg.type in ("name", "atom_expr", "power") and (
+                qualify(sx.code(arg).strip(), imports, module) in DECLARATIVE_FACTORIES
+            ):
+                out.append(node.children[1].value)
+                break
+    return out
+
+
 SELECTING_MODULES = ("manage", "wsgi", "asgi", "celery")
 
 
@@ -1127,6 +1149,8 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
     settings_module = is_settings_path(rel_path)
     top_names: set[str] = set()
     revisions: dict[str, tuple[str, ...]] = {}  # Alembic: revision, down_revision
+    # a class of this file that derives from a factory: `class RedashSQLAlchemy(SQLAlchemy)`
+    factories = set(_factory_subclasses(module_tree, imports, module))
     for expr in sx.top_level_expr_stmts(module_tree):
         lhs, value = expr.children[0], expr.children[-1]
         if lhs.type == "name":
@@ -1143,7 +1167,11 @@ def file_context(module_tree, by_type, rel_path: str) -> FileContext:
                 q = qualify(calls[0].callee, imports, module)
                 if q in APP_FACTORIES:
                     app_objects[lhs.value] = APP_FACTORIES[q]
-                if q in DECLARATIVE_FACTORIES or (q or "").endswith(".generate_base"):
+                if (
+                    q in DECLARATIVE_FACTORIES
+                    or q in factories
+                    or (q or "").endswith(".generate_base")
+                ):
                     declarative.append(lhs.value)
         if settings_module or (lhs.type == "name" and lhs.value in ("REST_FRAMEWORK", "DATABASES")):
             try:

@@ -164,6 +164,25 @@ KIND_NAMES = {
 }
 
 
+def is_application_code(facts: FileFacts | None, rel: str, index) -> bool:
+    """Whether a file's lines count as application code, the size the scores are
+    normalised by: the files whose findings weigh on the scores by default
+    (production, development and undecided settings included), not tests, test
+    settings, fixtures, migrations, scripts or docs. A file that did not parse
+    has no facts and counts unless its path says test, script or migration."""
+    if facts is None:
+        parts = rel.replace("\\", "/").split("/")
+        folders = {w for p in parts[:-1] for w in _words(p)}
+        return not (
+            folders & (TEST_WORDS | SCRIPT_FOLDERS | {"migrations", "fixtures"})
+            or parts[-1].startswith("test_")
+            or parts[-1] in SCRIPT_FILES
+        )
+    if facts.is_migration:  # applied or not: a schema change, not application code
+        return False
+    return file_kind(facts, rel, index) == "source"
+
+
 def counts_in_report(kind: str, rule) -> bool:
     """Whether a finding of ``rule`` in a file of ``kind`` drives the report's
     scores and priorities (by default)."""

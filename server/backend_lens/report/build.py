@@ -14,14 +14,13 @@ from ..catalogue import SECTIONS, TOOL_SECTIONS
 from ..detectors._endpoints import WRITE_METHODS, guessable, open_by_nature
 from ..detectors.api_design import creation_routes
 from ..detectors.domain import HANDLER_METHODS
-from ..engine import manifests
 from ..engine.project import Project
 from ..facts.errors import carries, error_shapes, shape_text
 from ..facts.index import ClassRef
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding
-from . import scoring
+from . import scoring, strengths
 from .evidence import Evidence, is_service_module, show
 from .groups import Group, Locator, by_rule, rank_key, reach_md, where_md
 from .mdtext import code as md_code
@@ -85,6 +84,8 @@ class Report:
     inventory: str = ""
     # findings about Backend Lens's own comments (LENS001), listed apart: no section
     comments: list[Item] = field(default_factory=list)
+    application_lines: int = 0  # the lines the scores are normalised by
+    strengths: list[str] = field(default_factory=list)  # report/strengths.py
     version: str = __version__
     # rows of a section's table shown in the section; a longer table is shown whole
     # in the appendix
@@ -1934,6 +1935,7 @@ def _missing_evidence(ev: Evidence) -> dict[str, str]:
     has_db = bool(
         ev.inv.models
         or ev.setting("DATABASES")
+        or ev.setting("SQLALCHEMY_DATABASE_URI")  # Flask-SQLAlchemy's
         or any(f.engines for f in ev.project.index.files.values())
     )
     if not has_db:
@@ -1978,11 +1980,9 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
     scored, unscored = split_scored(project, list(project.all_findings()))
     locator = Locator(project, ev.inv)
     items = sorted((_item(project, f, cat, locator) for f in scored), key=rank_key)
-    # lines of code: the dependency manifests among the files analysed are not code
-    lines = sum(
-        r.lines for p, r in project.results.items() if manifests.kind_of(project.rel(p)) is None
-    )
-    scores = scoring.compute(scored, cat, lines, _missing_evidence(ev))
+    # the scores are normalised by the lines of application code (not tests, migrations, scripts)
+    lines, application_lines = scoring.measure_lines(project)
+    scores = scoring.compute(scored, cat, application_lines, _missing_evidence(ev))
     parts: dict[str, list[Section]] = {}
     for heading, part in SECTIONS:
         s = Section(heading, [i for i in items if i.section == heading])
@@ -2014,6 +2014,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         root=project.root.name,
         files_analyzed=len(project.results),
         lines=lines,
+        application_lines=application_lines,
         scores=scores,
         score_model=scoring.MODEL_TEXT,
         critical=[i for i in code_items if i.severity == "critical"],
@@ -2032,6 +2033,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         not_scored_count=sum(len(g) for g in unscored.values()),
         inventory=_inventory_summary(ev),
         comments=comments,
+        strengths=strengths.strengths(ev, {i.code for i in items}),
     )
 
 

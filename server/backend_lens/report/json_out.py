@@ -95,6 +95,7 @@ def to_json(report: Report) -> str:
         "files_analyzed": report.files_analyzed,
         "lines": report.lines,
         "changes": _changes(report.changes),  # null without --compare
+        "application_lines": report.application_lines,
         "scores": {
             key: {
                 "name": s.name,
@@ -109,6 +110,7 @@ def to_json(report: Report) -> str:
             for key, s in report.scores.items()
         },
         "score_model": report.score_model,
+        "strengths": list(report.strengths),
         "critical": [_item(i) for i in report.critical],
         "parts": [
             {
