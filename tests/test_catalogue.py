@@ -87,6 +87,9 @@ PART_SCORE = {
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_a_rule_weighs_on_the_score_of_its_part_of_the_report(rule):
+    if rule.section in catalogue.TOOL_SECTIONS:  # about Backend Lens's own comments
+        assert rule.score == catalogue.NO_SCORE
+        return
     part = dict(catalogue.SECTIONS)[rule.section]
     if part in PART_SCORE:
         assert rule.score == PART_SCORE[part], (
