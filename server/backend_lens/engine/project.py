@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,7 +61,66 @@ OTHER_FILES = (
     "fly.toml",
     "app.yaml",
     "Makefile",
+    # read by the report's planning sections (report/planning.py)
+    ".coveragerc",
+    "uwsgi.ini",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "renovate.json",
+    "renovate.json5",
+    ".renovaterc",
+    ".renovaterc.json",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
 )
+# folders whose YAML files may be Kubernetes manifests or Helm charts
+_K8S_FOLDERS = frozenset(
+    {"k8s", "kubernetes", "kube", "helm", "charts", "deploy", "deployment", "deployments"}
+    | {"manifests", "openshift", "kustomize", "infra", "ops"}
+)
+_OTHER_PATTERN = re.compile(
+    r"^(Dockerfile(\.[\w.-]+)?|Containerfile|[\w.-]+\.[Dd]ockerfile"
+    r"|(docker-)?compose(\.[\w.-]+)?\.ya?ml|Procfile(\.[\w.-]+)?)$"
+)
+# shell scripts that start or release the application (entry points, prestart hooks)
+_SCRIPT_PATTERN = re.compile(
+    r"^[\w.-]*(entrypoint|start|launch|boot|serve|gunicorn|uwsgi|deploy|release|migrate|upgrade)"
+    r"[\w.-]*(\.sh)?$",
+    re.I,
+)
+
+
+def is_other_file(rel: str) -> bool:
+    """A deployment, CI, test-configuration or lock file the report reads (by its
+    path from the root): ``OTHER_FILES``, Dockerfile and compose variants, CI
+    folders, Dependabot, Kubernetes/Helm YAML, start scripts, Django fixtures."""
+    parts = rel.split("/")
+    name = parts[-1]
+    if name in OTHER_FILES or _OTHER_PATTERN.match(name):
+        return True
+    if rel.startswith((".github/workflows/", ".circleci/")):
+        return True
+    if rel in (".github/dependabot.yml", ".github/dependabot.yaml", ".github/renovate.json"):
+        return True
+    folders = parts[:-1]
+    if name.endswith((".yaml", ".yml")) and _K8S_FOLDERS.intersection(folders):
+        return True
+    if name.endswith(".sh") or ("." not in name and "entrypoint" in name.lower()):
+        return bool(_SCRIPT_PATTERN.match(name))
+    return fixture_owner(rel) is not None
+
+
+def fixture_owner(rel: str) -> str | None:
+    """The folder that holds the ``fixtures/`` folder of a Django fixture file
+    (JSON, YAML or XML data), else None."""
+    parts = rel.split("/")
+    if not parts[-1].endswith((".json", ".yaml", ".yml", ".xml")) or "fixtures" not in parts[:-1]:
+        return None
+    at = len(parts) - 2 - parts[-2::-1].index("fixtures")
+    return "/".join(parts[:at])
 
 
 def _entry_name(entry: os.DirEntry) -> str:
@@ -379,12 +439,11 @@ class Project:
                                 )
                             except OSError:
                                 pass  # reading it will say what is wrong
-                elif (
-                    name in OTHER_FILES
-                    or rel.startswith(".github/workflows/")
-                    or rel.startswith(".circleci/")
-                ):
-                    others.append(rel)
+                elif is_other_file(rel) and not excluded(rel):
+                    owner = fixture_owner(rel)
+                    # fixtures of an app (a package), not a front end's test data
+                    if owner is None or (owner and self._is_package(owner)):
+                        others.append(rel)
             if rel_dir:
                 if "__init__.py" not in names:
                     self._packages[rel_dir] = False
@@ -396,7 +455,29 @@ class Project:
             todo.extend(reversed(kept))  # depth first, in name order (as os.walk)
         if declared is not None:
             self._declared = declared
+        others.extend(self._ci_files())
         self.other_files = sorted(others)
+        return found
+
+    def _ci_files(self) -> list[str]:
+        """The CI and update-bot files inside hidden folders, which the walk skips:
+        ``.github/workflows/*``, ``.circleci/*``, ``.github/dependabot.yml``... (a
+        symlinked folder or file is left out)."""
+        found = []
+        for folder in (".github", ".github/workflows", ".circleci"):
+            where = self.root / folder
+            if any(os.path.islink(self.root / p) for p in (".github", folder)):
+                continue
+            try:
+                with os.scandir(where) as listing:
+                    names = sorted(e.name for e in listing if e.is_file(follow_symlinks=False))
+            except OSError:
+                continue
+            for name in names:
+                rel = f"{folder}/{name}"
+                if folder != ".github" or is_other_file(rel):
+                    if name.endswith((".yml", ".yaml", ".json", ".json5")):
+                        found.append(rel)
         return found
 
     def _link_target(self, link: str) -> str:

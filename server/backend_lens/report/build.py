@@ -20,7 +20,7 @@ from ..facts.index import ClassRef
 from ..facts.routes import callee_name
 from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding
-from . import scoring, strengths
+from . import planning, scoring, strengths
 from .evidence import Evidence, is_service_module, show
 from .groups import Group, Locator, by_rule, rank_key, reach_md, where_md
 from .mdtext import code as md_code
@@ -1865,65 +1865,8 @@ def _planning(ev: Evidence, items: list[Item], rec: dict[str, list[str]]) -> dic
         "**Keep it there:** run `backend-lens check --format sarif` in CI so new findings show up in review."
     )
     p["Development Roadmap"] = road
-    tests = [
-        f"{_plural(ev.test_files, 'test file')} found."
-        if ev.test_files
-        else "No test files were found (tests/, test_*.py)."
-    ]
-    if ev.project.other_files and any(
-        f.endswith(("pytest.ini", "tox.ini", "setup.cfg")) for f in ev.project.other_files
-    ):
-        tests.append("Test runner configuration is present.")
-    if any(i.code.startswith(("ORM", "DBP")) for i in items):
-        if ev.has("django"):
-            tests.append(
-                "Add query-count assertions (pytest-django's `django_assert_num_queries`) around list endpoints to keep N+1 regressions out."
-            )
-        if ev.has(*SQLALCHEMY_ROOTS):
-            tests.append(
-                "Count the statements a request issues (a SQLAlchemy `before_cursor_execute` event listener in a test fixture) to keep N+1 regressions out."
-            )
-    if any(i.code.startswith(("TXN", "TASK")) for i in items) and ev.has("django"):
-        tests.append(
-            "Add tests that run task dispatch under `captureOnCommitCallbacks` (Django's TestCase) to prove tasks are queued only after commit."
-        )
-    p["Testing Strategy"] = tests
-    deploy = []
-    others = ev.project.other_files
-    if others:
-        deploy.append(f"Deployment and CI files: {_names(others, 8)}.")
-    else:
-        deploy.append(
-            "No Dockerfile, compose file or CI configuration was found in the analysed folder."
-        )
-    if any(i.code == "MIG001" for i in items):
-        deploy.append(
-            "Irreversible migrations exist: a failed deploy cannot be rolled back by `migrate`; add reverse operations before relying on rollbacks."
-        )
-    if any(i.code == "SEC001" for i in items):
-        deploy.append(
-            "Secrets are committed in settings: rotate them and inject them through the environment at deploy time."
-        )
-    p["Deployment Considerations"] = deploy
-    mon = []
-    if ev.has("sentry_sdk"):
-        mon.append("Errors are reported to Sentry.")
-    if ev.has("prometheus_client", "opentelemetry"):
-        mon.append("Metrics/tracing instrumentation is present.")
-    if ev.setting("LOGGING"):
-        mon.append("Logging is configured centrally.")
-    health = [e for e in ev.inv.endpoints if "health" in (e.route + e.handler).lower()]
-    if health:
-        mon.append(
-            f"Health-check endpoint: {md_code(health[0].route or health[0].handler)} "
-            f"({md_code(f'{health[0].path}:{health[0].line}')})."
-        )
-    if not mon:
-        mon.append(
-            "No monitoring integration was recognised (Sentry, Prometheus, OpenTelemetry, a `LOGGING` setting, a health-check endpoint)."
-        )
-    mon.append("Re-run this report after each release and watch the three scores.")
-    p["Monitoring & Maintenance"] = mon
+    # the other three are written from the project's files (report/planning.py)
+    p.update(planning.sections(ev, items))
     return p
 
 
