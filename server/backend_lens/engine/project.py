@@ -55,6 +55,8 @@ OTHER_FILES = (
     "setup.cfg",
     "tox.ini",
     "pytest.ini",
+    "pytest.toml",
+    ".pytest.toml",
     "alembic.ini",
     ".gitlab-ci.yml",
     "Jenkinsfile",

@@ -228,6 +228,23 @@ def _yaml_value(s: str) -> str:
     return v.strip("\"'")
 
 
+def _block(lines: list[str], no: int, depth: int) -> list[str]:
+    """The items or text lines under the key at line ``no`` (1-based) indented
+    ``depth``, comments left out."""
+    out = []
+    for raw in lines[no : no + 40]:
+        s = raw.strip()
+        if not s:
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        if indent < depth or (indent == depth and not s.startswith("- ")):
+            break
+        if s.startswith("#"):
+            continue
+        out.append(s[2:].strip().strip("\"'") if s.startswith("- ") else s)
+    return out
+
+
 def _compose_services(lines: list[str]) -> list[Service]:
     """The services of a compose file, read by indentation (no YAML library)."""
     services: list[Service] = []
@@ -264,8 +281,7 @@ def _compose_services(lines: list[str]) -> list[Service]:
         elif key in ("command", "entrypoint") and cur.command is None:
             v = value.strip()
             if v in ("", ">", "|", ">-", "|-"):
-                nxt = lines[no] if no < len(lines) else ""
-                v = nxt.strip().lstrip("- ")
+                v = " ".join(_block(lines, no, depth))
             cur.command = (no, _exec_form(v.strip("\"'")))
         elif key == "healthcheck":
             cur.healthcheck = no
@@ -373,10 +389,12 @@ def _ini_sections(lines: list[str]) -> dict[str, tuple[int, list[tuple[int, str]
 
 
 _PYTEST_SECTIONS = {
-    "pytest.ini": "pytest",
-    "tox.ini": "pytest",
-    "setup.cfg": "tool:pytest",
-    "pyproject.toml": "tool.pytest.ini_options",
+    "pytest.ini": ("pytest",),
+    "pytest.toml": ("pytest",),
+    ".pytest.toml": ("pytest",),
+    "tox.ini": ("pytest",),
+    "setup.cfg": ("tool:pytest",),
+    "pyproject.toml": ("tool.pytest.ini_options", "tool.pytest"),
 }
 
 
@@ -386,10 +404,10 @@ def _runner(ev: Evidence, rd: Reader, tests: list[TestFile], ci_runs) -> list[st
     django_settings = None
     cov_opts = None
     for rel in ev.project.other_files:
-        section = _PYTEST_SECTIONS.get(_name(rel))
-        if not section:
+        names = _PYTEST_SECTIONS.get(_name(rel))
+        if not names:
             continue
-        found = _ini_sections(rd.lines(rel)).get(section)
+        found = next((x for n in names if (x := _ini_sections(rd.lines(rel)).get(n))), None)
         if found is None:
             continue
         config = config or (rel, found[0])
@@ -411,13 +429,13 @@ def _runner(ev: Evidence, rd: Reader, tests: list[TestFile], ci_runs) -> list[st
         if ci_runs:
             rel, no, m = ci_runs[0]
             out.append(
-                f"Test runner: no pytest configuration was found (pytest.ini, `[tool.pytest.ini_options]`, "
+                f"Test runner: no pytest configuration was found (pytest.ini, pytest.toml, `[tool.pytest]` in pyproject.toml, "
                 f"setup.cfg `[tool:pytest]`, tox.ini `[pytest]`); CI runs the tests with "
                 f"{', '.join(runners)} ({_at(rel, no)})."
             )
         elif tests:
             out.append(
-                "Test runner: no pytest configuration (pytest.ini, `[tool.pytest.ini_options]`, "
+                "Test runner: no pytest configuration (pytest.ini, pytest.toml, `[tool.pytest]` in pyproject.toml, "
                 "setup.cfg `[tool:pytest]`, tox.ini `[pytest]`) and no CI step running tests were found."
             )
     if tests:
@@ -598,7 +616,7 @@ def _fixtures(ev: Evidence, rd: Reader, tests: list[TestFile]) -> list[str]:
         parts.append(f"model_bakery in {_plural(len(baker), 'file')} (first {_at(baker[0])})")
     if fixtures:
         where = (
-            f" ({_plural(len(conftests), 'conftest.py')}, first {_at(conftests[0])})"
+            f" (in {_plural(len(conftests), 'conftest.py file')}, first {_at(conftests[0])})"
             if conftests
             else ""
         )
@@ -709,8 +727,10 @@ def _ci_runs(rd: Reader, d: Deploy):
             if s.startswith("#") or s.startswith(("name:", "- name:")):
                 continue
             m = _TEST_COMMAND.search(s)
-            if m:
+            if m and not re.search(r"\b(install|add|sync)\b", s):
                 out.append((rel, no, m, s))
+    per_file = Counter(r for r, *_ in out)
+    out.sort(key=lambda r: (-per_file[r[0]], r[0], r[1]))
     return out
 
 
@@ -1037,8 +1057,8 @@ def _value(v) -> str:
 
 
 def _settings_lines(ev: Evidence, rd: Reader) -> list[str]:
-    if not ev.has("django"):
-        return []
+    """The Django deployment settings of the production settings modules (the
+    inventory's profiles), with their lines."""
     project = ev.project
     mods = [s for s in ev.inv.settings if s.profile == "production"]
     label = "production settings"
@@ -1047,6 +1067,14 @@ def _settings_lines(ev: Evidence, rd: Reader) -> list[str]:
         label = "settings"
     out = []
     by_rel = {project.rel(p): r.facts for p, r in project.results.items()}
+    every = [by_rel[m.path] for m in ev.inv.settings if m.path in by_rel]
+    cache: list[str] = []
+
+    def texts() -> list[str]:
+        if not cache:
+            cache.extend(rd.source(f) for f in every)
+        return cache
+
     for s in mods[:2]:
         f = by_rel.get(s.path)
         if f is None:
@@ -1054,22 +1082,23 @@ def _settings_lines(ev: Evidence, rd: Reader) -> list[str]:
         text = rd.source(f)
         shown, missing = [], []
         for key in _PROD_KEYS:
+            no = _setting_line(text, key)
             if key in f.settings:
-                no = _setting_line(text, key)
                 shown.append(
                     f"{md_code(key + ' = ' + _value(f.settings[key]))}"
                     + (f" (line {no})" if no else "")
                 )
+            elif no:  # assigned inside an if/try block: its value depends on the run
+                code = text.splitlines()[no - 1].strip()
+                shown.append(f"{_cmd(code, 80)} (line {no}, inside a block)")
             else:
-                missing.append(md_code(key))
+                missing.append(key)
         if not shown:
             continue
-        line = f"Django {label} {md_code(s.path)}: " + ", ".join(shown)
-        if missing:
-            merged = [k for k in missing if ev.setting(k.strip("`")) is not None]
-            unset = [k for k in missing if k not in merged]
-            if unset:
-                line += f"; not set in any settings module: {', '.join(unset)}"
+        line = f"{label.capitalize()} {md_code(s.path)}: " + ", ".join(shown)
+        unset = [k for k in missing if not any(_setting_line(t, k) for t in texts())]
+        if unset:
+            line += "; not assigned in any settings module: " + ", ".join(md_code(k) for k in unset)
         out.append(line + ".")
     return out
 
