@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from backend_lens.cli import main
@@ -124,10 +125,7 @@ def test_pytest_configuration_and_pytest_django(tmp_path, capsys):
     """
     t = text(planning(tmp_path, capsys, files)["Testing Strategy"])
     assert "Test runner: pytest, configured in `pyproject.toml:4`" in t
-    assert (
-        'pytest-django with `DJANGO_SETTINGS_MODULE = "conf.settings.test"` (`pyproject.toml:5`)'
-        in t
-    )
+    assert "pytest-django with the settings `conf.settings.test` (`pyproject.toml:5`)" in t
 
 
 def test_no_runner_configuration_is_said(tmp_path, capsys):
@@ -238,6 +236,19 @@ def test_ci_workflow_that_runs_the_tests(tmp_path, capsys):
         "CI: 1 CI file; tests run in 1 of them (`.github/workflows/ci.yml`), e.g. `python -m pytest -q` (`.github/workflows/ci.yml:8`)."
         in t
     )
+
+
+def test_ci_command_continued_on_the_next_lines(tmp_path, capsys):
+    files = dict(API)
+    files[".gitlab-ci.yml"] = """
+        test:
+          script:
+            - uv run pytest \\
+                -m "not e2e" \\
+                -n 4
+    """
+    t = text(planning(tmp_path, capsys, files)["Testing Strategy"])
+    assert 'e.g. `uv run pytest -m "not e2e" -n 4` (`.gitlab-ci.yml:3`)' in t
 
 
 def test_ci_workflow_without_tests(tmp_path, capsys):
@@ -497,6 +508,21 @@ def test_no_monitoring_is_said(tmp_path, capsys):
     assert "Health checks: endpoints `/healthz` (`main.py:12`)" in m
 
 
+def test_health_check_outside_the_routes(tmp_path, capsys):
+    files = {k: v for k, v in API.items() if k != "main.py"}
+    files["main.py"] = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+    files["asgi_health.py"] = """
+        def health_check(app, url):
+            async def wrapper(scope, receive, send):
+                return await app(scope, receive, send)
+
+            return wrapper
+    """
+    m = text(planning(tmp_path, capsys, files)["Monitoring & Maintenance"])
+    assert "health-check code outside the routes: `health_check` (`asgi_health.py:1`)" in m
+    assert "no health endpoint" not in m
+
+
 def test_no_health_check_is_said(tmp_path, capsys):
     files = {k: v for k, v in API.items() if k != "main.py"}
     files["main.py"] = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -567,3 +593,24 @@ def test_links_out_of_the_project_and_binary_files_are_not_read(tmp_path, capsys
     d = text(p["Deployment Considerations"])
     assert "secret-image" not in d
     assert "Procfile" not in d
+
+
+SHOP = os.path.join(os.path.dirname(__file__), "..", "examples", "shop")
+
+
+def test_n_plus_one_findings_beside_the_apps_query_count_tests(tmp_path, capsys):
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    t = text(planning(root, capsys, {})["Testing Strategy"])
+    assert (
+        "N+1 queries were found (ORM001: `orders/views.py:89`, `payments/tasks.py:50`); "
+        "no test of `orders`, `payments` counts queries" in t
+    )
+    with open(root / "tests" / "test_orders.py", "a", encoding="utf-8") as f:
+        f.write(
+            "\n\ndef test_export_queries(django_assert_num_queries, client):\n"
+            "    with django_assert_num_queries(3):\n"
+            '        client.get("/api/reports/orders.csv")\n'
+        )
+    t = text(planning(root, capsys, {})["Testing Strategy"])
+    assert "the tests of `orders` count queries; no test of `payments` counts queries" in t

@@ -332,9 +332,10 @@ _TEST_BASES = {
     "django": ("django.test.", "rest_framework.test.", "django.contrib.staticfiles.testing."),
     "unittest": ("unittest.", "unittest.mock."),
 }
+# a call (not a fixture parameter or an import) or a listener on the statement event
 _QUERY_COUNT = re.compile(
     r"\b(django_assert_num_queries|django_assert_max_num_queries|assertNumQueries"
-    r"|assertMaxNumQueries|CaptureQueriesContext|before_cursor_execute)\b"
+    r"|assertMaxNumQueries|CaptureQueriesContext)\s*\(|[\"']before_cursor_execute[\"']"
 )
 _ON_COMMIT = re.compile(r"\b(captureOnCommitCallbacks|django_capture_on_commit_callbacks)\b")
 _TEST_COMMAND = re.compile(
@@ -412,15 +413,19 @@ def _runner(ev: Evidence, rd: Reader, tests: list[TestFile], ci_runs) -> list[st
             continue
         config = config or (rel, found[0])
         for no, s in found[1]:
-            if s.replace(" ", "").startswith(("DJANGO_SETTINGS_MODULE=", "--ds=")) or "--ds=" in s:
-                django_settings = django_settings or (rel, no, s)
+            found = re.search(r"(?:DJANGO_SETTINGS_MODULE\s*=\s*|--ds[= ])[\"']?([\w.]+)", s)
+            if found:
+                django_settings = django_settings or (rel, no, found.group(1))
             if "--cov" in s:
                 cov_opts = cov_opts or (rel, no, s)
     uses_django_db = any("pytest_django" in t.facts.imported_modules for t in tests)
     if config:
         text = f"Test runner: pytest, configured in {_at(*config)}"
         if django_settings:
-            text += f"; pytest-django with {_cmd(django_settings[2])} ({_at(django_settings[0], django_settings[1])})"
+            text += (
+                f"; pytest-django with the settings {md_code(django_settings[2])} "
+                f"({_at(django_settings[0], django_settings[1])})"
+            )
         elif uses_django_db:
             text += "; pytest-django (imported by the tests)"
         out.append(text + ".")
@@ -522,35 +527,52 @@ def _named(rel: str, last: dict[str, list[str]]) -> set[str]:
     return found
 
 
-def _per_app(ev: Evidence, rd: Reader, tests: list[TestFile]) -> list[str]:
-    project = ev.project
-    graph = project.index.apps()
+class Apps:
+    """The project's apps (inventory/apps.py) and which apps a test file tests:
+    the app it is in; for a test file outside the apps, the apps it imports,
+    names (tests/test_orders.py, tests/orders/) or requests a route of."""
+
+    def __init__(self, ev: Evidence, rd: Reader):
+        project = ev.project
+        self.rd = rd
+        self.graph = graph = project.index.apps()
+        self.by_rel = {project.rel(p): a for p, a in graph.app_of.items()}
+        self.app_of = _app_matcher(list(graph.apps))
+        self.last: dict[str, list[str]] = {}
+        for a in graph.apps:
+            self.last.setdefault(a.rsplit(".", 1)[-1], []).append(a)
+        self.routes = _route_index(ev, self.by_rel)
+
+    def inside(self, facts) -> str | None:
+        return self.app_of(facts.import_module or facts.module)
+
+    def tested(self, rel: str, facts) -> set[str]:
+        own = self.inside(facts)
+        if own:
+            return {own}
+        found = {a for m in facts.imported_modules if (a := self.app_of(m))}
+        found |= _named(rel, self.last)
+        found |= _routes_called(self.rd.source(facts), self.routes)
+        return found
+
+
+def _per_app(ev: Evidence, apps: Apps, tests: list[TestFile]) -> list[str]:
+    graph = apps.graph
     if not graph.apps:
         return []
-    app_by_rel = {project.rel(p): a for p, a in graph.app_of.items()}
+    app_by_rel = apps.by_rel
     endpoints = Counter(app_by_rel.get(e.path) for e in ev.inv.endpoints)
     models = Counter(app_by_rel.get(m.path) for m in ev.inv.models)
     with_eps = [a for a in graph.apps if endpoints.get(a)]
     if not with_eps:
         return []
-    app_of = _app_matcher(list(graph.apps))
-    last: dict[str, list[str]] = {}
-    for a in graph.apps:
-        last.setdefault(a.rsplit(".", 1)[-1], []).append(a)
-    routes = _route_index(ev, app_by_rel)
     files: Counter = Counter()
     functions: Counter = Counter()
     outside = 0
     for t in tests[:MAX_SOURCES]:
-        own = app_of(t.facts.import_module or t.facts.module)
-        if own:
-            targets = {own}
-        else:
+        if not apps.inside(t.facts):
             outside += 1
-            targets = {a for m in t.facts.imported_modules if (a := app_of(m))}
-            targets |= _named(t.rel, last)
-            targets |= _routes_called(rd.source(t.facts), routes)
-        for a in targets:
+        for a in apps.tested(t.rel, t.facts):
             files[a] += 1
             functions[a] += t.functions
     # least tested per endpoint first
@@ -728,10 +750,40 @@ def _ci_runs(rd: Reader, d: Deploy):
                 continue
             m = _TEST_COMMAND.search(s)
             if m and not re.search(r"\b(install|add|sync)\b", s):
+                # a command continued on the next lines (`\`)
+                lines = rd.lines(rel)
+                at = no
+                while s.endswith("\\") and at < len(lines) and at < no + 12:
+                    s = s[:-1].rstrip() + " " + lines[at].strip()
+                    at += 1
                 out.append((rel, no, m, s))
     per_file = Counter(r for r, *_ in out)
     out.sort(key=lambda r: (-per_file[r[0]], r[0], r[1]))
     return out
+
+
+def _n1_apps(ev: Evidence, apps: Apps, n1, counts, codes: str, where: str) -> str:
+    """N+1 findings beside the query-count assertions, by app."""
+    project = ev.project
+    facts = {project.rel(p): r.facts for p, r in project.results.items()}
+    counted = set()
+    for rel in {r for r, _ in counts}:
+        if rel in facts:
+            counted |= apps.tested(rel, facts[rel])
+    found = sorted({a for i in n1 if (a := apps.by_rel.get(i.location.rsplit(":", 1)[0]))})
+    text = f"N+1 queries were found ({codes}: {where})"
+    with_ = [a for a in found if a in counted]
+    without = [a for a in found if a not in counted]
+    if with_:
+        text += f"; the tests of {_list([md_code(a) for a in with_], 4)} count queries"
+    if without:
+        text += (
+            f"; no test of {_list([md_code(a) for a in without], 4)} counts queries: a "
+            "query-count assertion on those code paths keeps them fixed"
+        )
+    elif not with_:
+        text += ": add query-count assertions to the tests of those code paths"
+    return text + "."
 
 
 def testing(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
@@ -750,10 +802,11 @@ def testing(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
         )
     lines, cov_opts = _runner(ev, rd, tests, [(r, n, m) for r, n, m, _ in runs])
     out.extend(lines)
-    out.extend(_per_app(ev, rd, tests))
+    apps = Apps(ev, rd)
+    out.extend(_per_app(ev, apps, tests))
     out.extend(_fixtures(ev, rd, tests))
     counts, commits = _scan_tests(ev, rd, tests)
-    n1 = [i for i in items if "n-plus-one" in i.tags]
+    n1 = [i for i in items if "n-plus-one" in i.tags or "n-plus-one" in i.name]
     if counts:
         files = sorted({r for r, _ in counts})
         out.append(
@@ -776,9 +829,7 @@ def testing(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
                 f"a query-count assertion ({' or '.join(how) or 'counting statements'}) on those code paths keeps them fixed."
             )
         else:
-            out.append(
-                f"N+1 queries were found ({codes}: {where}): add query-count assertions to the tests of those code paths."
-            )
+            out.append(_n1_apps(ev, apps, n1, counts, codes, where))
     elif tests and not counts and ev.inv.models:
         out.append(
             "No test counts queries (`django_assert_num_queries`, `assertNumQueries`, "
@@ -800,7 +851,7 @@ def testing(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
         if runs:
             files = sorted({r for r, *_ in runs})
             rel, no, _, s = runs[0]
-            s = re.sub(r"^-?\s*(run|script|command)\s*:\s*[|>]?-?\s*", "", s)
+            s = re.sub(r"^-?\s*((run|script|command)\s*:\s*[|>]?-?\s*)?", "", s)
             out.append(
                 f"CI: {_plural(len(d.ci), 'CI file')}; tests run in {_plural(len(files), 'of them', 'of them')} "
                 f"({_list([md_code(f) for f in files], 4)}), e.g. {_cmd(s)} ({_at(rel, no)})."
@@ -1023,6 +1074,9 @@ def _k8s_lines(rd: Reader, d: Deploy) -> tuple[list[str], list[tuple[str, int, s
     return out, probes_all
 
 
+_HEALTH_CODE = re.compile(
+    r"(health_?check|healthz|readyz|livez|liveness|readiness|heartbeat)", re.I
+)
 _HEALTH = re.compile(r"(health|healthz|readyz|livez|readiness|liveness|heartbeat|\bping\b)", re.I)
 
 
@@ -1309,6 +1363,20 @@ def _monitor_lines(ev: Evidence, rd: Reader, importers) -> list[str]:
     return []
 
 
+def _health_code(ev: Evidence) -> list[tuple[str, int, str]]:
+    """Module-level functions and classes named like a health check, outside tests."""
+    project = ev.project
+    found = []
+    for path in sorted(project.results):
+        f = project.results[path].facts
+        if f.is_test or f.is_migration:
+            continue
+        for x in (*f.functions, *f.classes):
+            if _HEALTH_CODE.search(x.name) and not x.name.startswith("_"):
+                found.append((project.rel(path), x.start[0], x.name))
+    return found
+
+
 def _health_lines(ev: Evidence, d: Deploy) -> list[str]:
     eps = health_endpoints(ev)
     parts = []
@@ -1324,6 +1392,14 @@ def _health_lines(ev: Evidence, d: Deploy) -> list[str]:
         parts.append("django-health-check (in `INSTALLED_APPS`)")
     if d.checks:
         parts.append("container checks " + _list([f"{p} ({_at(r, n)})" for r, n, p in d.checks], 4))
+    if not eps:
+        # a check outside the routing (an ASGI/WSGI wrapper, a middleware)
+        code = _health_code(ev)
+        if code:
+            parts.append(
+                "health-check code outside the routes: "
+                + _list([f"{md_code(n)} ({_at(r, line)})" for r, line, n in code], 3)
+            )
     if parts:
         return ["Health checks: " + "; ".join(parts) + "."]
     if ev.inv.endpoints:
