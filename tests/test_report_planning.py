@@ -471,6 +471,31 @@ def test_production_settings_with_lines(tmp_path, capsys):
     assert "`SECURE_SSL_REDIRECT`," not in d.split("not assigned")[1]
 
 
+def test_django_deployment_settings_only_for_django(tmp_path, capsys):
+    files = dict(API)
+    files["settings.py"] = "SESSION_COOKIE_SECURE = True\nDEBUG = False\n"
+    d = text(planning(tmp_path, capsys, files)["Deployment Considerations"])
+    assert "settings `settings.py`" not in d and "not assigned" not in d
+
+
+def test_fixtures_outside_conftest(tmp_path, capsys):
+    files = dict(API)
+    files["tests/test_orders.py"] = """
+        import pytest
+
+
+        @pytest.fixture
+        def client():
+            return None
+
+
+        def test_get_order(client):
+            assert client.get("/orders/1").status_code == 200
+    """
+    t = text(planning(tmp_path, capsys, files)["Testing Strategy"])
+    assert "Test data: 1 pytest fixture (no conftest.py; first at `tests/test_orders.py:5`)." in t
+
+
 # ------------------------------------------------------------------ Monitoring
 
 

@@ -336,6 +336,7 @@ _TEST_BASES = {
 _QUERY_COUNT = re.compile(
     r"\b(django_assert_num_queries|django_assert_max_num_queries|assertNumQueries"
     r"|assertMaxNumQueries|CaptureQueriesContext)\s*\(|[\"']before_cursor_execute[\"']"
+    r"|@pytest\.mark\.count_queries\b"
 )
 _ON_COMMIT = re.compile(r"\b(captureOnCommitCallbacks|django_capture_on_commit_callbacks)\b")
 _TEST_COMMAND = re.compile(
@@ -607,6 +608,7 @@ def _fixtures(ev: Evidence, rd: Reader, tests: list[TestFile]) -> list[str]:
     baker: list[str] = []
     fixtures = 0
     conftests: list[str] = []
+    first_fixture = None
     for path in sorted(project.results):
         f = project.results[path].facts
         rel = project.rel(path)
@@ -619,14 +621,16 @@ def _fixtures(ev: Evidence, rd: Reader, tests: list[TestFile]) -> list[str]:
         if any(m.split(".")[0] in ("model_bakery", "model_mommy") for m in f.imported_modules):
             baker.append(rel)
         if f.is_test:
-            n = sum(
-                1
+            found = [
+                fn
                 for fn in f.functions
                 if any(d in ("pytest.fixture", "pytest.yield_fixture") for d in fn.decorators)
-            )
-            fixtures += n
-            if n and _name(rel) == "conftest.py":
+            ]
+            fixtures += len(found)
+            if found and _name(rel) == "conftest.py":
                 conftests.append(rel)
+            if found and first_fixture is None:
+                first_fixture = (rel, found[0].start[0])
     data = [r for r in project.other_files if fixture_owner(r) is not None]
     parts = []
     if factories:
@@ -640,7 +644,7 @@ def _fixtures(ev: Evidence, rd: Reader, tests: list[TestFile]) -> list[str]:
         where = (
             f" (in {_plural(len(conftests), 'conftest.py file')}, first {_at(conftests[0])})"
             if conftests
-            else ""
+            else f" (no conftest.py; first at {_at(*first_fixture)})"
         )
         parts.append(f"{_plural(fixtures, 'pytest fixture')}{where}")
     if data:
@@ -1113,6 +1117,8 @@ def _value(v) -> str:
 def _settings_lines(ev: Evidence, rd: Reader) -> list[str]:
     """The Django deployment settings of the production settings modules (the
     inventory's profiles), with their lines."""
+    if not (ev.has("django") or ev.setting("INSTALLED_APPS") is not None):
+        return []
     project = ev.project
     mods = [s for s in ev.inv.settings if s.profile == "production"]
     label = "production settings"
