@@ -285,6 +285,16 @@ def test_dockerfile_without_user_runs_as_root(tmp_path, capsys):
     assert "starts `uvicorn main:app --workers 4` (line 3) with `--workers 4`" in d
 
 
+def test_fastapi_cli_is_an_application_server(tmp_path, capsys):
+    files = dict(API)
+    files["Dockerfile"] = 'FROM python:3.13\nUSER 1000\nCMD ["fastapi", "run", "--workers", "4"]\n'
+    d = text(planning(tmp_path, capsys, files)["Deployment Considerations"])
+    assert (
+        "runs as `1000` (USER at line 2); starts `fastapi run --workers 4` (line 3) with `--workers 4`."
+        in d
+    )
+
+
 def test_dockerfile_with_user_and_stages(tmp_path, capsys):
     files = dict(API)
     files["Dockerfile"] = """

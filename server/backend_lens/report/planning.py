@@ -291,7 +291,7 @@ def _compose_services(lines: list[str]) -> list[Service]:
 # an application server at a command's position (not in an echo or a comment)
 _SERVERS = re.compile(
     r"(?:^|[;&|]\s*|\bexec\s+|\brun\s+|-m\s+)(?:[\w./-]*/)?"
-    r"(gunicorn|uvicorn|hypercorn|daphne|uwsgi|granian)(?![\w-])"
+    r"(gunicorn|uvicorn|hypercorn|daphne|uwsgi|granian|fastapi\s+run|fastapi\s+dev)(?![\w-])"
 )
 _FLAG = re.compile(
     r"(?:^|\s)(--workers|-w|--timeout|-t|--threads|--worker-class|-k|--max-requests"
