@@ -283,6 +283,7 @@ def test_dockerfile_without_user_runs_as_root(tmp_path, capsys):
     assert "`Dockerfile`: base image `python:3.12-slim` (line 1)" in d
     assert "no USER instruction in the final stage, so the container runs as root" in d
     assert "starts `uvicorn main:app --workers 4` (line 3) with `--workers 4`" in d
+    assert "The health endpoint `/healthz` (`main.py:12`) is not checked by the containers" in d
 
 
 def test_fastapi_cli_is_an_application_server(tmp_path, capsys):
@@ -343,6 +344,7 @@ def test_compose_services_and_development_server(tmp_path, capsys):
     assert "`db` (`postgres:16`, healthcheck at line 4)" in d
     assert "`web` (built here, `uvicorn main:app --reload`, `--reload`, a development server)" in d
     assert "`worker` (built here, `celery -A main worker`)" in d
+    assert "is not checked by the containers" not in d
     assert "healthcheck of db (`compose.yaml:4`)" in text(p["Monitoring & Maintenance"])
 
 

@@ -1185,6 +1185,14 @@ def deployment(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
         out.append(
             "No Dockerfile, compose file, Procfile or Kubernetes manifest was found in the analysed folder."
         )
+    eps = health_endpoints(ev)
+    if eps and not d.checks and (d.dockerfiles or d.compose or k8s):
+        e = eps[0]
+        out.append(
+            f"The health endpoint {md_code(e.route or e.handler)} ({_at(e.path, e.line)}) is not "
+            "checked by the containers: no Docker HEALTHCHECK, compose healthcheck or Kubernetes "
+            "probe was found to call it."
+        )
     out.extend(_settings_lines(ev, rd))
     # migrations at deploy
     has_migrations = ev.migration_files > 0
