@@ -345,7 +345,7 @@ def test_compose_services_and_development_server(tmp_path, capsys):
     assert "`web` (built here, `uvicorn main:app --reload`, `--reload`, a development server)" in d
     assert "`worker` (built here, `celery -A main worker`)" in d
     assert "is not checked by the containers" not in d
-    assert "healthcheck of db (`compose.yaml:4`)" in text(p["Monitoring & Maintenance"])
+    assert "healthcheck of `db` (`compose.yaml:4`)" in text(p["Monitoring & Maintenance"])
 
 
 def test_procfile_release_runs_migrations(tmp_path, capsys):
@@ -606,13 +606,15 @@ def test_pyproject_with_and_without_lock(tmp_path, capsys):
 def test_hostile_file_content_is_escaped_in_html(tmp_path, capsys):
     files = dict(API)
     files["Dockerfile"] = "FROM <img src=x onerror=alert(1)>`evil`\nUSER <b>x</b>\n"
+    files["compose.yml"] = "services:\n  <script>x:\n    healthcheck:\n      test: [x]\n"
     write_files(tmp_path, files)
     out = tmp_path.parent / "report.html"
     assert (
         main(["report", str(tmp_path), "-q", "--no-cache", "--format", "html", "-o", str(out)]) == 0
     )
     html = out.read_text()
-    assert "<img" not in html and "<b>x</b>" not in html
+    assert "<img" not in html and "<b>x</b>" not in html and "<script>x" not in html
+    assert "healthcheck of <code>&lt;script&gt;x</code>" in html
     assert "base image <code>&lt;img</code>" in html
     assert "runs as <code>&lt;b&gt;x&lt;/b&gt;</code>" in html
 

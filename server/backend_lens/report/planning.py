@@ -1180,7 +1180,7 @@ def deployment(ev: Evidence, items, rd: Reader, d: Deploy) -> list[str]:
     for rel in d.compose:
         for s in _compose_services(rd.lines(rel)):
             if s.healthcheck:
-                d.checks.append((rel, s.healthcheck, f"healthcheck of {s.name}"))
+                d.checks.append((rel, s.healthcheck, f"healthcheck of {md_code(s.name)}"))
     if not (d.dockerfiles or d.compose or d.procfiles or k8s):
         out.append(
             "No Dockerfile, compose file, Procfile or Kubernetes manifest was found in the analysed folder."
