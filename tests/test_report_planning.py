@@ -301,7 +301,7 @@ def test_dockerfile_with_user_and_stages(tmp_path, capsys):
     files["Dockerfile"] = """
         FROM python:3.12 AS build
         USER root
-        RUN pip wheel -r requirements.txt
+        HEALTHCHECK CMD true
 
         FROM python:3.12-slim
         RUN useradd app \\
@@ -315,6 +315,7 @@ def test_dockerfile_with_user_and_stages(tmp_path, capsys):
         in d
     )
     assert "runs as root" not in d
+    assert "HEALTHCHECK at line" not in d  # the build stage's, not the image's
     assert "`-k uvicorn.workers.UvicornWorker`, `--timeout 60`" in d
 
 

@@ -203,7 +203,7 @@ def _dockerfile(rel: str, lines: list[str]) -> Dockerfile:
             image = [p for p in rest.split() if not p.startswith("--")]
             d.stages.append((no, image[0] if image else rest))
             d.user = None
-            d.healthcheck = 0 if d.healthcheck == 0 else d.healthcheck
+            d.healthcheck = 0  # the final stage's counts
         elif word == "USER":
             d.user = (no, rest.strip())
         elif word in ("CMD", "ENTRYPOINT", "RUN"):
@@ -400,7 +400,10 @@ _PYTEST_SECTIONS = {
 }
 
 
-def _runner(ev: Evidence, rd: Reader, tests: list[TestFile], ci_runs) -> list[str]:
+def _runner(
+    ev: Evidence, rd: Reader, tests: list[TestFile], ci_runs
+) -> tuple[list[str], tuple | None]:
+    """The runner lines, and the pytest option that turns coverage on (rel, line, text)."""
     out = []
     config = None
     django_settings = None
