@@ -222,3 +222,40 @@ def test_enclosing_definitions_by_indentation():
     assert enclosing(lines, 9) == [9]  # a finding on the class line itself
     assert enclosing(lines, 14) == []
     assert enclosing(lines, 99) == []
+
+
+def test_fix_advice_reads_as_one_sentence_for_every_rule():
+    """The fix the report gives is the rule page's first piece of advice, whole:
+    no fenced example, no flattened list, no sentence cut at an abbreviation."""
+    from backend_lens import catalogue
+    from backend_lens.report.build import _advice
+
+    for rule in catalogue.load():
+        for heading in ("Fix", "Fix with SQLAlchemy"):
+            text = rule.sections.get(heading)
+            if not text:
+                continue
+            advice = _advice(text, rule.code)
+            assert "```" not in advice, rule.code
+            assert not re.search(r"(?:^|\s)- [A-Za-z`]", advice), (rule.code, advice)
+            assert not re.search(r"\b(e\.g|i\.e)\.$", advice), (rule.code, advice)
+            assert advice.endswith((".", ")", "`")), (rule.code, advice)
+    rate = catalogue.load().rules["RATE001"]
+    assert "(e.g. `AnonRateThrottle`" in _advice(rate.sections["Fix"], "RATE001")
+    cache = catalogue.load().rules["CACHE002"]
+    assert _advice(cache.sections["Fix"], "CACHE002").endswith(
+        "or leave the argument out so the `CACHES` (or `CACHE_DEFAULT_TIMEOUT`) default applies."
+    )
+    search = catalogue.load().rules["DBP003"]
+    assert _advice(search.sections["Fix"], "DBP003") == (
+        "No automatic fix; pick what the search needs (`backend-lens explain DBP003` shows how)."
+    )
+
+
+def test_roadmap_phases_are_numbered_among_those_present(tmp_path, capsys):
+    # one warning outside requests and tasks: no phase before it
+    write_files(
+        tmp_path, {"jobs.py": "import requests\n\n\ndef sync():\n    requests.get('https://x')\n"}
+    )
+    road = _section(_report(capsys, tmp_path), "Development Roadmap")
+    assert re.findall(r"^- \*\*(Phase \d, [^:*]+):", road, re.M) == ["Phase 1, planned work"]

@@ -94,6 +94,10 @@ class Report:
     changes: object = None
 
 
+# a full stop that ends these does not end the sentence
+ABBREVIATIONS = frozenset({"e.g.", "i.e.", "cf.", "vs."})
+
+
 def _first_sentence(text: str) -> str:
     """The first sentence, ignoring full stops inside `code` and ellipses."""
     text = " ".join(text.split())
@@ -106,9 +110,10 @@ def _first_sentence(text: str) -> str:
             and not in_code
             and text[i - 1 : i] != "."
             and text[i + 1 : i + 2] in (" ", "")
+            and text[: i + 1].rsplit(" ", 1)[-1].lstrip("(").lower() not in ABBREVIATIONS
         ):
             nxt = text[i + 2 : i + 3]
-            if not nxt or nxt.isupper() or nxt in "`*(":
+            if not nxt or nxt.isupper() or nxt in "`*(-":
                 return text[: i + 1]
     return text
 
@@ -124,6 +129,9 @@ def _advice(text: str, code: str = "") -> str:
     page = f" (`backend-lens explain {code}` shows how)" if code else ""
 
     def sentence(part: str) -> str:
+        part = " ".join(part.split())
+        if part[:2] in ("- ", "* "):  # a list of ways: the first one
+            part = re.split(r"\s[-*]\s", part[2:], maxsplit=1)[0]
         fence = part.find("```")
         if fence != -1:
             part = part[:fence]
@@ -131,6 +139,9 @@ def _advice(text: str, code: str = "") -> str:
         if fence != -1 and first == " ".join(part.split()):
             # the sentence ran into the example: end it there
             return first.rstrip(":, ") + page + "."
+        bullets = re.search(r":\s+[-*]\s", first)
+        if bullets:  # a list of options follows: they are on the rule's page
+            return first[: bullets.start()] + page + "."
         listed = re.match(r"(.*?):\s*1\.$", first)
         if listed:
             rest = " ".join(part.split())[len(first) :].strip()

@@ -130,6 +130,8 @@ def roadmap(groups: list[Group]) -> list[str]:
         else:
             later.append(g)
     road = []
+    # phases are numbered among those that have something in them
+    numbers = iter(range(1, 5))
     if now:
         reasons = []
         if any(g.severity == "critical" for g in now):
@@ -139,7 +141,7 @@ def roadmap(groups: list[Group]) -> list[str]:
         if any(g.severity == "error" for g in now):
             reasons.append("high-severity security findings are open doors")
         road.append(
-            f"**Phase 1, before the next release:** {_phase_list(now)}. Why first: {_why(reasons)}."
+            f"**Phase {next(numbers)}, before the next release:** {_phase_list(now)}. Why first: {_why(reasons)}."
         )
     if soon:
         reasons = []
@@ -150,12 +152,12 @@ def roadmap(groups: list[Group]) -> list[str]:
                 "small fixes (effort S) in code that serves requests or runs in workers, which pay off at once"
             )
         road.append(
-            f"**Phase 2, the next sprint:** {_phase_list(soon)}. Why next: {_why(reasons)}."
+            f"**Phase {next(numbers)}, the next sprint:** {_phase_list(soon)}. Why next: {_why(reasons)}."
         )
     if planned:
         heavy = [g for g in planned if g.effort != "S"]
         road.append(
-            f"**Phase 3, planned work:** {_phase_list(planned)}. Medium-severity findings, ranked by "
+            f"**Phase {next(numbers)}, planned work:** {_phase_list(planned)}. Medium-severity findings, ranked by "
             "severity × reach"
             + (
                 f"; {'the M or L item is a change' if len(heavy) == 1 else 'the M and L items are changes'} "
@@ -166,7 +168,7 @@ def roadmap(groups: list[Group]) -> list[str]:
         )
     if later:
         road.append(
-            f"**Phase 4, when the code is touched:** {_phase_list(later)}. Informational findings: "
+            f"**Phase {next(numbers)}, when the code is touched:** {_phase_list(later)}. Informational findings: "
             "fix them alongside other work in those files."
         )
     road.append(
