@@ -140,6 +140,29 @@ def test_a_corrupt_cache_is_one_message_and_is_rebuilt(proj, capsys, analysed):
     assert analysed == []
 
 
+def test_a_cache_in_use_by_another_run_is_left_alone(proj, capsys, analysed, monkeypatch):
+    """A check while another run holds the cache (the language server, a second
+    check) goes on without it and keeps it: "locked" is not "damaged"."""
+    first = check(capsys, proj)
+    [db] = cache_files(Path(os.environ[cache_mod.ENV]))
+    real = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real(*a, **{**k, "timeout": 0.1}))
+    other = real(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        code, out, err = check(capsys, proj)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (code, out) == first[:2]
+    assert err.count("backend-lens: warning:") == 1 and "in use by another run" in err
+    assert "starting a new one" not in err
+    # the other run's cache is still there, whole: the next check reads it quietly
+    analysed.clear()
+    assert check(capsys, proj) == first
+    assert analysed == []
+
+
 def test_a_damaged_row_is_analysed_again_quietly(proj, capsys, analysed):
     first = check(capsys, proj)
     [db] = cache_files(Path(os.environ[cache_mod.ENV]))

@@ -166,6 +166,9 @@ class ResultCache:
         try:
             self.db = self._connect(path)
         except sqlite3.DatabaseError as exc:  # not a database, or one of another layout
+            if _in_use(exc):  # another run holds it: it is not damaged, leave it alone
+                self._fail("is in use by another run", exc)
+                return None
             log.debug("cache %s unreadable, starting a new one", path, exc_info=True)
             self.warn_user(f"the result cache {path} could not be read ({exc}); starting a new one")
             try:
@@ -418,3 +421,12 @@ try:
     code_fingerprint()
 except Exception:  # a broken installation (no catalogue): said where the catalogue is loaded
     pass
+
+
+def _in_use(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the database (a
+    check beside the language server, two checks at once), not because the file
+    is damaged."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text
