@@ -266,10 +266,11 @@ def test_only_the_page_s_own_style_and_script_may_run(shop):
 
 def test_optional_parts_of_the_model_are_shown_when_present(five):
     _, report = five
-    assert "Done well" not in render(report, "html")
+    assert "<strong>Strengths</strong>: none that the facts show" in render(report, "html")
     report.strengths = ["Every request has a `timeout` <b>x</b>"]
     page = render(report, "html")
-    assert "Done well" in page
+    assert "<strong>Strengths</strong> (each shown by the code" in page
+    assert "none that the facts show" not in page
     assert "Every request has a <code>timeout</code> &lt;b&gt;x&lt;/b&gt;" in page
 
 

@@ -2014,6 +2014,7 @@ _ENV = jinja2.Environment(
 # for finding messages (see mdtext); observations and recommendations are built
 # with the same functions above
 _ENV.filters.update(code=md_code, text=md_text, message=md_message, reach=reach_md, where=where_md)
+_ENV.globals.update(strengths_none=strengths.NONE, strengths_lead=strengths.LEAD)
 
 
 def render(report: Report, fmt: str = "markdown", links_from: str | Path | None = None) -> str:

@@ -26,6 +26,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..model import Severity
+from . import strengths
 from .diagram import app_diagram_svg
 from .html import inline, safe_href
 from .mdtext import message as md_message
@@ -251,6 +252,7 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _ENV.filters.update(md=md, message=message, plain=plain, slug=slug)
+_ENV.globals.update(strengths_none=strengths.NONE, strengths_lead=strengths.LEAD)
 
 
 def render_html(report, links_from: str | os.PathLike | None = None) -> str:

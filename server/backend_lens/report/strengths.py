@@ -17,6 +17,15 @@ from .mdtext import code as md_code
 from .mdtext import text as md_text
 
 # the rules whose findings contradict each strength
+# what the Executive Summary says when no strength is shown (Markdown)
+NONE = (
+    "none that the facts show (every list endpoint paginated, sign-in endpoints rate limited, "
+    "writes behind authentication, related rows loaded with the query, query-count tests, "
+    "indexes declared, transactions, task retries, `SECRET_KEY` read at run time), or each has "
+    "a finding against it."
+)
+LEAD = "(each shown by the code, with no finding against it)"
+
 AGAINST = {
     "pagination": {"API001", "API004", "ORM006"},
     "rate-limits": {"RATE001", "RATE002", "RATE003"},
