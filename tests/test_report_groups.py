@@ -259,3 +259,26 @@ def test_roadmap_phases_are_numbered_among_those_present(tmp_path, capsys):
     )
     road = _section(_report(capsys, tmp_path), "Development Roadmap")
     assert re.findall(r"^- \*\*(Phase \d, [^:*]+):", road, re.M) == ["Phase 1, planned work"]
+
+
+def test_a_snippet_keeps_its_lines_shape_without_the_shared_indentation(tmp_path):
+    from backend_lens.report.groups import Locator
+
+    class Inventory:
+        endpoints = ()
+        tasks = ()
+
+    class Project:
+        overlay: dict = {}
+
+    (tmp_path / "m.py").write_text(
+        "class A:\n    def f(self):\n        for x in y:\n            x.save()\n\n        return 1\n"
+    )
+    place = Locator(Project(), Inventory()).place(str(tmp_path / "m.py"), "m.py", 4)
+    assert place.snippet == [
+        (2, "def f(self):"),
+        (3, "    for x in y:"),
+        (4, "        x.save()"),
+        (5, ""),
+        (6, "    return 1"),
+    ]

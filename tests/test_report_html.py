@@ -210,7 +210,8 @@ def test_a_card_per_rule_with_a_snippet_and_links_for_each_place(five, tmp_path)
     for place in places:
         (hit,) = place.all("span", "hit")
         line = int(hit.all("span", "ln")[0].text)
-        assert squash(hit.text) == squash(f"{line}{lines[line - 1]}")
+        # the line as written, less the indentation the snippet's lines share
+        assert squash(hit.text).removeprefix(str(line)).strip() == squash(lines[line - 1])
         item = items[line]
         numbers = [int(ln.text) for ln in place.all("span", "ln")]
         assert numbers == list(range(max(1, line - 2), min(len(lines), line + 2) + 1))

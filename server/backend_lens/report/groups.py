@@ -118,15 +118,18 @@ class Locator:
                     p.task = self.tasks[(rel, at)]
         first = max(1, line - SNIPPET_CONTEXT)
         last = min(len(lines), line + SNIPPET_CONTEXT)
-        p.snippet = [
-            (n, _cut(lines[n - 1].rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")))
+        shown = [
+            (n, lines[n - 1].rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029").expandtabs(4))
             for n in range(first, last + 1)
         ]
+        # the indentation the lines share is left out: a snippet deep in a class reads
+        # from the left edge
+        margin = min((_indent(t) for _, t in shown if t.strip()), default=0)
+        p.snippet = [(n, _cut(t[margin:])) for n, t in shown]
         return p
 
 
 def _cut(text: str) -> str:
-    text = text.expandtabs(4)
     return text if len(text) <= SNIPPET_WIDTH else text[: SNIPPET_WIDTH - 1] + "…"
 
 
