@@ -67,8 +67,11 @@ def frameworks(data: dict) -> str:
 
 
 def density(score: dict, app_lines: int) -> float:
-    """Points per 1,000 application lines, at least 1,000 lines (scoring.MIN_LINES)."""
-    return score["penalty"] / max(app_lines, 1000) * 1000
+    """Points per 1,000 application lines, at least scoring.MIN_LINES lines."""
+    sys.path.insert(0, str(SERVER))
+    from backend_lens.report.scoring import MIN_LINES
+
+    return score["penalty"] / max(app_lines, MIN_LINES) * 1000
 
 
 def top_rules(data: dict, n: int = 3) -> str:

@@ -113,12 +113,12 @@ def test_the_score_is_ten_over_one_plus_the_points_per_thousand_lines():
     assert "per 1,000 lines" in s1.explanation and f"{points:.2f} points" in s1.explanation
     # no finding: 10; one point per 1,000 lines: 5
     assert compute([], cat, lines=4000)["service"].value == 10.0
-    four_points = [_finding("TASK001", Severity.CRITICAL)] + [
-        _finding("TASK001", Severity.INFO, i) for i in range(2, 6)
+    eight_points = [_finding("TASK001", Severity.CRITICAL, i) for i in (1, 2)] + [
+        _finding("TASK001", Severity.INFO, i) for i in range(3, 11)
     ]
     assert cat.rules["TASK001"].score == "service"
     factor = {"high": 1.0, "medium": 0.6}[cat.rules["TASK001"].confidence]
-    assert compute(four_points, cat, lines=int(4000 * factor))["service"].value == 5.0
+    assert compute(eight_points, cat, lines=int(8000 * factor))["service"].value == 5.0
 
 
 def test_a_small_project_counts_as_the_minimum_and_a_finding_keeps_a_score_below_ten():

@@ -21,15 +21,16 @@ SCORE_NAMES = {
     "service": "Service Architecture",
 }
 
-# a project smaller than this is judged as if it had this many lines, so that one
-# finding in a 40-line file does not read as a flood
-MIN_LINES = 1000
+# a project smaller than this is judged as if it had this many lines: one finding
+# in a small service does not read as a flood (project-wide rules such as "no rate
+# limit anywhere" fire once whatever the size), see docs/scoring.md
+MIN_LINES = 3000
 
 MODEL_TEXT = (
     "Each score is judged on the density of its findings. Every finding of a rule that weighs "
     "on it counts its severity's points (critical 3, error 1.5, warning 0.75, info 0.25) times "
     "its confidence (high 1.0, medium 0.6); the points are divided by the thousands of lines of "
-    "application code (at least 1,000 lines), and the score is 10 ÷ (1 + points per 1,000 "
+    "application code (at least 3,000 lines), and the score is 10 ÷ (1 + points per 1,000 "
     "lines), rounded down to one decimal: no finding gives 10, 0.25 points per 1,000 lines 8, "
     "1 point 5, 3 points 2.5. Application code is the code whose findings are scored: tests, "
     "test settings, fixtures, migrations, scripts, management commands and docs are left out of "
