@@ -282,3 +282,33 @@ def test_a_snippet_keeps_its_lines_shape_without_the_shared_indentation(tmp_path
         (5, ""),
         (6, "    return 1"),
     ]
+
+
+def test_findings_at_a_glance_is_one_row_per_rule_the_most_severe_first(capsys):
+    md = _report(capsys, SHOP)
+    summary = md.split("## Executive Summary")[1].split("\n## ")[0]
+    rows = re.findall(
+        r"^\| ([A-Z]+\d{3}) \| (\w+) \| (.*?) \| (.*?) \| (.*?) \| ([SML]) \| (.*?) \|$",
+        summary,
+        re.M,
+    )
+    appendix = md.split("## Appendix: All Findings")[1]
+    codes = re.findall(r"^- \*\*([A-Z]+\d{3})\*\*", appendix, re.M)
+    assert sorted(r[0] for r in rows) == sorted(set(codes))  # every rule once
+    ranks = ["critical", "error", "warning", "info"]
+    assert [ranks.index(r[1]) for r in rows] == sorted(ranks.index(r[1]) for r in rows)
+    orm = next(r for r in rows if r[0] == "ORM001")
+    assert orm[3:] == ("2 in 2 files", "1 endpoint, 1 task", "S", "Query Optimization & ORM Usage")
+    assert orm[2] == "Related object read in a loop without select_related or prefetch_related"
+    # the same counts as the rule's entry in its section
+    assert codes.count("ORM001") == 2
+    sec = next(r for r in rows if r[0] == "SEC001")
+    assert sec[3:5] == ("2", "–")
+    # within a severity, the rule that reaches more comes first
+    warnings = [r[0] for r in rows if r[1] == "warning"]
+    assert warnings.index("PERF001") < warnings.index("DBP001")
+
+
+def test_no_glance_table_without_findings(tmp_path, capsys):
+    write_files(tmp_path, {"app.py": "def f():\n    return 1\n"})
+    assert "Findings at a glance" not in _report(capsys, tmp_path)

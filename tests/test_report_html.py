@@ -172,6 +172,26 @@ def test_the_charts_count_the_findings_per_severity_and_section(shop):
     assert [(b[0], int(b[-1])) for b in bars] == [(s.heading, len(s.items)) for s in sections]
 
 
+def test_findings_at_a_glance_links_each_rule_to_its_card(shop):
+    report, doc, md = shop
+    (table,) = doc.all("table", "glance")
+    rows = table.all("tbody")[0].all("tr")
+    assert [r.all("td")[0].text for r in rows] == [g.code for g in report.rule_groups]
+    cards = {a.attrs.get("id") for a in doc.all("article", "card")}
+    for row, g in zip(rows, report.rule_groups, strict=True):
+        cells = [squash(c.text) for c in row.all("td")]
+        (link,) = row.all("td")[0].all("a")
+        assert link.attrs["href"].removeprefix("#") in cards
+        assert cells[1:4] == [
+            g.severity,
+            g.title,
+            str(g.count) if g.files == 1 else f"{g.count} in {g.files} files",
+        ]
+        # the row is the Markdown table's row
+        assert f"| {g.code} | {g.severity} |" in md
+        assert row.attrs["data-severity"] == g.severity  # the severity filter hides it too
+
+
 RULE_FILE = """import requests
 
 

@@ -22,7 +22,16 @@ from ..inventory.endpoints import ROUTE_VERBS
 from ..model import Finding
 from . import planning, scoring, strengths
 from .evidence import Evidence, is_service_module, show
-from .groups import Group, Locator, by_rule, rank_key, reach_md, where_md
+from .groups import (
+    Group,
+    Locator,
+    by_rule,
+    places_short,
+    rank_key,
+    reach_md,
+    reach_short,
+    where_md,
+)
 from .mdtext import code as md_code
 from .mdtext import message as md_message
 from .mdtext import text as md_text
@@ -73,6 +82,8 @@ class Report:
     critical: list[Item]
     parts: list[tuple[str, list[Section]]]
     critical_groups: list[Group]
+    # every rule with findings, the most severe first (the "at a glance" table)
+    rule_groups: list[Group]
     recommendations: dict[str, list[str]]  # Markdown lines per list (report/recommend.py)
     recommendation_groups: dict[str, list[Group]]  # the same, as rule groups
     recommendation_notes: dict[str, str]  # what an empty list says
@@ -1974,6 +1985,7 @@ def build_report(project: Project, now: dt.datetime | None = None) -> Report:
         critical=[i for i in code_items if i.severity == "critical"],
         parts=list(parts.items()),
         critical_groups=by_rule([i for i in code_items if i.severity == "critical"], cat),
+        rule_groups=all_groups,
         recommendations=rec,
         recommendation_groups=placed,
         recommendation_notes=empty_notes(placed),
@@ -2013,7 +2025,15 @@ _ENV = jinja2.Environment(
 # project text in the Markdown template: `code` and `text` for values, `message`
 # for finding messages (see mdtext); observations and recommendations are built
 # with the same functions above
-_ENV.filters.update(code=md_code, text=md_text, message=md_message, reach=reach_md, where=where_md)
+_ENV.filters.update(
+    code=md_code,
+    text=md_text,
+    message=md_message,
+    reach=reach_md,
+    where=where_md,
+    reach_short=reach_short,
+    places=places_short,
+)
 _ENV.globals.update(strengths_none=strengths.NONE, strengths_lead=strengths.LEAD)
 
 

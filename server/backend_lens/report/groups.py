@@ -279,6 +279,21 @@ def reach_md(g: Group) -> str:
     return "; " + " and ".join(parts) if parts else ""
 
 
+def reach_short(g: Group) -> str:
+    """`2 endpoints, 1 task`, or `–` (a table cell)."""
+    parts = []
+    if g.endpoints:
+        parts.append(f"{len(g.endpoints)} endpoint{'s' if len(g.endpoints) != 1 else ''}")
+    if g.tasks:
+        parts.append(f"{len(g.tasks)} task{'s' if len(g.tasks) != 1 else ''}")
+    return ", ".join(parts) or "–"
+
+
+def places_short(g: Group) -> str:
+    """`8 in 2 files`, `1`."""
+    return f"{g.count} in {g.files} files" if g.files > 1 else str(g.count)
+
+
 def where_md(item) -> str:
     """What runs the code of a finding: ` (in `GET /orders/`)`, or ``."""
     from .mdtext import code

@@ -259,7 +259,7 @@ def render_html(report, links_from: str | os.PathLike | None = None) -> str:
     """The report as one HTML page. `links_from`: the folder the page will be
     written to, so that links to the project's files are relative to it (None:
     the project's root)."""
-    from .groups import reach_md
+    from .groups import places_short, reach_md, reach_short
 
     links = Links(links_from)
     sections = [s for _, ss in report.parts for s in ss]
@@ -280,6 +280,8 @@ def render_html(report, links_from: str | os.PathLike | None = None) -> str:
         links=links,
         fid=lambda i: finding_ids.get(id(i), 0),
         reach=lambda g: md(reach_md(g).removeprefix("; ")),
+        reach_short=reach_short,
+        places=places_short,
         strengths=getattr(report, "strengths", None) or [],
         long_tables=[s for s in sections if len(s.table) - 1 > report.table_rows],
         worst=lambda items: min((Severity(i.severity) for i in items), key=lambda s: s.rank).value,
